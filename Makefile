@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: Apache-2.0
+# ferry — plain Makefile. Out-of-tree builds in build/<variant>/:
+#   build/release  -O2, what `make`, `make run` and `make bench` use
+#   build/asan     -O1 with AddressSanitizer + UndefinedBehaviorSanitizer, what the tests use
+# Targets: all (./ferry), run, test, check (unit), itest (integration), bench, lint, clean.
+
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson libcurl rdkafka
+PYTHON  := .venv/bin/python
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wvla -Wno-format-nonliteral
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP $(WARN) \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS := $(shell pkg-config --libs check avro-c 2>/dev/null)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+VARIANT ?= release
+ifeq ($(VARIANT),asan)
+  CFLAGS_V := -O1 -g3 $(SAN_FLAGS)
+  LDFLAGS_V := $(SAN_FLAGS)
+else
+  CFLAGS_V := -O2 -g
+  LDFLAGS_V :=
+endif
+
+B := build/$(VARIANT)
+LIB_SRC  := $(sort $(wildcard common/*.c contexts/*.c registry/*.c linker/*.c mirror/*.c cmd/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/*/check_*.c))
+UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)
+DEPS     := $(LIB_OBJ:.o=.d) $(B)/main.d $(UNIT_SRC:%.c=$(B)/%.d)
+
+.PHONY: all ferry run test check itest bench lint clean deps deps-test variant-asan variant-release
+
+all: ferry
+
+ferry: deps
+	@$(MAKE) --no-print-directory VARIANT=release variant-release
+	@ln -sf build/release/ferry ferry
+
+variant-release variant-asan: $(B)/ferry $(UNIT_BIN)
+
+$(B)/libferry.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/ferry: $(B)/main.o $(B)/libferry.a
+	$(CC) $(LDFLAGS_V) -o $@ $^ $(LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -c -o $@ $<
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
+	    $(B)/libferry.a $(LDFLAGS_V) $(LIBS) $(TEST_LIBS)
+
+deps:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+# Starts the registry on 127.0.0.1:8081 with the embedded store in ./data.
+run: ferry
+	./ferry serve --listen 127.0.0.1:8081 --data-dir ./data
+
+# Every test: unit (Check) and integration (pytest against a live ferry), all under ASan+UBSan.
+test: deps-test
+	@$(MAKE) --no-print-directory VARIANT=release variant-release
+	@ln -sf build/release/ferry ferry
+	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
+	@$(MAKE) --no-print-directory check-run VARIANT=asan
+	@$(MAKE) --no-print-directory itest-run VARIANT=asan
+
+check: deps-test
+	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
+	@$(MAKE) --no-print-directory check-run VARIANT=asan
+
+itest: deps-test
+	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
+	@$(MAKE) --no-print-directory itest-run VARIANT=asan
+
+.PHONY: check-run itest-run
+check-run:
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+itest-run:
+	FERRY_BIN=$(abspath $(B)/ferry) $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+bench: deps-test
+	@$(MAKE) --no-print-directory VARIANT=release variant-release
+	@ln -sf build/release/ferry ferry
+	FERRY_BIN=$(abspath build/release/ferry) scripts/bench.sh
+
+lint:
+	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|atol|gets|alloca)\(' \
+	    $(LIB_SRC) main.c || (echo "lint: banned call"; false)
+
+clean:
+	rm -rf build ferry
+
+-include $(DEPS)

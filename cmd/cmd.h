@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cmd: the ferry command line — global flags and subcommand dispatch. */
+#ifndef CMD_H
+#define CMD_H
+
+#define FERRY_VERSION "0.1.0"
+
+/* Run ferry with the process arguments; returns the exit status. */
+int cmd_main(int argc, char **argv);
+
+#endif

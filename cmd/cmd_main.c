@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cmd_main: global flags (--help, --version) and subcommand dispatch. */
+#include "cmd/cmd.h"
+
+#include "common/fy_alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: ferry <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve      run the schema registry (Confluent Schema Registry REST API)\n"
+    "\n"
+    "ferry --version    print the version\n"
+    "ferry <command> --help\n";
+
+int cmd_main(int argc, char **argv)
+{
+    fy_alloc_init();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("ferry %s\n", FERRY_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "ferry: unknown command '%s'\n%s", argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_avro: ferry's own Avro 1.11 schema model on jansson. Parses schema text
+ * into a graph of nodes (named types referenced by name share one node, so
+ * recursive types are cycles), validates it the way Avro-Java's Schema.Parser
+ * does (names, duplicate fields/symbols, defaults against their types), and
+ * writes the two text forms Confluent stores: the canonical form (Avro-Java
+ * Schema.toString(), sr-api §5.3) and the normalized form (normalize=true).
+ * avro-c drops aliases, doc, defaults, logicalType and custom properties, so it
+ * is only a test oracle; this module keeps everything.
+ * Thread: a parser and its nodes belong to one thread at a time; finished
+ * nodes are immutable and may be read from any thread. */
+#ifndef REG_AVRO_H
+#define REG_AVRO_H
+
+#include "common/fy_err.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum reg_avro_type {
+    REG_AVRO_NULL,
+    REG_AVRO_BOOLEAN,
+    REG_AVRO_INT,
+    REG_AVRO_LONG,
+    REG_AVRO_FLOAT,
+    REG_AVRO_DOUBLE,
+    REG_AVRO_BYTES,
+    REG_AVRO_STRING,
+    REG_AVRO_RECORD,
+    REG_AVRO_ENUM,
+    REG_AVRO_ARRAY,
+    REG_AVRO_MAP,
+    REG_AVRO_UNION,
+    REG_AVRO_FIXED,
+};
+
+enum reg_avro_order { REG_AVRO_ASCENDING, REG_AVRO_DESCENDING, REG_AVRO_IGNORE };
+
+struct reg_avro;
+
+struct reg_avro_field {
+    char *name;
+    struct reg_avro *type;     /* borrowed from the parser */
+    json_t *default_value;     /* NULL when the field has no default; JSON null is json_null() */
+    char *doc;                 /* NULL when absent */
+    enum reg_avro_order order;
+    char **aliases;            /* as written (field aliases are simple names) */
+    size_t n_aliases;
+    json_t *props;             /* custom properties in input order (object, never NULL) */
+    int position;              /* index in the record, 0-based */
+};
+
+struct reg_avro {
+    enum reg_avro_type type;
+    /* named types (record, enum, fixed) */
+    char *fullname;            /* "ns.Name" or "Name" */
+    char *name;                /* simple name */
+    char *namespace_;          /* NULL or "" when none */
+    char *doc;
+    char **aliases;            /* fully qualified */
+    size_t n_aliases;
+    /* record */
+    struct reg_avro_field *fields;
+    size_t n_fields;
+    bool is_error;             /* "type":"error" */
+    /* enum */
+    char **symbols;
+    size_t n_symbols;
+    char *enum_default;        /* NULL when absent */
+    /* fixed */
+    int64_t size;
+    /* array items / map values */
+    struct reg_avro *items;
+    /* union */
+    struct reg_avro **branches;
+    size_t n_branches;
+    /* every type: custom properties in input order, logicalType included (object, never NULL) */
+    json_t *props;
+};
+
+struct reg_avro_parser;
+
+/* New empty parser (no known names). Never NULL. */
+struct reg_avro_parser *reg_avro_parser_new(void);
+/* Free the parser and every node parsed through it. NULL is a no-op. */
+void reg_avro_parser_free(struct reg_avro_parser *p);
+
+/* Parse one schema text. Named types defined by earlier successful calls on the
+ * same parser (the schema's references, parsed first, depth-first) can be used
+ * by name; the types this call defines become visible to later calls.
+ * `validate` = Avro-Java's validation (names, default values against their
+ * types); IMPORT mode parses with validate=false. Duplicate field names,
+ * duplicate enum symbols, unknown types and unresolved names are always errors.
+ * Returns 0 and a borrowed *out (valid until the parser is freed), or -1 with
+ * err->code 42201 and a message saying what is wrong and where. On failure the
+ * parser is unchanged. */
+int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool validate,
+                          const struct reg_avro **out, struct fy_err *err);
+
+/* The canonical text Confluent stores for `root` (Avro-Java Schema.toString():
+ * compact JSON, fixed key order, namespace only where it differs from the
+ * enclosing one, named types after their first appearance written as names).
+ * Named types that were defined by earlier parse calls (references) are
+ * written as names. **new** string. */
+char *reg_avro_canonical(const struct reg_avro_parser *p, const struct reg_avro *root);
+
+/* Confluent's normalized form (AvroSchemaUtils.toNormalizedString, sr-api
+ * §5.3): full names, sorted aliases and custom properties. **new** string. */
+char *reg_avro_normalized(const struct reg_avro_parser *p, const struct reg_avro *root);
+
+/* Lower-case Avro name of a type kind ("record", "int", ...). Static string. */
+const char *reg_avro_type_name(enum reg_avro_type type);
+
+#endif

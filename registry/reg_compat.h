@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_compat: Avro reader/writer schema compatibility, the complete rules of
+ * Avro-Java's SchemaCompatibility (sr-api §6.2), reporting every
+ * incompatibility in Confluent's message format, plus the compatibility
+ * levels of sr-api §6.1 over a list of prior versions.
+ * Thread: any (pure functions over immutable nodes). */
+#ifndef REG_COMPAT_H
+#define REG_COMPAT_H
+
+#include "registry/reg_avro.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum reg_compat_level {
+    REG_COMPAT_NONE,
+    REG_COMPAT_BACKWARD,
+    REG_COMPAT_BACKWARD_TRANSITIVE,
+    REG_COMPAT_FORWARD,
+    REG_COMPAT_FORWARD_TRANSITIVE,
+    REG_COMPAT_FULL,
+    REG_COMPAT_FULL_TRANSITIVE,
+};
+
+/* Upper-case name ("BACKWARD_TRANSITIVE"). Static string. */
+const char *reg_compat_level_name(enum reg_compat_level level);
+/* Parse a level name case-insensitively: 0, or -1 when unknown. */
+int reg_compat_level_parse(const char *s, enum reg_compat_level *out);
+
+/* Messages, one string each, in Confluent's format, e.g.
+ * {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path
+ * '/fields/1' in the new schema has no default value and is missing in the old schema',
+ * additionalInfo:'b'} */
+struct reg_compat_msgs {
+    char **items;
+    size_t n;
+};
+void reg_compat_msgs_init(struct reg_compat_msgs *m);
+void reg_compat_msgs_destroy(struct reg_compat_msgs *m);
+/* Append a copy of `s`. */
+void reg_compat_msgs_add(struct reg_compat_msgs *m, const char *s);
+
+/* Can data written with `writer` be read with `reader`? true when compatible;
+ * otherwise false with every incompatibility appended to `msgs` (may be NULL).
+ * "new" in the descriptions means the reader, "old" the writer (as Confluent). */
+bool reg_compat_reader_writer(const struct reg_avro *reader, const struct reg_avro *writer,
+                              struct reg_compat_msgs *msgs);
+
+/* One prior (live) version of the subject, oldest first in the array. */
+struct reg_compat_prior {
+    const struct reg_avro *schema;
+    int version;
+    const char *canonical; /* its stored text, quoted in messages */
+};
+
+/* Check `candidate` against `prior` (ascending versions) at `level`, as
+ * Confluent's CompatibilityChecker: non-transitive levels compare with the
+ * latest only; transitive ones newest→oldest, stopping at the first failing
+ * version. On failure returns false and appends that version's messages,
+ * then {oldSchemaVersion: n}, {oldSchema: '<text>'} and
+ * {validateFields: 'false', compatibility: '<LEVEL>'}. Empty prior → true. */
+bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candidate,
+                      const struct reg_compat_prior *prior, size_t n_prior,
+                      struct reg_compat_msgs *msgs);
+
+#endif
