@@ -27,6 +27,8 @@ int cmd_main(int argc, char **argv)
         printf("ferry %s\n", FERRY_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
     fprintf(stderr, "ferry: unknown command '%s'\n%s", argv[1], usage);
     return 2;
 }

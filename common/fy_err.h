@@ -61,6 +61,7 @@ enum fy_code {
 struct fy_err {
     int code;      /* enum fy_code */
     char msg[256]; /* one line, no newline */
+    char *detail;  /* NULL, or the whole message when it outgrew msg (owned; fy_err_destroy) */
 };
 
 /* Fill `err` (may be NULL) with `code` and a printf-formatted message.
@@ -68,7 +69,18 @@ struct fy_err {
 int fy_err_set(struct fy_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reset `err` (may be NULL) to FY_OK with an empty message. */
+/* Like fy_err_set, for messages that may exceed msg[] (Confluent's 409
+ * details quote whole schemas): the full text goes to err->detail, a
+ * truncated copy to err->msg. Always returns -1. */
+int fy_err_set_long(struct fy_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The message to show: detail when set, else msg. Borrowed. */
+const char *fy_err_text(const struct fy_err *err);
+
+/* Reset `err` (may be NULL) to FY_OK with an empty message, freeing detail. */
 void fy_err_clear(struct fy_err *err);
+/* Free what `err` owns (detail). The record may be reused after fy_err_clear. */
+void fy_err_destroy(struct fy_err *err);
 
 #endif

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cmd_serve: `ferry serve` — reads the settings (a .properties file with
+ * Confluent's key names where one exists, overridden by flags), opens the
+ * registry, serves HTTP until SIGTERM/SIGINT, then shuts down cleanly.
+ * Thread: main thread; signals are blocked everywhere and taken by sigwait. */
+#include "cmd/cmd.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_log.h"
+#include "common/fy_props.h"
+#include "registry/reg_http.h"
+#include "registry/reg_registry.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct serve_conf {
+    char *listeners;
+    char *data_dir;
+    int compat_level;
+    int default_mode;
+    bool mode_mutability;
+    char *group_id;
+    long long max_body;
+    long long http_threads;
+    bool fsync;
+    char *log_debug;
+};
+
+static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
+                                     "forward_transitive", "full", "full_transitive", NULL};
+static const char *const modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", NULL};
+
+#define O(f) offsetof(struct serve_conf, f)
+static const struct fy_setting serve_settings[] = {
+    {"listeners", FY_SET_STRING, O(listeners), "http://127.0.0.1:8081", 0, 0, NULL,
+     "where to listen, http://HOST:PORT (the first of a comma list is used)"},
+    {"ferry.data.dir", FY_SET_STRING, O(data_dir), "./data", 0, 0, NULL,
+     "directory of the embedded store (journal)"},
+    {"schema.compatibility.level", FY_SET_ENUM, O(compat_level), "backward", 0, 0, levels,
+     "default compatibility level"},
+    {"mode", FY_SET_ENUM, O(default_mode), "READWRITE", 0, 0, modes,
+     "top-level mode when none was ever set"},
+    {"mode.mutability", FY_SET_BOOL, O(mode_mutability), "true", 0, 0, NULL,
+     "allow PUT/DELETE /mode"},
+    {"schema.registry.group.id", FY_SET_STRING, O(group_id), "schema-registry", 0, 0, NULL,
+     "registry cluster name shown by /v1/metadata/id"},
+    {"ferry.request.max.bytes", FY_SET_INT, O(max_body), "16777216", 1024, 1LL << 30, NULL,
+     "largest accepted request body in bytes (413 beyond)"},
+    {"ferry.http.threads", FY_SET_INT, O(http_threads), "16", 1, 256, NULL,
+     "HTTP worker threads"},
+    {"ferry.fsync", FY_SET_BOOL, O(fsync), "true", 0, 0, NULL,
+     "fsync before acknowledging writes (false only for throwaway benchmarks)"},
+    {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
+     "modules with DEBUG logging: registry,http,... or all"},
+};
+#undef O
+#define N_SETTINGS (sizeof serve_settings / sizeof serve_settings[0])
+
+/* Confluent settings that configure things ferry does not have (Kafka store,
+ * leader election, auth plugins): accepted so an existing file loads. */
+static const char *const ignored_prefixes[] = {"kafkastore.", "host.name", "inter.instance.",
+                                               "leader.", "master.", "debug", "access.control.",
+                                               "schema.registry.inter.", "metrics.", NULL};
+
+static void usage(FILE *f)
+{
+    fputs("usage: ferry serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]\n"
+          "\n"
+          "Runs a Confluent-compatible schema registry on the embedded store.\n"
+          "\n"
+          "options:\n"
+          "  --config FILE      .properties file (keys below)\n"
+          "  --listen HOST:PORT overrides `listeners`\n"
+          "  --data-dir DIR     overrides `ferry.data.dir`\n"
+          "  --help             this text\n"
+          "\n"
+          "settings:\n",
+          f);
+    fy_settings_print(serve_settings, N_SETTINGS, f);
+}
+
+/* "http://h:p,..." or "h:p" or "[::1]:p" -> host and port */
+static int parse_listener(const char *spec, char **host, int *port)
+{
+    const char *s = spec;
+    const char *scheme = strstr(s, "://");
+    if (scheme) {
+        if (strncasecmp(s, "http://", 7) != 0)
+            return -1;
+        s = scheme + 3;
+    }
+    size_t len = strcspn(s, ",");
+    char *hp = fy_strndup(s, len);
+    char *colon = NULL;
+    char *h = hp;
+    if (hp[0] == '[') {
+        char *rb = strchr(hp, ']');
+        if (!rb || rb[1] != ':') {
+            free(hp);
+            return -1;
+        }
+        *rb = '\0';
+        h = hp + 1;
+        colon = rb + 1;
+    } else {
+        colon = strrchr(hp, ':');
+    }
+    if (!colon) {
+        free(hp);
+        return -1;
+    }
+    *colon = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535) {
+        free(hp);
+        return -1;
+    }
+    *host = fy_strdup(strcmp(h, "0.0.0.0") == 0 || !h[0] ? "0.0.0.0" : h);
+    *port = (int)p;
+    free(hp);
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct fy_props props = {0};
+    struct fy_err err = {0};
+    struct serve_conf conf = {0};
+    const char *config_path = NULL, *listen = NULL, *data_dir = NULL;
+    struct reg_registry *r = NULL;
+    struct reg_http *http = NULL;
+    char *host = NULL;
+    int port = 0;
+    int status = 1;
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char **target = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--config") == 0) {
+            target = &config_path;
+        } else if (strcmp(a, "--listen") == 0) {
+            target = &listen;
+        } else if (strcmp(a, "--data-dir") == 0) {
+            target = &data_dir;
+        } else {
+            fprintf(stderr, "ferry serve: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "ferry serve: %s needs a value\n", a);
+            return 2;
+        }
+        *target = argv[++i];
+    }
+    if (config_path && fy_props_load(config_path, &props, &err) != 0)
+        goto out;
+    if (!config_path)
+        props.path = fy_strdup("");
+    if (listen)
+        fy_props_set(&props, "listeners", listen);
+    if (data_dir)
+        fy_props_set(&props, "ferry.data.dir", data_dir);
+    if (fy_settings_apply(serve_settings, N_SETTINGS, &props, ignored_prefixes, &conf, &err) != 0)
+        goto out;
+    if (conf.log_debug[0])
+        fy_log_set_debug(conf.log_debug);
+    if (parse_listener(conf.listeners, &host, &port) != 0) {
+        fy_err_set(&err, FY_E_CONFIG, "listeners: '%s' is not http://HOST:PORT", conf.listeners);
+        goto out;
+    }
+
+    /* every thread created from here on inherits the blocked set; main takes them by sigwait */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    static const enum reg_compat_level level_map[] = {
+        REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
+        REG_COMPAT_FORWARD_TRANSITIVE, REG_COMPAT_FULL, REG_COMPAT_FULL_TRANSITIVE};
+    struct reg_registry_opts ro = {
+        .data_dir = conf.data_dir,
+        .fsync = conf.fsync,
+        .default_level = level_map[conf.compat_level],
+        .default_mode = (enum reg_mode)conf.default_mode,
+        .mode_mutability = conf.mode_mutability,
+        .group_id = conf.group_id,
+    };
+    r = reg_registry_open(&ro, &err);
+    if (!r)
+        goto out;
+    struct reg_http_opts ho = {.host = host, .port = port, .threads = (int)conf.http_threads,
+                               .max_body = (size_t)conf.max_body};
+    http = reg_http_start(r, &ho, &err);
+    if (!http)
+        goto out;
+    fy_log(FY_LOG_INFO, "serve",
+           "msg=\"ferry started\" version=%s listen=%s:%d data_dir=%s compatibility=%s fsync=%s",
+           FERRY_VERSION, host, reg_http_port(http), conf.data_dir,
+           reg_compat_level_name(ro.default_level), conf.fsync ? "true" : "false");
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fy_log(FY_LOG_INFO, "serve", "msg=\"stopping\" signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = 0;
+out:
+    if (err.code != FY_OK) {
+        fy_log(FY_LOG_ERROR, "serve", "msg=\"%s\"", fy_err_text(&err));
+        status = err.code == FY_E_CONFIG ? 2 : 1;
+    }
+    reg_http_stop(http);
+    reg_registry_close(r);
+    if (status == 0)
+        fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");
+    free(host);
+    fy_settings_free(serve_settings, N_SETTINGS, &conf);
+    fy_props_destroy(&props);
+    fy_err_destroy(&err);
+    return status;
+}

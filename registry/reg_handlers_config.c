@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_handlers_config: /config and /mode at top level, context and subject
+ * scope (sr-api §2.6, §2.7, §7). Config PUT is a partial merge (absent keeps,
+ * explicit null clears) as Confluent's ConfigValue.update. */
+#include "registry/reg_handlers_int.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_jsonout.h"
+#include "contexts/ctx_name.h"
+#include "registry/reg_records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The scope named by the optional {subject} param. The default context
+ * (`:.:`, empty) is the top level. `*ctx` and `*name` are **new**. */
+static int scope_param(struct reg_hctx *hc, char **context, char **name, char **scope,
+                       struct fy_err *err)
+{
+    const char *raw = hc->params[0];
+    *context = NULL;
+    *name = NULL;
+    *scope = NULL;
+    if (!raw) {
+        *context = fy_strdup(CTX_DEFAULT);
+        *name = fy_strdup("");
+    } else {
+        struct ctx_subject cs;
+        if (ctx_subject_parse(raw, &cs, err) != 0)
+            return -1;
+        if (ctx_subject_validate(raw, &cs, true, err) != 0 || cs.wildcard) {
+            ctx_subject_destroy(&cs);
+            return fy_err_set(err, REG_E_INVALID_SUBJECT,
+                              "The specified subject '%s' is not a valid.", raw);
+        }
+        *context = cs.context;
+        *name = cs.name;
+    }
+    *scope = reg_registry_scope(*context, *name);
+    return 0;
+}
+
+static void scope_free(char *context, char *name, char *scope)
+{
+    free(context);
+    free(name);
+    free(scope);
+}
+
+/* Config obj (GET shape): compatibilityLevel first, then the other fields. */
+static void put_config(struct fy_buf *out, json_t *cfg, const char *level_key,
+                       enum reg_compat_level fallback, bool with_fallback)
+{
+    fy_buf_putc(out, '{');
+    bool first = true;
+    json_t *lvl = cfg ? json_object_get(cfg, "compatibilityLevel") : NULL;
+    if (lvl && json_is_string(lvl)) {
+        fy_jsonout_key(out, level_key);
+        fy_jsonout_str(out, json_string_value(lvl));
+        first = false;
+    } else if (with_fallback) {
+        fy_jsonout_key(out, level_key);
+        fy_jsonout_str(out, reg_compat_level_name(fallback));
+        first = false;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(cfg, k, v)
+    {
+        if (strcmp(k, "compatibilityLevel") == 0 || json_is_null(v))
+            continue;
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!first)
+            fy_buf_putc(out, ',');
+        fy_jsonout_key(out, k);
+        fy_buf_puts(out, text);
+        free(text);
+        first = false;
+    }
+    fy_buf_putc(out, '}');
+}
+
+int reg_h_config_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    char *context, *name, *scope;
+    if (scope_param(hc, &context, &name, &scope, err) != 0)
+        return -1;
+    int rc = 0;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    json_t *cfg = reg_index_config(&hc->r->idx, scope);
+    bool top = scope[0] == '\0';
+    if (cfg || top) {
+        put_config(out, cfg, "compatibilityLevel", hc->r->opts.default_level, true);
+    } else if (reg_arg_bool(hc, "defaultToGlobal")) {
+        put_config(out, NULL, "compatibilityLevel", reg_registry_level(hc->r, context, name),
+                   true);
+    } else {
+        rc = fy_err_set(err, REG_E_SUBJECT_CONFIG_NOT_FOUND,
+                        "Subject '%s' does not have subject-level compatibility configured",
+                        hc->params[0]);
+    }
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    scope_free(context, name, scope);
+    return rc;
+}
+
+static bool scope_read_only(struct reg_registry *r, const char *context, const char *name)
+{
+    enum reg_mode m = reg_registry_mode(r, context, name);
+    return m == REG_MODE_READONLY || m == REG_MODE_READONLY_OVERRIDE;
+}
+
+int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    if (reg_require_body(hc, err) != 0)
+        return -1;
+    char *context, *name, *scope;
+    if (scope_param(hc, &context, &name, &scope, err) != 0)
+        return -1;
+    int rc = -1;
+    int64_t offset = -1;
+    json_t *merged = NULL;
+    json_t *lvl = json_object_get(hc->body, "compatibility");
+    if (!lvl)
+        lvl = json_object_get(hc->body, "compatibilityLevel");
+    enum reg_compat_level level;
+    if (lvl && !json_is_null(lvl) &&
+        (!json_is_string(lvl) || reg_compat_level_parse(json_string_value(lvl), &level) != 0)) {
+        fy_err_set(err, REG_E_INVALID_COMPAT_LEVEL,
+                   "Invalid compatibility level. Valid values are none, backward, forward, full, "
+                   "backward_transitive, forward_transitive, and full_transitive");
+        goto out_nolock;
+    }
+    pthread_mutex_lock(&hc->r->wlock);
+    if (scope_read_only(hc->r, context, name)) {
+        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                   "Subject %s in context :%s: is in read-only mode", hc->params[0] ? hc->params[0] : "",
+                   context);
+        goto out;
+    }
+    json_t *old = reg_index_config(&hc->r->idx, scope);
+    merged = old ? json_deep_copy(old) : json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(hc->body, k, v)
+    {
+        if (strcmp(k, "compatibility") == 0 || strcmp(k, "compatibilityLevel") == 0) {
+            if (json_is_null(v))
+                json_object_del(merged, "compatibilityLevel");
+            else
+                json_object_set_new(merged, "compatibilityLevel",
+                                    json_string(reg_compat_level_name(level)));
+        } else if (json_is_null(v)) {
+            json_object_del(merged, k);
+        } else {
+            json_object_set(merged, k, v);
+        }
+    }
+    struct reg_write rec = {reg_key_config(scope[0] ? scope : NULL),
+                            json_dumps(merged, JSON_COMPACT)};
+    if (reg_registry_write(hc->r, &rec, 1, &offset, err) != 0)
+        goto out;
+    put_config(out, merged, "compatibility", REG_COMPAT_NONE, false);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&hc->r->wlock);
+    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
+        rc = -1;
+out_nolock:
+    json_decref(merged);
+    scope_free(context, name, scope);
+    return rc;
+}
+
+int reg_h_config_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    char *context, *name, *scope;
+    if (scope_param(hc, &context, &name, &scope, err) != 0)
+        return -1;
+    int rc = -1;
+    int64_t offset = -1;
+    pthread_mutex_lock(&hc->r->wlock);
+    json_t *old = reg_index_config(&hc->r->idx, scope);
+    if (scope_read_only(hc->r, context, name)) {
+        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                   "Subject %s in context :%s: is in read-only mode", hc->params[0] ? hc->params[0] : "",
+                   context);
+        goto out;
+    }
+    if (!old && scope[0]) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
+        goto out;
+    }
+    /* answer with the config that was in force before the delete */
+    put_config(out, old, "compatibilityLevel", hc->r->opts.default_level, !scope[0] || old);
+    if (old) {
+        struct reg_write rec = {reg_key_config(scope[0] ? scope : NULL), NULL};
+        if (reg_registry_write(hc->r, &rec, 1, &offset, err) != 0) {
+            fy_buf_reset(out);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    pthread_mutex_unlock(&hc->r->wlock);
+    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
+        rc = -1;
+    scope_free(context, name, scope);
+    return rc;
+}
+
+int reg_h_mode_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    char *context, *name, *scope;
+    if (scope_param(hc, &context, &name, &scope, err) != 0)
+        return -1;
+    int rc = 0;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    enum reg_mode m;
+    bool stored = reg_index_mode(&hc->r->idx, scope, &m);
+    if (!stored && (!scope[0] || reg_arg_bool(hc, "defaultToGlobal"))) {
+        m = reg_registry_mode(hc->r, context, name);
+        stored = true;
+    }
+    if (stored)
+        fy_buf_printf(out, "{\"mode\":\"%s\"}", reg_mode_name(m));
+    else
+        rc = fy_err_set(err, REG_E_SUBJECT_MODE_NOT_FOUND,
+                        "Subject '%s' does not have subject-level mode configured",
+                        hc->params[0]);
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    scope_free(context, name, scope);
+    return rc;
+}
+
+/* Does any subject in the scope have a live version? (the IMPORT switch guard) */
+static bool scope_has_live_subjects(struct reg_registry *r, const char *context, const char *name)
+{
+    size_t it = 0;
+    void *cv;
+    while (fy_map_next(&r->idx.contexts, &it, NULL, &cv)) {
+        struct reg_context *c = cv;
+        bool top = ctx_is_default(context) && !name[0];
+        if (!top && strcmp(c->name, context) != 0)
+            continue;
+        if (name[0]) {
+            struct reg_subject *sub = fy_map_get(&c->subjects, name);
+            return sub && reg_subject_live(sub);
+        }
+        size_t sit = 0;
+        void *sv;
+        while (fy_map_next(&c->subjects, &sit, NULL, &sv))
+            if (reg_subject_live(sv))
+                return true;
+    }
+    return false;
+}
+
+int reg_h_mode_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    if (reg_require_body(hc, err) != 0)
+        return -1;
+    const char *mname = json_string_value(json_object_get(hc->body, "mode"));
+    enum reg_mode m;
+    if (!mname || reg_mode_parse(mname, &m) != 0)
+        return fy_err_set(err, REG_E_INVALID_MODE,
+                          "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD.");
+    if (!hc->r->opts.mode_mutability)
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Mode changes are not allowed");
+    char *context, *name, *scope;
+    if (scope_param(hc, &context, &name, &scope, err) != 0)
+        return -1;
+    int rc = -1;
+    int64_t offset = -1;
+    pthread_mutex_lock(&hc->r->wlock);
+    enum reg_mode current = reg_registry_mode(hc->r, context, name);
+    if (m == REG_MODE_IMPORT && current != REG_MODE_IMPORT && !reg_arg_bool(hc, "force") &&
+        scope_has_live_subjects(hc->r, context, name)) {
+        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Cannot import since found existing subjects");
+        goto out;
+    }
+    struct reg_write recs[2];
+    size_t n = 0;
+    if (m == REG_MODE_IMPORT && current != REG_MODE_IMPORT) {
+        /* soft-deleted leftovers in the scope are purged from memory (CLEAR_SUBJECT) */
+        recs[n].key = reg_key_clear_subject(scope[0] ? scope : NULL);
+        recs[n].value = reg_value_clear_subject(scope);
+        n++;
+    }
+    recs[n].key = reg_key_mode(scope[0] ? scope : NULL);
+    recs[n].value = reg_value_mode(scope[0] ? scope : NULL, reg_mode_name(m));
+    n++;
+    if (reg_registry_write(hc->r, recs, n, &offset, err) != 0)
+        goto out;
+    fy_buf_printf(out, "{\"mode\":\"%s\"}", reg_mode_name(m));
+    rc = 0;
+out:
+    pthread_mutex_unlock(&hc->r->wlock);
+    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
+        rc = -1;
+    scope_free(context, name, scope);
+    return rc;
+}
+
+int reg_h_mode_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    if (!hc->r->opts.mode_mutability)
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Mode changes are not allowed");
+    char *context, *name, *scope;
+    if (scope_param(hc, &context, &name, &scope, err) != 0)
+        return -1;
+    int rc = -1;
+    int64_t offset = -1;
+    pthread_mutex_lock(&hc->r->wlock);
+    enum reg_mode m;
+    bool stored = reg_index_mode(&hc->r->idx, scope, &m);
+    if (!stored && scope[0]) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
+        goto out;
+    }
+    fy_buf_printf(out, "{\"mode\":\"%s\"}",
+                  reg_mode_name(stored ? m : reg_registry_mode(hc->r, context, name)));
+    if (stored) {
+        struct reg_write rec = {reg_key_mode(scope[0] ? scope : NULL), NULL};
+        if (reg_registry_write(hc->r, &rec, 1, &offset, err) != 0) {
+            fy_buf_reset(out);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    pthread_mutex_unlock(&hc->r->wlock);
+    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
+        rc = -1;
+    scope_free(context, name, scope);
+    return rc;
+}

@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_handlers_read: the read-only REST endpoints (sr-api §2.1-2.4, 2.8).
+ * Each takes the index read lock, copies what it needs straight into the
+ * response text, and lets go — no jansson tree on the hot paths. */
+#include "registry/reg_handlers_int.h"
+
+#include "cmd/cmd.h"
+#include "common/fy_alloc.h"
+#include "common/fy_jsonout.h"
+#include "contexts/ctx_name.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+int reg_h_root(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    (void)hc;
+    (void)err;
+    fy_buf_puts(out, "{}");
+    return 0;
+}
+
+int reg_h_metadata_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    (void)err;
+    fy_buf_puts(out, "{\"scope\":{\"path\":[],\"clusters\":{\"kafka-cluster\":");
+    fy_jsonout_str(out, hc->r->cluster_id);
+    fy_buf_puts(out, ",\"schema-registry-cluster\":");
+    fy_jsonout_str(out, hc->r->group_id);
+    fy_buf_puts(out, "}}}");
+    return 0;
+}
+
+int reg_h_metadata_version(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    (void)hc;
+    (void)err;
+    fy_buf_puts(out, "{\"version\":\"" FERRY_VERSION "\",\"commitId\":\"" FERRY_COMMIT "\"}");
+    return 0;
+}
+
+int reg_h_schema_types(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    (void)hc;
+    (void)err;
+    fy_buf_puts(out, "[\"AVRO\"]");
+    return 0;
+}
+
+/* Pagination as Confluent's normalizeLimit: limit <= 0 or above the maximum
+ * gives the default (0 = unlimited). */
+static void page(const struct reg_hctx *hc, size_t total, size_t def_limit, size_t max_limit,
+                 size_t *from, size_t *to)
+{
+    long long offset = reg_arg_int(hc, "offset", 0);
+    long long limit = reg_arg_int(hc, "limit", -1);
+    if (offset < 0)
+        offset = 0;
+    size_t lim = def_limit;
+    if (limit > 0 && (max_limit == 0 || (size_t)limit <= max_limit))
+        lim = (size_t)limit;
+    *from = (size_t)offset < total ? (size_t)offset : total;
+    *to = lim == 0 || total - *from < lim ? total : *from + lim;
+}
+
+static int parse_id(const char *s, int32_t *id, struct fy_err *err)
+{
+    /* Jersey fails to convert a non-integer path param: 404 Not Found */
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!s[0] || *end || errno || v < INT_MIN || v > INT_MAX)
+        return fy_err_set(err, FY_E_NOT_FOUND, "HTTP 404 Not Found");
+    *id = (int32_t)v;
+    return 0;
+}
+
+/* Resolve `id` with the optional ?subject= (sr-api §2.2 / §8): a qualified
+ * subject or bare context names the context; an unqualified subject not
+ * found in the default context is looked for in every context.
+ * Locks: idx.lock held. */
+static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct fy_err *err)
+{
+    struct reg_index *idx = &hc->r->idx;
+    const char *subject = reg_arg(hc, "subject");
+    struct reg_schema *sc = NULL;
+    if (!subject || !subject[0])
+        sc = reg_index_schema(idx, CTX_DEFAULT, id);
+    else {
+        struct ctx_subject cs;
+        if (ctx_subject_parse(subject, &cs, NULL) != 0)
+            return fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema %d not found", (int)id), NULL;
+        sc = reg_index_schema(idx, cs.context, id);
+        if (!sc && subject[0] != ':') {
+            size_t it = 0;
+            void *cv;
+            while (!sc && fy_map_next(&idx->contexts, &it, NULL, &cv)) {
+                struct reg_context *c = cv;
+                if (fy_map_get(&c->subjects, cs.name))
+                    sc = fy_map_geti(&c->ids, id);
+            }
+        }
+        ctx_subject_destroy(&cs);
+    }
+    if (!sc)
+        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema %d not found", (int)id);
+    return sc;
+}
+
+static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, bool max_id)
+{
+    fy_buf_putc(out, '{');
+    if (strcmp(sc->schema_type, "AVRO") != 0) {
+        fy_buf_puts(out, "\"schemaType\":");
+        fy_jsonout_str(out, sc->schema_type);
+        fy_buf_putc(out, ',');
+    }
+    fy_buf_puts(out, "\"schema\":");
+    fy_jsonout_str(out, sc->schema);
+    if (sc->references) {
+        fy_buf_puts(out, ",\"references\":");
+        fy_buf_puts(out, sc->references);
+    }
+    if (sc->metadata) {
+        fy_buf_puts(out, ",\"metadata\":");
+        fy_buf_puts(out, sc->metadata);
+    }
+    if (sc->rule_set) {
+        fy_buf_puts(out, ",\"ruleSet\":");
+        fy_buf_puts(out, sc->rule_set);
+    }
+    if (max_id)
+        fy_buf_printf(out, ",\"maxId\":%d", (int)sc->ctx->max_id);
+    fy_buf_putc(out, '}');
+}
+
+int reg_h_schema_by_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    int32_t id;
+    if (parse_id(hc->params[0], &id, err) != 0)
+        return -1;
+    int rc = -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_schema *sc = find_by_id(hc, id, err);
+    if (sc) {
+        put_schema_string(out, sc, reg_arg_bool(hc, "fetchMaxId"));
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    return rc;
+}
+
+int reg_h_schema_by_id_text(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    int32_t id;
+    if (parse_id(hc->params[0], &id, err) != 0)
+        return -1;
+    int rc = -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_schema *sc = find_by_id(hc, id, err);
+    if (sc) {
+        fy_jsonout_str(out, sc->schema);
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    return rc;
+}
+
+struct subject_version {
+    const char *qname;
+    int32_t version;
+};
+
+static int cmp_sv(const void *a, const void *b)
+{
+    const struct subject_version *x = a, *y = b;
+    int c = strcmp(x->qname, y->qname);
+    if (c)
+        return c;
+    return (x->version > y->version) - (x->version < y->version);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Subject-versions of the id's context that use schema `sc`. */
+static size_t collect_uses(const struct reg_schema *sc, bool deleted,
+                           struct subject_version **out)
+{
+    size_t n = 0, cap = 8;
+    struct subject_version *sv = fy_malloc(cap * sizeof *sv);
+    size_t it = 0;
+    void *v;
+    while (fy_map_next(&sc->ctx->subjects, &it, NULL, &v)) {
+        const struct reg_subject *sub = v;
+        for (size_t i = 0; i < sub->n_versions; i++) {
+            const struct reg_version *ver = sub->versions[i];
+            if (ver->schema != sc || (ver->deleted && !deleted))
+                continue;
+            if (n == cap) {
+                cap *= 2;
+                sv = fy_realloc(sv, cap * sizeof *sv);
+            }
+            sv[n].qname = sub->qname;
+            sv[n].version = ver->version;
+            n++;
+        }
+    }
+    qsort(sv, n, sizeof *sv, cmp_sv);
+    *out = sv;
+    return n;
+}
+
+static int schema_uses(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err, bool versions)
+{
+    int32_t id;
+    if (parse_id(hc->params[0], &id, err) != 0)
+        return -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_schema *sc = find_by_id(hc, id, err);
+    if (!sc) {
+        pthread_rwlock_unlock(&hc->r->idx.lock);
+        return fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+    }
+    struct subject_version *sv;
+    size_t n = collect_uses(sc, reg_arg_bool(hc, "deleted"), &sv);
+    size_t from, to;
+    size_t shown = 0;
+    fy_buf_putc(out, '[');
+    if (versions) {
+        page(hc, n, 0, 0, &from, &to);
+        for (size_t i = from; i < to; i++) {
+            fy_buf_puts(out, shown++ ? ",{\"subject\":" : "{\"subject\":");
+            fy_jsonout_str(out, sv[i].qname);
+            fy_buf_printf(out, ",\"version\":%d}", (int)sv[i].version);
+        }
+    } else {
+        /* distinct subjects, in order */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (m == 0 || strcmp(sv[m - 1].qname, sv[i].qname) != 0)
+                sv[m++] = sv[i];
+        page(hc, m, 0, 0, &from, &to);
+        for (size_t i = from; i < to; i++) {
+            if (shown++)
+                fy_buf_putc(out, ',');
+            fy_jsonout_str(out, sv[i].qname);
+        }
+    }
+    fy_buf_putc(out, ']');
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    free(sv);
+    return 0;
+}
+
+int reg_h_schema_by_id_subjects(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    return schema_uses(hc, out, err, false);
+}
+
+int reg_h_schema_by_id_versions(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    return schema_uses(hc, out, err, true);
+}
+
+/* A subject filter: one context (or all) and a name prefix. */
+struct prefix {
+    char *context; /* NULL = every context */
+    char *name;
+};
+
+static int prefix_parse(const char *raw, const char *def, struct prefix *px, struct fy_err *err)
+{
+    const char *p = raw ? raw : def;
+    px->context = NULL;
+    px->name = NULL;
+    if (p[0] != ':') { /* a plain prefix covers the default context only */
+        px->context = fy_strdup(CTX_DEFAULT);
+        px->name = fy_strdup(p);
+        return 0;
+    }
+    struct ctx_subject cs;
+    if (ctx_subject_parse(p, &cs, err) != 0)
+        return -1;
+    px->context = cs.wildcard ? NULL : fy_strdup(cs.context);
+    px->name = fy_strdup(cs.name);
+    ctx_subject_destroy(&cs);
+    return 0;
+}
+
+static void prefix_destroy(struct prefix *px)
+{
+    free(px->context);
+    free(px->name);
+}
+
+static bool subject_shown(const struct reg_subject *sub, bool deleted, bool deleted_only)
+{
+    bool live = reg_subject_live(sub);
+    if (deleted_only)
+        return !live && sub->n_versions > 0;
+    return live || (deleted && sub->n_versions > 0);
+}
+
+int reg_h_subjects_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct prefix px;
+    if (prefix_parse(reg_arg(hc, "subjectPrefix"), ":*:", &px, err) != 0)
+        return -1;
+    bool deleted = reg_arg_bool(hc, "deleted");
+    bool deleted_only = reg_arg_bool(hc, "deletedOnly");
+    size_t plen = strlen(px.name);
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    size_t n = 0, cap = 64;
+    const char **names = fy_malloc(cap * sizeof *names);
+    size_t it = 0;
+    void *cv;
+    while (fy_map_next(&hc->r->idx.contexts, &it, NULL, &cv)) {
+        struct reg_context *c = cv;
+        if (px.context && strcmp(px.context, c->name) != 0)
+            continue;
+        size_t sit = 0;
+        void *sv;
+        while (fy_map_next(&c->subjects, &sit, NULL, &sv)) {
+            struct reg_subject *sub = sv;
+            if (strncmp(sub->name, px.name, plen) != 0 ||
+                !subject_shown(sub, deleted, deleted_only))
+                continue;
+            if (n == cap) {
+                cap *= 2;
+                names = fy_realloc(names, cap * sizeof *names);
+            }
+            names[n++] = sub->qname;
+        }
+    }
+    qsort(names, n, sizeof *names, cmp_str);
+    size_t from, to;
+    page(hc, n, 0, 0, &from, &to);
+    fy_buf_putc(out, '[');
+    for (size_t i = from; i < to; i++) {
+        if (i > from)
+            fy_buf_putc(out, ',');
+        fy_jsonout_str(out, names[i]);
+    }
+    fy_buf_putc(out, ']');
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    free(names);
+    prefix_destroy(&px);
+    return 0;
+}
+
+struct entry {
+    const struct reg_subject *sub;
+    const struct reg_version *v;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    int c = strcmp(x->sub->qname, y->sub->qname);
+    if (c)
+        return c;
+    return (x->v->version > y->v->version) - (x->v->version < y->v->version);
+}
+
+int reg_h_schemas_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct prefix px;
+    if (prefix_parse(reg_arg(hc, "subjectPrefix"), "", &px, err) != 0)
+        return -1;
+    bool deleted = reg_arg_bool(hc, "deleted");
+    bool latest_only = reg_arg_bool(hc, "latestOnly");
+    size_t plen = strlen(px.name);
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    size_t n = 0, cap = 64;
+    struct entry *list = fy_malloc(cap * sizeof *list);
+    size_t it = 0;
+    void *cv;
+    while (fy_map_next(&hc->r->idx.contexts, &it, NULL, &cv)) {
+        struct reg_context *c = cv;
+        if (px.context && strcmp(px.context, c->name) != 0)
+            continue;
+        size_t sit = 0;
+        void *sv;
+        while (fy_map_next(&c->subjects, &sit, NULL, &sv)) {
+            struct reg_subject *sub = sv;
+            if (strncmp(sub->name, px.name, plen) != 0)
+                continue;
+            const struct reg_version *latest = reg_subject_latest(sub);
+            for (size_t i = 0; i < sub->n_versions; i++) {
+                const struct reg_version *v = sub->versions[i];
+                if ((v->deleted && !deleted) || (latest_only && v != latest))
+                    continue;
+                if (n == cap) {
+                    cap *= 2;
+                    list = fy_realloc(list, cap * sizeof *list);
+                }
+                list[n].sub = sub;
+                list[n].v = v;
+                n++;
+            }
+        }
+    }
+    qsort(list, n, sizeof *list, cmp_entry);
+    size_t from, to;
+    page(hc, n, 1000, 1000, &from, &to);
+    fy_buf_putc(out, '[');
+    for (size_t i = from; i < to; i++) {
+        if (i > from)
+            fy_buf_putc(out, ',');
+        reg_put_schema_obj(out, list[i].sub, list[i].v);
+    }
+    fy_buf_putc(out, ']');
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    free(list);
+    prefix_destroy(&px);
+    return 0;
+}
+
+/* Parse {subject} (404-class problems are the caller's). */
+static int subject_param(struct reg_hctx *hc, struct ctx_subject *cs, struct fy_err *err)
+{
+    if (ctx_subject_parse(hc->params[0], cs, NULL) != 0)
+        return fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
+    return 0;
+}
+
+/* The subject named by {subject} with at least one visible version, falling
+ * back for an unqualified name to the same name in other contexts (sr-api §8).
+ * Locks: idx.lock held. */
+static struct reg_subject *visible_subject(struct reg_hctx *hc, const struct ctx_subject *cs,
+                                           bool deleted, struct fy_err *err)
+{
+    struct reg_subject *sub = reg_index_subject(&hc->r->idx, cs->context, cs->name);
+    if (!sub && hc->params[0][0] != ':') {
+        size_t it = 0;
+        void *cv;
+        while (!sub && fy_map_next(&hc->r->idx.contexts, &it, NULL, &cv))
+            sub = fy_map_get(&((struct reg_context *)cv)->subjects, cs->name);
+    }
+    if (!sub || !(deleted ? sub->n_versions > 0 : reg_subject_live(sub))) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
+        return NULL;
+    }
+    return sub;
+}
+
+int reg_h_versions_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (subject_param(hc, &cs, err) != 0)
+        return -1;
+    bool deleted = reg_arg_bool(hc, "deleted");
+    bool deleted_only = reg_arg_bool(hc, "deletedOnly");
+    bool negative = reg_arg_bool(hc, "deletedAsNegative");
+    int rc = -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_subject *sub = reg_index_subject(&hc->r->idx, cs.context, cs.name);
+    size_t n = 0;
+    int32_t *vs = NULL;
+    if (sub) {
+        vs = fy_malloc((sub->n_versions + 1) * sizeof *vs);
+        for (size_t i = 0; i < sub->n_versions; i++) {
+            const struct reg_version *v = sub->versions[i];
+            bool shown = deleted_only ? v->deleted : (!v->deleted || deleted || negative);
+            if (shown)
+                vs[n++] = v->deleted && negative ? -v->version : v->version;
+        }
+    }
+    if (n == 0) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
+    } else {
+        size_t from, to;
+        page(hc, n, 0, 0, &from, &to);
+        fy_buf_putc(out, '[');
+        for (size_t i = from; i < to; i++)
+            fy_buf_printf(out, i > from ? ",%d" : "%d", (int)vs[i]);
+        fy_buf_putc(out, ']');
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    free(vs);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+/* {subject}/versions/{version} → the version entry. Locks: idx.lock held. */
+static int find_version(struct reg_hctx *hc, const struct ctx_subject *cs, bool deleted,
+                        struct reg_subject **subp, struct reg_version **vp, struct fy_err *err)
+{
+    int32_t vnum;
+    if (reg_version_parse(hc->params[1], &vnum, err) != 0)
+        return -1;
+    struct reg_subject *sub = visible_subject(hc, cs, deleted, err);
+    if (!sub)
+        return -1;
+    struct reg_version *v = NULL;
+    if (vnum == -1) {
+        v = reg_subject_latest(sub);
+        if (!v && deleted && sub->n_versions)
+            v = sub->versions[sub->n_versions - 1];
+    } else {
+        v = reg_subject_version(sub, vnum);
+        if (v && v->deleted && !deleted)
+            v = NULL;
+    }
+    if (!v)
+        return fy_err_set(err, REG_E_VERSION_NOT_FOUND, "Version %s not found.", hc->params[1]);
+    *subp = sub;
+    *vp = v;
+    return 0;
+}
+
+int reg_h_version_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (subject_param(hc, &cs, err) != 0)
+        return -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_subject *sub;
+    struct reg_version *v;
+    int rc = find_version(hc, &cs, reg_arg_bool(hc, "deleted"), &sub, &v, err);
+    if (rc == 0)
+        reg_put_schema_obj(out, sub, v);
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+int reg_h_version_schema(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (subject_param(hc, &cs, err) != 0)
+        return -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_subject *sub;
+    struct reg_version *v;
+    int rc = find_version(hc, &cs, reg_arg_bool(hc, "deleted"), &sub, &v, err);
+    if (rc == 0)
+        fy_jsonout_str(out, v->schema->schema);
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Does any live version use `sc`? */
+static bool schema_live(const struct reg_schema *sc)
+{
+    size_t it = 0;
+    void *v;
+    while (fy_map_next(&sc->ctx->subjects, &it, NULL, &v)) {
+        const struct reg_subject *sub = v;
+        for (size_t i = 0; i < sub->n_versions; i++)
+            if (sub->versions[i]->schema == sc && !sub->versions[i]->deleted)
+                return true;
+    }
+    return false;
+}
+
+int reg_h_referenced_by(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (subject_param(hc, &cs, err) != 0)
+        return -1;
+    bool deleted = reg_arg_bool(hc, "deleted");
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_subject *sub;
+    struct reg_version *v;
+    int rc = find_version(hc, &cs, deleted, &sub, &v, err);
+    if (rc == 0) {
+        const struct reg_refs *refs = reg_index_referrers(&hc->r->idx, sub->qname, v->version);
+        size_t n = 0;
+        int32_t *ids = fy_malloc(((refs ? refs->n : 0) + 1) * sizeof *ids);
+        for (size_t i = 0; refs && i < refs->n; i++)
+            if (deleted || schema_live(refs->items[i]))
+                ids[n++] = refs->items[i]->id;
+        qsort(ids, n, sizeof *ids, cmp_int);
+        size_t from, to;
+        page(hc, n, 0, 0, &from, &to);
+        fy_buf_putc(out, '[');
+        for (size_t i = from; i < to; i++)
+            fy_buf_printf(out, i > from ? ",%d" : "%d", (int)ids[i]);
+        fy_buf_putc(out, ']');
+        free(ids);
+    }
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+int reg_h_contexts_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    (void)err;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    size_t n = 0;
+    const char **names = fy_malloc((hc->r->idx.contexts.count + 1) * sizeof *names);
+    size_t it = 0;
+    void *cv;
+    while (fy_map_next(&hc->r->idx.contexts, &it, NULL, &cv)) {
+        const struct reg_context *c = cv;
+        if (!ctx_is_default(c->name))
+            names[n++] = c->name;
+    }
+    qsort(names, n, sizeof *names, cmp_str);
+    size_t from, to;
+    page(hc, n + 1, 0, 0, &from, &to);
+    /* "." always first, then the others sorted */
+    fy_buf_putc(out, '[');
+    for (size_t i = from; i < to; i++) {
+        if (i > from)
+            fy_buf_putc(out, ',');
+        fy_jsonout_str(out, i == 0 ? CTX_DEFAULT : names[i - 1]);
+    }
+    fy_buf_putc(out, ']');
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    free(names);
+    return 0;
+}

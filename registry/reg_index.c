@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_index: in-memory registry state built by applying store records (see
+ * reg_index.h). Mirrors Confluent's InMemoryCache + KafkaStoreMessageHandler:
+ * later records for a key replace earlier ones, a null value deletes, an id
+ * that already names a different schema in its context is refused. */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np: writers must not starve under read load */
+#include "registry/reg_index.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_log.h"
+#include "contexts/ctx_name.h"
+#include "registry/reg_records.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const mode_names[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"};
+
+const char *reg_mode_name(enum reg_mode mode)
+{
+    return mode_names[mode];
+}
+
+int reg_mode_parse(const char *s, enum reg_mode *out)
+{
+    for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
+        if (strcasecmp(s, mode_names[i]) == 0) {
+            *out = (enum reg_mode)i;
+            return 0;
+        }
+    return -1;
+}
+
+char *reg_schema_identity(const char *schema, const char *references, const char *metadata,
+                          const char *rule_set)
+{
+    /* \x01 cannot occur unescaped in JSON text, so the parts cannot run into each other */
+    return fy_asprintf("%s\x01%s\x01%s\x01%s", schema, references ? references : "",
+                       metadata ? metadata : "", rule_set ? rule_set : "");
+}
+
+void reg_index_init(struct reg_index *idx)
+{
+    memset(idx, 0, sizeof *idx);
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&idx->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    fy_map_init(&idx->contexts);
+    fy_map_init(&idx->configs);
+    fy_map_init(&idx->modes);
+    fy_map_init(&idx->referrers);
+    idx->applied_offset = -1;
+}
+
+static void schema_free(struct reg_schema *sc)
+{
+    if (!sc)
+        return;
+    free(sc->schema);
+    free(sc->schema_type);
+    free(sc->references);
+    free(sc->metadata);
+    free(sc->rule_set);
+    free(sc->identity);
+    free(sc);
+}
+
+static void subject_free(struct reg_subject *sub)
+{
+    for (size_t i = 0; i < sub->n_versions; i++)
+        free(sub->versions[i]);
+    free(sub->versions);
+    free(sub->qname);
+    free(sub->name);
+    free(sub);
+}
+
+static void context_free(struct reg_context *c)
+{
+    size_t it = 0;
+    void *v;
+    while (fy_map_next(&c->subjects, &it, NULL, &v))
+        subject_free(v);
+    it = 0;
+    while (fy_map_next(&c->ids, &it, NULL, &v))
+        schema_free(v);
+    fy_map_destroy(&c->subjects);
+    fy_map_destroy(&c->ids);
+    fy_map_destroy(&c->identities);
+    free(c->name);
+    free(c);
+}
+
+void reg_index_destroy(struct reg_index *idx)
+{
+    size_t it = 0;
+    void *v;
+    while (fy_map_next(&idx->contexts, &it, NULL, &v))
+        context_free(v);
+    it = 0;
+    while (fy_map_next(&idx->configs, &it, NULL, &v))
+        json_decref(v);
+    it = 0;
+    while (fy_map_next(&idx->referrers, &it, NULL, &v)) {
+        struct reg_refs *r = v;
+        free(r->items);
+        free(r);
+    }
+    fy_map_destroy(&idx->contexts);
+    fy_map_destroy(&idx->configs);
+    fy_map_destroy(&idx->modes);
+    fy_map_destroy(&idx->referrers);
+    pthread_rwlock_destroy(&idx->lock);
+}
+
+struct reg_context *reg_index_context(const struct reg_index *idx, const char *context)
+{
+    return fy_map_get(&idx->contexts, context);
+}
+
+static struct reg_context *context_get_or_create(struct reg_index *idx, const char *context)
+{
+    struct reg_context *c = fy_map_get(&idx->contexts, context);
+    if (c)
+        return c;
+    c = fy_calloc(1, sizeof *c);
+    c->name = fy_strdup(context);
+    fy_map_init(&c->subjects);
+    fy_map_init(&c->ids);
+    fy_map_init(&c->identities);
+    fy_map_put(&idx->contexts, context, c);
+    return c;
+}
+
+struct reg_subject *reg_index_subject(const struct reg_index *idx, const char *context,
+                                      const char *name)
+{
+    struct reg_context *c = fy_map_get(&idx->contexts, context);
+    return c ? fy_map_get(&c->subjects, name) : NULL;
+}
+
+struct reg_schema *reg_index_schema(const struct reg_index *idx, const char *context, int32_t id)
+{
+    struct reg_context *c = fy_map_get(&idx->contexts, context);
+    return c ? fy_map_geti(&c->ids, id) : NULL;
+}
+
+struct reg_version *reg_subject_version(const struct reg_subject *sub, int32_t version)
+{
+    size_t lo = 0, hi = sub->n_versions;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int32_t v = sub->versions[mid]->version;
+        if (v == version)
+            return sub->versions[mid];
+        if (v < version)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+struct reg_version *reg_subject_latest(const struct reg_subject *sub)
+{
+    for (size_t i = sub->n_versions; i-- > 0;)
+        if (!sub->versions[i]->deleted)
+            return sub->versions[i];
+    return NULL;
+}
+
+bool reg_subject_live(const struct reg_subject *sub)
+{
+    return reg_subject_latest(sub) != NULL;
+}
+
+static char *refs_key(const char *qsubject, int32_t version)
+{
+    return fy_asprintf("%s\n%d", qsubject, (int)version);
+}
+
+const struct reg_refs *reg_index_referrers(const struct reg_index *idx, const char *qsubject,
+                                           int32_t version)
+{
+    char *k = refs_key(qsubject, version);
+    const struct reg_refs *r = fy_map_get(&idx->referrers, k);
+    free(k);
+    return r;
+}
+
+json_t *reg_index_config(const struct reg_index *idx, const char *scope)
+{
+    return fy_map_get(&idx->configs, scope);
+}
+
+bool reg_index_mode(const struct reg_index *idx, const char *scope, enum reg_mode *out)
+{
+    void *v = fy_map_get(&idx->modes, scope);
+    if (!v)
+        return false;
+    *out = (enum reg_mode)((intptr_t)v - 1);
+    return true;
+}
+
+/* Walk the references array of `sc` and add (add=true) or remove it as a
+ * referrer of each referenced subject-version. An unqualified reference
+ * subject lives in the referrer's context (sr-api §9). */
+static void link_references(struct reg_index *idx, struct reg_schema *sc, bool add)
+{
+    if (!sc->references)
+        return;
+    json_t *refs = json_loads(sc->references, 0, NULL);
+    size_t i;
+    json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        const char *rsub = json_string_value(json_object_get(ref, "subject"));
+        json_t *rv = json_object_get(ref, "version");
+        if (!rsub || !json_is_integer(rv))
+            continue;
+        struct ctx_subject cs;
+        if (ctx_subject_parse(rsub, &cs, NULL) != 0)
+            continue;
+        bool qualified = rsub[0] == ':';
+        char *q = ctx_subject_format(qualified ? cs.context : sc->ctx->name, cs.name);
+        ctx_subject_destroy(&cs);
+        char *k = refs_key(q, (int32_t)json_integer_value(rv));
+        free(q);
+        struct reg_refs *r = fy_map_get(&idx->referrers, k);
+        if (add) {
+            if (!r) {
+                r = fy_calloc(1, sizeof *r);
+                fy_map_put(&idx->referrers, k, r);
+            }
+            if (r->n == r->cap) {
+                r->cap = r->cap ? r->cap * 2 : 2;
+                r->items = fy_realloc(r->items, r->cap * sizeof *r->items);
+            }
+            r->items[r->n++] = sc;
+        } else if (r) {
+            for (size_t j = 0; j < r->n; j++)
+                if (r->items[j] == sc) {
+                    r->items[j] = r->items[--r->n];
+                    break;
+                }
+            if (r->n == 0) {
+                fy_map_del(&idx->referrers, k);
+                free(r->items);
+                free(r);
+            }
+        }
+        free(k);
+    }
+    json_decref(refs);
+}
+
+/* One fewer version uses `sc`; when none does, the id stops resolving
+ * (Confluent: only after every subject-version using it is hard-deleted). */
+static void schema_unuse(struct reg_index *idx, struct reg_schema *sc)
+{
+    if (--sc->n_versions > 0)
+        return;
+    struct reg_context *c = sc->ctx;
+    fy_map_deli(&c->ids, sc->id);
+    if (fy_map_get(&c->identities, sc->identity) == sc)
+        fy_map_del(&c->identities, sc->identity);
+    link_references(idx, sc, false);
+    idx->n_schemas--;
+    schema_free(sc);
+}
+
+static char *compact_json(json_t *j, size_t flags)
+{
+    if (!j || json_is_null(j))
+        return NULL;
+    if ((json_is_array(j) && json_array_size(j) == 0) ||
+        (json_is_object(j) && json_object_size(j) == 0))
+        return NULL;
+    return json_dumps(j, JSON_COMPACT | flags);
+}
+
+static void subject_remove_at(struct reg_subject *sub, size_t i)
+{
+    free(sub->versions[i]);
+    memmove(&sub->versions[i], &sub->versions[i + 1],
+            (sub->n_versions - i - 1) * sizeof *sub->versions);
+    sub->n_versions--;
+}
+
+static void subject_drop_if_empty(struct reg_subject *sub)
+{
+    if (sub->n_versions)
+        return;
+    fy_map_del(&sub->ctx->subjects, sub->name);
+    subject_free(sub);
+}
+
+static void apply_schema_tombstone(struct reg_index *idx, const struct ctx_subject *cs,
+                                   int32_t version)
+{
+    struct reg_subject *sub = reg_index_subject(idx, cs->context, cs->name);
+    if (!sub)
+        return;
+    for (size_t i = 0; i < sub->n_versions; i++) {
+        if (sub->versions[i]->version != version)
+            continue;
+        struct reg_schema *sc = sub->versions[i]->schema;
+        subject_remove_at(sub, i);
+        schema_unuse(idx, sc);
+        break;
+    }
+    subject_drop_if_empty(sub);
+}
+
+static void apply_schema(struct reg_index *idx, const struct reg_key *k, const char *value,
+                         size_t vlen, int64_t offset, int64_t ts)
+{
+    json_t *v = json_loadb(value, vlen, 0, NULL);
+    const char *text = json_string_value(json_object_get(v, "schema"));
+    json_t *jid = json_object_get(v, "id");
+    json_t *jver = json_object_get(v, "version");
+    const char *subject = json_string_value(json_object_get(v, "subject"));
+    if (!subject)
+        subject = k->subject;
+    struct ctx_subject cs = {0};
+    if (!text || !json_is_integer(jid) || !json_is_integer(jver) || !subject ||
+        ctx_subject_parse(subject, &cs, NULL) != 0) {
+        fy_log(FY_LOG_WARN, "registry", "msg=\"skipping malformed SCHEMA record\" offset=%lld",
+               (long long)offset);
+        json_decref(v);
+        return;
+    }
+    int32_t id = (int32_t)json_integer_value(jid);
+    int32_t version = (int32_t)json_integer_value(jver);
+    const char *type = json_string_value(json_object_get(v, "schemaType"));
+    bool deleted = json_is_true(json_object_get(v, "deleted"));
+    char *refs = compact_json(json_object_get(v, "references"), 0);
+    char *meta = compact_json(json_object_get(v, "metadata"), JSON_SORT_KEYS);
+    char *rules = compact_json(json_object_get(v, "ruleSet"), 0);
+    char *identity = reg_schema_identity(text, refs, meta, rules);
+
+    struct reg_context *c = context_get_or_create(idx, cs.context);
+    struct reg_schema *sc = fy_map_geti(&c->ids, id);
+    if (sc && strcmp(sc->identity, identity) != 0) {
+        /* Confluent's KafkaStoreMessageHandler.validateUpdate: never let an id
+         * change meaning inside a context */
+        fy_log(FY_LOG_WARN, "registry",
+               "msg=\"skipping SCHEMA record: id already names a different schema\" "
+               "context=%s id=%d offset=%lld",
+               c->name, (int)id, (long long)offset);
+        free(refs);
+        free(meta);
+        free(rules);
+        free(identity);
+        goto out;
+    }
+    if (!sc) {
+        sc = fy_calloc(1, sizeof *sc);
+        sc->id = id;
+        sc->ctx = c;
+        sc->schema = fy_strdup(text);
+        sc->schema_type = fy_strdup(type ? type : "AVRO");
+        sc->references = refs;
+        sc->metadata = meta;
+        sc->rule_set = rules;
+        sc->identity = identity;
+        fy_map_puti(&c->ids, id, sc);
+        if (!fy_map_get(&c->identities, identity))
+            fy_map_put(&c->identities, identity, sc);
+        link_references(idx, sc, true);
+        idx->n_schemas++;
+        if (id > c->max_id)
+            c->max_id = id;
+    } else {
+        free(refs);
+        free(meta);
+        free(rules);
+        free(identity);
+    }
+
+    struct reg_subject *sub = fy_map_get(&c->subjects, cs.name);
+    if (!sub) {
+        sub = fy_calloc(1, sizeof *sub);
+        sub->name = fy_strdup(cs.name);
+        sub->qname = ctx_subject_format(c->name, cs.name);
+        sub->ctx = c;
+        fy_map_put(&c->subjects, cs.name, sub);
+    }
+    struct reg_version *ver = reg_subject_version(sub, version);
+    if (ver) {
+        if (ver->schema != sc) {
+            struct reg_schema *old = ver->schema;
+            ver->schema = sc;
+            sc->n_versions++;
+            schema_unuse(idx, old);
+        }
+    } else {
+        ver = fy_calloc(1, sizeof *ver);
+        ver->version = version;
+        ver->schema = sc;
+        sc->n_versions++;
+        if (sub->n_versions == sub->cap) {
+            sub->cap = sub->cap ? sub->cap * 2 : 4;
+            sub->versions = fy_realloc(sub->versions, sub->cap * sizeof *sub->versions);
+        }
+        size_t pos = sub->n_versions;
+        while (pos > 0 && sub->versions[pos - 1]->version > version)
+            pos--;
+        memmove(&sub->versions[pos + 1], &sub->versions[pos],
+                (sub->n_versions - pos) * sizeof *sub->versions);
+        sub->versions[pos] = ver;
+        sub->n_versions++;
+    }
+    ver->deleted = deleted;
+    ver->offset = offset;
+    ver->ts = ts;
+out:
+    ctx_subject_destroy(&cs);
+    json_decref(v);
+}
+
+/* DELETE_SUBJECT marks versions 1..N soft-deleted in memory; Confluent does
+ * not rewrite the SCHEMA records for it. */
+static void apply_delete_subject(struct reg_index *idx, const char *subject, const char *value,
+                                 size_t vlen)
+{
+    json_t *v = json_loadb(value, vlen, 0, NULL);
+    json_t *jver = json_object_get(v, "version");
+    struct ctx_subject cs;
+    if (json_is_integer(jver) && subject && ctx_subject_parse(subject, &cs, NULL) == 0) {
+        struct reg_subject *sub = reg_index_subject(idx, cs.context, cs.name);
+        int32_t upto = (int32_t)json_integer_value(jver);
+        for (size_t i = 0; sub && i < sub->n_versions; i++)
+            if (sub->versions[i]->version <= upto)
+                sub->versions[i]->deleted = true;
+        ctx_subject_destroy(&cs);
+    }
+    json_decref(v);
+}
+
+static void clear_subject(struct reg_index *idx, struct reg_subject *sub)
+{
+    for (size_t i = sub->n_versions; i-- > 0;) {
+        if (!sub->versions[i]->deleted)
+            continue;
+        struct reg_schema *sc = sub->versions[i]->schema;
+        subject_remove_at(sub, i);
+        schema_unuse(idx, sc);
+    }
+    subject_drop_if_empty(sub);
+}
+
+/* CLEAR_SUBJECT purges soft-deleted versions from memory: of one subject, of
+ * a whole context (`:.ctx:`), or of everything (written when a scope switches
+ * to IMPORT, sr-api §7). */
+static void apply_clear_subject(struct reg_index *idx, const char *subject)
+{
+    struct ctx_subject cs = {0};
+    if (subject && subject[0] && ctx_subject_parse(subject, &cs, NULL) != 0)
+        return;
+    size_t it = 0;
+    void *cv;
+    while (fy_map_next(&idx->contexts, &it, NULL, &cv)) {
+        struct reg_context *c = cv;
+        if (cs.context && strcmp(cs.context, c->name) != 0)
+            continue;
+        if (cs.name && cs.name[0]) {
+            struct reg_subject *sub = fy_map_get(&c->subjects, cs.name);
+            if (sub)
+                clear_subject(idx, sub);
+            continue;
+        }
+        /* collect first: clear_subject may remove subjects from the map */
+        size_t n = 0, sit = 0;
+        struct reg_subject **subs = fy_calloc(c->subjects.count + 1, sizeof *subs);
+        void *sv;
+        while (fy_map_next(&c->subjects, &sit, NULL, &sv))
+            subs[n++] = sv;
+        for (size_t i = 0; i < n; i++)
+            clear_subject(idx, subs[i]);
+        free(subs);
+    }
+    ctx_subject_destroy(&cs);
+}
+
+void reg_index_apply(struct reg_index *idx, const char *key, size_t klen, const char *value,
+                     size_t vlen, int64_t offset, int64_t ts)
+{
+    struct reg_key k;
+    struct fy_err err;
+    if (offset > idx->applied_offset)
+        idx->applied_offset = offset;
+    if (reg_key_parse(key, klen, &k, &err) != 0) {
+        fy_log(FY_LOG_WARN, "registry", "msg=\"skipping record\" offset=%lld reason=\"%s\"",
+               (long long)offset, err.msg);
+        return;
+    }
+    const char *scope = k.subject ? k.subject : "";
+    switch (k.type) {
+    case REG_KEY_SCHEMA:
+        if (!k.subject)
+            break;
+        if (value) {
+            apply_schema(idx, &k, value, vlen, offset, ts);
+        } else {
+            struct ctx_subject cs;
+            if (ctx_subject_parse(k.subject, &cs, NULL) == 0) {
+                apply_schema_tombstone(idx, &cs, k.version);
+                ctx_subject_destroy(&cs);
+            }
+        }
+        break;
+    case REG_KEY_CONFIG: {
+        json_t *old = fy_map_del(&idx->configs, scope);
+        json_decref(old);
+        if (value) {
+            json_t *v = json_loadb(value, vlen, 0, NULL);
+            if (json_is_object(v))
+                fy_map_put(&idx->configs, scope, v);
+            else
+                json_decref(v);
+        }
+        break;
+    }
+    case REG_KEY_MODE: {
+        fy_map_del(&idx->modes, scope);
+        if (value) {
+            json_t *v = json_loadb(value, vlen, 0, NULL);
+            enum reg_mode m;
+            const char *name = json_string_value(json_object_get(v, "mode"));
+            if (name && reg_mode_parse(name, &m) == 0)
+                fy_map_put(&idx->modes, scope, (void *)(intptr_t)(m + 1));
+            json_decref(v);
+        }
+        break;
+    }
+    case REG_KEY_DELETE_SUBJECT:
+        if (value)
+            apply_delete_subject(idx, k.subject, value, vlen);
+        break;
+    case REG_KEY_CLEAR_SUBJECT:
+        if (value)
+            apply_clear_subject(idx, k.subject);
+        break;
+    case REG_KEY_CONTEXT:
+        if (value && k.context) {
+            context_get_or_create(idx, k.context)->recorded = true;
+        } else if (k.context && !ctx_is_default(k.context)) {
+            /* DELETE /contexts/{ctx}: only an empty context is ever tombstoned */
+            struct reg_context *c = fy_map_get(&idx->contexts, k.context);
+            if (c && c->subjects.count == 0 && c->ids.count == 0) {
+                fy_map_del(&idx->contexts, k.context);
+                context_free(c);
+            }
+        }
+        break;
+    case REG_KEY_NOOP:
+    case REG_KEY_OTHER:
+        break;
+    }
+    reg_key_destroy(&k);
+}

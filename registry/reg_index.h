@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_index: the registry's in-memory state, rebuilt from the store's records
+ * and only ever changed by applying a record (replay and live writes take the
+ * same path, so memory and disk cannot disagree). Contexts hold subjects and
+ * an id space each; subjects hold versions; a version points at the shared
+ * schema of its (context, id). Config and mode are kept per scope.
+ *
+ * Locking: `lock` is a writer-preferring rwlock. Readers hold it shared while
+ * they look things up and copy what they need into their response; the
+ * registry's writer path applies records holding it exclusively. Everything
+ * reachable from the index is valid only while the lock is held.
+ * Thread: MHD pool threads (readers), the registry writer path (apply). */
+#ifndef REG_INDEX_H
+#define REG_INDEX_H
+
+#include "common/fy_err.h"
+#include "common/fy_map.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum reg_mode { REG_MODE_READWRITE, REG_MODE_READONLY, REG_MODE_READONLY_OVERRIDE, REG_MODE_IMPORT };
+
+/* One schema of one context's id space. Shared by every version that uses it. */
+struct reg_schema {
+    int32_t id;
+    struct reg_context *ctx; /* borrowed: the owning context */
+    char *schema;            /* stored (canonical) text */
+    char *schema_type;       /* "AVRO", "JSON", "PROTOBUF" */
+    char *references;        /* compact JSON array text, NULL when none */
+    char *metadata;          /* compact JSON object text, NULL when none */
+    char *rule_set;          /* compact JSON object text, NULL when none */
+    char *identity;          /* dedupe key: text + references + metadata + ruleSet */
+    int n_versions;          /* versions (live or soft-deleted) that use it */
+};
+
+struct reg_version {
+    int32_t version;
+    bool deleted;            /* soft-deleted */
+    struct reg_schema *schema;
+    int64_t offset;          /* store offset of the record that wrote it */
+    int64_t ts;              /* ms */
+};
+
+struct reg_subject {
+    char *qname;             /* qualified text: "s" or ":.ctx:s" */
+    char *name;              /* inside its context */
+    struct reg_context *ctx; /* borrowed */
+    struct reg_version **versions; /* ascending by version */
+    size_t n_versions;
+    size_t cap;
+};
+
+struct reg_context {
+    char *name;              /* "." or ".ctx" */
+    struct fy_map subjects;  /* name -> struct reg_subject */
+    struct fy_map ids;       /* int64 id -> struct reg_schema */
+    struct fy_map identities;/* identity -> struct reg_schema (lowest id first seen) */
+    int32_t max_id;          /* highest id ever seen in this context */
+    bool recorded;           /* a CONTEXT record exists */
+};
+
+struct reg_index {
+    pthread_rwlock_t lock;
+    struct fy_map contexts;  /* name -> struct reg_context */
+    struct fy_map configs;   /* scope ("" top level, ":.ctx:", subject) -> json_t object */
+    struct fy_map modes;     /* scope -> (enum reg_mode + 1) as pointer */
+    struct fy_map referrers; /* "qsubject\nversion" -> struct reg_refs */
+    int64_t applied_offset;  /* last record applied, -1 initially */
+    int64_t n_schemas;       /* live (context, id) entries */
+};
+
+/* Referrers of one subject-version: schemas (in any context) whose references name it. */
+struct reg_refs {
+    struct reg_schema **items;
+    size_t n;
+    size_t cap;
+};
+
+void reg_index_init(struct reg_index *idx);
+void reg_index_destroy(struct reg_index *idx);
+
+/* Apply one store record (key/value JSON of sr-api §12; value NULL = tombstone).
+ * Unknown key types and malformed records are logged and skipped (a log that
+ * Confluent or Karapace wrote must still load), so this only fails on a
+ * broken invariant. Locks: caller holds idx->lock exclusively. */
+void reg_index_apply(struct reg_index *idx, const char *key, size_t klen, const char *value,
+                     size_t vlen, int64_t offset, int64_t ts);
+
+/* Lookups. All return borrowed pointers valid while idx->lock is held, or NULL. */
+struct reg_context *reg_index_context(const struct reg_index *idx, const char *context);
+struct reg_subject *reg_index_subject(const struct reg_index *idx, const char *context,
+                                      const char *name);
+struct reg_schema *reg_index_schema(const struct reg_index *idx, const char *context, int32_t id);
+/* The version entry with this number (live or soft-deleted), or NULL. */
+struct reg_version *reg_subject_version(const struct reg_subject *sub, int32_t version);
+/* Highest live version, or NULL. */
+struct reg_version *reg_subject_latest(const struct reg_subject *sub);
+/* true when the subject has at least one live version */
+bool reg_subject_live(const struct reg_subject *sub);
+/* Referrers of (qualified subject, version), or NULL. */
+const struct reg_refs *reg_index_referrers(const struct reg_index *idx, const char *qsubject,
+                                           int32_t version);
+
+/* Stored config object of a scope ("" = top level), or NULL. Borrowed. */
+json_t *reg_index_config(const struct reg_index *idx, const char *scope);
+/* Stored mode of a scope: true and *out, or false when none. */
+bool reg_index_mode(const struct reg_index *idx, const char *scope, enum reg_mode *out);
+
+const char *reg_mode_name(enum reg_mode mode);
+/* Case-insensitive: 0, or -1 when unknown. */
+int reg_mode_parse(const char *s, enum reg_mode *out);
+
+/* The identity (dedupe key) of a schema: **new** string. */
+char *reg_schema_identity(const char *schema, const char *references, const char *metadata,
+                          const char *rule_set);
+
+#endif

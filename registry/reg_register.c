@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_register: registration, lookup and compatibility checks — Confluent's
+ * KafkaSchemaRegistry.register / lookUpSchemaUnderSubject / testCompatibility
+ * (sr-api §5, §6, §9) on ferry's Avro model. */
+#include "registry/reg_registry.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_jsonout.h"
+#include "common/fy_log.h"
+#include "contexts/ctx_name.h"
+#include "registry/reg_records.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_REFERENCE_DEPTH 64
+
+/* A register/lookup/compat request body, validated. */
+struct schema_req {
+    const char *schema;    /* borrowed from the body; "" when absent */
+    const char *type;      /* "AVRO" */
+    json_t *references;    /* borrowed array or NULL */
+    json_t *metadata;      /* borrowed object or NULL */
+    json_t *rule_set;      /* borrowed object or NULL */
+    bool has_id;
+    int32_t id;
+    bool has_version;
+    int32_t version;       /* -1 = unset/latest */
+};
+
+static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
+{
+    memset(req, 0, sizeof *req);
+    req->version = -1;
+    if (!json_is_object(body))
+        return fy_err_set(err, FY_E_UNPROCESSABLE,
+                          "Request body must be a JSON object with a \"schema\" field");
+    json_t *s = json_object_get(body, "schema");
+    if (s && !json_is_null(s) && !json_is_string(s))
+        return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"schema\" must be a string");
+    req->schema = json_is_string(s) ? json_string_value(s) : "";
+    json_t *t = json_object_get(body, "schemaType");
+    req->type = "AVRO";
+    if (t && !json_is_null(t)) {
+        if (!json_is_string(t))
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"schemaType\" must be a string");
+        if (strcmp(json_string_value(t), "AVRO") != 0)
+            return fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid schema type %s",
+                              json_string_value(t));
+    }
+    json_t *refs = json_object_get(body, "references");
+    if (refs && !json_is_null(refs)) {
+        if (!json_is_array(refs))
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"references\" must be an array");
+        size_t i;
+        json_t *ref;
+        json_array_foreach(refs, i, ref)
+        {
+            json_t *v = json_object_get(ref, "version");
+            if (!json_is_object(ref) || !json_is_string(json_object_get(ref, "name")) ||
+                !json_is_string(json_object_get(ref, "subject")) || !json_is_integer(v) ||
+                json_integer_value(v) > INT_MAX || json_integer_value(v) < -1 ||
+                json_integer_value(v) == 0)
+                return fy_err_set(err, REG_E_INVALID_SCHEMA,
+                                  "Invalid reference at index %zu: name, subject and version "
+                                  "(>= 1 or -1 for latest) are required",
+                                  i);
+        }
+        if (json_array_size(refs))
+            req->references = refs;
+    }
+    json_t *md = json_object_get(body, "metadata");
+    if (md && !json_is_null(md)) {
+        if (!json_is_object(md))
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"metadata\" must be an object");
+        req->metadata = md;
+    }
+    json_t *rs = json_object_get(body, "ruleSet");
+    if (rs && !json_is_null(rs)) {
+        if (!json_is_object(rs))
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"ruleSet\" must be an object");
+        req->rule_set = rs;
+    }
+    json_t *id = json_object_get(body, "id");
+    if (id && !json_is_null(id)) {
+        if (!json_is_integer(id) || json_integer_value(id) > INT_MAX ||
+            json_integer_value(id) < -1)
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"id\" must be an integer");
+        /* Confluent treats a negative id as "no id" */
+        if (json_integer_value(id) >= 0) {
+            req->has_id = true;
+            req->id = (int32_t)json_integer_value(id);
+        }
+    }
+    json_t *ver = json_object_get(body, "version");
+    if (ver && !json_is_null(ver)) {
+        if (!json_is_integer(ver) || json_integer_value(ver) > INT_MAX ||
+            json_integer_value(ver) < INT_MIN)
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"version\" must be an integer");
+        if (json_integer_value(ver) > 0) {
+            req->has_version = true;
+            req->version = (int32_t)json_integer_value(ver);
+        }
+    }
+    return 0;
+}
+
+/* Confluent's RuleSet validation (42210): every rule names itself and its
+ * type, names are unique within the rule set. */
+static int validate_rule_set(json_t *rs, struct fy_err *err)
+{
+    static const char *const lists[] = {"migrationRules", "domainRules", "encodingRules"};
+    json_t *seen = json_object();
+    int rc = 0;
+    for (size_t l = 0; l < 3 && rc == 0; l++) {
+        json_t *arr = json_object_get(rs, lists[l]);
+        if (!arr || json_is_null(arr))
+            continue;
+        if (!json_is_array(arr)) {
+            rc = fy_err_set(err, REG_E_INVALID_RULESET, "Invalid rule set: %s must be an array",
+                            lists[l]);
+            break;
+        }
+        size_t i;
+        json_t *rule;
+        json_array_foreach(arr, i, rule)
+        {
+            const char *name = json_string_value(json_object_get(rule, "name"));
+            if (!name || !name[0]) {
+                rc = fy_err_set(err, REG_E_INVALID_RULESET, "Rule name missing");
+                break;
+            }
+            if (!json_is_string(json_object_get(rule, "type"))) {
+                rc = fy_err_set(err, REG_E_INVALID_RULESET, "Rule type missing for rule %s", name);
+                break;
+            }
+            if (json_object_get(seen, name)) {
+                rc = fy_err_set(err, REG_E_INVALID_RULESET, "Found duplicate rule name %s", name);
+                break;
+            }
+            json_object_set_new(seen, name, json_true());
+        }
+    }
+    json_decref(seen);
+    return rc;
+}
+
+/* Resolve a reference subject relative to the referrer's context. */
+static int ref_target(const char *context, const char *ref_subject, struct ctx_subject *out,
+                      struct fy_err *err)
+{
+    if (ctx_subject_parse(ref_subject, out, err) != 0)
+        return -1;
+    if (ref_subject[0] != ':') {
+        free(out->context);
+        out->context = fy_strdup(context);
+    }
+    return 0;
+}
+
+/* Find the version a reference names: -1 = latest live. Soft-deleted targets
+ * are allowed only when re-reading stored schemas (sr-api §9). */
+static struct reg_version *ref_version(struct reg_registry *r, const char *context,
+                                       const char *ref_subject, int32_t version,
+                                       bool allow_deleted, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (ref_target(context, ref_subject, &cs, err) != 0)
+        return NULL;
+    struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
+    ctx_subject_destroy(&cs);
+    struct reg_version *v = NULL;
+    if (sub)
+        v = version == -1 ? reg_subject_latest(sub) : reg_subject_version(sub, version);
+    if (!v || (v->deleted && !allow_deleted)) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA,
+                   "No schema reference found for subject \"%s\" and version %d", ref_subject,
+                   (int)version);
+        return NULL;
+    }
+    return v;
+}
+
+/* Parse the schemas `refs` (a JSON array) names into `p`, depth-first, each
+ * named reference once, as Confluent's AbstractSchemaProvider.resolveReferences. */
+static int parse_references(struct reg_registry *r, struct reg_avro_parser *p,
+                            const char *context, json_t *refs, bool allow_deleted, json_t *done,
+                            int depth, struct fy_err *err)
+{
+    if (depth > MAX_REFERENCE_DEPTH)
+        return fy_err_set(err, REG_E_INVALID_SCHEMA, "References nest deeper than %d levels",
+                          MAX_REFERENCE_DEPTH);
+    size_t i;
+    json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        const char *name = json_string_value(json_object_get(ref, "name"));
+        const char *subject = json_string_value(json_object_get(ref, "subject"));
+        int32_t version = (int32_t)json_integer_value(json_object_get(ref, "version"));
+        if (!name || !subject)
+            return fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid reference");
+        if (json_object_get(done, name))
+            continue;
+        struct reg_version *v = ref_version(r, context, subject, version, allow_deleted, err);
+        if (!v)
+            return -1;
+        json_object_set_new(done, name, json_true());
+        struct reg_schema *sc = v->schema;
+        if (sc->references) {
+            json_t *sub_refs = json_loads(sc->references, 0, NULL);
+            int rc = parse_references(r, p, sc->ctx->name, sub_refs, true, done, depth + 1, err);
+            json_decref(sub_refs);
+            if (rc != 0)
+                return -1;
+        }
+        const struct reg_avro *ignored;
+        struct fy_err perr = {0};
+        if (reg_avro_parser_parse(p, sc->schema, false, &ignored, &perr) != 0) {
+            fy_err_set(err, REG_E_INVALID_SCHEMA,
+                       "Invalid schema reference %s (subject \"%s\" version %d): %s", name,
+                       subject, (int)v->version, perr.msg);
+            fy_err_destroy(&perr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Parse a stored schema (and what it references) into a new parser. */
+static struct reg_avro_parser *parse_stored(struct reg_registry *r, const struct reg_schema *sc,
+                                            const struct reg_avro **root, struct fy_err *err)
+{
+    struct reg_avro_parser *p = reg_avro_parser_new();
+    json_t *done = json_object();
+    int rc = 0;
+    if (sc->references) {
+        json_t *refs = json_loads(sc->references, 0, NULL);
+        rc = parse_references(r, p, sc->ctx->name, refs, true, done, 0, err);
+        json_decref(refs);
+    }
+    json_decref(done);
+    if (rc == 0 && reg_avro_parser_parse(p, sc->schema, false, root, err) == 0)
+        return p;
+    reg_avro_parser_free(p);
+    return NULL;
+}
+
+/* The request's schema, parsed with its references, and its stored texts. */
+struct parsed {
+    struct reg_avro_parser *parser;
+    const struct reg_avro *root;
+    char *canonical;   /* what would be stored */
+    char *references;  /* compact JSON with concrete versions, or NULL */
+    char *metadata;
+    char *rule_set;
+};
+
+static void parsed_destroy(struct parsed *ps)
+{
+    reg_avro_parser_free(ps->parser);
+    free(ps->canonical);
+    free(ps->references);
+    free(ps->metadata);
+    free(ps->rule_set);
+    memset(ps, 0, sizeof *ps);
+}
+
+static int parse_request(struct reg_registry *r, const char *context, const struct schema_req *req,
+                         bool validate, bool normalize, struct parsed *ps, struct fy_err *err)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->parser = reg_avro_parser_new();
+    if (req->references) {
+        /* store references with concrete versions: -1 means latest at registration time */
+        json_t *done = json_object();
+        int rc = parse_references(r, ps->parser, context, req->references, false, done, 0, err);
+        json_decref(done);
+        if (rc != 0)
+            return -1;
+        struct fy_buf b;
+        fy_buf_init(&b, 0);
+        fy_buf_putc(&b, '[');
+        size_t i;
+        json_t *ref;
+        json_array_foreach(req->references, i, ref)
+        {
+            const char *subject = json_string_value(json_object_get(ref, "subject"));
+            int32_t version = (int32_t)json_integer_value(json_object_get(ref, "version"));
+            struct reg_version *v = ref_version(r, context, subject, version, false, err);
+            if (!v) {
+                fy_buf_destroy(&b);
+                return -1;
+            }
+            if (i)
+                fy_buf_putc(&b, ',');
+            fy_buf_puts(&b, "{\"name\":");
+            fy_jsonout_str(&b, json_string_value(json_object_get(ref, "name")));
+            fy_buf_puts(&b, ",\"subject\":");
+            fy_jsonout_str(&b, subject);
+            fy_buf_printf(&b, ",\"version\":%d}", (int)v->version);
+        }
+        fy_buf_putc(&b, ']');
+        ps->references = fy_buf_steal(&b);
+    }
+    if (reg_avro_parser_parse(ps->parser, req->schema, validate, &ps->root, err) != 0) {
+        if (err && err->code != REG_E_INVALID_SCHEMA)
+            err->code = REG_E_INVALID_SCHEMA;
+        return -1;
+    }
+    ps->canonical = normalize ? reg_avro_normalized(ps->parser, ps->root)
+                              : reg_avro_canonical(ps->parser, ps->root);
+    if (req->metadata)
+        ps->metadata = json_object_size(req->metadata)
+                           ? json_dumps(req->metadata, JSON_COMPACT | JSON_SORT_KEYS)
+                           : NULL;
+    if (req->rule_set)
+        ps->rule_set =
+            json_object_size(req->rule_set) ? json_dumps(req->rule_set, JSON_COMPACT) : NULL;
+    return 0;
+}
+
+static const char *ctx_display(const char *context, char *buf, size_t len)
+{
+    /* messages name contexts qualified, as Confluent: ":.dr:" */
+    snprintf(buf, len, ":%s:", context);
+    return buf;
+}
+
+/* Same text, references, metadata and rule set? (the dedupe identity) */
+static bool same_identity(const struct reg_schema *sc, const char *identity)
+{
+    return strcmp(sc->identity, identity) == 0;
+}
+
+static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
+                           const struct reg_version *v)
+{
+    const struct reg_schema *sc = v->schema;
+    fy_buf_puts(out, "{\"subject\":");
+    fy_jsonout_str(out, sub->qname);
+    fy_buf_printf(out, ",\"version\":%d,\"id\":%d", (int)v->version, (int)sc->id);
+    if (strcmp(sc->schema_type, "AVRO") != 0) {
+        fy_buf_puts(out, ",\"schemaType\":");
+        fy_jsonout_str(out, sc->schema_type);
+    }
+    if (sc->references) {
+        fy_buf_puts(out, ",\"references\":");
+        fy_buf_puts(out, sc->references);
+    }
+    if (sc->metadata) {
+        fy_buf_puts(out, ",\"metadata\":");
+        fy_buf_puts(out, sc->metadata);
+    }
+    if (sc->rule_set) {
+        fy_buf_puts(out, ",\"ruleSet\":");
+        fy_buf_puts(out, sc->rule_set);
+    }
+    fy_buf_puts(out, ",\"schema\":");
+    fy_jsonout_str(out, sc->schema);
+    fy_buf_putc(out, '}');
+}
+
+/* Build the 409 / verbose messages of one failed check. */
+static void put_messages(struct fy_buf *out, const struct reg_compat_msgs *msgs)
+{
+    for (size_t i = 0; i < msgs->n; i++) {
+        if (i)
+            fy_buf_puts(out, ", ");
+        fy_buf_puts(out, msgs->items[i]);
+    }
+}
+
+/* Check `candidate` against the subject's live versions at `level`.
+ * Returns 1 compatible, 0 not (msgs filled), -1 on error. */
+static int check_against(struct reg_registry *r, const struct reg_subject *sub,
+                         enum reg_compat_level level, const struct reg_avro *candidate,
+                         const struct reg_version *only, struct reg_compat_msgs *msgs,
+                         struct fy_err *err)
+{
+    if (!sub || level == REG_COMPAT_NONE)
+        return 1;
+    size_t n = 0;
+    struct reg_compat_prior *prior = fy_calloc(sub->n_versions + 1, sizeof *prior);
+    struct reg_avro_parser **parsers = fy_calloc(sub->n_versions + 1, sizeof *parsers);
+    int rc = -1;
+    for (size_t i = 0; i < sub->n_versions; i++) {
+        const struct reg_version *v = sub->versions[i];
+        /* Confluent: "Don't check compatibility against deleted schema" */
+        if (only ? v != only : v->deleted)
+            continue;
+        const struct reg_avro *root;
+        parsers[n] = parse_stored(r, v->schema, &root, err);
+        if (!parsers[n]) {
+            fy_log(FY_LOG_ERROR, "registry",
+                   "msg=\"stored schema no longer parses\" subject=%s version=%d reason=\"%s\"",
+                   sub->qname, (int)v->version, err ? err->msg : "");
+            goto out;
+        }
+        prior[n].schema = root;
+        prior[n].version = v->version;
+        prior[n].canonical = v->schema->schema;
+        n++;
+    }
+    rc = reg_compat_check(level, candidate, prior, n, msgs) ? 1 : 0;
+out:
+    for (size_t i = 0; i < n + 1; i++)
+        reg_avro_parser_free(parsers[i]);
+    free(parsers);
+    free(prior);
+    return rc;
+}
+
+static int subject_arg(const char *subject, struct ctx_subject *cs, struct fy_err *err)
+{
+    if (ctx_subject_parse(subject, cs, err) != 0)
+        return -1;
+    if (ctx_subject_validate(subject, cs, false, err) != 0 || cs->wildcard || !cs->name[0]) {
+        ctx_subject_destroy(cs);
+        return fy_err_set(err, REG_E_INVALID_SUBJECT, "The specified subject '%s' is not a valid.",
+                          subject);
+    }
+    return 0;
+}
+
+int reg_registry_register(struct reg_registry *r, const char *subject, json_t *body,
+                          bool normalize, struct fy_buf *out, struct fy_err *err)
+{
+    int rc = -1;
+    struct schema_req req;
+    struct ctx_subject cs = {0};
+    struct parsed ps = {0};
+    char *identity = NULL;
+    int64_t sync_offset = -1;
+    struct reg_compat_msgs msgs;
+    reg_compat_msgs_init(&msgs);
+    char cbuf[300];
+    bool locked = false;
+
+    /* Confluent's order: ruleSet, then subject, before touching the store */
+    if (parse_body(body, &req, err) != 0)
+        goto out;
+    if (req.rule_set && validate_rule_set(req.rule_set, err) != 0)
+        goto out;
+    if (subject_arg(subject, &cs, err) != 0)
+        goto out;
+
+    pthread_mutex_lock(&r->wlock);
+    locked = true;
+    enum reg_mode mode = reg_registry_mode(r, cs.context, cs.name);
+    bool import = mode == REG_MODE_IMPORT;
+    struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
+    struct reg_version *latest = sub ? reg_subject_latest(sub) : NULL;
+
+    /* an empty schema re-uses the latest version's (a metadata-only update) */
+    struct schema_req eff = req;
+    if (!eff.schema[0]) {
+        if (import || !latest)
+            goto empty;
+        eff.schema = latest->schema->schema;
+    }
+    if (parse_request(r, cs.context, &eff, !import, normalize && !import, &ps, err) != 0)
+        goto out;
+    if (!eff.references && !req.schema[0] && latest && latest->schema->references)
+        ps.references = fy_strdup(latest->schema->references);
+    /* a new version without metadata/ruleSet inherits the previous live one's (sr-api §10) */
+    if (!import && latest && !req.metadata && latest->schema->metadata)
+        ps.metadata = fy_strdup(latest->schema->metadata);
+    if (!import && latest && !req.rule_set && latest->schema->rule_set)
+        ps.rule_set = fy_strdup(latest->schema->rule_set);
+    identity = reg_schema_identity(ps.canonical, ps.references, ps.metadata, ps.rule_set);
+
+    /* idempotent fast path — answers in any mode (sr-api §5 step 1) */
+    if (sub && !req.has_version) {
+        for (size_t i = sub->n_versions; i-- > 0;) {
+            struct reg_version *v = sub->versions[i];
+            if (v->deleted || !same_identity(v->schema, identity))
+                continue;
+            if (req.has_id && req.id != v->schema->id)
+                continue;
+            fy_buf_printf(out, "{\"id\":%d}", (int)v->schema->id);
+            sync_offset = r->idx.applied_offset;
+            rc = 0;
+            goto out;
+        }
+    }
+    if (import && req.has_id && req.has_version && sub) {
+        struct reg_version *v = reg_subject_version(sub, req.version);
+        if (v && !v->deleted && v->schema->id == req.id && same_identity(v->schema, identity)) {
+            fy_buf_printf(out, "{\"id\":%d}", (int)req.id);
+            sync_offset = r->idx.applied_offset;
+            rc = 0;
+            goto out;
+        }
+    }
+
+    /* mode (checkRegisterMode) */
+    char *qsub = ctx_subject_format(cs.context, cs.name);
+    const char *cdisp = ctx_display(cs.context, cbuf, sizeof cbuf);
+    if (mode == REG_MODE_READONLY || mode == REG_MODE_READONLY_OVERRIDE) {
+        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Subject %s in context %s is in read-only mode",
+                   qsub, cdisp);
+        free(qsub);
+        goto out;
+    }
+    if (req.has_id && !import) {
+        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Subject %s in context %s is not in import mode",
+                   qsub, cdisp);
+        free(qsub);
+        goto out;
+    }
+    if (!req.has_id && mode != REG_MODE_READWRITE) {
+        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                   "Subject %s in context %s is not in read-write mode", qsub, cdisp);
+        free(qsub);
+        goto out;
+    }
+
+    int32_t new_version = 1;
+    if (sub && sub->n_versions)
+        new_version = sub->versions[sub->n_versions - 1]->version + 1;
+
+    struct reg_context *ctx = reg_index_context(&r->idx, cs.context);
+    struct reg_schema *same = ctx ? fy_map_get(&ctx->identities, identity) : NULL;
+
+    /* compatibility against live versions (skipped in IMPORT) */
+    if (!import) {
+        enum reg_compat_level level = reg_registry_level(r, cs.context, cs.name);
+        int c = check_against(r, sub, level, ps.root, NULL, &msgs, err);
+        if (c < 0) {
+            free(qsub);
+            goto out;
+        }
+        if (c == 0) {
+            struct fy_buf m;
+            fy_buf_init(&m, 0);
+            put_messages(&m, &msgs);
+            fy_err_set_long(err, REG_E_INCOMPATIBLE,
+                       "Schema being registered is incompatible with an earlier schema for "
+                       "subject \"%s\", details: [%s]",
+                       qsub, fy_buf_str(&m));
+            fy_buf_destroy(&m);
+            free(qsub);
+            goto out;
+        }
+    }
+
+    int32_t version = new_version;
+    if (req.has_version) {
+        if (!import && req.version != new_version) {
+            fy_err_set(err, REG_E_INVALID_SCHEMA, "Version is not one more than previous version");
+            free(qsub);
+            goto out;
+        }
+        version = req.version;
+    }
+
+    int32_t id;
+    if (req.has_id) {
+        struct reg_schema *taken = ctx ? fy_map_geti(&ctx->ids, req.id) : NULL;
+        if (taken && !same_identity(taken, identity)) {
+            fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                       "Overwrite new schema with id %d in context %s is not permitted.",
+                       (int)req.id, cdisp);
+            free(qsub);
+            goto out;
+        }
+        id = req.id;
+    } else if (same) {
+        id = same->id;
+    } else {
+        id = (ctx ? ctx->max_id : 0) + 1;
+        while (ctx && fy_map_geti(&ctx->ids, id))
+            id++;
+    }
+
+    struct reg_write recs[64];
+    size_t n = 0;
+    if (!ctx_is_default(cs.context) && (!ctx || !ctx->recorded)) {
+        recs[n].key = reg_key_context(cs.context);
+        recs[n].value = reg_value_context(cs.context);
+        n++;
+    }
+    /* Confluent step 11: a soft-deleted older version with the same id is
+     * superseded by the new one — tombstone it unless something references it */
+    for (size_t i = 0; sub && i < sub->n_versions && n < 60; i++) {
+        struct reg_version *v = sub->versions[i];
+        if (!v->deleted || v->schema->id != id || v->version == version)
+            continue;
+        if (reg_index_referrers(&r->idx, sub->qname, v->version))
+            continue;
+        recs[n].key = reg_key_schema(qsub, v->version);
+        recs[n].value = NULL;
+        n++;
+    }
+    recs[n].key = reg_key_schema(qsub, version);
+    recs[n].value = reg_value_schema(qsub, version, id, "AVRO", ps.references, ps.metadata,
+                                     ps.rule_set, ps.canonical, false);
+    n++;
+    free(qsub);
+    if (reg_registry_write(r, recs, n, &sync_offset, err) != 0)
+        goto out;
+    fy_buf_printf(out, "{\"id\":%d}", (int)id);
+    rc = 0;
+    goto out;
+empty:
+    fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
+out:
+    if (locked)
+        pthread_mutex_unlock(&r->wlock);
+    /* acknowledged only once durable, including the idempotent answer, which
+     * may name a version another writer has not yet seen synced */
+    if (rc == 0 && reg_registry_sync(r, sync_offset, err) != 0)
+        rc = -1;
+    reg_compat_msgs_destroy(&msgs);
+    parsed_destroy(&ps);
+    free(identity);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *body, bool normalize,
+                        bool deleted, struct fy_buf *out, struct fy_err *err)
+{
+    int rc = -1;
+    struct schema_req req;
+    struct ctx_subject cs = {0};
+    struct parsed ps = {0};
+    if (parse_body(body, &req, err) != 0)
+        return -1;
+    if (ctx_subject_parse(subject, &cs, err) != 0)
+        return -1;
+    pthread_rwlock_rdlock(&r->idx.lock);
+    struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
+    if (!sub || !(deleted ? sub->n_versions > 0 : reg_subject_live(sub))) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
+        goto out;
+    }
+    if (!req.schema[0]) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
+        goto out;
+    }
+    if (parse_request(r, cs.context, &req, false, normalize, &ps, err) != 0)
+        goto out;
+    for (size_t i = sub->n_versions; i-- > 0;) {
+        struct reg_version *v = sub->versions[i];
+        if (v->deleted && !deleted)
+            continue;
+        const struct reg_schema *sc = v->schema;
+        bool refs_equal = (!sc->references && !ps.references) ||
+                          (sc->references && ps.references &&
+                           strcmp(sc->references, ps.references) == 0);
+        if (!refs_equal)
+            continue;
+        if (req.metadata && !(sc->metadata && ps.metadata && !strcmp(sc->metadata, ps.metadata)))
+            continue;
+        if (req.rule_set && !(sc->rule_set && ps.rule_set && !strcmp(sc->rule_set, ps.rule_set)))
+            continue;
+        bool match = strcmp(sc->schema, ps.canonical) == 0;
+        if (!match && normalize) {
+            const struct reg_avro *root;
+            struct reg_avro_parser *p = parse_stored(r, sc, &root, NULL);
+            if (p) {
+                char *norm = reg_avro_normalized(p, root);
+                match = strcmp(norm, ps.canonical) == 0;
+                free(norm);
+                reg_avro_parser_free(p);
+            }
+        }
+        if (match) {
+            put_schema_obj(out, sub, v);
+            rc = 0;
+            goto out;
+        }
+    }
+    fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+out:
+    pthread_rwlock_unlock(&r->idx.lock);
+    parsed_destroy(&ps);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+int reg_registry_check(struct reg_registry *r, const char *subject, const char *version,
+                       json_t *body, bool normalize, bool verbose, struct fy_buf *out,
+                       struct fy_err *err)
+{
+    int rc = -1;
+    struct schema_req req;
+    struct ctx_subject cs = {0};
+    struct parsed ps = {0};
+    struct reg_compat_msgs msgs;
+    reg_compat_msgs_init(&msgs);
+    int32_t vnum = -1;
+    if (version && reg_version_parse(version, &vnum, err) != 0)
+        return -1;
+    if (parse_body(body, &req, err) != 0)
+        return -1;
+    if (ctx_subject_parse(subject, &cs, err) != 0)
+        return -1;
+    pthread_rwlock_rdlock(&r->idx.lock);
+    struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
+    const struct reg_version *only = NULL;
+    if (version && vnum != -1) {
+        only = sub ? reg_subject_version(sub, vnum) : NULL;
+        if (!only || only->deleted) {
+            fy_err_set(err, REG_E_VERSION_NOT_FOUND, "Version %d not found.", (int)vnum);
+            goto out;
+        }
+    } else if (version) {
+        only = sub ? reg_subject_latest(sub) : NULL;
+        if (!only) { /* `latest` of an empty subject: nothing to be incompatible with */
+            fy_buf_puts(out, verbose ? "{\"is_compatible\":true,\"messages\":[]}"
+                                     : "{\"is_compatible\":true}");
+            rc = 0;
+            goto out;
+        }
+    }
+    if (!req.schema[0]) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
+        goto out;
+    }
+    if (parse_request(r, cs.context, &req, true, normalize, &ps, err) != 0) {
+        if (!verbose)
+            goto out;
+        /* verbose: an unparsable schema is an answer, not an error (Confluent) */
+        fy_buf_puts(out, "{\"is_compatible\":false,\"messages\":[");
+        fy_jsonout_str(out, err ? err->msg : "Invalid schema");
+        fy_buf_puts(out, "]}");
+        rc = 0;
+        goto out;
+    }
+    enum reg_compat_level level = reg_registry_level(r, cs.context, cs.name);
+    if (only) {
+        /* against one version the direction comes from the level; transitivity is moot */
+        switch (level) {
+        case REG_COMPAT_BACKWARD_TRANSITIVE: level = REG_COMPAT_BACKWARD; break;
+        case REG_COMPAT_FORWARD_TRANSITIVE: level = REG_COMPAT_FORWARD; break;
+        case REG_COMPAT_FULL_TRANSITIVE: level = REG_COMPAT_FULL; break;
+        default: break;
+        }
+    }
+    int c = check_against(r, sub, level, ps.root, only, &msgs, err);
+    if (c < 0)
+        goto out;
+    fy_buf_printf(out, "{\"is_compatible\":%s", c ? "true" : "false");
+    if (verbose) {
+        fy_buf_puts(out, ",\"messages\":[");
+        for (size_t i = 0; i < msgs.n; i++) {
+            if (i)
+                fy_buf_putc(out, ',');
+            fy_jsonout_str(out, msgs.items[i]);
+        }
+        fy_buf_putc(out, ']');
+    }
+    fy_buf_putc(out, '}');
+    rc = 0;
+out:
+    pthread_rwlock_unlock(&r->idx.lock);
+    reg_compat_msgs_destroy(&msgs);
+    parsed_destroy(&ps);
+    ctx_subject_destroy(&cs);
+    return rc;
+}
+
+void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
+                        const struct reg_version *v)
+{
+    put_schema_obj(out, sub, v);
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_registry: store + index lifecycle, the writer path and the effective
+ * config/mode chain (see reg_registry.h). */
+#include "registry/reg_registry.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_log.h"
+#include "contexts/ctx_name.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int replay_record(void *arg, const struct reg_store_record *rec, struct fy_err *err)
+{
+    (void)err;
+    struct reg_registry *r = arg;
+    reg_index_apply(&r->idx, rec->key, rec->klen, rec->value, rec->vlen, rec->offset, rec->ts);
+    return 0;
+}
+
+/* A registry's identity outlives restarts: it names the AUTO context of
+ * schema links (sr-api §11), so it is created once and kept in the data dir. */
+static char *load_cluster_id(const char *dir, struct fy_err *err)
+{
+    char *path = fy_asprintf("%s/cluster.id", dir);
+    char buf[64] = {0};
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+            buf[--n] = '\0';
+        if (n > 0) {
+            free(path);
+            return fy_strdup(buf);
+        }
+    }
+    unsigned char raw[16];
+    FILE *rnd = fopen("/dev/urandom", "rb");
+    if (!rnd || fread(raw, 1, sizeof raw, rnd) != sizeof raw) {
+        if (rnd)
+            fclose(rnd);
+        fy_err_set(err, FY_E_IO, "cannot read /dev/urandom for the cluster id");
+        free(path);
+        return NULL;
+    }
+    fclose(rnd);
+    /* base64url of 16 random bytes, like Kafka's cluster ids */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0;
+    for (size_t i = 0; i < 16; i += 3) {
+        unsigned v = (unsigned)raw[i] << 16 | (i + 1 < 16 ? (unsigned)raw[i + 1] << 8 : 0) |
+                     (i + 2 < 16 ? raw[i + 2] : 0);
+        buf[o++] = b64[(v >> 18) & 63];
+        buf[o++] = b64[(v >> 12) & 63];
+        if (i + 1 < 16)
+            buf[o++] = b64[(v >> 6) & 63];
+        if (i + 2 < 16)
+            buf[o++] = b64[v & 63];
+    }
+    buf[o] = '\0';
+    char *tmp = fy_asprintf("%s.tmp", path);
+    f = fopen(tmp, "w");
+    int ok = f && fprintf(f, "%s\n", buf) > 0;
+    if (f)
+        ok = (fflush(f) == 0 && fsync(fileno(f)) == 0) && ok;
+    if (f)
+        fclose(f);
+    if (!ok || rename(tmp, path) != 0) {
+        fy_err_set(err, FY_E_IO, "cannot write %s: %s", path, strerror(errno));
+        free(tmp);
+        free(path);
+        return NULL;
+    }
+    free(tmp);
+    free(path);
+    return fy_strdup(buf);
+}
+
+struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, struct fy_err *err)
+{
+    struct reg_registry *r = fy_calloc(1, sizeof *r);
+    r->opts = *opts;
+    r->data_dir = fy_strdup(opts->data_dir);
+    r->group_id = fy_strdup(opts->group_id ? opts->group_id : "schema-registry");
+    r->opts.data_dir = r->data_dir;
+    r->opts.group_id = r->group_id;
+    reg_index_init(&r->idx);
+    pthread_mutex_init(&r->wlock, NULL);
+
+    struct reg_journal_opts jo = {.dir = opts->data_dir, .fsync = opts->fsync};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r->store = reg_journal_open(&jo, err);
+    if (!r->store)
+        goto fail;
+    r->cluster_id = load_cluster_id(opts->data_dir, err);
+    if (!r->cluster_id)
+        goto fail;
+    if (reg_store_replay(r->store, replay_record, r, err) != 0)
+        goto fail;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fy_log(FY_LOG_INFO, "registry",
+           "msg=\"store replayed\" data_dir=%s records_offset=%lld schemas=%lld contexts=%zu "
+           "elapsed_ms=%.1f",
+           r->data_dir, (long long)r->idx.applied_offset, (long long)r->idx.n_schemas,
+           r->idx.contexts.count,
+           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    return r;
+fail:
+    reg_registry_close(r);
+    return NULL;
+}
+
+void reg_registry_close(struct reg_registry *r)
+{
+    if (!r)
+        return;
+    reg_store_close(r->store);
+    reg_index_destroy(&r->idx);
+    pthread_mutex_destroy(&r->wlock);
+    free(r->data_dir);
+    free(r->group_id);
+    free(r->cluster_id);
+    free(r);
+}
+
+int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n, int64_t *offset,
+                       struct fy_err *err)
+{
+    int rc = -1;
+    struct reg_store_record *srecs = fy_calloc(n, sizeof *srecs);
+    for (size_t i = 0; i < n; i++) {
+        srecs[i].key = recs[i].key;
+        srecs[i].klen = strlen(recs[i].key);
+        srecs[i].value = recs[i].value;
+        srecs[i].vlen = recs[i].value ? strlen(recs[i].value) : 0;
+    }
+    /* store first, then index: memory never holds what the log lacks */
+    if (reg_store_append(r->store, srecs, n, offset, err) != 0) {
+        fy_log(FY_LOG_ERROR, "registry", "msg=\"store append failed\" reason=\"%s\"",
+               err ? err->msg : "");
+        goto out;
+    }
+    pthread_rwlock_wrlock(&r->idx.lock);
+    for (size_t i = 0; i < n; i++)
+        reg_index_apply(&r->idx, srecs[i].key, srecs[i].klen, srecs[i].value, srecs[i].vlen,
+                        srecs[i].offset, srecs[i].ts);
+    pthread_rwlock_unlock(&r->idx.lock);
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++) {
+        free(recs[i].key);
+        free(recs[i].value);
+        recs[i].key = recs[i].value = NULL;
+    }
+    free(srecs);
+    return rc;
+}
+
+int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err)
+{
+    if (offset < 0)
+        return 0;
+    if (reg_store_sync(r->store, offset, err) != 0) {
+        fy_log(FY_LOG_ERROR, "registry", "msg=\"store sync failed\" reason=\"%s\"",
+               err ? err->msg : "");
+        return -1;
+    }
+    return 0;
+}
+
+char *reg_registry_scope(const char *context, const char *name)
+{
+    /* the default context's own config/mode is the top-level record (subject null) */
+    if (ctx_is_default(context) && !name[0])
+        return fy_strdup("");
+    return ctx_subject_format(context, name);
+}
+
+/* Walk subject -> context -> top level; returns the first scope's stored config. */
+static json_t *config_chain(const struct reg_registry *r, const char *context, const char *name,
+                            const char *field)
+{
+    char *scopes[3] = {NULL, NULL, NULL};
+    size_t n = 0;
+    if (name[0])
+        scopes[n++] = reg_registry_scope(context, name);
+    if (!ctx_is_default(context))
+        scopes[n++] = reg_registry_scope(context, "");
+    scopes[n++] = fy_strdup("");
+    json_t *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        json_t *cfg = reg_index_config(&r->idx, scopes[i]);
+        json_t *v = cfg ? json_object_get(cfg, field) : NULL;
+        if (v && !json_is_null(v))
+            found = v;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(scopes[i]);
+    return found;
+}
+
+enum reg_compat_level reg_registry_level(const struct reg_registry *r, const char *context,
+                                         const char *name)
+{
+    json_t *v = config_chain(r, context, name, "compatibilityLevel");
+    enum reg_compat_level level;
+    if (v && json_is_string(v) && reg_compat_level_parse(json_string_value(v), &level) == 0)
+        return level;
+    return r->opts.default_level;
+}
+
+enum reg_mode reg_registry_mode(const struct reg_registry *r, const char *context,
+                                const char *name)
+{
+    enum reg_mode m;
+    char *s;
+    if (name[0]) {
+        s = reg_registry_scope(context, name);
+        bool found = reg_index_mode(&r->idx, s, &m);
+        free(s);
+        if (found)
+            return m;
+    }
+    if (!ctx_is_default(context)) {
+        s = reg_registry_scope(context, "");
+        bool found = reg_index_mode(&r->idx, s, &m);
+        free(s);
+        if (found)
+            return m;
+    }
+    if (reg_index_mode(&r->idx, "", &m))
+        return m;
+    return r->opts.default_mode;
+}
+
+int reg_version_parse(const char *s, int32_t *out, struct fy_err *err)
+{
+    /* Confluent VersionId: "latest" (case-insensitive, trimmed) or -1 mean
+     * latest; otherwise an integer in [1, 2^31-1] */
+    const char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    size_t len = strlen(p);
+    while (len > 0 && isspace((unsigned char)p[len - 1]))
+        len--;
+    if (len == 6 && strncasecmp(p, "latest", 6) == 0) {
+        *out = -1;
+        return 0;
+    }
+    char buf[32];
+    if (len > 0 && len < sizeof buf) {
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        char *end;
+        errno = 0;
+        long long v = strtoll(buf, &end, 10);
+        if (errno == 0 && *end == '\0' && (v == -1 || (v >= 1 && v <= INT_MAX))) {
+            *out = (int32_t)v;
+            return 0;
+        }
+    }
+    return fy_err_set(err, REG_E_INVALID_VERSION,
+                      "The specified version '%s' is not a valid version id. Allowed values are "
+                      "between [1, 2^31-1] and the string \"latest\"",
+                      s);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_registry: the registry service — owns the store and the index, and is
+ * the one writer path: every change is validated, turned into `_schemas`
+ * records, appended to the store, applied to the index, and acknowledged
+ * only after the store says it is durable (group commit, reg_store.h).
+ * Operations that change state live here and in reg_register.c; read-only
+ * endpoints read the index directly under its read lock (reg_handlers.c).
+ * Thread: MHD pool threads call everything; writes serialise on `wlock`,
+ * which is never held across the fsync wait. */
+#ifndef REG_REGISTRY_H
+#define REG_REGISTRY_H
+
+#include "common/fy_buf.h"
+#include "common/fy_err.h"
+#include "registry/reg_avro.h"
+#include "registry/reg_compat.h"
+#include "registry/reg_index.h"
+#include "registry/reg_store.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+struct reg_registry_opts {
+    const char *data_dir;
+    bool fsync;                          /* false only for tests/benchmarks that say so */
+    enum reg_compat_level default_level; /* schema.compatibility.level */
+    enum reg_mode default_mode;          /* mode at startup when none is stored */
+    bool mode_mutability;                /* mode.mutability */
+    const char *group_id;                /* schema.registry.group.id */
+};
+
+struct reg_registry {
+    struct reg_registry_opts opts;
+    char *data_dir;
+    char *group_id;
+    char *cluster_id;      /* stable id of this registry's data (data_dir/cluster.id) */
+    struct reg_store *store;
+    struct reg_index idx;
+    pthread_mutex_t wlock; /* the writer path: one state change at a time */
+};
+
+/* Open the store in opts->data_dir, replay it into a fresh index. NULL with err on failure. */
+struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, struct fy_err *err);
+void reg_registry_close(struct reg_registry *r);
+
+/* A record to write: key and value (NULL = tombstone) are **new** strings the
+ * writer frees. */
+struct reg_write {
+    char *key;
+    char *value;
+};
+
+/* Append `n` records, apply them to the index and return the last offset in
+ * *offset (not yet durable). Locks: caller holds r->wlock; takes idx.lock
+ * exclusively inside. Frees the records' strings in every case. */
+int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n, int64_t *offset,
+                       struct fy_err *err);
+/* Wait until `offset` is durable. Locks: none held (this may wait for an fsync). */
+int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err);
+
+/* Effective compatibility level and mode of a subject (context, name; name ""
+ * = the context itself): subject -> context -> top level -> server default.
+ * Locks: idx.lock held (shared is enough) or r->wlock. */
+enum reg_compat_level reg_registry_level(const struct reg_registry *r, const char *context,
+                                         const char *name);
+enum reg_mode reg_registry_mode(const struct reg_registry *r, const char *context,
+                                const char *name);
+/* The scope key of (context, name) in the index's config/mode maps. **new**. */
+char *reg_registry_scope(const char *context, const char *name);
+
+/* --- schema operations (reg_register.c) --- */
+
+/* POST /subjects/{s}/versions: Confluent's register algorithm (sr-api §5).
+ * On success appends the response body ({"id":N}) to `out`. */
+int reg_registry_register(struct reg_registry *r, const char *subject, json_t *body,
+                          bool normalize, struct fy_buf *out, struct fy_err *err);
+/* POST /subjects/{s}: lookup; appends the Schema obj. */
+int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *body, bool normalize,
+                        bool deleted, struct fy_buf *out, struct fy_err *err);
+/* POST /compatibility/subjects/{s}/versions[/{v}]; `version` NULL = the
+ * register check against all live versions. Appends {"is_compatible":..}. */
+int reg_registry_check(struct reg_registry *r, const char *subject, const char *version,
+                       json_t *body, bool normalize, bool verbose, struct fy_buf *out,
+                       struct fy_err *err);
+
+/* Append the Schema obj of sr-api §3 for (sub, v): subject, version, id,
+ * schemaType (omitted for AVRO, as Confluent <= 7.9), references, metadata,
+ * ruleSet, schema. Locks: idx.lock held. */
+void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
+                        const struct reg_version *v);
+
+/* Parse a version path parameter: "latest" (any case, trimmed) and -1 give
+ * -1; 1..2^31-1 the number; anything else -1 with 42202. */
+int reg_version_parse(const char *s, int32_t *out, struct fy_err *err);
+
+#endif
