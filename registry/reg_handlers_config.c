@@ -233,27 +233,82 @@ int reg_h_mode_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
     return rc;
 }
 
-/* Does any subject in the scope have a live version? (the IMPORT switch guard) */
-static bool scope_has_live_subjects(struct reg_registry *r, const char *context, const char *name)
+/* Subjects in a mode scope: one subject, a whole context, or (top level)
+ * every subject of every context. Locks: wlock held. */
+static size_t scope_subjects(struct reg_registry *r, const char *context, const char *name,
+                             struct reg_subject ***out)
 {
+    size_t n = 0, cap = 16;
+    struct reg_subject **subs = fy_malloc(cap * sizeof *subs);
+    bool top = ctx_is_default(context) && !name[0];
     size_t it = 0;
     void *cv;
     while (fy_map_next(&r->idx.contexts, &it, NULL, &cv)) {
         struct reg_context *c = cv;
-        bool top = ctx_is_default(context) && !name[0];
         if (!top && strcmp(c->name, context) != 0)
             continue;
-        if (name[0]) {
-            struct reg_subject *sub = fy_map_get(&c->subjects, name);
-            return sub && reg_subject_live(sub);
-        }
         size_t sit = 0;
         void *sv;
-        while (fy_map_next(&c->subjects, &sit, NULL, &sv))
-            if (reg_subject_live(sv))
-                return true;
+        while (fy_map_next(&c->subjects, &sit, NULL, &sv)) {
+            struct reg_subject *sub = sv;
+            if (name[0] && strcmp(sub->name, name) != 0)
+                continue;
+            if (n == cap) {
+                cap *= 2;
+                subs = fy_realloc(subs, cap * sizeof *subs);
+            }
+            subs[n++] = sub;
+        }
     }
-    return false;
+    *out = subs;
+    return n;
+}
+
+/* Switching a scope to IMPORT (Confluent KafkaSchemaRegistry.setMode): live
+ * subjects block it (42205); soft-deleted leftovers are hard-deleted, unless
+ * one is referenced (42206), and a CLEAR_SUBJECT record follows. Fills `recs`
+ * (caller frees through reg_registry_write) and returns their count, or -1. */
+static long import_switch_records(struct reg_registry *r, const char *context, const char *name,
+                                  const char *scope, struct reg_write **recs, struct fy_err *err)
+{
+    struct reg_subject **subs;
+    size_t n = scope_subjects(r, context, name, &subs);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (reg_subject_live(subs[i])) {
+            free(subs);
+            return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                              "Cannot import since found existing subjects");
+        }
+        total += subs[i]->n_versions;
+    }
+    struct reg_write *w = fy_calloc(total + 2, sizeof *w);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct reg_subject *sub = subs[i];
+        for (size_t j = sub->n_versions; j-- > 0;) {
+            int32_t version = sub->versions[j]->version;
+            if (reg_index_referrers(&r->idx, sub->qname, version)) {
+                fy_err_set(err, REG_E_REFERENCE_EXISTS,
+                           "One or more references exist to the schema {subject=%s,version=%d}.",
+                           sub->qname, (int)version);
+                for (size_t x = 0; x < k; x++)
+                    free(w[x].key);
+                free(w);
+                free(subs);
+                return -1;
+            }
+            w[k].key = reg_key_schema(sub->qname, version);
+            w[k].value = NULL;
+            k++;
+        }
+    }
+    free(subs);
+    w[k].key = reg_key_clear_subject(scope[0] ? scope : NULL);
+    w[k].value = reg_value_clear_subject(scope);
+    k++;
+    *recs = w;
+    return (long)k;
 }
 
 int reg_h_mode_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
@@ -274,23 +329,21 @@ int reg_h_mode_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
     int64_t offset = -1;
     pthread_mutex_lock(&hc->r->wlock);
     enum reg_mode current = reg_registry_mode(hc->r, context, name);
-    if (m == REG_MODE_IMPORT && current != REG_MODE_IMPORT && !reg_arg_bool(hc, "force") &&
-        scope_has_live_subjects(hc->r, context, name)) {
-        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Cannot import since found existing subjects");
-        goto out;
-    }
-    struct reg_write recs[2];
+    struct reg_write *recs = NULL;
     size_t n = 0;
-    if (m == REG_MODE_IMPORT && current != REG_MODE_IMPORT) {
-        /* soft-deleted leftovers in the scope are purged from memory (CLEAR_SUBJECT) */
-        recs[n].key = reg_key_clear_subject(scope[0] ? scope : NULL);
-        recs[n].value = reg_value_clear_subject(scope);
-        n++;
+    if (m == REG_MODE_IMPORT && current != REG_MODE_IMPORT && !reg_arg_bool(hc, "force")) {
+        long k = import_switch_records(hc->r, context, name, scope, &recs, err);
+        if (k < 0)
+            goto out;
+        n = (size_t)k;
     }
+    recs = fy_realloc(recs, (n + 1) * sizeof *recs);
     recs[n].key = reg_key_mode(scope[0] ? scope : NULL);
     recs[n].value = reg_value_mode(scope[0] ? scope : NULL, reg_mode_name(m));
     n++;
-    if (reg_registry_write(hc->r, recs, n, &offset, err) != 0)
+    int wrc = reg_registry_write(hc->r, recs, n, &offset, err);
+    free(recs);
+    if (wrc != 0)
         goto out;
     fy_buf_printf(out, "{\"mode\":\"%s\"}", reg_mode_name(m));
     rc = 0;

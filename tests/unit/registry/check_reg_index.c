@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for registry/reg_index.c: applying `_schemas` records builds the
+ * same state Confluent's InMemoryCache would (versions, ids per context,
+ * soft and hard deletes, id conflicts, config/mode scopes, CLEAR_SUBJECT). */
+#include "registry/reg_index.h"
+
+#include "registry/reg_records.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t next_offset;
+
+static void put(struct reg_index *idx, char *key, char *value)
+{
+    reg_index_apply(idx, key, strlen(key), value, value ? strlen(value) : 0, next_offset++, 1000);
+    free(key);
+    free(value);
+}
+
+static void put_schema(struct reg_index *idx, const char *subject, int version, int id,
+                       const char *text, bool deleted)
+{
+    put(idx, reg_key_schema(subject, version),
+        reg_value_schema(subject, version, id, "AVRO", NULL, NULL, NULL, text, deleted));
+}
+
+START_TEST(test_index_versions_share_one_schema_per_id)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "a", 1, 1, "\"string\"", false);
+    put_schema(&idx, "b", 1, 1, "\"string\"", false);
+    put_schema(&idx, "a", 2, 2, "\"int\"", false);
+    struct reg_subject *a = reg_index_subject(&idx, ".", "a");
+    struct reg_subject *b = reg_index_subject(&idx, ".", "b");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(a->n_versions, 2);
+    ck_assert_ptr_eq(reg_subject_version(a, 1)->schema, reg_subject_version(b, 1)->schema);
+    ck_assert_int_eq(reg_subject_latest(a)->version, 2);
+    ck_assert_int_eq(reg_index_context(&idx, ".")->max_id, 2);
+    ck_assert_int_eq(idx.n_schemas, 2);
+    ck_assert_int_eq(idx.applied_offset, next_offset - 1);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_soft_delete_keeps_id_resolvable_until_hard_delete)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "s", 1, 5, "\"string\"", false);
+    put_schema(&idx, "s", 1, 5, "\"string\"", true);
+    struct reg_subject *s = reg_index_subject(&idx, ".", "s");
+    ck_assert(!reg_subject_live(s));
+    ck_assert_ptr_nonnull(reg_index_schema(&idx, ".", 5));
+    put(&idx, reg_key_schema("s", 1), NULL);
+    ck_assert_ptr_null(reg_index_subject(&idx, ".", "s"));
+    ck_assert_ptr_null(reg_index_schema(&idx, ".", 5));
+    /* the id counter never goes back */
+    ck_assert_int_eq(reg_index_context(&idx, ".")->max_id, 5);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_delete_subject_marks_versions_up_to_n)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "s", 1, 1, "\"string\"", false);
+    put_schema(&idx, "s", 2, 2, "\"int\"", false);
+    put(&idx, reg_key_delete_subject("s"), reg_value_delete_subject("s", 2));
+    put_schema(&idx, "s", 3, 3, "\"long\"", false);
+    struct reg_subject *s = reg_index_subject(&idx, ".", "s");
+    ck_assert(reg_subject_version(s, 1)->deleted);
+    ck_assert(reg_subject_version(s, 2)->deleted);
+    ck_assert(!reg_subject_version(s, 3)->deleted);
+    put(&idx, reg_key_clear_subject("s"), reg_value_clear_subject("s"));
+    ck_assert_uint_eq(s->n_versions, 1);
+    ck_assert_int_eq(s->versions[0]->version, 3);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_refuses_a_second_meaning_for_an_id)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "a", 1, 1, "\"string\"", false);
+    put_schema(&idx, "b", 1, 1, "\"int\"", false);
+    ck_assert_ptr_null(reg_index_subject(&idx, ".", "b"));
+    ck_assert_str_eq(reg_index_schema(&idx, ".", 1)->schema, "\"string\"");
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_contexts_have_their_own_ids)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "s", 1, 1, "\"string\"", false);
+    put(&idx, reg_key_context(".dr"), reg_value_context(".dr"));
+    put_schema(&idx, ":.dr:s", 1, 1, "\"int\"", false);
+    ck_assert_str_eq(reg_index_schema(&idx, ".", 1)->schema, "\"string\"");
+    ck_assert_str_eq(reg_index_schema(&idx, ".dr", 1)->schema, "\"int\"");
+    struct reg_subject *s = reg_index_subject(&idx, ".dr", "s");
+    ck_assert_str_eq(s->qname, ":.dr:s");
+    ck_assert(reg_index_context(&idx, ".dr")->recorded);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_references_are_tracked_both_ways)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "addr", 1, 1, "{\"type\":\"record\",\"name\":\"A\",\"fields\":[]}", false);
+    const char *refs = "[{\"name\":\"A\",\"subject\":\"addr\",\"version\":1}]";
+    const char *person =
+        "{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"a\",\"type\":\"A\"}]}";
+    put(&idx, reg_key_schema("person", 1),
+        reg_value_schema("person", 1, 2, "AVRO", refs, NULL, NULL, person, false));
+    const struct reg_refs *r = reg_index_referrers(&idx, "addr", 1);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(r->n, 1);
+    ck_assert_int_eq(r->items[0]->id, 2);
+    put(&idx, reg_key_schema("person", 1),
+        reg_value_schema("person", 1, 2, "AVRO", refs, NULL, NULL, person, true));
+    ck_assert_ptr_nonnull(reg_index_referrers(&idx, "addr", 1));
+    put(&idx, reg_key_schema("person", 1), NULL);
+    ck_assert_ptr_null(reg_index_referrers(&idx, "addr", 1));
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_config_and_mode_scopes)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put(&idx, reg_key_config(NULL), strdup("{\"compatibilityLevel\":\"FULL\"}"));
+    put(&idx, reg_key_mode(":.dr:"), reg_value_mode(":.dr:", "IMPORT"));
+    ck_assert_str_eq(json_string_value(json_object_get(reg_index_config(&idx, ""),
+                                                       "compatibilityLevel")),
+                     "FULL");
+    enum reg_mode m;
+    ck_assert(reg_index_mode(&idx, ":.dr:", &m));
+    ck_assert_int_eq(m, REG_MODE_IMPORT);
+    put(&idx, reg_key_mode(":.dr:"), NULL);
+    ck_assert(!reg_index_mode(&idx, ":.dr:", &m));
+    put(&idx, reg_key_config(NULL), NULL);
+    ck_assert_ptr_null(reg_index_config(&idx, ""));
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_skips_malformed_records)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put(&idx, strdup("not json"), strdup("{}"));
+    put(&idx, reg_key_schema("s", 1), strdup("{\"subject\":\"s\"}"));
+    put(&idx, reg_key_schema("s", 1), strdup("[]"));
+    ck_assert_ptr_null(reg_index_subject(&idx, ".", "s"));
+    ck_assert_int_eq(idx.n_schemas, 0);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("reg_index");
+    TCase *tc = tcase_create("apply");
+    tcase_add_test(tc, test_index_versions_share_one_schema_per_id);
+    tcase_add_test(tc, test_index_soft_delete_keeps_id_resolvable_until_hard_delete);
+    tcase_add_test(tc, test_index_delete_subject_marks_versions_up_to_n);
+    tcase_add_test(tc, test_index_refuses_a_second_meaning_for_an_id);
+    tcase_add_test(tc, test_index_contexts_have_their_own_ids);
+    tcase_add_test(tc, test_index_references_are_tracked_both_ways);
+    tcase_add_test(tc, test_index_config_and_mode_scopes);
+    tcase_add_test(tc, test_index_skips_malformed_records);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
