@@ -77,6 +77,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
 	@$(MAKE) --no-print-directory check-run VARIANT=asan
 	@$(MAKE) --no-print-directory itest-run VARIANT=asan
+	@$(MAKE) --no-print-directory check-kafka-run
 
 check: deps-test
 	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
@@ -86,7 +87,17 @@ itest: deps-test
 	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
 	@$(MAKE) --no-print-directory itest-run VARIANT=asan
 
-.PHONY: check-run itest-run
+# Kafka tests (mirror): two real KRaft clusters from scripts/kafka/kafka.sh, release build.
+check-kafka: deps-test
+	@$(MAKE) --no-print-directory VARIANT=release variant-release
+	@ln -sf build/release/ferry ferry
+	@$(MAKE) --no-print-directory check-kafka-run
+
+.PHONY: check-run itest-run check-kafka check-kafka-run
+check-kafka-run:
+	@scripts/deps.sh kafka
+	FERRY_BIN=$(abspath build/release/ferry) $(PYTHON) -m pytest -q tests/kafka $(PYTEST_ARGS)
+
 check-run:
 	@scripts/run-unit.sh $(UNIT_BIN)
 

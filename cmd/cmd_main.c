@@ -12,6 +12,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve      run the schema registry (Confluent Schema Registry REST API)\n"
+    "  mirror     mirror topics between Kafka clusters (status|pause|resume|failover|promote)\n"
     "\n"
     "ferry --version    print the version\n"
     "ferry <command> --help\n";
@@ -29,6 +30,8 @@ int cmd_main(int argc, char **argv)
     }
     if (strcmp(argv[1], "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "mirror") == 0)
+        return cmd_mirror(argc - 2, argv + 2);
     fprintf(stderr, "ferry: unknown command '%s'\n%s", argv[1], usage);
     return 2;
 }

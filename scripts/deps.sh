@@ -5,6 +5,7 @@
 # the test clients. Quick (a few dpkg queries) when everything is present.
 #   scripts/deps.sh build   -> C toolchain + libraries (make, make run)
 #   scripts/deps.sh test    -> build + check + wrk + Python venv (make test)
+#   scripts/deps.sh kafka   -> test + JDK + Maven + Kafka jars (make check-kafka)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,7 @@ need() {
 }
 need "${build_pkgs[@]}"
 if [ "$what" != build ]; then need "${test_pkgs[@]}"; fi
+if [ "$what" = kafka ]; then need openjdk-17-jre-headless maven; fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "deps: installing ${missing[*]}"
@@ -42,4 +44,8 @@ if [ "$what" != build ]; then
         "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
         cp tests/requirements.txt "$stamp"
     fi
+fi
+
+if [ "$what" = kafka ]; then
+    scripts/kafka/kafka.sh fetch
 fi

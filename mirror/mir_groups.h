@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mir_groups: consumer-group offset sync. For every source group the filter
+ * selects, its committed source offsets on mirrored topics are translated
+ * through the offset map and committed on the destination — only for groups
+ * with no active member there, and never moving a destination offset
+ * backwards (the MM2 / Cluster Linking / KIP-1279 rule, mirroring.md §2.6, §5.4).
+ * Thread: mirror worker (blocking admin calls with a deadline). */
+#ifndef MIR_GROUPS_H
+#define MIR_GROUPS_H
+
+#include "common/fy_err.h"
+#include "mirror/mir_filter.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+
+/* Translate source position `pos` of `src_topic`/`partition`: 0 with a
+ * borrowed *dst_topic (valid until the worker changes its topics) and *out,
+ * or -1 when the partition is not synced (not mirrored, stopped, unknown). */
+typedef int (*mir_translate_fn)(void *opaque, const char *src_topic, int32_t partition,
+                                int64_t pos, const char **dst_topic, int64_t *out);
+
+struct mir_groups_stats {
+    int groups;          /* source groups selected */
+    int synced;          /* groups with at least one offset written */
+    int skipped_active;  /* groups with members on the destination */
+    int offsets;         /* partition offsets written */
+};
+
+/* One sync round. `skip_prefix` names groups never synced (the mirror's own
+ * position group). Per-group failures are logged and skipped; -1 with err
+ * only when the source groups cannot be listed. */
+int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *filter,
+                    const char *skip_prefix, mir_translate_fn fn, void *opaque, int timeout_ms,
+                    struct mir_groups_stats *st, struct fy_err *err);
+
+#endif

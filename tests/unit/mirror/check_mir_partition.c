@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for mirror/mir_partition.c: a source position is committable only
+ * below everything acknowledged and below any offset-map entry not yet durable. */
+#include "mirror/mir_partition.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+START_TEST(test_partition_commit_waits_for_acks_and_entries)
+{
+    struct mir_partition mp;
+    int64_t pos, es, ed;
+    mir_partition_init(&mp, 0);
+    mir_partition_resume(&mp, -1, -1, -1);
+    for (int64_t s = 0; s < 10; s++)
+        mir_partition_on_produce(&mp, s);
+    ck_assert(!mir_partition_commit_point(&mp, &pos, &es, &ed));
+    mir_partition_on_ack(&mp, 0, 0, 1000, 10); /* first record: a run-start entry */
+    mir_partition_on_ack(&mp, 1, 1, 1001, 10);
+    ck_assert(!mir_partition_commit_point(&mp, &pos, &es, &ed)); /* entry not durable */
+    struct mir_pending_entry e;
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &e), 0);
+    ck_assert(e.run_start && e.src == 0 && e.dst == 0);
+    mir_partition_on_ack(&mp, 2, 2, 1002, 10);
+    ck_assert(!mir_partition_commit_point(&mp, &pos, &es, &ed)); /* in flight */
+    mir_partition_on_entry_ack(&mp);
+    ck_assert(mir_partition_commit_point(&mp, &pos, &es, &ed));
+    ck_assert_int_eq(pos, 3);
+    ck_assert_int_eq(es, 2);
+    ck_assert_int_eq(ed, 2);
+    mp.committed_pos = pos;
+    /* a gap: new entry; the stable point stays at 3 until it is durable */
+    mir_partition_on_ack(&mp, 3, 3, 0, 1);
+    mir_partition_on_ack(&mp, 8, 4, 0, 1);
+    ck_assert(mir_partition_commit_point(&mp, &pos, &es, &ed));
+    ck_assert_int_eq(pos, 4); /* the ack of 3 came before the entry at 8 */
+    mp.committed_pos = pos;
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &e), 0);
+    mir_partition_entry_untake(&mp, &e); /* refused by a full queue */
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &e), 0);
+    ck_assert_int_eq(e.src, 8);
+    mir_partition_on_entry_ack(&mp);
+    ck_assert(mir_partition_commit_point(&mp, &pos, &es, &ed));
+    ck_assert_int_eq(pos, 9);
+    mir_partition_destroy(&mp);
+}
+END_TEST
+
+START_TEST(test_partition_skips_and_lag)
+{
+    struct mir_partition mp;
+    mir_partition_init(&mp, 1);
+    mir_partition_resume(&mp, 100, 99, 50);
+    mp.hwm = 110;
+    ck_assert_int_eq(mir_partition_lag(&mp), 10);
+    mir_partition_on_skip(&mp, 100); /* nothing in flight: done at once */
+    ck_assert_int_eq(mp.done_src, 100);
+    mir_partition_on_produce(&mp, 101);
+    mir_partition_on_skip(&mp, 102); /* behind an in-flight record: done with it */
+    ck_assert_int_eq(mp.done_src, 100);
+    mir_partition_on_ack(&mp, 101, 51, 5000, 1);
+    ck_assert_int_eq(mp.done_src, 102);
+    ck_assert_int_eq(mir_partition_lag(&mp), 7);
+    ck_assert_int_eq(mir_partition_lag_ms(&mp, 6000), 1000);
+    mir_partition_advance(&mp, 110); /* trailing markers */
+    ck_assert_int_eq(mir_partition_lag(&mp), 0);
+    ck_assert_int_eq(mir_partition_lag_ms(&mp, 6000), 0);
+    ck_assert(!mir_partition_idle(&mp)); /* the ack left a map entry to persist */
+    mir_partition_destroy(&mp);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("mir_partition");
+    TCase *tc = tcase_create("partition");
+    tcase_add_test(tc, test_partition_commit_waits_for_acks_and_entries);
+    tcase_add_test(tc, test_partition_skips_and_lag);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
