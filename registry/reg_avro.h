@@ -107,8 +107,21 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
 char *reg_avro_canonical(const struct reg_avro_parser *p, const struct reg_avro *root);
 
 /* Confluent's normalized form (AvroSchemaUtils.toNormalizedString, sr-api
- * §5.3): full names, sorted aliases and custom properties. **new** string. */
+ * §5.3): full names, sorted aliases and custom properties. What is returned is
+ * what Confluent stores for normalize=true: that text re-parsed next to the
+ * same references and written canonically (AvroSchema.normalize()
+ * .canonicalString()). **new** string, never NULL: in the rare case where the
+ * re-parse fails (Confluent then rejects the schema, see reg_avro_normalize)
+ * it falls back to reg_avro_canonical(). */
 char *reg_avro_normalized(const struct reg_avro_parser *p, const struct reg_avro *root);
+
+/* Added: reg_avro_normalized with the failure reported. 0 and a **new** *out,
+ * or -1 with err->code 42201 when the normalized text does not parse again
+ * (as in Confluent: e.g. a type nested inside a reference used by the schema
+ * is inlined and then redefined, or a namespace-less type inside a namespaced
+ * record is renamed into a clash). */
+int reg_avro_normalize(const struct reg_avro_parser *p, const struct reg_avro *root, char **out,
+                       struct fy_err *err);
 
 /* Lower-case Avro name of a type kind ("record", "int", ...). Static string. */
 const char *reg_avro_type_name(enum reg_avro_type type);

@@ -42,7 +42,17 @@ void reg_compat_msgs_add(struct reg_compat_msgs *m, const char *s);
 
 /* Can data written with `writer` be read with `reader`? true when compatible;
  * otherwise false with every incompatibility appended to `msgs` (may be NULL).
- * "new" in the descriptions means the reader, "old" the writer (as Confluent). */
+ * "new" in the descriptions means the reader, "old" the writer (as Confluent).
+ * Notes (all as Avro-Java 1.12 / apache/avro main, which Confluent wraps):
+ * - a memoised (reader, writer) pair is replayed with the locations of its
+ *   first calculation, so a named type used twice can repeat a message with
+ *   the first path, and pairs first met inside a union carry paths relative
+ *   to that union member;
+ * - a writer-union branch is located by its index ("/fields/0/type/1");
+ *   Avro 1.11.x (Confluent 7.x) reported the union's own path there;
+ * - a reader field matching two writer fields (by name and alias) is an
+ *   exception in Avro; the only message is then Confluent's
+ *   "Unexpected exception during compatibility check: Reader record field ...". */
 bool reg_compat_reader_writer(const struct reg_avro *reader, const struct reg_avro *writer,
                               struct reg_compat_msgs *msgs);
 
@@ -58,7 +68,13 @@ struct reg_compat_prior {
  * latest only; transitive ones newest→oldest, stopping at the first failing
  * version. On failure returns false and appends that version's messages,
  * then {oldSchemaVersion: n}, {oldSchema: '<text>'} and
- * {validateFields: 'false', compatibility: '<LEVEL>'}. Empty prior → true. */
+ * {validateFields: 'false', compatibility: '<LEVEL>'}. Empty prior → true.
+ * `msgs` may be NULL. As SchemaValidatorBuilder: FORWARD* words the old
+ * schema as the reader ("in the old schema ... missing in the new schema");
+ * FULL* lists old-reads-new messages first and adds {oldSchemaVersion}/
+ * {oldSchema} only after new-reads-old messages, so a FULL failure in the
+ * forward direction alone has neither; {oldSchema} quotes at most 10240
+ * UTF-16 units of `canonical`, else "{oldSchema: <truncated> '<prefix>...'}". */
 bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candidate,
                       const struct reg_compat_prior *prior, size_t n_prior,
                       struct reg_compat_msgs *msgs);

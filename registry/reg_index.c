@@ -490,12 +490,13 @@ void reg_index_apply(struct reg_index *idx, const char *key, size_t klen, const 
                      size_t vlen, int64_t offset, int64_t ts)
 {
     struct reg_key k;
-    struct fy_err err;
+    struct fy_err err = {0};
     if (offset > idx->applied_offset)
         idx->applied_offset = offset;
     if (reg_key_parse(key, klen, &k, &err) != 0) {
         fy_log(FY_LOG_WARN, "registry", "msg=\"skipping record\" offset=%lld reason=\"%s\"",
                (long long)offset, err.msg);
+        fy_err_destroy(&err);
         return;
     }
     const char *scope = k.subject ? k.subject : "";

@@ -90,4 +90,10 @@ struct reg_journal_opts {
  * err (FY_E_IO with the path and errno text). */
 struct reg_store *reg_journal_open(const struct reg_journal_opts *opts, struct fy_err *err);
 
+/* Test hook (fault injection, style S9.6): make the next fsync of journal
+ * store `st` (one returned by reg_journal_open) fail with `errnum`, as if
+ * fdatasync had returned it. The store then refuses every later write and
+ * sync with FY_E_IO (see docs/internals/journal.md). Thread: any. */
+void reg_journal_fault_fsync(struct reg_store *st, int errnum);
+
 #endif

@@ -1,0 +1,843 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_compat: Avro reader/writer compatibility and Confluent's compatibility
+ * levels (see reg_compat.h). The rules are a C rendering of Avro-Java's
+ * SchemaCompatibility.ReaderWriterCompatibilityChecker (apache/avro main); the
+ * message strings are Confluent's avro/Difference.java, SchemaValidatorBuilder
+ * and KafkaSchemaRegistry.isCompatibleWithPrevious. reg_register.c calls it on
+ * register and on POST /compatibility.
+ * Thread: any; a check keeps all its state in locals. */
+#include "registry/reg_compat.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_buf.h"
+#include "common/fy_map.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- levels ------------------------------------------------------------ */
+
+static const char *const level_names[] = {
+    [REG_COMPAT_NONE] = "NONE",
+    [REG_COMPAT_BACKWARD] = "BACKWARD",
+    [REG_COMPAT_BACKWARD_TRANSITIVE] = "BACKWARD_TRANSITIVE",
+    [REG_COMPAT_FORWARD] = "FORWARD",
+    [REG_COMPAT_FORWARD_TRANSITIVE] = "FORWARD_TRANSITIVE",
+    [REG_COMPAT_FULL] = "FULL",
+    [REG_COMPAT_FULL_TRANSITIVE] = "FULL_TRANSITIVE",
+};
+
+#define N_LEVELS (sizeof level_names / sizeof level_names[0])
+
+const char *reg_compat_level_name(enum reg_compat_level level)
+{
+    if ((size_t)level >= N_LEVELS)
+        return "NONE";
+    return level_names[level];
+}
+
+/* Upper-case one character of `s` the way Java's String.toUpperCase() does,
+ * as far as the level names can tell: ASCII letters, plus the two non-ASCII
+ * letters whose upper case is an ASCII letter of a level name (U+0131 dotless
+ * i -> 'I', U+017F long s -> 'S'; CompatibilityLevel.forName accepts
+ * "full_transıtıve"). Returns the byte count consumed, 0 at the end. */
+static size_t java_upper(const char *s, char *out)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (!c)
+        return 0;
+    if (c >= 'a' && c <= 'z') {
+        *out = (char)(c - 'a' + 'A');
+        return 1;
+    }
+    if (c == 0xC4 && (unsigned char)s[1] == 0xB1) {
+        *out = 'I';
+        return 2;
+    }
+    if (c == 0xC5 && (unsigned char)s[1] == 0xBF) {
+        *out = 'S';
+        return 2;
+    }
+    *out = (char)c;
+    return 1;
+}
+
+int reg_compat_level_parse(const char *s, enum reg_compat_level *out)
+{
+    if (!s)
+        return -1;
+    for (size_t lv = 0; lv < N_LEVELS; lv++) {
+        const char *name = level_names[lv];
+        const char *p = s;
+        size_t i = 0;
+        char up;
+        size_t step;
+        while ((step = java_upper(p, &up)) != 0 && name[i] == up) {
+            p += step;
+            i++;
+        }
+        if (step == 0 && name[i] == '\0') {
+            *out = (enum reg_compat_level)lv;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+void reg_compat_msgs_init(struct reg_compat_msgs *m)
+{
+    m->items = NULL;
+    m->n = 0;
+}
+
+void reg_compat_msgs_destroy(struct reg_compat_msgs *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->items[i]);
+    free(m->items);
+    m->items = NULL;
+    m->n = 0;
+}
+
+/* Append `s`, taking ownership of it (**steals**). */
+static void msgs_take(struct reg_compat_msgs *m, char *s)
+{
+    /* capacity is max(4, the next power of two above n): grow when n is 0 or
+     * a power of two from 4 on (the struct has no capacity field) */
+    if (m->n == 0 || (m->n >= 4 && (m->n & (m->n - 1)) == 0))
+        m->items = fy_realloc(m->items, (m->n ? m->n * 2 : 4) * sizeof *m->items);
+    m->items[m->n++] = s;
+}
+
+void reg_compat_msgs_add(struct reg_compat_msgs *m, const char *s)
+{
+    msgs_take(m, fy_strdup(s));
+}
+
+/* Move every message of `src` to the end of `dst` (may be NULL: dropped). */
+static void msgs_move(struct reg_compat_msgs *dst, struct reg_compat_msgs *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        if (dst)
+            msgs_take(dst, src->items[i]);
+        else
+            free(src->items[i]);
+    }
+    free(src->items);
+    reg_compat_msgs_init(src);
+}
+
+/* ---- the reader/writer checker ------------------------------------------ */
+
+/* Avro-Java's SchemaIncompatibilityType, in its declaration order. */
+enum incompat_type {
+    INC_NAME_MISMATCH,
+    INC_FIXED_SIZE_MISMATCH,
+    INC_MISSING_ENUM_SYMBOLS,
+    INC_READER_FIELD_MISSING_DEFAULT_VALUE,
+    INC_TYPE_MISMATCH,
+    INC_MISSING_UNION_BRANCH,
+};
+
+static const char *const incompat_names[] = {
+    [INC_NAME_MISMATCH] = "NAME_MISMATCH",
+    [INC_FIXED_SIZE_MISMATCH] = "FIXED_SIZE_MISMATCH",
+    [INC_MISSING_ENUM_SYMBOLS] = "MISSING_ENUM_SYMBOLS",
+    [INC_READER_FIELD_MISSING_DEFAULT_VALUE] = "READER_FIELD_MISSING_DEFAULT_VALUE",
+    [INC_TYPE_MISMATCH] = "TYPE_MISMATCH",
+    [INC_MISSING_UNION_BRANCH] = "MISSING_UNION_BRANCH",
+};
+
+/* One Avro Incompatibility: type, message (getMessage) and the JSON pointer
+ * (getLocation) fixed when it was found. */
+struct incompat {
+    enum incompat_type type;
+    char *message;
+    char *location;
+};
+
+/* A SchemaCompatibilityResult: indexes into checker.found, in merge order.
+ * Empty means COMPATIBLE; Avro never builds an INCOMPATIBLE result without an
+ * Incompatibility, so "incompatible" and "n > 0" are the same thing. */
+struct result {
+    size_t *idx;
+    size_t n, cap;
+};
+
+/* Memo value for one (reader, writer) node pair. */
+struct memo_entry {
+    bool in_progress;     /* RECURSION_IN_PROGRESS */
+    struct result res;
+};
+
+/* The location stack (Avro's Deque<String>): a token is a literal ("fields",
+ * "type", ...) or, when s is NULL, a decimal index. tok[0] is the root token
+ * "", which getLocation() skips. */
+struct loc_tok {
+    const char *s;
+    size_t index;
+};
+
+struct loc {
+    struct loc_tok *tok;
+    size_t n, cap;
+};
+
+struct checker {
+    struct fy_map memo;   /* (reader node, writer node) pointers -> struct memo_entry * */
+    struct incompat *found;
+    size_t n_found, cap_found;
+    /* Set when Avro-Java would have thrown (a reader field matching several
+     * writer fields); Confluent then reports only this text. */
+    char *exception;
+};
+
+struct memo_key {
+    const struct reg_avro *reader;
+    const struct reg_avro *writer;
+};
+
+static void result_add(struct result *r, size_t i)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 4;
+        r->idx = fy_realloc(r->idx, r->cap * sizeof *r->idx);
+    }
+    r->idx[r->n++] = i;
+}
+
+/* mergedWith: append src's incompatibilities to dst, consuming src. */
+static void result_merge(struct result *dst, struct result *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        result_add(dst, src->idx[i]);
+    free(src->idx);
+    memset(src, 0, sizeof *src);
+}
+
+static struct result result_copy(const struct result *r)
+{
+    struct result out = {0};
+    for (size_t i = 0; i < r->n; i++)
+        result_add(&out, r->idx[i]);
+    return out;
+}
+
+static void result_free(struct result *r)
+{
+    free(r->idx);
+    memset(r, 0, sizeof *r);
+}
+
+static void loc_push(struct loc *l, const char *s, size_t index)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->tok = fy_realloc(l->tok, l->cap * sizeof *l->tok);
+    }
+    l->tok[l->n].s = s;
+    l->tok[l->n].index = index;
+    l->n++;
+}
+
+static void loc_pop(struct loc *l)
+{
+    l->n--;
+}
+
+/* Incompatibility.getLocation(): "/" then the tokens after the root joined
+ * with '/', each JSON-pointer escaped (~ -> ~0, / -> ~1). **new** */
+static char *loc_string(const struct loc *l)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_putc(&b, '/');
+    for (size_t i = 1; i < l->n; i++) {
+        if (i > 1)
+            fy_buf_putc(&b, '/');
+        if (!l->tok[i].s) {
+            fy_buf_printf(&b, "%zu", l->tok[i].index);
+            continue;
+        }
+        for (const char *p = l->tok[i].s; *p; p++) {
+            if (*p == '~')
+                fy_buf_puts(&b, "~0");
+            else if (*p == '/')
+                fy_buf_puts(&b, "~1");
+            else
+                fy_buf_putc(&b, *p);
+        }
+    }
+    return fy_buf_steal(&b);
+}
+
+/* SchemaCompatibilityResult.incompatible(...) merged into `r`; **steals** msg. */
+static void incompatible(struct checker *c, struct result *r, enum incompat_type type, char *msg,
+                         const struct loc *l)
+{
+    if (c->n_found == c->cap_found) {
+        c->cap_found = c->cap_found ? c->cap_found * 2 : 8;
+        c->found = fy_realloc(c->found, c->cap_found * sizeof *c->found);
+    }
+    struct incompat *inc = &c->found[c->n_found];
+    inc->type = type;
+    inc->message = msg;
+    inc->location = loc_string(l);
+    result_add(r, c->n_found++);
+}
+
+/* Schema.Type.toString(): the upper-case enum constant name. */
+static const char *java_type_name(enum reg_avro_type t)
+{
+    static const char *const names[] = {
+        [REG_AVRO_NULL] = "NULL",     [REG_AVRO_BOOLEAN] = "BOOLEAN", [REG_AVRO_INT] = "INT",
+        [REG_AVRO_LONG] = "LONG",     [REG_AVRO_FLOAT] = "FLOAT",     [REG_AVRO_DOUBLE] = "DOUBLE",
+        [REG_AVRO_BYTES] = "BYTES",   [REG_AVRO_STRING] = "STRING",   [REG_AVRO_RECORD] = "RECORD",
+        [REG_AVRO_ENUM] = "ENUM",     [REG_AVRO_ARRAY] = "ARRAY",     [REG_AVRO_MAP] = "MAP",
+        [REG_AVRO_UNION] = "UNION",   [REG_AVRO_FIXED] = "FIXED",
+    };
+    if ((size_t)t >= sizeof names / sizeof names[0] || !names[t])
+        return "NULL";
+    return names[t];
+}
+
+static struct result calculate(struct checker *c, const struct reg_avro *reader,
+                               const struct reg_avro *writer, struct loc *l);
+
+/* getCompatibility(referenceToken, reader, writer, location): push the token,
+ * answer from the memo (a pair still in progress counts as compatible: that is
+ * what ends recursion through recursive types), else calculate and memoise.
+ * As in Avro, a memoised result is replayed with the locations recorded when it
+ * was first calculated. Returns a **new** result. */
+static struct result get_compat(struct checker *c, const char *token, size_t index,
+                                const struct reg_avro *reader, const struct reg_avro *writer,
+                                struct loc *l)
+{
+    struct result res = {0};
+    if (c->exception)
+        return res;
+    loc_push(l, token, index);
+    struct memo_key key;
+    memset(&key, 0, sizeof key);
+    key.reader = reader;
+    key.writer = writer;
+    struct memo_entry *e = fy_map_getn(&c->memo, &key, sizeof key);
+    if (e) {
+        if (!e->in_progress)
+            res = result_copy(&e->res);
+    } else {
+        e = fy_calloc(1, sizeof *e);
+        e->in_progress = true;
+        fy_map_putn(&c->memo, &key, sizeof key, e);
+        res = calculate(c, reader, writer, l);
+        e->res = result_copy(&res);
+        e->in_progress = false;
+    }
+    loc_pop(l);
+    return res;
+}
+
+/* Avro's public two-argument getCompatibility(reader, writer), which the
+ * union rules call: same memo, but a fresh location stack rooted at "". Its
+ * incompatibilities are only looked at for emptiness by those callers, yet they
+ * stay in the memo with these root-relative locations. */
+static struct result get_compat_fresh(struct checker *c, const struct reg_avro *reader,
+                                      const struct reg_avro *writer)
+{
+    struct loc fresh = {0};
+    struct result res = get_compat(c, "", 0, reader, writer, &fresh);
+    free(fresh.tok);
+    return res;
+}
+
+/* schemaNameEquals: unqualified names equal, or the reader's (fully qualified)
+ * aliases contain the writer's full name. The writer's aliases are not used. */
+static bool names_match(const struct reg_avro *reader, const struct reg_avro *writer)
+{
+    if (reader->name && writer->name && strcmp(reader->name, writer->name) == 0)
+        return true;
+    if (!writer->fullname)
+        return false;
+    for (size_t i = 0; i < reader->n_aliases; i++)
+        if (reader->aliases[i] && strcmp(reader->aliases[i], writer->fullname) == 0)
+            return true;
+    return false;
+}
+
+static void check_names(struct checker *c, struct result *res, const struct reg_avro *reader,
+                        const struct reg_avro *writer, struct loc *l)
+{
+    loc_push(l, "name", 0);
+    if (!names_match(reader, writer))
+        incompatible(c, res, INC_NAME_MISMATCH,
+                     fy_asprintf("expected: %s", writer->fullname ? writer->fullname : ""), l);
+    loc_pop(l);
+}
+
+static void check_fixed_size(struct checker *c, struct result *res, const struct reg_avro *reader,
+                             const struct reg_avro *writer, struct loc *l)
+{
+    loc_push(l, "size", 0);
+    if (reader->size != writer->size)
+        incompatible(c, res, INC_FIXED_SIZE_MISMATCH,
+                     fy_asprintf("expected: %" PRId64 ", found: %" PRId64, writer->size,
+                                 reader->size),
+                     l);
+    loc_pop(l);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool has_symbol(const struct reg_avro *e, const char *sym)
+{
+    for (size_t i = 0; i < e->n_symbols; i++)
+        if (strcmp(e->symbols[i], sym) == 0)
+            return true;
+    return false;
+}
+
+/* checkReaderEnumContainsAllWriterEnumSymbols: the writer symbols missing from
+ * the reader, as a sorted set printed like Java's TreeSet ("[A, B]"), unless the
+ * reader has a default that is one of its symbols (Avro >= 1.9). */
+static void check_enum_symbols(struct checker *c, struct result *res,
+                               const struct reg_avro *reader, const struct reg_avro *writer,
+                               struct loc *l)
+{
+    loc_push(l, "symbols", 0);
+    const char **missing = fy_calloc(writer->n_symbols + 1, sizeof *missing);
+    size_t n = 0;
+    for (size_t i = 0; i < writer->n_symbols; i++)
+        if (!has_symbol(reader, writer->symbols[i]))
+            missing[n++] = writer->symbols[i];
+    if (n && !(reader->enum_default && has_symbol(reader, reader->enum_default))) {
+        qsort(missing, n, sizeof *missing, cmp_str);
+        struct fy_buf b;
+        fy_buf_init(&b, 0);
+        fy_buf_putc(&b, '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i && strcmp(missing[i], missing[i - 1]) == 0)
+                continue; /* a set */
+            if (i)
+                fy_buf_puts(&b, ", ");
+            fy_buf_puts(&b, missing[i]);
+        }
+        fy_buf_putc(&b, ']');
+        incompatible(c, res, INC_MISSING_ENUM_SYMBOLS, fy_buf_steal(&b), l);
+    }
+    free(missing);
+    loc_pop(l);
+}
+
+static const struct reg_avro_field *writer_field(const struct reg_avro *writer, const char *name)
+{
+    for (size_t i = 0; i < writer->n_fields; i++)
+        if (strcmp(writer->fields[i].name, name) == 0)
+            return &writer->fields[i];
+    return NULL;
+}
+
+/* Avro's AvroRuntimeException text for a reader field that lookupWriterField
+ * finds more than once: Field.toString() is "name type:TYPE pos:N" and the
+ * writer record is printed with Schema.toString(). **new** */
+static char *multiple_match_text(const struct reg_avro_field *rf, const struct reg_avro *writer)
+{
+    /* a parser that knows no references makes the canonical writer inline
+     * every named type, as Schema.toString() does */
+    struct reg_avro_parser *none = reg_avro_parser_new();
+    char *writer_text = reg_avro_canonical(none, writer);
+    reg_avro_parser_free(none);
+    char *s = fy_asprintf("Reader record field %s type:%s pos:%d matches multiple fields in "
+                          "writer record schema %s",
+                          rf->name, java_type_name(rf->type->type), rf->position,
+                          writer_text ? writer_text : "");
+    free(writer_text);
+    return s;
+}
+
+/* checkReaderWriterRecordFields: every reader field must be filled from the
+ * writer, found by name, else by one of the reader field's aliases. */
+static void check_record_fields(struct checker *c, struct result *res,
+                                const struct reg_avro *reader, const struct reg_avro *writer,
+                                struct loc *l)
+{
+    loc_push(l, "fields", 0);
+    for (size_t i = 0; i < reader->n_fields && !c->exception; i++) {
+        const struct reg_avro_field *rf = &reader->fields[i];
+        loc_push(l, NULL, (size_t)rf->position);
+        /* lookupWriterField: the direct match plus one per matching alias;
+         * more than one (even the same field twice) is an exception */
+        const struct reg_avro_field *wf = writer_field(writer, rf->name);
+        size_t matches = wf ? 1 : 0;
+        for (size_t a = 0; a < rf->n_aliases; a++) {
+            /* Field.aliases() is a set: an alias written twice counts once */
+            bool seen = false;
+            for (size_t b = 0; b < a && !seen; b++)
+                seen = strcmp(rf->aliases[b], rf->aliases[a]) == 0;
+            if (seen)
+                continue;
+            const struct reg_avro_field *af = writer_field(writer, rf->aliases[a]);
+            if (af) {
+                wf = af;
+                matches++;
+            }
+        }
+        if (matches > 1) {
+            c->exception = multiple_match_text(rf, writer);
+        } else if (!wf) {
+            if (!rf->default_value) {
+                if (rf->type->type == REG_AVRO_ENUM && rf->type->enum_default) {
+                    /* Avro compares the reader field's enum with the writer
+                     * *record* here, which can only be a TYPE_MISMATCH unless
+                     * memoised; kept as is for identical output. */
+                    struct result sub = get_compat(c, "type", 0, rf->type, writer, l);
+                    result_merge(res, &sub);
+                } else {
+                    incompatible(c, res, INC_READER_FIELD_MISSING_DEFAULT_VALUE,
+                                 fy_strdup(rf->name), l);
+                }
+            }
+        } else {
+            struct result sub = get_compat(c, "type", 0, rf->type, wf->type, l);
+            result_merge(res, &sub);
+        }
+        loc_pop(l);
+    }
+    loc_pop(l);
+}
+
+static void type_mismatch(struct checker *c, struct result *res, const struct reg_avro *reader,
+                          const struct reg_avro *writer, const struct loc *l)
+{
+    incompatible(c, res, INC_TYPE_MISMATCH,
+                 fy_asprintf("reader type: %s not compatible with writer type: %s",
+                             java_type_name(reader->type), java_type_name(writer->type)),
+                 l);
+}
+
+/* Reader type `r` can take a writer of type `w` by promotion (Avro spec
+ * "Schema Resolution"): int->long,float,double; long->float,double;
+ * float->double; string<->bytes. */
+static bool promotes(enum reg_avro_type r, enum reg_avro_type w)
+{
+    switch (r) {
+    case REG_AVRO_LONG:
+        return w == REG_AVRO_INT;
+    case REG_AVRO_FLOAT:
+        return w == REG_AVRO_INT || w == REG_AVRO_LONG;
+    case REG_AVRO_DOUBLE:
+        return w == REG_AVRO_INT || w == REG_AVRO_LONG || w == REG_AVRO_FLOAT;
+    case REG_AVRO_BYTES:
+        return w == REG_AVRO_STRING;
+    case REG_AVRO_STRING:
+        return w == REG_AVRO_BYTES;
+    default:
+        return false;
+    }
+}
+
+/* calculateCompatibility. Returns a **new** result. */
+static struct result calculate(struct checker *c, const struct reg_avro *reader,
+                               const struct reg_avro *writer, struct loc *l)
+{
+    struct result res = {0};
+    if (reader->type == writer->type) {
+        switch (reader->type) {
+        case REG_AVRO_ARRAY:
+            return get_compat(c, "items", 0, reader->items, writer->items, l);
+        case REG_AVRO_MAP:
+            return get_compat(c, "values", 0, reader->items, writer->items, l);
+        case REG_AVRO_FIXED:
+            check_names(c, &res, reader, writer, l);
+            check_fixed_size(c, &res, reader, writer, l);
+            return res;
+        case REG_AVRO_ENUM:
+            check_names(c, &res, reader, writer, l);
+            check_enum_symbols(c, &res, reader, writer, l);
+            return res;
+        case REG_AVRO_RECORD:
+            check_names(c, &res, reader, writer, l);
+            check_record_fields(c, &res, reader, writer, l);
+            return res;
+        case REG_AVRO_UNION:
+            /* every writer branch must be readable by the reader union */
+            for (size_t i = 0; i < writer->n_branches && !c->exception; i++) {
+                loc_push(l, NULL, i);
+                struct result sub = get_compat_fresh(c, reader, writer->branches[i]);
+                if (sub.n)
+                    incompatible(c, &res, INC_MISSING_UNION_BRANCH,
+                                 fy_asprintf("reader union lacking writer type: %s",
+                                             java_type_name(writer->branches[i]->type)),
+                                 l);
+                result_free(&sub);
+                loc_pop(l);
+            }
+            return res;
+        default: /* the primitives */
+            return res;
+        }
+    }
+
+    /* a writer union: the reader must read every branch */
+    if (writer->type == REG_AVRO_UNION) {
+        for (size_t i = 0; i < writer->n_branches; i++) {
+            struct result sub = get_compat(c, NULL, i, reader, writer->branches[i], l);
+            result_merge(&res, &sub);
+        }
+        return res;
+    }
+
+    if (reader->type == REG_AVRO_UNION) {
+        /* a reader union: some branch must read the writer */
+        for (size_t i = 0; i < reader->n_branches; i++) {
+            struct result sub = get_compat_fresh(c, reader->branches[i], writer);
+            bool ok = sub.n == 0;
+            result_free(&sub);
+            if (ok || c->exception)
+                return res;
+        }
+        incompatible(c, &res, INC_MISSING_UNION_BRANCH,
+                     fy_asprintf("reader union lacking writer type: %s",
+                                 java_type_name(writer->type)),
+                     l);
+        return res;
+    }
+
+    if (!promotes(reader->type, writer->type))
+        type_mismatch(c, &res, reader, writer, l);
+    return res;
+}
+
+/* Confluent's Difference.error() with String.format(e, readerWord, writerWord)
+ * applied as SchemaValidatorBuilder.formatErrorMessages does: the first "%s"
+ * of a description names the reader schema, the second the writer. **new** */
+static char *difference_text(const struct incompat *inc, const char *rw, const char *ww)
+{
+    const char *path = inc->location;
+    char *desc;
+    switch (inc->type) {
+    case INC_FIXED_SIZE_MISMATCH:
+        desc = fy_asprintf("The size of FIXED type field at path '%s' in the %s schema does not "
+                           "match with the %s schema",
+                           path, rw, ww);
+        break;
+    case INC_TYPE_MISMATCH:
+        desc = fy_asprintf("The type (path '%s') of a field in the %s schema does not match with "
+                           "the %s schema",
+                           path, rw, ww);
+        break;
+    case INC_NAME_MISMATCH:
+        desc = fy_asprintf("The name of the schema has changed (path '%s')", path);
+        break;
+    case INC_MISSING_ENUM_SYMBOLS:
+        desc = fy_asprintf("The %s schema is missing enum symbols '%s' at path '%s' in the %s "
+                           "schema",
+                           rw, inc->message, path, ww);
+        break;
+    case INC_MISSING_UNION_BRANCH:
+        desc = fy_asprintf("The %s schema is missing a type inside a union field at path '%s' in "
+                           "the %s schema",
+                           rw, path, ww);
+        break;
+    case INC_READER_FIELD_MISSING_DEFAULT_VALUE:
+        desc = fy_asprintf("The field '%s' at path '%s' in the %s schema has no default value and "
+                           "is missing in the %s schema",
+                           inc->message, path, rw, ww);
+        break;
+    default:
+        desc = fy_strdup("");
+        break;
+    }
+    char *s = fy_asprintf("{errorType:'%s', description:'%s', additionalInfo:'%s'}",
+                          incompat_names[inc->type], desc, inc->message);
+    free(desc);
+    return s;
+}
+
+/* AvroSchema.isBackwardCompatible(previous) with `reader` as `this`, each
+ * message formatted with the reader's and the writer's word ("new"/"old").
+ * Appends to `out`; returns how many messages were added. */
+static size_t check_direction(const struct reg_avro *reader, const struct reg_avro *writer,
+                              const char *rw, const char *ww, struct reg_compat_msgs *out)
+{
+    struct checker c;
+    memset(&c, 0, sizeof c);
+    fy_map_init(&c.memo);
+    struct loc l = {0};
+    struct result res = get_compat(&c, "", 0, reader, writer, &l);
+    size_t before = out->n;
+    if (c.exception) {
+        /* AvroSchema.isBackwardCompatible catches it and reports its message */
+        msgs_take(out, fy_asprintf("Unexpected exception during compatibility check: %s",
+                                   c.exception));
+    } else {
+        for (size_t i = 0; i < res.n; i++)
+            msgs_take(out, difference_text(&c.found[res.idx[i]], rw, ww));
+    }
+    result_free(&res);
+    free(l.tok);
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (fy_map_next(&c.memo, &it, &k, &v)) {
+        struct memo_entry *e = v;
+        result_free(&e->res);
+        free(e);
+    }
+    fy_map_destroy(&c.memo);
+    for (size_t i = 0; i < c.n_found; i++) {
+        free(c.found[i].message);
+        free(c.found[i].location);
+    }
+    free(c.found);
+    free(c.exception);
+    return out->n - before;
+}
+
+bool reg_compat_reader_writer(const struct reg_avro *reader, const struct reg_avro *writer,
+                              struct reg_compat_msgs *msgs)
+{
+    struct reg_compat_msgs tmp;
+    reg_compat_msgs_init(&tmp);
+    size_t n = check_direction(reader, writer, "new", "old", &tmp);
+    msgs_move(msgs, &tmp);
+    return n == 0;
+}
+
+/* ---- levels over prior versions ----------------------------------------- */
+
+/* SchemaValidatorBuilder.MAX_SCHEMA_SIZE_FOR_LOGGING, in Java chars (UTF-16
+ * code units) of the old schema's canonical string. */
+#define MAX_SCHEMA_SIZE_FOR_LOGGING (10 * 1024)
+
+/* Byte length of the longest prefix of UTF-8 `s` that is at most `max_units`
+ * UTF-16 code units long; *total gets the string's whole length in units.
+ * A supplementary character that would straddle the limit is left out (Java's
+ * substring would split its surrogate pair). */
+static size_t utf16_prefix(const char *s, size_t max_units, size_t *total)
+{
+    size_t units = 0, cut = 0;
+    bool cut_set = false;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (p[i]) {
+        size_t len = 1, w = 1;
+        if (p[i] >= 0xF0) {
+            len = 4;
+            w = 2;
+        } else if (p[i] >= 0xE0) {
+            len = 3;
+        } else if (p[i] >= 0xC0) {
+            len = 2;
+        }
+        for (size_t j = 1; j < len; j++)
+            if (!p[i + j]) {
+                len = j; /* truncated sequence: count what is there */
+                break;
+            }
+        if (!cut_set && units + w > max_units) {
+            cut = i;
+            cut_set = true;
+        }
+        units += w;
+        i += len;
+    }
+    *total = units;
+    return cut_set ? cut : i;
+}
+
+/* formatErrorMessages' trailer: {oldSchemaVersion: n} and {oldSchema: '...'}. */
+static void add_old_schema(struct reg_compat_msgs *out, const struct reg_compat_prior *p)
+{
+    msgs_take(out, fy_asprintf("{oldSchemaVersion: %d}", p->version));
+    const char *text = p->canonical ? p->canonical : "";
+    size_t units;
+    size_t cut = utf16_prefix(text, MAX_SCHEMA_SIZE_FOR_LOGGING, &units);
+    if (units <= MAX_SCHEMA_SIZE_FOR_LOGGING)
+        msgs_take(out, fy_asprintf("{oldSchema: '%s'}", text));
+    else
+        msgs_take(out, fy_asprintf("{oldSchema: <truncated> '%.*s...'}", (int)cut, text));
+}
+
+enum strategy { CAN_READ, CAN_BE_READ, MUTUAL_READ };
+
+/* One SchemaValidationStrategy.validate(candidate, existing). */
+static size_t validate_one(enum strategy st, const struct reg_avro *candidate,
+                           const struct reg_compat_prior *p, struct reg_compat_msgs *out)
+{
+    size_t before = out->n;
+    switch (st) {
+    case CAN_READ:
+        if (check_direction(candidate, p->schema, "new", "old", out))
+            add_old_schema(out, p);
+        break;
+    case CAN_BE_READ:
+        if (check_direction(p->schema, candidate, "old", "new", out))
+            add_old_schema(out, p);
+        break;
+    case MUTUAL_READ:
+        /* old-reads-new first, without the trailer; the trailer comes only
+         * after new-reads-old messages, so a FULL failure in the forward
+         * direction alone carries no {oldSchemaVersion}/{oldSchema} */
+        check_direction(p->schema, candidate, "old", "new", out);
+        if (check_direction(candidate, p->schema, "new", "old", out))
+            add_old_schema(out, p);
+        break;
+    }
+    return out->n - before;
+}
+
+bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candidate,
+                      const struct reg_compat_prior *prior, size_t n_prior,
+                      struct reg_compat_msgs *msgs)
+{
+    enum strategy st;
+    bool transitive = false;
+    switch (level) {
+    case REG_COMPAT_BACKWARD_TRANSITIVE:
+        transitive = true;
+        /* fall through */
+    case REG_COMPAT_BACKWARD:
+        st = CAN_READ;
+        break;
+    case REG_COMPAT_FORWARD_TRANSITIVE:
+        transitive = true;
+        /* fall through */
+    case REG_COMPAT_FORWARD:
+        st = CAN_BE_READ;
+        break;
+    case REG_COMPAT_FULL_TRANSITIVE:
+        transitive = true;
+        /* fall through */
+    case REG_COMPAT_FULL:
+        st = MUTUAL_READ;
+        break;
+    default:
+        return true;
+    }
+    if (n_prior == 0)
+        return true;
+    /* CompatibilityChecker reverses the list: validateLatest takes the newest,
+     * validateAll walks newest -> oldest and stops at the first failure */
+    size_t last = transitive ? 0 : n_prior - 1;
+    for (size_t i = n_prior; i-- > last;) {
+        struct reg_compat_msgs tmp;
+        reg_compat_msgs_init(&tmp);
+        if (validate_one(st, candidate, &prior[i], &tmp)) {
+            msgs_take(&tmp, fy_asprintf("{validateFields: 'false', compatibility: '%s'}",
+                                        reg_compat_level_name(level)));
+            msgs_move(msgs, &tmp);
+            return false;
+        }
+        reg_compat_msgs_destroy(&tmp);
+    }
+    return true;
+}

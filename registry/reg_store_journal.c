@@ -1,0 +1,1436 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_store_journal: the embedded store backend (reg_store.h), an append-only
+ * file <dir>/journal of checksummed, length-prefixed records with group commit,
+ * replay with torn-tail cut, a change feed (read_from) and compaction.
+ * Thread: append() on the registry's writer path; sync(), read_from(),
+ * durable_offset() and compact() from any thread. Format, recovery rules and
+ * the lock order are written up in docs/internals/journal.md. */
+#include "registry/reg_store.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_crc32c.h"
+#include "common/fy_log.h"
+#include "common/fy_map.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- file format (all integers little-endian) -------------------------------
+ * File header, 32 bytes:
+ *   0  magic "FERRYJNL"   8  u32 version (1)   12 u32 header size (32)
+ *   16 i64 offset floor (next offset is at least this; set by compaction)
+ *   24 u32 reserved (0)   28 u32 CRC-32C of bytes 0..27
+ * Record: 32-byte header, then key bytes, then value bytes.
+ *   0  u32 CRC-32C of bytes 4..(32 + klen + vlen) of the record
+ *   4  u32 klen (>= 1)     8  u32 vlen (0 for a tombstone)
+ *   12 u16 record magic    14 u8 flags (bit 0: tombstone)   15 u8 reserved (0)
+ *   16 i64 offset          24 i64 ts (ms since the epoch)
+ * The CRC covers the lengths, so a torn header cannot pass for a shorter record;
+ * a record whose bytes did not all reach the disk fails the length or the CRC. */
+#define JNL_MAGIC "FERRYJNL"
+#define JNL_VERSION 1u
+#define JNL_FILE_HDR 32
+#define REC_HDR 32
+#define REC_MAGIC 0xF3A7u
+#define REC_TOMBSTONE 0x01u
+#define REC_MAX_KEY (1u << 20)         /* 1 MiB: keys are small JSON objects */
+#define REC_MAX_VALUE (256u << 20)     /* 256 MiB: far above any schema body cap */
+#define SCAN_CHUNK ((size_t)4 << 20)   /* replay/compaction: sequential reads in 4 MiB chunks */
+#define FEED_CHUNK ((size_t)256 << 10) /* read_from: usually a short tail, polled often */
+#define SPARSE_EVERY ((int64_t)64 << 10) /* read_from index: one entry per 64 KiB */
+#define DEFAULT_COMPACT_RATIO 2.0
+#define DEFAULT_COMPACT_MIN ((int64_t)64 << 20)
+
+_Static_assert(sizeof(uintptr_t) >= sizeof(int64_t), "map values carry int64 positions");
+
+/* One generation of the journal file. Appends and fsyncs go to the current
+ * one; readers hold a reference so a compaction can swap files under them
+ * (the renamed-over inode stays readable through the open fd). */
+struct sparse_ent {
+    int64_t offset;
+    int64_t pos;
+};
+
+struct jfile {
+    int fd;
+    int refs;                 /* under st->mu */
+    struct sparse_ent *ents;  /* ascending; under st->mu once published */
+    size_t n_ents, cap_ents;
+    int64_t last_ent_pos;
+};
+
+enum jnl_state { JNL_OPEN, JNL_READY, JNL_BROKEN };
+
+struct journal {
+    struct reg_store base;
+    char *dir, *path, *lock_path, *tmp_path;
+    bool fsync;
+    double compact_ratio;
+    int64_t compact_min;
+    int lock_fd;
+
+    /* Lock order: compact_mu -> append_mu -> mu. Nobody holds mu across I/O. */
+    pthread_mutex_t compact_mu; /* one compaction at a time */
+    pthread_mutex_t append_mu;  /* the bytes of the file: appends, the compaction swap */
+    pthread_mutex_t mu;         /* everything below */
+    pthread_cond_t cv;          /* durable_offset moved, fsync leader finished, or broken */
+
+    struct jfile *cur;
+    enum jnl_state state;
+    int64_t next_offset;     /* offset of the next appended record */
+    int64_t appended_offset; /* last appended (written, maybe not durable); -1 none */
+    int64_t write_pos;       /* file size as far as appends are concerned */
+    int64_t durable_offset;  /* -1 none */
+    int64_t durable_pos;     /* bytes [0, durable_pos) of cur are durable */
+    bool syncing;            /* a leader is in fsync, or compaction is swapping files */
+    char broken_msg[200];    /* why the store refuses writes */
+    int fault_fsync;         /* test hook: errno for the next fsync, 0 = none */
+
+    char *wbuf; /* append encoding buffer; under append_mu */
+    size_t wcap;
+};
+
+static struct journal *journal_of(struct reg_store *st)
+{
+    return (struct journal *)st;
+}
+
+/* ---- little helpers ---------------------------------------------------------- */
+
+static void put_u16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_i64(unsigned char *p, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+}
+
+static uint16_t get_u16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int64_t get_i64(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; i--)
+        u = u << 8 | p[i];
+    return (int64_t)u;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void encode_file_header(unsigned char *h, int64_t floor)
+{
+    memset(h, 0, JNL_FILE_HDR);
+    memcpy(h, JNL_MAGIC, 8);
+    put_u32(h + 8, JNL_VERSION);
+    put_u32(h + 12, JNL_FILE_HDR);
+    put_i64(h + 16, floor);
+    put_u32(h + 28, fy_crc32c(0, h, 28));
+}
+
+/* Encode one record at p (REC_HDR + klen + vlen bytes). */
+static void encode_record(unsigned char *p, const struct reg_store_record *rec)
+{
+    size_t vlen = rec->value ? rec->vlen : 0;
+    put_u32(p + 4, (uint32_t)rec->klen);
+    put_u32(p + 8, (uint32_t)vlen);
+    put_u16(p + 12, REC_MAGIC);
+    p[14] = rec->value ? 0 : REC_TOMBSTONE;
+    p[15] = 0;
+    put_i64(p + 16, rec->offset);
+    put_i64(p + 24, rec->ts);
+    memcpy(p + REC_HDR, rec->key, rec->klen);
+    if (vlen)
+        memcpy(p + REC_HDR + rec->klen, rec->value, vlen);
+    put_u32(p, fy_crc32c(0, p + 4, REC_HDR - 4 + rec->klen + vlen));
+}
+
+/* Header checks that need no body: NULL when plausible, else the reason. */
+static const char *check_rec_header(const unsigned char *p, size_t *total)
+{
+    uint32_t klen = get_u32(p + 4), vlen = get_u32(p + 8);
+    if (get_u16(p + 12) != REC_MAGIC || (p[14] & ~REC_TOMBSTONE) != 0 || p[15] != 0)
+        return "bad record magic";
+    if (klen == 0 || klen > REC_MAX_KEY || vlen > REC_MAX_VALUE ||
+        ((p[14] & REC_TOMBSTONE) && vlen != 0))
+        return "bad length";
+    *total = REC_HDR + (size_t)klen + vlen;
+    return NULL;
+}
+
+static bool rec_crc_ok(const unsigned char *p, size_t total)
+{
+    return get_u32(p) == fy_crc32c(0, p + 4, total - 4);
+}
+
+static void decode_record(const unsigned char *p, struct reg_store_record *rec)
+{
+    uint32_t klen = get_u32(p + 4), vlen = get_u32(p + 8);
+    rec->key = (const char *)p + REC_HDR;
+    rec->klen = klen;
+    rec->value = (p[14] & REC_TOMBSTONE) ? NULL : (const char *)p + REC_HDR + klen;
+    rec->vlen = vlen;
+    rec->offset = get_i64(p + 16);
+    rec->ts = get_i64(p + 24);
+}
+
+static int fsync_dir(const char *dir, struct fy_err *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return fy_err_set(err, FY_E_IO, "cannot open directory %s: %s", dir, strerror(errno));
+    int rc = 0;
+    if (fsync(fd) != 0)
+        rc = fy_err_set(err, FY_E_IO, "fsync of directory %s failed: %s", dir, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+/* pwrite all of buf at pos: 0, or -1 with errno set. */
+static int pwrite_all(int fd, const void *buf, size_t len, int64_t pos)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = pwrite(fd, p, len, (off_t)pos);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+        pos += w;
+    }
+    return 0;
+}
+
+static int mkdir_p(const char *dir, struct fy_err *err)
+{
+    char *p = fy_strdup(dir);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        bool end = *s == '\0';
+        if (*s == '/' || end) {
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                rc = fy_err_set(err, FY_E_IO, "cannot create data directory %s: %s", p,
+                                strerror(errno));
+                break;
+            }
+            if (end)
+                break;
+            *s = '/';
+        }
+    }
+    free(p);
+    return rc;
+}
+
+/* ---- jfile and the sparse offset index ---------------------------------------- */
+
+static struct jfile *jfile_new(int fd)
+{
+    struct jfile *jf = fy_calloc(1, sizeof *jf);
+    jf->fd = fd;
+    jf->refs = 1;
+    jf->last_ent_pos = -SPARSE_EVERY;
+    return jf;
+}
+
+/* Locks: st->mu once jf is published (or jf not yet visible to others). */
+static void jfile_release(struct jfile *jf)
+{
+    if (!jf || --jf->refs > 0)
+        return;
+    if (jf->fd >= 0)
+        close(jf->fd);
+    free(jf->ents);
+    free(jf);
+}
+
+/* Remember where record `offset` starts, every SPARSE_EVERY bytes of file. */
+static void jfile_index(struct jfile *jf, int64_t offset, int64_t pos)
+{
+    if (pos - jf->last_ent_pos < SPARSE_EVERY)
+        return;
+    if (jf->n_ents == jf->cap_ents) {
+        jf->cap_ents = jf->cap_ents ? jf->cap_ents * 2 : 64;
+        jf->ents = fy_realloc(jf->ents, jf->cap_ents * sizeof *jf->ents);
+    }
+    jf->ents[jf->n_ents++] = (struct sparse_ent){offset, pos};
+    jf->last_ent_pos = pos;
+}
+
+/* File position of a record boundary from which every record with offset >=
+ * `from` follows. Locks: st->mu. */
+static int64_t jfile_seek(const struct jfile *jf, int64_t from)
+{
+    size_t lo = 0, hi = jf->n_ents;
+    while (lo < hi) { /* first entry with offset > from */
+        size_t mid = lo + (hi - lo) / 2;
+        if (jf->ents[mid].offset <= from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? JNL_FILE_HDR : jf->ents[lo - 1].pos;
+}
+
+/* ---- sequential scanner: big preads, records parsed in place ------------------ */
+
+struct scanner {
+    int fd;
+    const char *path;
+    int64_t limit;     /* never read at or past this file position */
+    int64_t base;      /* file position of buf[0] */
+    size_t chunk;      /* read size (the buffer grows past it for big records) */
+    unsigned char *buf;
+    size_t cap, len, off; /* valid bytes are buf[off, len) */
+};
+
+enum scan_rc { SCAN_REC, SCAN_END, SCAN_BAD, SCAN_ERR };
+
+/* The two reasons a plain torn append gives (compared by address). */
+static const char WHY_SHORT_HEADER[] = "short header";
+static const char WHY_SHORT_BODY[] = "short body";
+
+static void scan_init(struct scanner *sc, int fd, const char *path, int64_t pos, int64_t limit)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->fd = fd;
+    sc->path = path;
+    sc->base = pos;
+    sc->limit = limit;
+    sc->chunk = SCAN_CHUNK;
+}
+
+static void scan_destroy(struct scanner *sc)
+{
+    free(sc->buf);
+    sc->buf = NULL;
+}
+
+static int64_t scan_pos(const struct scanner *sc)
+{
+    return sc->base + (int64_t)sc->off;
+}
+
+/* Make `need` bytes available at buf+off if the file (up to limit) has them.
+ * *avail gets what is there (maybe less). 0, or -1 on a read error. */
+static int scan_fill(struct scanner *sc, size_t need, size_t *avail, struct fy_err *err)
+{
+    if (sc->len - sc->off >= need) {
+        *avail = sc->len - sc->off;
+        return 0;
+    }
+    if (sc->off > 0) {
+        memmove(sc->buf, sc->buf + sc->off, sc->len - sc->off);
+        sc->len -= sc->off;
+        sc->base += (int64_t)sc->off;
+        sc->off = 0;
+    }
+    size_t want = need > sc->chunk ? need : sc->chunk;
+    if (sc->cap < want) {
+        sc->buf = fy_realloc(sc->buf, want);
+        sc->cap = want;
+    }
+    while (sc->len < need) {
+        int64_t at = sc->base + (int64_t)sc->len;
+        if (at >= sc->limit)
+            break;
+        size_t room = sc->cap - sc->len;
+        if ((int64_t)room > sc->limit - at)
+            room = (size_t)(sc->limit - at);
+        ssize_t r = pread(sc->fd, sc->buf + sc->len, room, (off_t)at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s",
+                              sc->path, at, strerror(errno));
+        if (r == 0) { /* the file is shorter than the caller believed */
+            sc->limit = at;
+            break;
+        }
+        sc->len += (size_t)r;
+    }
+    *avail = sc->len - sc->off;
+    return 0;
+}
+
+/* Next record at the current position. SCAN_REC: *rec and *total filled, the
+ * bytes valid until the next scanner call, position not yet advanced.
+ * SCAN_END: no bytes left. SCAN_BAD: *why says what is wrong at scan_pos(). */
+static enum scan_rc scan_next(struct scanner *sc, struct reg_store_record *rec, size_t *total,
+                              const char **why, struct fy_err *err)
+{
+    size_t avail;
+    if (scan_fill(sc, REC_HDR, &avail, err) != 0)
+        return SCAN_ERR;
+    if (avail == 0)
+        return SCAN_END;
+    if (avail < REC_HDR) {
+        *why = WHY_SHORT_HEADER;
+        return SCAN_BAD;
+    }
+    *why = check_rec_header(sc->buf + sc->off, total);
+    if (*why)
+        return SCAN_BAD;
+    if ((int64_t)*total > sc->limit - scan_pos(sc)) { /* no buffer for what is not there */
+        *why = WHY_SHORT_BODY;
+        return SCAN_BAD;
+    }
+    if (scan_fill(sc, *total, &avail, err) != 0)
+        return SCAN_ERR;
+    if (avail < *total) {
+        *why = WHY_SHORT_BODY;
+        return SCAN_BAD;
+    }
+    if (!rec_crc_ok(sc->buf + sc->off, *total)) {
+        *why = "bad checksum";
+        return SCAN_BAD;
+    }
+    decode_record(sc->buf + sc->off, rec);
+    return SCAN_REC;
+}
+
+static void scan_skip(struct scanner *sc, size_t n)
+{
+    assert(sc->off + n <= sc->len);
+    sc->off += n;
+}
+
+/* ---- opening ---------------------------------------------------------------- */
+
+/* Create an empty journal atomically (header in a temp file, fsync, rename,
+ * fsync dir), so a crash never leaves a journal with a partial header. */
+static int create_journal(struct journal *j, struct fy_err *err)
+{
+    unsigned char h[JNL_FILE_HDR];
+    encode_file_header(h, 0);
+    char *tmp = fy_asprintf("%s/journal.create.tmp", j->dir);
+    int rc = -1;
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fy_err_set(err, FY_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (pwrite_all(fd, h, sizeof h, 0) != 0 || (j->fsync && fdatasync(fd) != 0)) {
+        fy_err_set(err, FY_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (rename(tmp, j->path) != 0) {
+        fy_err_set(err, FY_E_IO, "cannot rename %s to %s: %s", tmp, j->path, strerror(errno));
+        goto out;
+    }
+    if (j->fsync && fsync_dir(j->dir, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static int lock_dir(struct journal *j, struct fy_err *err)
+{
+    j->lock_fd = open(j->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (j->lock_fd < 0)
+        return fy_err_set(err, FY_E_IO, "cannot open lock file %s: %s", j->lock_path,
+                          strerror(errno));
+    if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK)
+            return fy_err_set(err, FY_E_IO,
+                              "data directory %s is in use by another ferry process "
+                              "(lock %s is held)",
+                              j->dir, j->lock_path);
+        return fy_err_set(err, FY_E_IO, "cannot lock %s: %s", j->lock_path, strerror(e));
+    }
+    /* the holder's pid, for whoever wonders who has the lock */
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(j->lock_fd, 0) == 0 && pwrite_all(j->lock_fd, pid, (size_t)n, 0) != 0) {
+        /* informational only */
+    }
+    return 0;
+}
+
+/* Open dir/journal (creating it), check the file header. */
+static int open_journal_file(struct journal *j, int64_t *floor, struct fy_err *err)
+{
+    struct stat sb;
+    if (stat(j->path, &sb) != 0) {
+        if (errno != ENOENT)
+            return fy_err_set(err, FY_E_IO, "cannot stat %s: %s", j->path, strerror(errno));
+        if (create_journal(j, err) != 0)
+            return -1;
+    } else if (sb.st_size == 0) {
+        /* an empty file holds no records; give it a header */
+        if (create_journal(j, err) != 0)
+            return -1;
+    }
+    int fd = open(j->path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return fy_err_set(err, FY_E_IO, "cannot open %s: %s", j->path, strerror(errno));
+    unsigned char h[JNL_FILE_HDR];
+    ssize_t r;
+    do
+        r = pread(fd, h, sizeof h, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        fy_err_set(err, FY_E_IO, "cannot read %s: %s", j->path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (r < JNL_FILE_HDR || memcmp(h, JNL_MAGIC, 8) != 0) {
+        close(fd);
+        return fy_err_set(err, FY_E_CORRUPT,
+                          "%s is not a ferry journal (bad file header at byte 0); "
+                          "refusing to touch it",
+                          j->path);
+    }
+    if (get_u32(h + 28) != fy_crc32c(0, h, 28)) {
+        close(fd);
+        return fy_err_set(err, FY_E_CORRUPT, "%s: file header checksum mismatch at byte 0",
+                          j->path);
+    }
+    if (get_u32(h + 8) != JNL_VERSION || get_u32(h + 12) != JNL_FILE_HDR) {
+        close(fd);
+        return fy_err_set(err, FY_E_CORRUPT,
+                          "%s: unsupported journal format version %" PRIu32 " (this ferry "
+                          "reads version %u)",
+                          j->path, get_u32(h + 8), JNL_VERSION);
+    }
+    *floor = get_i64(h + 16);
+    j->cur = jfile_new(fd);
+    return 0;
+}
+
+/* ---- recovery: cutting a bad tail -------------------------------------------- */
+
+/* Look for whole, valid records in [pos, end) by sliding one byte at a time
+ * past anything that is not one. Counts them and reports their highest offset,
+ * so offsets that may have been handed out are never reused. */
+static int salvage_scan(struct journal *j, int fd, int64_t pos, int64_t end, size_t *n_valid,
+                        int64_t *max_offset, struct fy_err *err)
+{
+    struct scanner sc;
+    scan_init(&sc, fd, j->path, pos, end);
+    int rc = 0;
+    *n_valid = 0;
+    for (;;) {
+        size_t avail, total;
+        if (scan_fill(&sc, REC_HDR, &avail, err) != 0) {
+            rc = -1;
+            break;
+        }
+        if (avail < REC_HDR)
+            break;
+        if (check_rec_header(sc.buf + sc.off, &total) == NULL &&
+            (int64_t)total <= end - scan_pos(&sc)) {
+            if (scan_fill(&sc, total, &avail, err) != 0) {
+                rc = -1;
+                break;
+            }
+            if (avail >= total && rec_crc_ok(sc.buf + sc.off, total)) {
+                struct reg_store_record rec;
+                decode_record(sc.buf + sc.off, &rec);
+                if (*n_valid == 0 || rec.offset > *max_offset)
+                    *max_offset = rec.offset;
+                (*n_valid)++;
+                scan_skip(&sc, total);
+                continue;
+            }
+        }
+        scan_skip(&sc, 1);
+    }
+    scan_destroy(&sc);
+    return rc;
+}
+
+/* Copy bytes [pos, end) of the journal to dir/journal.corrupt-<ms> and make
+ * the copy durable before the journal is cut: nothing is destroyed silently. */
+static int keep_cut_bytes(struct journal *j, int fd, int64_t pos, int64_t end, char **out_path,
+                          struct fy_err *err)
+{
+    int64_t ms = now_ms();
+    char *cpath = NULL;
+    int cfd = -1;
+    for (int attempt = 0; attempt < 100 && cfd < 0; attempt++) {
+        free(cpath);
+        cpath = attempt ? fy_asprintf("%s.corrupt-%" PRId64 "-%d", j->path, ms, attempt)
+                        : fy_asprintf("%s.corrupt-%" PRId64, j->path, ms);
+        cfd = open(cpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (cfd < 0 && errno != EEXIST)
+            break;
+    }
+    if (cfd < 0) {
+        fy_err_set(err, FY_E_IO, "cannot create %s to keep the cut bytes: %s", cpath,
+                   strerror(errno));
+        free(cpath);
+        return -1;
+    }
+    int rc = -1;
+    size_t cap = SCAN_CHUNK;
+    char *buf = fy_malloc(cap);
+    for (int64_t at = pos; at < end;) {
+        size_t want = (int64_t)cap < end - at ? cap : (size_t)(end - at);
+        ssize_t r = pread(fd, buf, want, (off_t)at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", j->path, at,
+                       r < 0 ? strerror(errno) : "unexpected end of file");
+            goto out;
+        }
+        if (pwrite_all(cfd, buf, (size_t)r, at - pos) != 0) {
+            fy_err_set(err, FY_E_IO, "write of %s failed: %s", cpath, strerror(errno));
+            goto out;
+        }
+        at += r;
+    }
+    if (j->fsync && fsync(cfd) != 0) {
+        fy_err_set(err, FY_E_IO, "fsync of %s failed: %s", cpath, strerror(errno));
+        goto out;
+    }
+    if (j->fsync && fsync_dir(j->dir, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    free(buf);
+    close(cfd);
+    if (rc == 0)
+        *out_path = cpath;
+    else
+        free(cpath);
+    return rc;
+}
+
+/* The record at `bad` cannot be used. Decide tail vs middle, keep a copy when
+ * the cut bytes may hold acknowledged data, truncate, and raise *next_offset
+ * past anything valid found in the cut part. */
+static int cut_journal(struct journal *j, int64_t bad, int64_t end, const char *why,
+                       int64_t *next_offset, struct fy_err *err)
+{
+    int fd = j->cur->fd;
+    size_t n_valid = 0;
+    int64_t max_off = -1;
+    if (salvage_scan(j, fd, bad + 1, end, &n_valid, &max_off, err) != 0)
+        return -1;
+    bool short_tail = n_valid == 0 && (why == WHY_SHORT_HEADER || why == WHY_SHORT_BODY);
+    char *cpath = NULL;
+    if (!short_tail && keep_cut_bytes(j, fd, bad, end, &cpath, err) != 0)
+        return -1;
+    if (n_valid > 0) {
+        /* Valid records after a bad one: corruption in the middle (bit rot, a
+         * foreign write, or a torn multi-page append). Applying records across
+         * a hole could build a state that never existed, so stop at the hole
+         * like a torn tail — but loudly, with the bytes kept for inspection. */
+        fy_log(FY_LOG_ERROR, "store",
+               "msg=\"journal corrupt in the middle; records after the damage are NOT "
+               "replayed\" path=%s byte=%" PRId64 " reason=\"%s\" cut_bytes=%" PRId64
+               " valid_records_after=%zu max_offset_after=%" PRId64 " kept=%s",
+               j->path, bad, why, end - bad, n_valid, max_off, cpath);
+        if (max_off + 1 > *next_offset)
+            *next_offset = max_off + 1;
+    } else {
+        fy_log(FY_LOG_WARN, "store",
+               "msg=\"journal has a torn tail; cutting it\" path=%s byte=%" PRId64
+               " reason=\"%s\" cut_bytes=%" PRId64 "%s%s",
+               j->path, bad, why, end - bad, cpath ? " kept=" : "", cpath ? cpath : "");
+    }
+    free(cpath);
+    if (ftruncate(fd, (off_t)bad) != 0)
+        return fy_err_set(err, FY_E_IO, "cannot truncate %s to byte %" PRId64 ": %s", j->path,
+                          bad, strerror(errno));
+    if (j->fsync && fdatasync(fd) != 0)
+        return fy_err_set(err, FY_E_IO, "fsync of %s failed after truncating to byte %" PRId64
+                          ": %s", j->path, bad, strerror(errno));
+    return 0;
+}
+
+/* ---- live-bytes estimate -------------------------------------------------------- */
+
+/* Size of each key's latest record, keyed by the key's 64-bit hash: no key
+ * copies, one flat table, so replay of 100k records stays allocation-free.
+ * A hash collision only skews the compaction trigger; compaction itself
+ * matches keys exactly (fy_map). */
+struct live_set {
+    uint64_t *hash; /* 0 = empty slot */
+    uint32_t *size;
+    size_t cap, count;
+};
+
+static void live_destroy(struct live_set *ls)
+{
+    free(ls->hash);
+    free(ls->size);
+}
+
+/* Record that the key with hash `h` now has a latest record of `size` bytes;
+ * returns the previous size, 0 if the key is new. */
+static uint32_t live_put(struct live_set *ls, uint64_t h, uint32_t size)
+{
+    if (h == 0)
+        h = 1;
+    if ((ls->count + 1) * 3 > ls->cap * 2) {
+        struct live_set grown = {.cap = ls->cap ? ls->cap * 2 : 1024};
+        grown.hash = fy_calloc(grown.cap, sizeof *grown.hash);
+        grown.size = fy_malloc(grown.cap * sizeof *grown.size);
+        for (size_t i = 0; i < ls->cap; i++)
+            if (ls->hash[i])
+                live_put(&grown, ls->hash[i], ls->size[i]);
+        live_destroy(ls);
+        *ls = grown;
+    }
+    size_t mask = ls->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        if (ls->hash[i] == h) {
+            uint32_t prev = ls->size[i];
+            ls->size[i] = size;
+            return prev;
+        }
+        if (ls->hash[i] == 0) {
+            ls->hash[i] = h;
+            ls->size[i] = size;
+            ls->count++;
+            return 0;
+        }
+    }
+}
+
+/* ---- replay ------------------------------------------------------------------- */
+
+static int journal_compact(struct reg_store *st, struct fy_err *err);
+
+/* Deliver every good record, cut a bad tail, set the append state. *compact
+ * says whether the file is worth compacting now. Locks: append_mu. */
+static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64_t floor,
+                     bool *compact, struct fy_err *err)
+{
+    struct jfile *jf = j->cur;
+    struct stat sb;
+    if (fstat(jf->fd, &sb) != 0)
+        return fy_err_set(err, FY_E_IO, "cannot stat %s: %s", j->path, strerror(errno));
+    int64_t end = sb.st_size;
+    (void)posix_fadvise(jf->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    /* live bytes per key (latest record of each key), for the compaction decision */
+    struct live_set live = {0};
+    int64_t live_bytes = JNL_FILE_HDR;
+    int64_t last = -1, n = 0;
+    int64_t bad = -1;
+    const char *why = NULL;
+    int rc = -1;
+    struct scanner sc;
+    scan_init(&sc, jf->fd, j->path, JNL_FILE_HDR, end);
+    for (;;) {
+        struct reg_store_record rec;
+        size_t total;
+        enum scan_rc r = scan_next(&sc, &rec, &total, &why, err);
+        if (r == SCAN_ERR)
+            goto out;
+        if (r == SCAN_END)
+            break;
+        if (r == SCAN_REC && rec.offset <= last) {
+            r = SCAN_BAD;
+            why = "offset not above the previous record's";
+        }
+        if (r == SCAN_BAD) {
+            bad = scan_pos(&sc);
+            break;
+        }
+        if (fn && fn(arg, &rec, err) != 0)
+            goto out;
+        int64_t pos = scan_pos(&sc);
+        uint32_t prev = live_put(&live, fy_hash_bytes(rec.key, rec.klen), (uint32_t)total);
+        live_bytes += (int64_t)total - (int64_t)prev;
+        if (pos - jf->last_ent_pos >= SPARSE_EVERY) { /* last_ent_pos: only writers touch it */
+            pthread_mutex_lock(&j->mu);
+            jfile_index(jf, rec.offset, pos);
+            pthread_mutex_unlock(&j->mu);
+        }
+        last = rec.offset;
+        n++;
+        scan_skip(&sc, total);
+    }
+    int64_t next = last + 1 > floor ? last + 1 : floor;
+    int64_t good_end = bad >= 0 ? bad : end;
+    if (bad >= 0 && cut_journal(j, bad, end, why, &next, err) != 0)
+        goto out;
+    /* What we replayed may sit only in the page cache (the last process died
+     * before its fsync): make it durable before calling it durable. */
+    if (j->fsync && n > 0 && bad < 0 && fdatasync(jf->fd) != 0) {
+        fy_err_set(err, FY_E_IO, "fsync of %s failed: %s", j->path, strerror(errno));
+        goto out;
+    }
+    pthread_mutex_lock(&j->mu);
+    j->next_offset = next;
+    j->appended_offset = last;
+    j->durable_offset = last;
+    j->write_pos = good_end;
+    j->durable_pos = good_end;
+    j->state = JNL_READY;
+    pthread_mutex_unlock(&j->mu);
+    fy_log(FY_LOG_DEBUG, "store",
+           "msg=\"journal replayed\" path=%s records=%" PRId64 " bytes=%" PRId64
+           " live_bytes=%" PRId64 " next_offset=%" PRId64,
+           j->path, n, good_end, live_bytes, next);
+    rc = 0;
+    *compact = good_end > j->compact_min &&
+               (double)good_end > j->compact_ratio * (double)live_bytes;
+    if (*compact)
+        fy_log(FY_LOG_INFO, "store",
+               "msg=\"compacting journal at open\" path=%s bytes=%" PRId64 " live_bytes=%" PRId64,
+               j->path, good_end, live_bytes);
+out:
+    scan_destroy(&sc);
+    live_destroy(&live);
+    return rc;
+}
+
+static int journal_replay(struct reg_store *st, reg_store_record_fn fn, void *arg,
+                          struct fy_err *err)
+{
+    struct journal *j = journal_of(st);
+    bool compact = false;
+    pthread_mutex_lock(&j->append_mu);
+    int rc;
+    if (j->state != JNL_OPEN)
+        rc = fy_err_set(err, FY_E_INTERNAL, "journal %s: replay called twice", j->path);
+    else
+        rc = do_replay(j, fn, arg, j->next_offset, &compact, err);
+    pthread_mutex_unlock(&j->append_mu);
+    if (rc == 0 && compact) {
+        struct fy_err cerr = {0};
+        if (journal_compact(st, &cerr) != 0) {
+            /* the old journal is intact unless the store broke: go on without */
+            fy_log(FY_LOG_WARN, "store", "msg=\"compaction at open failed\" path=%s reason=\"%s\"",
+                   j->path, fy_err_text(&cerr));
+            pthread_mutex_lock(&j->mu);
+            if (j->state == JNL_BROKEN)
+                rc = fy_err_set(err, cerr.code, "%s", cerr.msg);
+            pthread_mutex_unlock(&j->mu);
+        }
+        fy_err_destroy(&cerr);
+    }
+    return rc;
+}
+
+/* ---- append and group commit ------------------------------------------------ */
+
+/* After an fsync error the kernel may already have dropped the dirty pages it
+ * failed to write and marked them clean, so a retried fsync can "succeed"
+ * with the data lost (PostgreSQL's fsyncgate, 2018). We cannot know what is
+ * on disk any more: the store refuses every later write and sync; a restart
+ * replays whatever the file really holds. Locks: st->mu. */
+static void set_broken(struct journal *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_broken(struct journal *j, const char *fmt, ...)
+{
+    if (j->state == JNL_BROKEN)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->broken_msg, sizeof j->broken_msg, fmt, ap);
+    va_end(ap);
+    j->state = JNL_BROKEN;
+    pthread_cond_broadcast(&j->cv);
+    fy_log(FY_LOG_ERROR, "store",
+           "msg=\"journal refuses writes from now on; restart to recover\" path=%s reason=\"%s\"",
+           j->path, j->broken_msg);
+}
+
+static int broken_err(struct journal *j, struct fy_err *err)
+{
+    return fy_err_set(err, FY_E_IO, "journal %s refuses writes after an I/O error (%s)",
+                      j->path, j->broken_msg);
+}
+
+static int journal_append(struct reg_store *st, struct reg_store_record *recs, size_t n,
+                          int64_t *last_offset, struct fy_err *err)
+{
+    struct journal *j = journal_of(st);
+    int rc = -1;
+    pthread_mutex_lock(&j->append_mu);
+    pthread_mutex_lock(&j->mu);
+    enum jnl_state state = j->state;
+    pthread_mutex_unlock(&j->mu);
+    if (state == JNL_OPEN) {
+        /* the contract says replay first; a caller that skipped it still must
+         * not append after a torn tail, so replay without delivering */
+        bool compact_ignored;
+        if (do_replay(j, NULL, NULL, j->next_offset, &compact_ignored, err) != 0)
+            goto out;
+    }
+    pthread_mutex_lock(&j->mu);
+    if (j->state == JNL_BROKEN) {
+        broken_err(j, err);
+        pthread_mutex_unlock(&j->mu);
+        goto out;
+    }
+    int64_t first = j->next_offset, pos = j->write_pos;
+    struct jfile *jf = j->cur;
+    if (n == 0) {
+        if (last_offset)
+            *last_offset = j->appended_offset;
+        pthread_mutex_unlock(&j->mu);
+        rc = 0;
+        goto out;
+    }
+    pthread_mutex_unlock(&j->mu);
+
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t vlen = recs[i].value ? recs[i].vlen : 0;
+        if (recs[i].klen == 0 || recs[i].klen > REC_MAX_KEY || vlen > REC_MAX_VALUE) {
+            fy_err_set(err, FY_E_INTERNAL,
+                       "journal %s: record %zu has key length %zu, value length %zu "
+                       "(limits 1..%u and %u)",
+                       j->path, i, recs[i].klen, vlen, REC_MAX_KEY, REC_MAX_VALUE);
+            goto out;
+        }
+        total += REC_HDR + recs[i].klen + vlen;
+    }
+    if (j->wcap < total || (j->wcap > SCAN_CHUNK && total <= SCAN_CHUNK)) {
+        /* grow as needed; give back a huge buffer after a huge record */
+        size_t cap = total > 65536 ? total : 65536;
+        free(j->wbuf);
+        j->wbuf = fy_malloc(cap);
+        j->wcap = cap;
+    }
+    int64_t ts = now_ms();
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        recs[i].offset = first + (int64_t)i;
+        recs[i].ts = ts;
+        encode_record((unsigned char *)j->wbuf + at, &recs[i]);
+        at += REC_HDR + recs[i].klen + (recs[i].value ? recs[i].vlen : 0);
+    }
+    /* one write per call; the bytes reach the page cache, durable after sync() */
+    if (pwrite_all(jf->fd, j->wbuf, total, pos) != 0) {
+        int e = errno;
+        fy_err_set(err, FY_E_IO, "journal %s: write of %zu bytes at byte %" PRId64 " failed: %s",
+                   j->path, total, pos, strerror(e));
+        /* a partial record must not stay in front of the next append */
+        if (ftruncate(jf->fd, (off_t)pos) != 0) {
+            int te = errno;
+            pthread_mutex_lock(&j->mu);
+            set_broken(j, "write at byte %" PRId64 " failed (%s) and truncating back failed (%s)",
+                       pos, strerror(e), strerror(te));
+            pthread_mutex_unlock(&j->mu);
+        }
+        goto out;
+    }
+    pthread_mutex_lock(&j->mu);
+    at = 0;
+    for (size_t i = 0; i < n; i++) {
+        jfile_index(jf, recs[i].offset, pos + (int64_t)at);
+        at += REC_HDR + recs[i].klen + (recs[i].value ? recs[i].vlen : 0);
+    }
+    j->write_pos = pos + (int64_t)total;
+    j->next_offset = first + (int64_t)n;
+    j->appended_offset = first + (int64_t)n - 1;
+    pthread_mutex_unlock(&j->mu);
+    if (last_offset)
+        *last_offset = first + (int64_t)n - 1;
+    rc = 0;
+out:
+    pthread_mutex_unlock(&j->append_mu);
+    return rc;
+}
+
+/* Group commit: the first waiter becomes the leader, notes how far appends
+ * got, fsyncs without the mutex (appends go on meanwhile), publishes and
+ * wakes everyone; the others wait. One fsync serves every record appended
+ * before it started. */
+static int journal_sync(struct reg_store *st, int64_t offset, struct fy_err *err)
+{
+    struct journal *j = journal_of(st);
+    int rc = 0;
+    pthread_mutex_lock(&j->mu);
+    if (offset > j->appended_offset)
+        offset = j->appended_offset; /* nothing beyond what was appended to wait for */
+    for (;;) {
+        if (j->durable_offset >= offset)
+            break;
+        if (j->state == JNL_BROKEN) {
+            rc = broken_err(j, err);
+            break;
+        }
+        if (j->syncing) {
+            pthread_cond_wait(&j->cv, &j->mu);
+            continue;
+        }
+        j->syncing = true;
+        int64_t target_off = j->appended_offset, target_pos = j->write_pos;
+        int fd = j->cur->fd; /* stable: a compaction swap waits for !syncing */
+        int fault = j->fault_fsync;
+        j->fault_fsync = 0;
+        pthread_mutex_unlock(&j->mu);
+        int frc = 0, e = 0;
+        if (fault) {
+            frc = -1;
+            e = fault;
+        } else if (j->fsync) {
+            frc = fdatasync(fd);
+            e = errno;
+        }
+        pthread_mutex_lock(&j->mu);
+        j->syncing = false;
+        if (frc != 0)
+            set_broken(j, "fsync of %s up to byte %" PRId64 " (offset %" PRId64 ") failed: %s",
+                       j->path, target_pos, target_off, strerror(e));
+        else if (target_off > j->durable_offset) {
+            j->durable_offset = target_off;
+            j->durable_pos = target_pos;
+        }
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+static int64_t journal_durable_offset(struct reg_store *st)
+{
+    struct journal *j = journal_of(st);
+    pthread_mutex_lock(&j->mu);
+    int64_t off = j->durable_offset;
+    pthread_mutex_unlock(&j->mu);
+    return off;
+}
+
+/* ---- change feed ------------------------------------------------------------ */
+
+static int journal_read_from(struct reg_store *st, int64_t from, reg_store_record_fn fn,
+                             void *arg, int64_t *next, struct fy_err *err)
+{
+    struct journal *j = journal_of(st);
+    if (from < 0)
+        from = 0;
+    /* a consistent snapshot: the file generation, its durable end, and where
+     * to start; the records are then read with no lock held */
+    pthread_mutex_lock(&j->mu);
+    struct jfile *jf = j->cur;
+    jf->refs++;
+    int64_t start = jfile_seek(jf, from);
+    int64_t limit = j->durable_pos, limit_off = j->durable_offset;
+    pthread_mutex_unlock(&j->mu);
+
+    int64_t cont = from > limit_off + 1 ? from : limit_off + 1;
+    int rc = 0;
+    struct scanner sc;
+    scan_init(&sc, jf->fd, j->path, start, limit);
+    sc.chunk = FEED_CHUNK;
+    for (;;) {
+        struct reg_store_record rec;
+        size_t total;
+        const char *why = NULL;
+        enum scan_rc r = scan_next(&sc, &rec, &total, &why, err);
+        if (r == SCAN_END)
+            break;
+        if (r == SCAN_ERR) {
+            rc = -1;
+            cont = from;
+            break;
+        }
+        if (r == SCAN_BAD) { /* durable bytes we wrote ourselves: only a bug or the disk */
+            rc = fy_err_set(err, FY_E_CORRUPT, "journal %s: %s at byte %" PRId64, j->path, why,
+                            scan_pos(&sc));
+            cont = from;
+            break;
+        }
+        if (rec.offset >= from) {
+            if (fn(arg, &rec, err) != 0) {
+                rc = -1;
+                cont = rec.offset;
+                break;
+            }
+            from = rec.offset + 1;
+        }
+        scan_skip(&sc, total);
+    }
+    scan_destroy(&sc);
+    pthread_mutex_lock(&j->mu);
+    jfile_release(jf);
+    pthread_mutex_unlock(&j->mu);
+    if (next)
+        *next = cont;
+    return rc;
+}
+
+/* ---- compaction ---------------------------------------------------------------- */
+
+struct out_writer {
+    int fd;
+    const char *path;
+    char *buf;
+    size_t len, cap;
+    int64_t pos; /* file position of buf[0] */
+};
+
+static int out_flush(struct out_writer *ow, struct fy_err *err)
+{
+    if (ow->len && pwrite_all(ow->fd, ow->buf, ow->len, ow->pos) != 0)
+        return fy_err_set(err, FY_E_IO, "write of %s at byte %" PRId64 " failed: %s", ow->path,
+                          ow->pos, strerror(errno));
+    ow->pos += (int64_t)ow->len;
+    ow->len = 0;
+    return 0;
+}
+
+static int out_put(struct out_writer *ow, const void *p, size_t n, struct fy_err *err)
+{
+    if (ow->len + n > ow->cap && out_flush(ow, err) != 0)
+        return -1;
+    if (n > ow->cap) {
+        if (pwrite_all(ow->fd, p, n, ow->pos) != 0)
+            return fy_err_set(err, FY_E_IO, "write of %s at byte %" PRId64 " failed: %s",
+                              ow->path, ow->pos, strerror(errno));
+        ow->pos += (int64_t)n;
+        return 0;
+    }
+    memcpy(ow->buf + ow->len, p, n);
+    ow->len += n;
+    return 0;
+}
+
+static int64_t out_tell(const struct out_writer *ow)
+{
+    return ow->pos + (int64_t)ow->len;
+}
+
+/* Copy records of [from, to) of `fd` to ow; with `latest`, only each key's
+ * latest record (latest maps key -> position of that record). */
+static int copy_records(struct journal *j, int fd, int64_t from, int64_t to,
+                        const struct fy_map *latest, struct out_writer *ow,
+                        struct jfile *njf, size_t *kept, struct fy_err *err)
+{
+    struct scanner sc;
+    scan_init(&sc, fd, j->path, from, to);
+    int rc = -1;
+    for (;;) {
+        struct reg_store_record rec;
+        size_t total;
+        const char *why = NULL;
+        enum scan_rc r = scan_next(&sc, &rec, &total, &why, err);
+        if (r == SCAN_END)
+            break;
+        if (r == SCAN_ERR)
+            goto out;
+        if (r == SCAN_BAD) {
+            fy_err_set(err, FY_E_CORRUPT, "journal %s: %s at byte %" PRId64 " while compacting",
+                       j->path, why, scan_pos(&sc));
+            goto out;
+        }
+        int64_t pos = scan_pos(&sc);
+        if (!latest || (int64_t)(uintptr_t)fy_map_getn(latest, rec.key, rec.klen) == pos) {
+            jfile_index(njf, rec.offset, out_tell(ow));
+            if (out_put(ow, sc.buf + sc.off, total, err) != 0)
+                goto out;
+            (*kept)++;
+        }
+        scan_skip(&sc, total);
+    }
+    rc = 0;
+out:
+    scan_destroy(&sc);
+    return rc;
+}
+
+/* Each key's latest record position in [from, to). */
+static int map_latest(struct journal *j, int fd, int64_t from, int64_t to, struct fy_map *latest,
+                      size_t *n_records, struct fy_err *err)
+{
+    struct scanner sc;
+    scan_init(&sc, fd, j->path, from, to);
+    int rc = -1;
+    for (;;) {
+        struct reg_store_record rec;
+        size_t total;
+        const char *why = NULL;
+        enum scan_rc r = scan_next(&sc, &rec, &total, &why, err);
+        if (r == SCAN_END)
+            break;
+        if (r == SCAN_ERR)
+            goto out;
+        if (r == SCAN_BAD) {
+            fy_err_set(err, FY_E_CORRUPT, "journal %s: %s at byte %" PRId64 " while compacting",
+                       j->path, why, scan_pos(&sc));
+            goto out;
+        }
+        fy_map_putn(latest, rec.key, rec.klen, (void *)(uintptr_t)scan_pos(&sc));
+        (*n_records)++;
+        scan_skip(&sc, total);
+    }
+    rc = 0;
+out:
+    scan_destroy(&sc);
+    return rc;
+}
+
+/* Rewrite the journal keeping each key's latest record, tombstones included:
+ * a tombstone is the only trace that a key was deleted, and change-feed
+ * readers (the linker) and the id counters rebuilt at replay rely on seeing
+ * it. Offsets are kept, so feed positions stay valid across a compaction.
+ * The bulk runs with no lock (the prefix of the file below snap_pos never
+ * changes); only the tail appended meanwhile, the fsync and the swap hold
+ * append_mu, which is when appends wait. */
+static int journal_compact(struct reg_store *st, struct fy_err *err)
+{
+    struct journal *j = journal_of(st);
+    int rc = -1;
+    struct fy_map latest;
+    fy_map_init(&latest);
+    struct out_writer ow = {.fd = -1, .path = j->tmp_path};
+    struct jfile *old = NULL, *njf = NULL;
+    bool appends_held = false, tmp_created = false;
+    size_t n_records = 0, kept = 0;
+
+    pthread_mutex_lock(&j->compact_mu);
+    pthread_mutex_lock(&j->append_mu);
+    pthread_mutex_lock(&j->mu);
+    if (j->state != JNL_READY) {
+        if (j->state == JNL_BROKEN)
+            broken_err(j, err);
+        else
+            fy_err_set(err, FY_E_INTERNAL, "journal %s: compact called before replay", j->path);
+        pthread_mutex_unlock(&j->mu);
+        pthread_mutex_unlock(&j->append_mu);
+        goto out;
+    }
+    old = j->cur;
+    old->refs++;
+    int64_t snap_pos = j->write_pos, floor = j->next_offset;
+    pthread_mutex_unlock(&j->mu);
+    pthread_mutex_unlock(&j->append_mu);
+
+    /* phase 1, no lock: the stable prefix */
+    if (map_latest(j, old->fd, JNL_FILE_HDR, snap_pos, &latest, &n_records, err) != 0)
+        goto out;
+    int fd = open(j->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fy_err_set(err, FY_E_IO, "cannot create %s: %s", j->tmp_path, strerror(errno));
+        goto out;
+    }
+    tmp_created = true;
+    njf = jfile_new(fd);
+    ow.fd = fd;
+    ow.cap = SCAN_CHUNK;
+    ow.buf = fy_malloc(ow.cap);
+    unsigned char h[JNL_FILE_HDR];
+    encode_file_header(h, floor);
+    if (out_put(&ow, h, sizeof h, err) != 0 ||
+        copy_records(j, old->fd, JNL_FILE_HDR, snap_pos, &latest, &ow, njf, &kept, err) != 0)
+        goto out;
+
+    /* phase 2, appends wait: the tail appended meanwhile, verbatim */
+    pthread_mutex_lock(&j->append_mu);
+    appends_held = true;
+    pthread_mutex_lock(&j->mu);
+    int64_t end_pos = j->write_pos;
+    pthread_mutex_unlock(&j->mu);
+    size_t tail = 0;
+    if (copy_records(j, old->fd, snap_pos, end_pos, NULL, &ow, njf, &tail, err) != 0 ||
+        out_flush(&ow, err) != 0)
+        goto out;
+    n_records += tail;
+    kept += tail;
+    if (j->fsync && fdatasync(fd) != 0) {
+        fy_err_set(err, FY_E_IO, "fsync of %s failed: %s", j->tmp_path, strerror(errno));
+        goto out;
+    }
+    pthread_mutex_lock(&j->mu);
+    while (j->syncing)
+        pthread_cond_wait(&j->cv, &j->mu);
+    if (j->state == JNL_BROKEN) {
+        broken_err(j, err);
+        pthread_mutex_unlock(&j->mu);
+        goto out;
+    }
+    j->syncing = true; /* no fsync leader may start on the fd we swap */
+    pthread_mutex_unlock(&j->mu);
+    if (rename(j->tmp_path, j->path) != 0) {
+        fy_err_set(err, FY_E_IO, "cannot rename %s to %s: %s", j->tmp_path, j->path,
+                   strerror(errno));
+        pthread_mutex_lock(&j->mu);
+        j->syncing = false;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        goto out;
+    }
+    tmp_created = false;
+    struct fy_err derr = {0};
+    int drc = j->fsync ? fsync_dir(j->dir, &derr) : 0;
+    pthread_mutex_lock(&j->mu);
+    /* Both files hold every record, so the swap goes ahead either way; but a
+     * failed directory fsync leaves us not knowing which one a crash would
+     * show, and the fsyncgate rule applies. */
+    if (drc != 0)
+        set_broken(j, "%s", derr.msg);
+    struct jfile *prev = j->cur;
+    j->cur = njf;
+    njf = NULL;
+    j->write_pos = j->durable_pos = ow.pos;
+    if (j->appended_offset > j->durable_offset)
+        j->durable_offset = j->appended_offset; /* all of it is in the fsync'd new file */
+    j->syncing = false;
+    pthread_cond_broadcast(&j->cv);
+    jfile_release(prev);
+    pthread_mutex_unlock(&j->mu);
+    if (drc != 0) {
+        fy_err_set(err, FY_E_IO, "%s", derr.msg);
+        goto out;
+    }
+    fy_log(FY_LOG_INFO, "store",
+           "msg=\"journal compacted\" path=%s bytes_before=%" PRId64 " bytes_after=%" PRId64
+           " records_before=%zu records_after=%zu",
+           j->path, end_pos, ow.pos, n_records, kept);
+    rc = 0;
+out:
+    if (appends_held)
+        pthread_mutex_unlock(&j->append_mu);
+    if (tmp_created)
+        unlink(j->tmp_path);
+    free(ow.buf);
+    pthread_mutex_lock(&j->mu);
+    jfile_release(njf);
+    jfile_release(old);
+    pthread_mutex_unlock(&j->mu);
+    fy_map_destroy(&latest);
+    pthread_mutex_unlock(&j->compact_mu);
+    return rc;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------- */
+
+static void journal_close(struct reg_store *st)
+{
+    struct journal *j = journal_of(st);
+    if (j->cur) {
+        pthread_mutex_lock(&j->mu);
+        bool pending = j->state == JNL_READY && j->appended_offset > j->durable_offset;
+        int64_t last = j->appended_offset;
+        pthread_mutex_unlock(&j->mu);
+        struct fy_err err = {0};
+        if (pending && journal_sync(st, last, &err) != 0)
+            fy_log(FY_LOG_ERROR, "store", "msg=\"final journal sync failed\" reason=\"%s\"",
+                   err.msg);
+        fy_err_destroy(&err);
+        pthread_mutex_lock(&j->mu);
+        jfile_release(j->cur);
+        j->cur = NULL;
+        pthread_mutex_unlock(&j->mu);
+    }
+    if (j->lock_fd >= 0)
+        close(j->lock_fd); /* releases the flock */
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    pthread_mutex_destroy(&j->append_mu);
+    pthread_mutex_destroy(&j->compact_mu);
+    free(j->wbuf);
+    free(j->dir);
+    free(j->path);
+    free(j->lock_path);
+    free(j->tmp_path);
+    free(j);
+}
+
+static const struct reg_store_ops journal_ops = {
+    .replay = journal_replay,
+    .append = journal_append,
+    .sync = journal_sync,
+    .durable_offset = journal_durable_offset,
+    .read_from = journal_read_from,
+    .compact = journal_compact,
+    .close = journal_close,
+};
+
+struct reg_store *reg_journal_open(const struct reg_journal_opts *opts, struct fy_err *err)
+{
+    if (!opts || !opts->dir || !opts->dir[0]) {
+        fy_err_set(err, FY_E_CONFIG, "journal: no data directory given");
+        return NULL;
+    }
+    struct journal *j = fy_calloc(1, sizeof *j);
+    j->base.ops = &journal_ops;
+    j->lock_fd = -1;
+    j->dir = fy_strdup(opts->dir);
+    j->path = fy_asprintf("%s/journal", opts->dir);
+    j->lock_path = fy_asprintf("%s/LOCK", opts->dir);
+    j->tmp_path = fy_asprintf("%s/journal.compact.tmp", opts->dir);
+    j->fsync = opts->fsync;
+    j->compact_ratio = opts->compact_ratio > 0 ? opts->compact_ratio : DEFAULT_COMPACT_RATIO;
+    j->compact_min = opts->compact_min_bytes > 0 ? opts->compact_min_bytes : DEFAULT_COMPACT_MIN;
+    pthread_mutex_init(&j->compact_mu, NULL);
+    pthread_mutex_init(&j->append_mu, NULL);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    j->state = JNL_OPEN;
+    j->appended_offset = j->durable_offset = -1;
+    j->write_pos = j->durable_pos = JNL_FILE_HDR;
+
+    int64_t floor = 0;
+    if (mkdir_p(j->dir, err) != 0 || lock_dir(j, err) != 0)
+        goto fail;
+    /* a compaction that died before its rename left only a temp file */
+    if (unlink(j->tmp_path) == 0)
+        fy_log(FY_LOG_INFO, "store", "msg=\"removed unfinished compaction\" path=%s", j->tmp_path);
+    if (open_journal_file(j, &floor, err) != 0)
+        goto fail;
+    j->next_offset = floor; /* raised past the last record by replay */
+    return &j->base;
+fail:
+    journal_close(&j->base);
+    return NULL;
+}
+
+void reg_journal_fault_fsync(struct reg_store *st, int errnum)
+{
+    struct journal *j = journal_of(st);
+    pthread_mutex_lock(&j->mu);
+    j->fault_fsync = errnum;
+    pthread_mutex_unlock(&j->mu);
+}

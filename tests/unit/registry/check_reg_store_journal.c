@@ -1,0 +1,1128 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Unit tests for registry/reg_store_journal.c: the embedded journal — round
+ * trips, torn tails at every byte, corruption, compaction, the change feed,
+ * group commit, the data-dir lock and the fsync-failure rule. Each test works
+ * in its own mkdtemp directory. */
+#include "registry/reg_store.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_log.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Key number of "k<n>" (strtol, as atoi is banned). */
+static int atoi_free(const char *s)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    ck_assert(end != s && *end == '\0');
+    return (int)v;
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+struct rec_copy {
+    char *key;
+    size_t klen;
+    char *value; /* NULL = tombstone */
+    size_t vlen;
+    int64_t offset, ts;
+};
+
+struct rec_list {
+    struct rec_copy *v;
+    size_t n, cap;
+    pthread_mutex_t mu;
+};
+
+static void list_init(struct rec_list *l)
+{
+    memset(l, 0, sizeof *l);
+    pthread_mutex_init(&l->mu, NULL);
+}
+
+static void list_clear(struct rec_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].key);
+        free(l->v[i].value);
+    }
+    l->n = 0;
+}
+
+static void list_destroy(struct rec_list *l)
+{
+    list_clear(l);
+    free(l->v);
+    pthread_mutex_destroy(&l->mu);
+}
+
+static int collect(void *arg, const struct reg_store_record *rec, struct fy_err *err)
+{
+    (void)err;
+    struct rec_list *l = arg;
+    pthread_mutex_lock(&l->mu);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = fy_realloc(l->v, l->cap * sizeof *l->v);
+    }
+    struct rec_copy *c = &l->v[l->n++];
+    c->key = fy_strndup(rec->key, rec->klen);
+    c->klen = rec->klen;
+    c->value = rec->value ? fy_strndup(rec->value, rec->vlen) : NULL;
+    c->vlen = rec->vlen;
+    c->offset = rec->offset;
+    c->ts = rec->ts;
+    pthread_mutex_unlock(&l->mu);
+    return 0;
+}
+
+static char *make_dir(void)
+{
+    char *d = fy_strdup("/tmp/ferry-jnl-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    return d;
+}
+
+static void remove_dir(char *d)
+{
+    DIR *dh = opendir(d);
+    if (dh) {
+        struct dirent *e;
+        while ((e = readdir(dh)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *p = fy_asprintf("%s/%s", d, e->d_name);
+            unlink(p);
+            free(p);
+        }
+        closedir(dh);
+    }
+    rmdir(d);
+    free(d);
+}
+
+static struct reg_store *open_store(const char *dir, bool fsync, struct fy_err *err)
+{
+    struct reg_journal_opts o = {.dir = dir, .fsync = fsync};
+    return reg_journal_open(&o, err);
+}
+
+/* Open and replay into `l` (which is cleared first). */
+static struct reg_store *open_replay(const char *dir, bool fsync, struct rec_list *l)
+{
+    struct fy_err err = {0};
+    struct reg_store *st = open_store(dir, fsync, &err);
+    ck_assert_msg(st != NULL, "open: %s", err.msg);
+    if (l)
+        list_clear(l);
+    ck_assert_msg(reg_store_replay(st, l ? collect : NULL, l, &err) == 0, "replay: %s", err.msg);
+    return st;
+}
+
+static int64_t append1(struct reg_store *st, const char *key, const char *value)
+{
+    struct reg_store_record r = {.key = key, .klen = strlen(key), .value = value,
+                                 .vlen = value ? strlen(value) : 0};
+    int64_t last = -2;
+    struct fy_err err = {0};
+    ck_assert_msg(reg_store_append(st, &r, 1, &last, &err) == 0, "append: %s", err.msg);
+    ck_assert_int_eq(last, r.offset);
+    return last;
+}
+
+static void sync_ok(struct reg_store *st, int64_t off)
+{
+    struct fy_err err = {0};
+    ck_assert_msg(reg_store_sync(st, off, &err) == 0, "sync: %s", err.msg);
+    ck_assert_int_ge(reg_store_durable_offset(st), off);
+}
+
+static int64_t file_size(const char *dir, const char *name)
+{
+    char *p = fy_asprintf("%s/%s", dir, name);
+    struct stat sb;
+    int64_t sz = stat(p, &sb) == 0 ? (int64_t)sb.st_size : -1;
+    free(p);
+    return sz;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = fy_malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void write_file(const char *path, const char *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+    fclose(f);
+}
+
+/* Name of the first dir entry starting with `prefix`, or NULL (new). */
+static char *find_entry(const char *dir, const char *prefix)
+{
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    char *found = NULL;
+    struct dirent *e;
+    while (!found && (e = readdir(dh)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            found = fy_strdup(e->d_name);
+    closedir(dh);
+    return found;
+}
+
+static void check_rec(const struct rec_copy *c, const char *key, const char *value,
+                      int64_t offset)
+{
+    ck_assert_uint_eq(c->klen, strlen(key));
+    ck_assert_mem_eq(c->key, key, c->klen);
+    if (value) {
+        ck_assert_ptr_nonnull(c->value);
+        ck_assert_uint_eq(c->vlen, strlen(value));
+        ck_assert_mem_eq(c->value, value, c->vlen);
+    } else {
+        ck_assert_ptr_null(c->value);
+    }
+    ck_assert_int_eq(c->offset, offset);
+}
+
+/* Write `n` records k<i> = v<i> (record i at offset i). */
+static void fill(struct reg_store *st, int n)
+{
+    char k[32], v[64];
+    int64_t last = -1;
+    for (int i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "{\"k\":%d}", i);
+        snprintf(v, sizeof v, "{\"value\":\"v%d\",\"pad\":\"xxxxxxxx\"}", i);
+        last = append1(st, k, v);
+        ck_assert_int_eq(last, i);
+    }
+    sync_ok(st, last);
+}
+
+/* ---- round trips ---------------------------------------------------------------- */
+
+START_TEST(test_journal_round_trip_keys_values_tombstones_offsets_ts)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct reg_store *st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 0);
+    ck_assert_int_eq(reg_store_durable_offset(st), -1);
+
+    struct reg_store_record batch[3] = {
+        {.key = "{\"keytype\":\"SCHEMA\",\"subject\":\"s\",\"version\":1,\"magic\":1}", .klen = 0,
+         .value = "{\"subject\":\"s\",\"version\":1,\"id\":1,\"schema\":\"\\\"int\\\"\"}"},
+        {.key = "{\"keytype\":\"CONFIG\",\"magic\":0}", .value = "{\"compatibilityLevel\":\"NONE\"}"},
+        {.key = "{\"keytype\":\"MODE\",\"magic\":0}", .value = NULL},
+    };
+    for (int i = 0; i < 3; i++) {
+        batch[i].klen = strlen(batch[i].key);
+        batch[i].vlen = batch[i].value ? strlen(batch[i].value) : 0;
+    }
+    int64_t last = -2;
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_store_append(st, batch, 3, &last, &err), 0);
+    ck_assert_int_eq(last, 2);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(batch[i].offset, i);
+        ck_assert_int_gt(batch[i].ts, 1600000000000LL);
+    }
+    /* binary bytes in keys and values, and an empty value (not a tombstone) */
+    struct reg_store_record bin = {.key = "a\0b", .klen = 3, .value = "", .vlen = 0};
+    ck_assert_int_eq(reg_store_append(st, &bin, 1, &last, &err), 0);
+    ck_assert_int_eq(last, 3);
+    sync_ok(st, 3);
+    reg_store_close(st);
+
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 4);
+    for (int i = 0; i < 3; i++) {
+        check_rec(&l.v[i], batch[i].key, batch[i].value, i);
+        ck_assert_int_eq(l.v[i].ts, batch[i].ts);
+    }
+    ck_assert_uint_eq(l.v[3].klen, 3);
+    ck_assert_mem_eq(l.v[3].key, "a\0b", 3);
+    ck_assert_ptr_nonnull(l.v[3].value);
+    ck_assert_uint_eq(l.v[3].vlen, 0);
+    ck_assert_int_eq(reg_store_durable_offset(st), 3);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_reopen_continues_offsets)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct reg_store *st = open_replay(dir, true, &l);
+    fill(st, 5);
+    reg_store_close(st);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 5);
+    ck_assert_int_eq(append1(st, "k-new", "v"), 5);
+    sync_ok(st, 5);
+    reg_store_close(st);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 6);
+    check_rec(&l.v[5], "k-new", "v", 5);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_append_before_replay_replays_first)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 3);
+    reg_store_close(st);
+    struct fy_err err = {0};
+    st = open_store(dir, true, &err);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(append1(st, "k", "v"), 3); /* continues, not 0 */
+    sync_ok(st, 3);
+    reg_store_close(st);
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 4);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+/* ---- torn tails and corruption --------------------------------------------------- */
+
+START_TEST(test_journal_torn_tail_at_every_byte_is_cut)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 4);
+    int64_t before_last = file_size(dir, "journal");
+    ck_assert_int_eq(append1(st, "{\"k\":\"last\"}", "{\"last\":true}"), 4);
+    sync_ok(st, 4);
+    reg_store_close(st);
+    size_t full_len;
+    char *full = read_file(jpath, &full_len);
+
+    struct rec_list l;
+    list_init(&l);
+    for (size_t len = (size_t)before_last; len <= full_len; len++) {
+        write_file(jpath, full, len);
+        st = open_replay(dir, true, &l);
+        bool whole = len == full_len;
+        ck_assert_uint_eq(l.n, whole ? 5 : 4);
+        for (size_t i = 0; i < 4; i++)
+            ck_assert_int_eq(l.v[i].offset, (int64_t)i);
+        ck_assert_int_eq(file_size(dir, "journal"), whole ? (int64_t)full_len : before_last);
+        ck_assert_int_eq(reg_store_durable_offset(st), whole ? 4 : 3);
+        /* the next append lands after the last whole record and replays */
+        int64_t off = append1(st, "{\"k\":\"after\"}", "{}");
+        ck_assert_int_eq(off, whole ? 5 : 4);
+        sync_ok(st, off);
+        reg_store_close(st);
+        st = open_replay(dir, true, &l);
+        ck_assert_uint_eq(l.n, whole ? 6 : 5);
+        check_rec(&l.v[l.n - 1], "{\"k\":\"after\"}", "{}", off);
+        reg_store_close(st);
+        /* a plain torn tail is not kept as a corrupt copy */
+        char *c = find_entry(dir, "journal.corrupt-");
+        ck_assert_ptr_null(c);
+    }
+    free(full);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_bad_checksum_in_last_record_is_cut_and_kept)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 3);
+    int64_t before_last = file_size(dir, "journal");
+    append1(st, "{\"k\":\"last\"}", "{\"last\":true}");
+    sync_ok(st, 3);
+    reg_store_close(st);
+    size_t len;
+    char *buf = read_file(jpath, &len);
+    buf[len - 3] ^= 0x20; /* one flipped bit in the value */
+    write_file(jpath, buf, len);
+
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 3);
+    ck_assert_int_eq(file_size(dir, "journal"), before_last);
+    char *c = find_entry(dir, "journal.corrupt-");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(file_size(dir, c), (int64_t)len - before_last);
+    free(c);
+    ck_assert_int_eq(append1(st, "k", "v"), 3);
+    reg_store_close(st);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_garbage_in_middle_stops_there_keeps_bytes_never_reuses_offsets)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 3);
+    int64_t mid = file_size(dir, "journal");
+    for (int i = 3; i < 6; i++)
+        append1(st, "{\"k\":\"later\"}", "{\"later\":1}");
+    sync_ok(st, 5);
+    reg_store_close(st);
+    size_t len;
+    char *buf = read_file(jpath, &len);
+    /* 17 bytes of garbage between record 2 and record 3 */
+    size_t glen = 17;
+    char *bad = fy_malloc(len + glen);
+    memcpy(bad, buf, (size_t)mid);
+    memset(bad + mid, 0x5a, glen);
+    memcpy(bad + mid + glen, buf + mid, len - (size_t)mid);
+    write_file(jpath, bad, len + glen);
+
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 3); /* stops at the damage, never applies across it */
+    ck_assert_int_eq(file_size(dir, "journal"), mid);
+    char *c = find_entry(dir, "journal.corrupt-");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(file_size(dir, c), (int64_t)(len + glen) - mid);
+    free(c);
+    /* offsets 3..5 may have been seen by feed readers: the next one is 6 */
+    ck_assert_int_eq(append1(st, "k", "v"), 6);
+    sync_ok(st, 6);
+    reg_store_close(st);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 4);
+    ck_assert_int_eq(l.v[3].offset, 6);
+    reg_store_close(st);
+    free(bad);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_flipped_byte_in_middle_record_cuts_there)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 2);
+    int64_t mid = file_size(dir, "journal");
+    append1(st, "{\"k\":\"x\"}", "{\"x\":1}");
+    append1(st, "{\"k\":\"y\"}", "{\"y\":1}");
+    sync_ok(st, 3);
+    reg_store_close(st);
+    size_t len;
+    char *buf = read_file(jpath, &len);
+    buf[mid + 16] ^= 1; /* the offset field of record 2 */
+    write_file(jpath, buf, len);
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 2);
+    ck_assert_int_eq(append1(st, "k", "v"), 4);
+    reg_store_close(st);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_foreign_file_is_refused_untouched)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    const char *text = "this is not a journal, but it is somebody's file\n";
+    write_file(jpath, text, strlen(text));
+    struct fy_err err = {0};
+    struct reg_store *st = open_store(dir, true, &err);
+    ck_assert_ptr_null(st);
+    ck_assert_int_eq(err.code, FY_E_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err.msg, jpath));
+    ck_assert_int_eq(file_size(dir, "journal"), (int64_t)strlen(text));
+    free(jpath);
+    remove_dir(dir);
+}
+END_TEST
+
+/* ---- locking, fsync ------------------------------------------------------------------ */
+
+START_TEST(test_journal_lock_prevents_second_open)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, true, NULL);
+    struct fy_err err = {0};
+    struct reg_store *st2 = open_store(dir, true, &err);
+    ck_assert_ptr_null(st2);
+    ck_assert_int_eq(err.code, FY_E_IO);
+    char *lock = fy_asprintf("%s/LOCK", dir);
+    ck_assert_msg(strstr(err.msg, lock) != NULL, "message names the lock: %s", err.msg);
+    free(lock);
+    reg_store_close(st);
+    st2 = open_store(dir, true, &err);
+    ck_assert_ptr_nonnull(st2);
+    reg_store_close(st2);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_creates_missing_data_dir)
+{
+    char *dir = make_dir();
+    char *sub = fy_asprintf("%s/a/b", dir);
+    struct reg_store *st = open_replay(sub, true, NULL);
+    fill(st, 1);
+    reg_store_close(st);
+    char *a = fy_asprintf("%s/a", dir);
+    char *p;
+    p = fy_asprintf("%s/journal", sub);
+    unlink(p);
+    free(p);
+    p = fy_asprintf("%s/LOCK", sub);
+    unlink(p);
+    free(p);
+    rmdir(sub);
+    rmdir(a);
+    free(a);
+    free(sub);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_fsync_false_still_works)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct reg_store *st = open_replay(dir, false, &l);
+    fill(st, 50);
+    ck_assert_int_eq(reg_store_durable_offset(st), 49);
+    reg_store_close(st);
+    st = open_replay(dir, false, &l);
+    ck_assert_uint_eq(l.n, 50);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_fsync_error_fails_waiters_and_refuses_writes)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 2);
+    int64_t off = append1(st, "k", "v");
+    reg_journal_fault_fsync(st, EIO);
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_store_sync(st, off, &err), -1);
+    ck_assert_int_eq(err.code, FY_E_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "Input/output error"));
+    ck_assert_int_eq(reg_store_durable_offset(st), 1);
+    /* durable before the failure: still fine */
+    ck_assert_int_eq(reg_store_sync(st, 1, &err), 0);
+    /* nothing more is accepted */
+    struct reg_store_record r = {.key = "k", .klen = 1, .value = "v", .vlen = 1};
+    fy_err_clear(&err);
+    ck_assert_int_eq(reg_store_append(st, &r, 1, NULL, &err), -1);
+    ck_assert_int_eq(err.code, FY_E_IO);
+    ck_assert_int_eq(reg_store_sync(st, off, &err), -1);
+    ck_assert_int_eq(reg_store_compact(st, &err), -1);
+    reg_store_close(st);
+    /* a restart recovers from what the file holds */
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_ge(l.n, 2);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+
+/* ---- compaction ------------------------------------------------------------------------ */
+
+/* The latest record per key, as a map-free list: keys "k<i>" for i < nkeys. */
+struct latest {
+    int64_t offset[64];
+    bool tomb[64];
+    char value[64][48];
+};
+
+static void write_history(struct reg_store *st, int nkeys, int rounds, struct latest *lt)
+{
+    char k[16];
+    int64_t last = -1;
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < nkeys; i++) {
+            snprintf(k, sizeof k, "k%d", i);
+            bool tomb = r == rounds - 1 && i % 4 == 3; /* every 4th key ends deleted */
+            snprintf(lt->value[i], sizeof lt->value[i], "{\"round\":%d,\"pad\":\"yyyyyyyyyy\"}", r);
+            last = append1(st, k, tomb ? NULL : lt->value[i]);
+            lt->offset[i] = last;
+            lt->tomb[i] = tomb;
+        }
+    sync_ok(st, last);
+}
+
+/* `l` holds exactly the latest record of each key, in offset order. */
+static void check_latest(const struct rec_list *l, int nkeys, const struct latest *lt)
+{
+    ck_assert_uint_eq(l->n, (size_t)nkeys);
+    for (size_t i = 0; i < l->n; i++) {
+        if (i > 0)
+            ck_assert_int_gt(l->v[i].offset, l->v[i - 1].offset);
+        int key = atoi_free(l->v[i].key + 1);
+        ck_assert_int_eq(l->v[i].offset, lt->offset[key]);
+        if (lt->tomb[key])
+            ck_assert_ptr_null(l->v[i].value);
+        else
+            ck_assert_str_eq(l->v[i].value, lt->value[key]);
+    }
+}
+
+START_TEST(test_journal_compact_keeps_latest_per_key_and_offsets)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct latest lt;
+    struct reg_store *st = open_replay(dir, true, &l);
+    write_history(st, 20, 10, &lt);
+    int64_t before = file_size(dir, "journal");
+    struct fy_err err = {0};
+    ck_assert_msg(reg_store_compact(st, &err) == 0, "compact: %s", err.msg);
+    int64_t after = file_size(dir, "journal");
+    ck_assert_int_lt(after, before / 5);
+    ck_assert_ptr_null(find_entry(dir, "journal.compact.tmp"));
+    ck_assert_int_eq(reg_store_durable_offset(st), 199);
+
+    /* the change feed sees the compacted log, same offsets */
+    list_clear(&l);
+    int64_t next = -1;
+    ck_assert_int_eq(reg_store_read_from(st, 0, collect, &l, &next, &err), 0);
+    ck_assert_int_eq(next, 200);
+    check_latest(&l, 20, &lt);
+
+    /* replay after compaction equals the state before it */
+    reg_store_close(st);
+    st = open_replay(dir, true, &l);
+    check_latest(&l, 20, &lt);
+
+    /* appends go on after the swap, offsets continue; compaction drops the old k0 */
+    ck_assert_int_eq(append1(st, "k0", "{\"after\":1}"), 200);
+    sync_ok(st, 200);
+    lt.offset[0] = 200;
+    lt.tomb[0] = false;
+    snprintf(lt.value[0], sizeof lt.value[0], "{\"after\":1}");
+    ck_assert_int_eq(reg_store_compact(st, &err), 0);
+    list_clear(&l);
+    ck_assert_int_eq(reg_store_read_from(st, 0, collect, &l, &next, &err), 0);
+    check_latest(&l, 20, &lt);
+    /* compacting twice is harmless */
+    ck_assert_int_eq(reg_store_compact(st, &err), 0);
+    ck_assert_int_eq(reg_store_compact(st, &err), 0);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_compacts_at_open_over_ratio_and_min)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct latest lt;
+    struct reg_store *st = open_replay(dir, true, &l);
+    write_history(st, 8, 30, &lt);
+    reg_store_close(st);
+    int64_t before = file_size(dir, "journal");
+
+    /* below compact_min_bytes: left alone */
+    struct reg_journal_opts o = {.dir = dir, .fsync = true, .compact_min_bytes = before + 1};
+    struct fy_err err = {0};
+    st = reg_journal_open(&o, &err);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(reg_store_replay(st, NULL, NULL, &err), 0);
+    reg_store_close(st);
+    ck_assert_int_eq(file_size(dir, "journal"), before);
+
+    /* over both: compacted after the replay delivered everything */
+    o.compact_min_bytes = 1;
+    st = reg_journal_open(&o, &err);
+    ck_assert_ptr_nonnull(st);
+    list_clear(&l);
+    ck_assert_int_eq(reg_store_replay(st, collect, &l, &err), 0);
+    ck_assert_uint_eq(l.n, 240);
+    ck_assert_int_lt(file_size(dir, "journal"), before / 10);
+    ck_assert_int_eq(append1(st, "k0", "z"), 240);
+    reg_store_close(st);
+
+    /* a ratio that the file does not exceed: left alone */
+    before = file_size(dir, "journal");
+    o.compact_ratio = 100.0;
+    st = reg_journal_open(&o, &err);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(reg_store_replay(st, NULL, NULL, &err), 0);
+    reg_store_close(st);
+    ck_assert_int_eq(file_size(dir, "journal"), before);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+/* ---- change feed --------------------------------------------------------------------------- */
+
+static int stop_at_7(void *arg, const struct reg_store_record *rec, struct fy_err *err)
+{
+    if (rec->offset == 7)
+        return fy_err_set(err, FY_E_INTERNAL, "stop");
+    return collect(arg, rec, err);
+}
+
+START_TEST(test_journal_read_from_offsets)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 3000); /* > 64 KiB: the sparse seek index is used */
+    struct fy_err err = {0};
+    static const int64_t froms[] = {0, 1, 37, 999, 1500, 2047, 2999, 3000, 5000, -5};
+    for (size_t f = 0; f < sizeof froms / sizeof froms[0]; f++) {
+        int64_t from = froms[f], next = -1, first = from < 0 ? 0 : from;
+        list_clear(&l);
+        ck_assert_int_eq(reg_store_read_from(st, from, collect, &l, &next, &err), 0);
+        size_t want = first >= 3000 ? 0 : (size_t)(3000 - first);
+        ck_assert_uint_eq(l.n, want);
+        for (size_t i = 0; i < l.n; i++)
+            ck_assert_int_eq(l.v[i].offset, first + (int64_t)i);
+        ck_assert_int_eq(next, first > 3000 ? first : 3000);
+    }
+    /* a callback that stops: next is the record it refused */
+    list_clear(&l);
+    int64_t next = -1;
+    ck_assert_int_eq(reg_store_read_from(st, 5, stop_at_7, &l, &next, &err), -1);
+    ck_assert_str_eq(err.msg, "stop");
+    ck_assert_uint_eq(l.n, 2);
+    ck_assert_int_eq(next, 7);
+
+    /* appended but not synced: not in the feed yet */
+    int64_t off = append1(st, "k", "v");
+    list_clear(&l);
+    ck_assert_int_eq(reg_store_read_from(st, 3000, collect, &l, &next, &err), 0);
+    ck_assert_uint_eq(l.n, 0);
+    ck_assert_int_eq(next, 3000);
+    sync_ok(st, off);
+    ck_assert_int_eq(reg_store_read_from(st, 3000, collect, &l, &next, &err), 0);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_int_eq(next, 3001);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+struct writer_arg {
+    struct reg_store *st;
+    int n;
+    int nkeys;
+    bool tombstones;
+    int64_t last;
+    struct latest lt;
+};
+
+static void *writer_main(void *p)
+{
+    struct writer_arg *w = p;
+    char k[16];
+    for (int i = 0; i < w->n; i++) {
+        int key = i % w->nkeys;
+        snprintf(k, sizeof k, "k%d", key);
+        bool tomb = w->tombstones && i % 7 == 3;
+        snprintf(w->lt.value[key], sizeof w->lt.value[key], "{\"i\":%d}", i);
+        w->last = append1(w->st, k, tomb ? NULL : w->lt.value[key]);
+        w->lt.offset[key] = w->last;
+        w->lt.tomb[key] = tomb;
+        if (i % 10 == 9 || i == w->n - 1)
+            sync_ok(w->st, w->last);
+    }
+    return NULL;
+}
+
+struct follow_state {
+    int64_t expect; /* next offset expected, when contiguous */
+    bool contiguous;
+    int64_t seen;
+};
+
+static int follow(void *arg, const struct reg_store_record *rec, struct fy_err *err)
+{
+    (void)err;
+    struct follow_state *f = arg;
+    if (f->contiguous)
+        ck_assert_int_eq(rec->offset, f->expect);
+    else
+        ck_assert_int_ge(rec->offset, f->expect);
+    f->expect = rec->offset + 1;
+    f->seen++;
+    return 0;
+}
+
+/* Follow the feed until offset `last` is delivered (deadline-bounded). */
+static void follow_until(struct reg_store *st, struct follow_state *f, const volatile int64_t *last,
+                         const volatile int *writer_done)
+{
+    int64_t next = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct fy_err err = {0};
+        ck_assert_msg(reg_store_read_from(st, next, follow, f, &next, &err) == 0, "%s", err.msg);
+        if (__atomic_load_n(writer_done, __ATOMIC_ACQUIRE) && next > *last)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        ck_assert_msg(t.tv_sec - t0.tv_sec < 30, "feed did not reach the end");
+        sched_yield();
+    }
+}
+
+struct writer_thread {
+    struct writer_arg w;
+    volatile int done;
+};
+
+static void *writer_thread_main(void *p)
+{
+    struct writer_thread *wt = p;
+    writer_main(&wt->w);
+    __atomic_store_n(&wt->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+START_TEST(test_journal_read_from_concurrent_with_appends)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, true, NULL);
+    struct writer_thread wt = {.w = {.st = st, .n = 3000, .nkeys = 50}};
+    pthread_t th;
+    pthread_create(&th, NULL, writer_thread_main, &wt);
+    struct follow_state f = {.contiguous = true};
+    follow_until(st, &f, &wt.w.last, &wt.done);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(f.seen, 3000);
+    reg_store_close(st);
+    remove_dir(dir);
+}
+END_TEST
+
+struct reader_thread {
+    struct reg_store *st;
+    struct writer_thread *wt;
+    struct follow_state f;
+};
+
+static void *reader_thread_main(void *p)
+{
+    struct reader_thread *rt = p;
+    follow_until(rt->st, &rt->f, &rt->wt->w.last, &rt->wt->done);
+    return NULL;
+}
+
+START_TEST(test_journal_compact_concurrent_with_appends_and_feed)
+{
+    char *dir = make_dir();
+    struct rec_list l;
+    list_init(&l);
+    struct reg_store *st = open_replay(dir, false, NULL);
+    struct writer_thread wt = {.w = {.st = st, .n = 6000, .nkeys = 40, .tombstones = true}};
+    struct reader_thread rt = {.st = st, .wt = &wt, .f = {.contiguous = false}};
+    pthread_t th, rth;
+    pthread_create(&th, NULL, writer_thread_main, &wt);
+    pthread_create(&rth, NULL, reader_thread_main, &rt);
+    struct fy_err err = {0};
+    int compactions = 0;
+    while (!__atomic_load_n(&wt.done, __ATOMIC_ACQUIRE)) {
+        ck_assert_msg(reg_store_compact(st, &err) == 0, "compact: %s", err.msg);
+        compactions++;
+    }
+    pthread_join(th, NULL);
+    pthread_join(rth, NULL);
+    ck_assert_int_ge(compactions, 1);
+    ck_assert_int_ge(rt.f.seen, 40);        /* at least the latest of each key */
+    ck_assert_int_eq(rt.f.expect, 6000);    /* and it got to the end */
+    ck_assert_int_eq(reg_store_compact(st, &err), 0);
+    reg_store_close(st);
+    st = open_replay(dir, false, &l);
+    check_latest(&l, 40, &wt.w.lt);
+    reg_store_close(st);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_tail_claiming_huge_length_is_cut)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 2);
+    reg_store_close(st);
+    int64_t good = file_size(dir, "journal");
+    /* a plausible header promising a 200 MB value that never arrived */
+    unsigned char h[40] = {0};
+    h[4] = 1;                                   /* klen 1 */
+    h[8] = 0x00, h[9] = 0x00, h[10] = 0x80, h[11] = 0x0c; /* vlen ~200 MB */
+    h[12] = 0xa7, h[13] = 0xf3;                 /* record magic */
+    FILE *f = fopen(jpath, "ab");
+    ck_assert_ptr_nonnull(f);
+    fwrite(h, 1, sizeof h, f);
+    fclose(f);
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 2);
+    ck_assert_int_eq(file_size(dir, "journal"), good);
+    ck_assert_ptr_null(find_entry(dir, "journal.corrupt-"));
+    ck_assert_int_eq(append1(st, "k", "v"), 2);
+    reg_store_close(st);
+    list_destroy(&l);
+    free(jpath);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_stale_compaction_temp_is_removed)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill(st, 3);
+    reg_store_close(st);
+    char *tmp = fy_asprintf("%s/journal.compact.tmp", dir);
+    write_file(tmp, "half a compaction", 17);
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 3);
+    ck_assert_int_eq(access(tmp, F_OK), -1);
+    reg_store_close(st);
+    list_destroy(&l);
+    free(tmp);
+    remove_dir(dir);
+}
+END_TEST
+
+/* ---- group commit ---------------------------------------------------------------------------- */
+
+#define GC_THREADS 16
+#define GC_PER_THREAD 100
+
+struct gc_shared {
+    struct reg_store *st;
+    pthread_mutex_t writer; /* the registry's writer mutex: one append at a time */
+    int64_t offsets[GC_THREADS * GC_PER_THREAD];
+    int fails;
+};
+
+struct gc_arg {
+    struct gc_shared *sh;
+    int id;
+};
+
+static void *gc_main(void *p)
+{
+    struct gc_arg *a = p;
+    struct gc_shared *sh = a->sh;
+    char k[32];
+    for (int i = 0; i < GC_PER_THREAD; i++) {
+        snprintf(k, sizeof k, "t%d-%d", a->id, i);
+        struct reg_store_record r = {.key = k, .klen = strlen(k), .value = "{}", .vlen = 2};
+        int64_t last = -1;
+        struct fy_err err = {0};
+        pthread_mutex_lock(&sh->writer);
+        int rc = reg_store_append(sh->st, &r, 1, &last, &err);
+        pthread_mutex_unlock(&sh->writer);
+        if (rc == 0)
+            rc = reg_store_sync(sh->st, last, &err);
+        if (rc != 0 || reg_store_durable_offset(sh->st) < last)
+            __atomic_add_fetch(&sh->fails, 1, __ATOMIC_RELAXED);
+        sh->offsets[a->id * GC_PER_THREAD + i] = last;
+    }
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(test_journal_group_commit_many_threads)
+{
+    char *dir = make_dir();
+    struct gc_shared sh = {0};
+    pthread_mutex_init(&sh.writer, NULL);
+    sh.st = open_replay(dir, true, NULL);
+    pthread_t th[GC_THREADS];
+    struct gc_arg args[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        args[i] = (struct gc_arg){&sh, i};
+        pthread_create(&th[i], NULL, gc_main, &args[i]);
+    }
+    for (int i = 0; i < GC_THREADS; i++)
+        pthread_join(th[i], NULL);
+    ck_assert_int_eq(sh.fails, 0);
+    int n = GC_THREADS * GC_PER_THREAD;
+    qsort(sh.offsets, (size_t)n, sizeof sh.offsets[0], cmp_i64);
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(sh.offsets[i], i); /* distinct, no gaps */
+    reg_store_close(sh.st);
+    struct rec_list l;
+    list_init(&l);
+    sh.st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, (size_t)n);
+    reg_store_close(sh.st);
+    list_destroy(&l);
+    pthread_mutex_destroy(&sh.writer);
+    remove_dir(dir);
+}
+END_TEST
+
+struct fail_arg {
+    struct reg_store *st;
+    int64_t offset;
+    int rc, code;
+};
+
+static void *fail_sync_main(void *p)
+{
+    struct fail_arg *a = p;
+    struct fy_err err = {0};
+    a->rc = reg_store_sync(a->st, a->offset, &err);
+    a->code = err.code;
+    return NULL;
+}
+
+START_TEST(test_journal_fsync_error_reaches_every_waiter)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, true, NULL);
+    struct fail_arg args[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++)
+        args[i] = (struct fail_arg){.st = st, .offset = append1(st, "k", "v")};
+    reg_journal_fault_fsync(st, EIO);
+    for (int i = 0; i < 8; i++)
+        pthread_create(&th[i], NULL, fail_sync_main, &args[i]);
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(args[i].rc, -1);
+        ck_assert_int_eq(args[i].code, FY_E_IO);
+    }
+    ck_assert_int_eq(reg_store_durable_offset(st), -1);
+    reg_store_close(st);
+    remove_dir(dir);
+}
+END_TEST
+
+Suite *journal_suite(void);
+Suite *journal_suite(void)
+{
+    Suite *s = suite_create("reg_store_journal");
+    TCase *tc = tcase_create("round_trip");
+    tcase_add_test(tc, test_journal_round_trip_keys_values_tombstones_offsets_ts);
+    tcase_add_test(tc, test_journal_reopen_continues_offsets);
+    tcase_add_test(tc, test_journal_append_before_replay_replays_first);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("recovery");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_journal_torn_tail_at_every_byte_is_cut);
+    tcase_add_test(tc, test_journal_bad_checksum_in_last_record_is_cut_and_kept);
+    tcase_add_test(tc, test_journal_garbage_in_middle_stops_there_keeps_bytes_never_reuses_offsets);
+    tcase_add_test(tc, test_journal_flipped_byte_in_middle_record_cuts_there);
+    tcase_add_test(tc, test_journal_foreign_file_is_refused_untouched);
+    tcase_add_test(tc, test_journal_tail_claiming_huge_length_is_cut);
+    tcase_add_test(tc, test_journal_stale_compaction_temp_is_removed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("lock_fsync");
+    tcase_add_test(tc, test_journal_lock_prevents_second_open);
+    tcase_add_test(tc, test_journal_creates_missing_data_dir);
+    tcase_add_test(tc, test_journal_fsync_false_still_works);
+    tcase_add_test(tc, test_journal_fsync_error_fails_waiters_and_refuses_writes);
+    tcase_add_test(tc, test_journal_fsync_error_reaches_every_waiter);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("compact");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_journal_compact_keeps_latest_per_key_and_offsets);
+    tcase_add_test(tc, test_journal_compacts_at_open_over_ratio_and_min);
+    tcase_add_test(tc, test_journal_compact_concurrent_with_appends_and_feed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("feed_and_group_commit");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_journal_read_from_offsets);
+    tcase_add_test(tc, test_journal_read_from_concurrent_with_appends);
+    tcase_add_test(tc, test_journal_group_commit_many_threads);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    fy_log_set_level(FY_LOG_ERROR);
+    SRunner *sr = srunner_create(journal_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
