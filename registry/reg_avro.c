@@ -9,7 +9,6 @@
 #include "common/fy_alloc.h"
 #include "registry/reg_avro_int.h"
 
-#include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -176,13 +175,15 @@ static int avro_name_make(struct pctx *c, const char *name, const char *space,
     return 0;
 }
 
-struct reg_avro_node *reg_avro_names_find(const struct reg_avro_parser *p, const char *fullname)
+/* The visible named type `fullname` for a parse on `p`: its own names, then
+ * its parent's from calls before parent_limit. */
+static struct reg_avro_node *visible_name(const struct reg_avro_parser *p, const char *fullname)
 {
     struct reg_avro_node *n = fy_map_get(&p->names, fullname);
     if (n)
         return n;
     if (p->parent) {
-        n = reg_avro_names_find(p->parent, fullname);
+        n = visible_name(p->parent, fullname);
         if (n && n->call < p->parent_limit)
             return n;
     }
@@ -192,7 +193,7 @@ struct reg_avro_node *reg_avro_names_find(const struct reg_avro_parser *p, const
 static struct reg_avro_node *names_find(struct pctx *c, const char *fullname)
 {
     struct reg_avro_node *n = fy_map_get(&c->pending, fullname);
-    return n ? n : reg_avro_names_find(c->p, fullname);
+    return n ? n : visible_name(c->p, fullname);
 }
 
 /* Avro-Java Names.put: a name is defined once per parser. */
@@ -266,6 +267,7 @@ static struct reg_avro_node *node_new(struct pctx *c, enum reg_avro_type type)
     n->pub.type = type;
     n->pub.props = json_object();
     n->call = c->call;
+    n->validated = c->validate;
     if (p->n_nodes == p->cap_nodes) {
         p->cap_nodes = p->cap_nodes ? p->cap_nodes * 2 : 32;
         p->nodes = fy_realloc(p->nodes, p->cap_nodes * sizeof *p->nodes);
@@ -344,26 +346,22 @@ static bool java_parse_double(const char *text, double *out)
     }
     const char *r = q;
     bool hex = r[0] == '0' && (r[1] == 'x' || r[1] == 'X');
+    const char *digit_set = hex ? "0123456789abcdefABCDEF" : "0123456789";
     size_t digits = 0;
-    if (hex) {
+    if (hex)
         r += 2;
-        while (strchr("0123456789abcdefABCDEF", *r) && *r)
-            r++, digits++;
-        if (*r == '.')
-            for (r++; *r && strchr("0123456789abcdefABCDEF", *r); r++)
-                digits++;
-        if (!digits || (*r != 'p' && *r != 'P'))
-            goto out;
-    } else {
-        while (*r >= '0' && *r <= '9')
-            r++, digits++;
-        if (*r == '.')
-            for (r++; *r >= '0' && *r <= '9'; r++)
-                digits++;
-        if (!digits)
-            goto out;
-    }
-    if (*r == 'e' || *r == 'E' || *r == 'p' || *r == 'P') {
+    while (*r && strchr(digit_set, *r))
+        r++, digits++;
+    if (*r == '.')
+        for (r++; *r && strchr(digit_set, *r); r++)
+            digits++;
+    if (!digits)
+        goto out;
+    /* the exponent: optional "e" for decimal, mandatory "p" (binary) for hex */
+    bool has_exp = hex ? (*r == 'p' || *r == 'P') : (*r == 'e' || *r == 'E');
+    if (hex && !has_exp)
+        goto out;
+    if (has_exp) {
         r++;
         if (*r == '+' || *r == '-')
             r++;
@@ -379,7 +377,6 @@ static bool java_parse_double(const char *text, double *out)
     if (*r)
         goto out;
     *end = '\0';
-    errno = 0;
     *out = strtod(t, NULL);
     ok = true;
 out:
@@ -531,8 +528,7 @@ static const char *const field_reserved[] = {"default", "doc",  "name",    "orde
 
 static struct reg_avro_node *parse_schema(struct pctx *c, const json_t *j);
 
-static int parse_field(struct pctx *c, struct reg_avro_node *rec, const json_t *fj,
-                       struct reg_avro_field *f)
+static int parse_field(struct pctx *c, const json_t *fj, struct reg_avro_field *f)
 {
     const char *fname = text_of(fj, "name");
     if (!fname)
@@ -612,7 +608,6 @@ static int parse_field(struct pctx *c, struct reg_avro_node *rec, const json_t *
     copy_props(f->props, fj, field_reserved);
     if (parse_aliases(c, fj, &f->aliases, &f->n_aliases) != 0)
         return -1;
-    (void)rec;
     return 0;
 }
 
@@ -628,18 +623,20 @@ static int parse_record(struct pctx *c, struct reg_avro_node *n, const json_t *j
         /* count the field before parsing it so a failure frees what it got */
         s->n_fields++;
         f->position = (int)i;
-        if (parse_field(c, n, json_array_get(fields, i), f) != 0)
+        if (parse_field(c, json_array_get(fields, i), f) != 0)
             return -1;
     }
-    /* Avro-Java RecordSchema.setFields */
-    for (size_t i = 0; i < s->n_fields; i++)
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(s->fields[i].name, s->fields[k].name) == 0)
-                return fy_err_set(c->err, REG_E_INVALID_SCHEMA,
-                                  "Duplicate field %.*s in record %.*s", EXCERPT_MAX / 2,
-                                  s->fields[i].name, EXCERPT_MAX / 2, s->fullname);
-    n->fields_set = true;
-    return 0;
+    /* Avro-Java RecordSchema.setFields (a map: schemas may be large) */
+    struct fy_map seen;
+    fy_map_init(&seen);
+    int rc = 0;
+    for (size_t i = 0; i < s->n_fields && rc == 0; i++)
+        if (fy_map_put(&seen, s->fields[i].name, &s->fields[i]))
+            rc = fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Duplicate field %.*s in record %.*s",
+                            EXCERPT_MAX / 2, s->fields[i].name, EXCERPT_MAX / 2, s->fullname);
+    fy_map_destroy(&seen);
+    n->fields_set = rc == 0;
+    return rc;
 }
 
 static int parse_enum(struct pctx *c, struct reg_avro_node *n, const json_t *j)
@@ -648,39 +645,45 @@ static int parse_enum(struct pctx *c, struct reg_avro_node *n, const json_t *j)
     if (!syms || !json_is_array(syms))
         return fail_json(c, "Enum has no symbols", j);
     struct reg_avro *s = &n->pub;
+    int rc = -1;
+    struct fy_map seen; /* symbol -> itself (a set: enums may be large) */
+    fy_map_init(&seen);
     s->symbols = fy_calloc(json_array_size(syms) + 1, sizeof *s->symbols);
     for (size_t i = 0; i < json_array_size(syms); i++) {
         const char *sym = json_string_value(json_array_get(syms, i));
         if (check_nul(c, json_array_get(syms, i)) != 0)
-            return -1;
+            goto out;
         /* a non-string symbol is Java's null: "Null name" when validating,
          * unusable either way */
-        if (!sym)
-            return fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Null name");
+        if (!sym) {
+            fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Null name");
+            goto out;
+        }
         if (validate_name(c, sym) != 0)
-            return -1;
-        for (size_t k = 0; k < s->n_symbols; k++)
-            if (strcmp(s->symbols[k], sym) == 0)
-                return fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Duplicate enum symbol: %.*s",
-                                  EXCERPT_MAX, sym);
+            goto out;
+        if (fy_map_put(&seen, sym, (void *)sym)) {
+            fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Duplicate enum symbol: %.*s", EXCERPT_MAX,
+                       sym);
+            goto out;
+        }
         s->symbols[s->n_symbols++] = fy_strdup(sym);
     }
     const char *def = text_of(j, "default");
     if (def) {
-        bool found = false;
-        for (size_t k = 0; k < s->n_symbols && !found; k++)
-            found = strcmp(s->symbols[k], def) == 0;
-        if (!found) {
+        if (!fy_map_get(&seen, def)) {
             char *x = excerpt(syms);
             fy_err_set(c->err, REG_E_INVALID_SCHEMA,
                        "The Enum Default: %.*s is not in the enum symbol set: %s", EXCERPT_MAX / 2,
                        def, x);
             free(x);
-            return -1;
+            goto out;
         }
         s->enum_default = fy_strdup(def);
     }
-    return 0;
+    rc = 0;
+out:
+    fy_map_destroy(&seen);
+    return rc;
 }
 
 static int parse_fixed(struct pctx *c, struct reg_avro_node *n, const json_t *j)

@@ -46,7 +46,7 @@ struct reg_avro_field {
     json_t *default_value;     /* NULL when the field has no default; JSON null is json_null() */
     char *doc;                 /* NULL when absent */
     enum reg_avro_order order;
-    char **aliases;            /* as written (field aliases are simple names) */
+    char **aliases;            /* as written, each once (field aliases are simple names) */
     size_t n_aliases;
     json_t *props;             /* custom properties in input order (object, never NULL) */
     int position;              /* index in the record, 0-based */
@@ -91,8 +91,14 @@ void reg_avro_parser_free(struct reg_avro_parser *p);
  * same parser (the schema's references, parsed first, depth-first) can be used
  * by name; the types this call defines become visible to later calls.
  * `validate` = Avro-Java's validation (names, default values against their
- * types); IMPORT mode parses with validate=false. Duplicate field names,
- * duplicate enum symbols, unknown types and unresolved names are always errors.
+ * types); IMPORT mode parses with validate=false. (Confluent itself validates
+ * names even in IMPORT mode; only default validation depends on the mode.)
+ * Duplicate field names, duplicate enum symbols, unknown types, unresolved
+ * names and string defaults of float/double fields that are no number are
+ * always errors. Like Avro-Java, comments are allowed before the end of the
+ * schema, and a float/double field's string default ("NaN", "1.5") becomes a
+ * number (a non-finite one is kept as the string "NaN"/"Infinity"/"-Infinity",
+ * which is what the canonical text shows).
  * Returns 0 and a borrowed *out (valid until the parser is freed), or -1 with
  * err->code 42201 and a message saying what is wrong and where. On failure the
  * parser is unchanged. */
@@ -102,8 +108,10 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
 /* The canonical text Confluent stores for `root` (Avro-Java Schema.toString():
  * compact JSON, fixed key order, namespace only where it differs from the
  * enclosing one, named types after their first appearance written as names).
- * Named types that were defined by earlier parse calls (references) are
- * written as names. **new** string. */
+ * The schemas of the parse calls before the one that returned `root` are its
+ * references (Confluent: toString(referencedSchemas)): their top-level named
+ * types are written as names. A type nested inside a reference is written in
+ * full at its first use, exactly as Confluent does. **new** string. */
 char *reg_avro_canonical(const struct reg_avro_parser *p, const struct reg_avro *root);
 
 /* Confluent's normalized form (AvroSchemaUtils.toNormalizedString, sr-api

@@ -14,6 +14,7 @@
 struct reg_avro_node {
     struct reg_avro pub;
     unsigned call;     /* the parse call (1-based) that created it */
+    bool validated;    /* that call validated names and defaults */
     bool fields_set;   /* record: fields complete (Avro-Java "Schema fields not set yet") */
 };
 
@@ -33,10 +34,6 @@ static inline const struct reg_avro_node *reg_avro_node_of(const struct reg_avro
 {
     return (const struct reg_avro_node *)s;
 }
-
-/* The visible named type `fullname` for a parse on `p` (own names, then the
- * parent's up to parent_limit), or NULL. */
-struct reg_avro_node *reg_avro_names_find(const struct reg_avro_parser *p, const char *fullname);
 
 /* Parse with a parent scope: like reg_avro_parser_parse on a fresh parser
  * that also sees `parent`'s types from calls before `limit`. */

@@ -625,7 +625,9 @@ int reg_avro_normalize(const struct reg_avro_parser *p, const struct reg_avro *r
      * re-read the text next to the same references, then write it canonically */
     child = reg_avro_parser_new_child(p, root_call(p, root));
     const struct reg_avro *again = NULL;
-    if (reg_avro_parser_parse(child, text, true, &again, err) != 0)
+    /* validate as the schema itself was (Confluent: defaults only for new
+     * schemas); a stored schema imported without validation stays readable */
+    if (reg_avro_parser_parse(child, text, reg_avro_node_of(root)->validated, &again, err) != 0)
         goto out;
     *out = reg_avro_canonical(child, again);
     rc = 0;

@@ -110,6 +110,20 @@ static bool scope_read_only(struct reg_registry *r, const char *context, const c
     return m == REG_MODE_READONLY || m == REG_MODE_READONLY_OVERRIDE;
 }
 
+/* ConfigUpdateRequest fields (sr-api §2.6) */
+static bool known_config_field(const char *k)
+{
+    static const char *const fields[] = {
+        "compatibility", "compatibilityLevel", "alias", "aliasForDeks", "normalize",
+        "validateFields", "validateNewSchemas", "validateRules", "compatibilityPolicy",
+        "compatibilityGroup", "defaultMetadata", "overrideMetadata", "defaultRuleSet",
+        "overrideRuleSet"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(k, fields[i]) == 0)
+            return true;
+    return false;
+}
+
 int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
 {
     if (reg_require_body(hc, err) != 0)
@@ -123,7 +137,12 @@ int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err
     json_t *lvl = json_object_get(hc->body, "compatibility");
     if (!lvl)
         lvl = json_object_get(hc->body, "compatibilityLevel");
-    enum reg_compat_level level;
+    enum reg_compat_level level = REG_COMPAT_NONE;
+    if (lvl && (json_is_array(lvl) || json_is_object(lvl))) {
+        fy_err_set(err, FY_E_BAD_REQUEST, "Field \"compatibility\" must be a string");
+        goto out_nolock;
+    }
+    /* a number or boolean is coerced to text by Jackson, then refused as a level */
     if (lvl && !json_is_null(lvl) &&
         (!json_is_string(lvl) || reg_compat_level_parse(json_string_value(lvl), &level) != 0)) {
         fy_err_set(err, REG_E_INVALID_COMPAT_LEVEL,
@@ -144,6 +163,8 @@ int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err
     json_t *v;
     json_object_foreach(hc->body, k, v)
     {
+        if (!known_config_field(k))
+            continue; /* unknown fields are tolerated and ignored, as Jackson does */
         if (strcmp(k, "compatibility") == 0 || strcmp(k, "compatibilityLevel") == 0) {
             if (json_is_null(v))
                 json_object_del(merged, "compatibilityLevel");
@@ -315,7 +336,10 @@ int reg_h_mode_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
 {
     if (reg_require_body(hc, err) != 0)
         return -1;
-    const char *mname = json_string_value(json_object_get(hc->body, "mode"));
+    json_t *jm = json_object_get(hc->body, "mode");
+    if (jm && (json_is_array(jm) || json_is_object(jm)))
+        return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"mode\" must be a string");
+    const char *mname = json_string_value(jm);
     enum reg_mode m;
     if (!mname || reg_mode_parse(mname, &m) != 0)
         return fy_err_set(err, REG_E_INVALID_MODE,
@@ -345,7 +369,10 @@ int reg_h_mode_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
     free(recs);
     if (wrc != 0)
         goto out;
-    fy_buf_printf(out, "{\"mode\":\"%s\"}", reg_mode_name(m));
+    /* Confluent's ModeResource answers with the request itself, as sent */
+    fy_buf_puts(out, "{\"mode\":");
+    fy_jsonout_str(out, mname);
+    fy_buf_putc(out, '}');
     rc = 0;
 out:
     pthread_mutex_unlock(&hc->r->wlock);

@@ -71,7 +71,8 @@ static int parse_id(const char *s, int32_t *id, struct fy_err *err)
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (!s[0] || *end || errno || v < INT_MIN || v > INT_MAX)
+    bool digits = (s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9');
+    if (!digits || *end || errno || v < INT_MIN || v > INT_MAX)
         return fy_err_set(err, FY_E_NOT_FOUND, "HTTP 404 Not Found");
     *id = (int32_t)v;
     return 0;
@@ -109,7 +110,8 @@ static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct fy_
     return sc;
 }
 
-static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, bool max_id)
+static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, bool max_id,
+                              const char *text)
 {
     fy_buf_putc(out, '{');
     if (strcmp(sc->schema_type, "AVRO") != 0) {
@@ -118,7 +120,7 @@ static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, b
         fy_buf_putc(out, ',');
     }
     fy_buf_puts(out, "\"schema\":");
-    fy_jsonout_str(out, sc->schema);
+    fy_jsonout_str(out, text);
     if (sc->references) {
         fy_buf_puts(out, ",\"references\":");
         fy_buf_puts(out, sc->references);
@@ -145,7 +147,14 @@ int reg_h_schema_by_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
     pthread_rwlock_rdlock(&hc->r->idx.lock);
     struct reg_schema *sc = find_by_id(hc, id, err);
     if (sc) {
-        put_schema_string(out, sc, reg_arg_bool(hc, "fetchMaxId"));
+        char *resolved = NULL;
+        const char *format = reg_arg(hc, "format");
+        /* unknown formats fall back to the canonical text, as Confluent */
+        if (format && strcmp(format, "resolved") == 0 && sc->references)
+            resolved = reg_registry_resolved(hc->r, sc, err);
+        put_schema_string(out, sc, reg_arg_bool(hc, "fetchMaxId"),
+                          resolved ? resolved : sc->schema);
+        free(resolved);
         rc = 0;
     }
     pthread_rwlock_unlock(&hc->r->idx.lock);

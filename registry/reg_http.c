@@ -72,6 +72,17 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, int status, ch
     return ret;
 }
 
+static enum MHD_Result send_too_large(struct MHD_Connection *conn, const struct reg_http *h)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_printf(&b,
+                  "{\"error_code\":413,\"message\":\"Request body is larger than the limit of %zu "
+                  "bytes (ferry.request.max.bytes)\"}",
+                  h->max_body);
+    return send_response(conn, 413, fy_buf_steal(&b), "application/vnd.schemaregistry.v1+json");
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -84,11 +95,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st = fy_calloc(1, sizeof *st);
         fy_buf_init(&st->body, h->max_body);
         *con_cls = st;
+        /* refuse a declared oversize body before it is sent (no 100-continue) */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > h->max_body) {
+            st->too_large = true;
+            return send_too_large(conn, h);
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
         st->has_body = true;
-        /* enforce the cap as data arrives; keep reading so the client gets our answer */
+        /* enforce the cap as data arrives; past it, keep reading and discarding
+         * (memory stays bounded) so the client gets our 413 at the end — MHD
+         * cannot queue a response in the middle of an upload */
         if (!st->too_large && fy_buf_append(&st->body, upload_data, *upload_data_size) != 0) {
             st->too_large = true;
             fy_buf_destroy(&st->body);
@@ -96,15 +116,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (st->too_large) {
-        struct fy_buf b;
-        fy_buf_init(&b, 0);
-        fy_buf_printf(&b,
-                      "{\"error_code\":413,\"message\":\"Request body is larger than the limit "
-                      "of %zu bytes (ferry.request.max.bytes)\"}",
-                      h->max_body);
-        return send_response(conn, 413, fy_buf_steal(&b), "application/vnd.schemaregistry.v1+json");
-    }
+    if (st->too_large)
+        return send_too_large(conn, h);
     struct args_acc args = {0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
     struct reg_req req = {

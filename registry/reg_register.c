@@ -40,6 +40,9 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
     if (s && !json_is_null(s) && !json_is_string(s))
         return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"schema\" must be a string");
     req->schema = json_is_string(s) ? json_string_value(s) : "";
+    /* Confluent trims: a blank schema is an empty one */
+    if (strspn(req->schema, " \t\r\n") == strlen(req->schema))
+        req->schema = "";
     json_t *t = json_object_get(body, "schemaType");
     req->type = "AVRO";
     if (t && !json_is_null(t)) {
@@ -57,9 +60,21 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
         json_t *ref;
         json_array_foreach(refs, i, ref)
         {
+            /* a value of the wrong JSON type is a mapping error (400, as
+             * Jackson); a missing one is an invalid reference (42201) */
+            if (!json_is_object(ref))
+                return fy_err_set(err, FY_E_BAD_REQUEST, "references[%zu] must be an object", i);
+            json_t *n = json_object_get(ref, "name");
+            json_t *sub = json_object_get(ref, "subject");
             json_t *v = json_object_get(ref, "version");
-            if (!json_is_object(ref) || !json_is_string(json_object_get(ref, "name")) ||
-                !json_is_string(json_object_get(ref, "subject")) || !json_is_integer(v) ||
+            if ((n && !json_is_null(n) && !json_is_string(n)) ||
+                (sub && !json_is_null(sub) && !json_is_string(sub)) ||
+                (v && !json_is_null(v) && !json_is_integer(v)))
+                return fy_err_set(err, FY_E_BAD_REQUEST,
+                                  "references[%zu]: name and subject must be strings, version an "
+                                  "integer",
+                                  i);
+            if (!json_is_string(n) || !json_is_string(sub) || !json_is_integer(v) ||
                 json_integer_value(v) > INT_MAX || json_integer_value(v) < -1 ||
                 json_integer_value(v) == 0)
                 return fy_err_set(err, REG_E_INVALID_SCHEMA,
@@ -308,8 +323,12 @@ static int parse_request(struct reg_registry *r, const char *context, const stru
             err->code = REG_E_INVALID_SCHEMA;
         return -1;
     }
-    ps->canonical = normalize ? reg_avro_normalized(ps->parser, ps->root)
-                              : reg_avro_canonical(ps->parser, ps->root);
+    if (normalize) {
+        if (reg_avro_normalize(ps->parser, ps->root, &ps->canonical, err) != 0)
+            return -1;
+    } else {
+        ps->canonical = reg_avro_canonical(ps->parser, ps->root);
+    }
     if (req->metadata)
         ps->metadata = json_object_size(req->metadata)
                            ? json_dumps(req->metadata, JSON_COMPACT | JSON_SORT_KEYS)
@@ -767,4 +786,18 @@ void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v)
 {
     put_schema_obj(out, sub, v);
+}
+
+char *reg_registry_resolved(struct reg_registry *r, const struct reg_schema *sc, struct fy_err *err)
+{
+    const struct reg_avro *root;
+    struct reg_avro_parser *p = parse_stored(r, sc, &root, err);
+    if (!p)
+        return NULL;
+    /* a parser that knows no names writes every named type inline */
+    struct reg_avro_parser *empty = reg_avro_parser_new();
+    char *text = reg_avro_canonical(empty, root);
+    reg_avro_parser_free(empty);
+    reg_avro_parser_free(p);
+    return text;
 }

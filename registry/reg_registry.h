@@ -90,6 +90,11 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v);
 
+/* The `format=resolved` text of a stored schema: its references inlined.
+ * **new** string, or NULL with err when it no longer parses. Locks: idx.lock held. */
+char *reg_registry_resolved(struct reg_registry *r, const struct reg_schema *sc,
+                            struct fy_err *err);
+
 /* Parse a version path parameter: "latest" (any case, trimmed) and -1 give
  * -1; 1..2^31-1 the number; anything else -1 with 42202. */
 int reg_version_parse(const char *s, int32_t *out, struct fy_err *err);

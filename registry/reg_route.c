@@ -327,7 +327,10 @@ void reg_route(struct reg_registry *r, const struct reg_req *req, struct reg_res
                        jerr.line, jerr.column, jerr.text);
             goto out;
         }
-        if (!json_is_object(hc.body)) {
+        if (json_is_null(hc.body)) { /* `null` is no body at all (@NotNull -> 422) */
+            json_decref(hc.body);
+            hc.body = NULL;
+        } else if (!json_is_object(hc.body)) {
             fy_err_set(&err, FY_E_BAD_REQUEST, "Request body must be a JSON object");
             goto out;
         }

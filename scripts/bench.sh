@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# ferry benchmarks (`make bench`; scenarios in scripts/bench/README.md).
+# Starts a release ferry on a free 127.0.0.1 port with a temp data dir,
+# preloads data, drives it with wrk and prints req/s, p50/p99 and the ratio to
+# each target. Everything started here is killed on exit; every wait is bounded.
+#
+# env: FERRY_BIN   ferry binary (default build/release/ferry)
+#      BENCH_DURATION   seconds per wrk run (default 10)
+#      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
+#      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
+#      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
+#      BENCH_ONLY="1 2 3 4 5 6"           scenarios to run
+#      BENCH_KEEP=1                       keep the temp dir (logs, journals)
+#      BENCH_PROPS=FILE                   ferry .properties to serve with (default: none)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export BENCH_DIR="$ROOT/scripts/bench"
+
+FERRY_BIN=${FERRY_BIN:-$ROOT/build/release/ferry}
+DUR=${BENCH_DURATION:-10}
+THREADS=${BENCH_THREADS:-1}
+CONNS=${BENCH_CONNS:-32}
+REG_CONNS=${BENCH_REG_CONNS:-64}
+BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
+BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6}
+PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
+PRE_VERSIONS=5
+PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
+PROPS_ARGS=()
+if [ -n "${BENCH_PROPS:-}" ]; then PROPS_ARGS=(--config "$BENCH_PROPS"); fi
+PY=python3
+[ -x "$ROOT/.venv/bin/python" ] && PY="$ROOT/.venv/bin/python"
+LOAD="$PY $BENCH_DIR/load.py"
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$FERRY_BIN" ] || die "no ferry binary at $FERRY_BIN (make ferry, or set FERRY_BIN)"
+command -v wrk >/dev/null || die "wrk not installed (scripts/deps.sh test)"
+command -v curl >/dev/null || die "curl not installed"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench.XXXXXX")
+FERRY_PID=""
+cleanup() {
+    local rc=$?
+    if [ -n "$FERRY_PID" ] && kill -0 "$FERRY_PID" 2>/dev/null; then
+        kill -TERM "$FERRY_PID" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$FERRY_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$FERRY_PID" 2>/dev/null || true
+    fi
+    if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc -ne 0 ]; then
+        echo "bench: logs and data kept in $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT=""
+URL=""
+# start_ferry DATA_DIR LOG: exec ferry, wait (bounded) for GET / -> 200
+start_ferry() {
+    local dir=$1 log=$2
+    PORT=$($LOAD port)
+    URL="http://127.0.0.1:$PORT"
+    "$FERRY_BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$dir" "${PROPS_ARGS[@]}" \
+        >>"$log" 2>&1 &
+    FERRY_PID=$!
+    $LOAD wait200 "$URL" / --timeout 30 >/dev/null \
+        || { tail -20 "$log" >&2; die "ferry did not serve within 30s"; }
+}
+# stop_ferry: SIGTERM, wait at most 30 s, fail if it needs SIGKILL
+stop_ferry() {
+    [ -n "$FERRY_PID" ] || return 0
+    kill -TERM "$FERRY_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 300); do kill -0 "$FERRY_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$FERRY_PID" 2>/dev/null; then
+        kill -KILL "$FERRY_PID" 2>/dev/null || true
+        die "ferry did not exit within 30s of SIGTERM"
+    fi
+    wait "$FERRY_PID" 2>/dev/null || true
+    FERRY_PID=""
+}
+
+# run_wrk NAME THREADS CONNS SCRIPT ARGS... -> fills R_RPS R_P50 R_P99 R_LINE
+run_wrk() {
+    local name=$1 t=$2 c=$3 script=$4
+    shift 4
+    local out="$WORK/wrk-$name.txt"
+    timeout $((DUR + 60)) wrk -t"$t" -c"$c" -d"${DUR}s" --timeout 5s --latency \
+        -s "$BENCH_DIR/$script" "$URL" -- "$@" >"$out" 2>&1 \
+        || { cat "$out" >&2; die "wrk failed for $name"; }
+    R_LINE=$(grep '^BENCH_RESULT' "$out" | tail -1)
+    [ -n "$R_LINE" ] || { cat "$out" >&2; die "no result from wrk for $name"; }
+    R_RPS=$(kv rps "$R_LINE")
+    R_P50=$(kv p50_ms "$R_LINE")
+    R_P99=$(kv p99_ms "$R_LINE")
+    local non2xx sockerr
+    non2xx=$(kv non2xx "$R_LINE")
+    sockerr=$(kv sockerr "$R_LINE")
+    if [ "$non2xx" != 0 ] || [ "$sockerr" != 0 ]; then
+        echo "bench: WARNING $name: $non2xx non-2xx answers, $sockerr socket errors" >&2
+        WARNINGS+=("$name: $non2xx non-2xx answers, $sockerr socket errors (see $out)")
+    fi
+}
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
+# ratio A B -> A/B with 2 decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
+# verdict VALUE OP TARGET  (OP is >= or <)
+verdict() {
+    awk -v v="$1" -v op="$2" -v t="$3" \
+        'BEGIN { ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "ok" : "MISS" }'
+}
+
+declare -a ROWS=() SUMMARY=() WARNINGS=() FAILS=() ERRORS=()
+row() { ROWS+=("$(printf '%-42s %10s %9s %9s' "$1" "$2" "$3" "$4")"); }
+# summ FIGURE VALUE UNIT OP TARGET
+summ() {
+    local r v
+    r=$(ratio "$2" "$5")
+    v=$(verdict "$2" "$4" "$5")
+    [ "$v" = ok ] || FAILS+=("$1")
+    SUMMARY+=("$(printf '%-40s %12s %-5s %4s %-10s %7s  %s' "$1" "$2" "$3" "$4" "$5" "$r" "$v")")
+}
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+
+echo "ferry benchmark: $FERRY_BIN ($("$FERRY_BIN" --version 2>/dev/null | head -1 || true))"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);" \
+     "wrk runs beside the server on the same cores;" \
+     "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "${BENCH_PROPS:-}" ] && echo "ferry settings: $(tr '\n' ' ' <"$BENCH_PROPS")"
+echo "reads: wrk -t$THREADS -c$CONNS -d${DUR}s --latency (keep-alive);" \
+     "registrations: wrk -t1 -c$REG_CONNS -d${DUR}s"
+echo "work dir: $WORK"
+echo
+
+# ---------------------------------------------------------------------------
+# 1-5: one server, preloaded with 1000 schemas in the default context and the
+# same 1000 in context .bench
+if want 1 || want 2 || want 3 || want 4 || want 5; then
+    start_ferry "$WORK/data-main" "$WORK/ferry-main.log"
+    echo "ferry pid $FERRY_PID on $URL"
+    $LOAD preload "$URL" --subjects $PRE_SUBJECTS --versions $PRE_VERSIONS \
+        || die "preload (default context) failed"
+    $LOAD preload "$URL" --subjects $PRE_SUBJECTS --versions $PRE_VERSIONS --context .bench \
+        || die "preload (context .bench) failed"
+    echo
+
+    CTX_Q='?subject=%3A.bench%3A'
+    CTX_S='%3A.bench%3Abench-s'
+    if want 1 || want 5; then
+        run_wrk ids "$THREADS" "$CONNS" get_ids.lua $PRE_IDS
+        ID_RPS=$R_RPS; ID_P99=$R_P99
+        row "1 GET /schemas/ids/{id}" "$R_RPS" "$R_P50" "$R_P99"
+        summ "1 GET /schemas/ids/{id} req/s" "$R_RPS" "req/s" ">=" 50000
+        summ "1 GET /schemas/ids/{id} p99" "$R_P99" "ms" "<" 5
+    fi
+    if want 2 || want 5; then
+        run_wrk latest "$THREADS" "$CONNS" get_latest.lua $PRE_SUBJECTS bench-s
+        LATEST_RPS=$R_RPS
+        row "2 GET /subjects/{s}/versions/latest" "$R_RPS" "$R_P50" "$R_P99"
+        SUMMARY+=("$(printf '%-40s %12s %-5s' "2 GET .../versions/latest req/s" "$R_RPS" "req/s")")
+    fi
+    if want 3 || want 5; then
+        run_wrk lookup "$THREADS" "$CONNS" lookup.lua $PRE_SUBJECTS $PRE_VERSIONS bench-s
+        LOOKUP_RPS=$R_RPS
+        row "3 POST /subjects/{s} (lookup)" "$R_RPS" "$R_P50" "$R_P99"
+        SUMMARY+=("$(printf '%-40s %12s %-5s' "3 POST /subjects/{s} lookup req/s" "$R_RPS" "req/s")")
+    fi
+    if want 5; then
+        run_wrk ids-ctx "$THREADS" "$CONNS" get_ids.lua $PRE_IDS "$CTX_Q"
+        row "5 GET /schemas/ids/{id}?subject=:.bench:" "$R_RPS" "$R_P50" "$R_P99"
+        summ "5 ctx/default GET ids" "$(ratio "$R_RPS" "$ID_RPS")" "x" ">=" 0.9
+        run_wrk latest-ctx "$THREADS" "$CONNS" get_latest.lua $PRE_SUBJECTS "$CTX_S"
+        row "5 GET /subjects/:.bench:s/versions/latest" "$R_RPS" "$R_P50" "$R_P99"
+        summ "5 ctx/default GET latest" "$(ratio "$R_RPS" "$LATEST_RPS")" "x" ">=" 0.9
+        run_wrk lookup-ctx "$THREADS" "$CONNS" lookup.lua $PRE_SUBJECTS $PRE_VERSIONS "$CTX_S"
+        row "5 POST /subjects/:.bench:s (lookup)" "$R_RPS" "$R_P50" "$R_P99"
+        summ "5 ctx/default lookup" "$(ratio "$R_RPS" "$LOOKUP_RPS")" "x" ">=" 0.9
+    fi
+    if want 4; then
+        # registrations stop 2 s before wrk does, so nothing is in flight at the end
+        run_wrk register 1 "$REG_CONNS" register.lua new- $((DUR - 2))
+        REG_RPS=$(kv reg_rps "$R_LINE")
+        ACKED=$(kv acked "$R_LINE"); SENT=$(kv sent "$R_LINE"); FAILED=$(kv failed "$R_LINE")
+        row "4 POST /subjects/{s}/versions (new)" "$REG_RPS" "$R_P50" "$R_P99"
+        summ "4 durable registrations req/s" "$REG_RPS" "req/s" ">=" 2000
+        COUNT=$($LOAD count "$URL" --prefix new-)
+        STORED_SUBJ=$(kv subjects "$COUNT"); STORED_VER=$(kv versions "$COUNT")
+        echo "4: sent=$SENT acked(200)=$ACKED failed=$FAILED stored: subjects=$STORED_SUBJ" \
+             "versions=$STORED_VER"
+        [ "$FAILED" = 0 ] || WARNINGS+=("4: $FAILED registrations not answered 200 ($(kv bad_sample "$R_LINE"))")
+        if [ "$ACKED" = "$STORED_VER" ] && [ "$ACKED" = "$STORED_SUBJ" ] && [ "$SENT" = "$ACKED" ]; then
+            SUMMARY+=("$(printf '%-40s %12s %-5s %4s %-10s %7s  %s' "4 acked 200s == stored" \
+                "$ACKED" "" "==" "$STORED_VER" "1.00" ok)")
+        else
+            ERRORS+=("4: sent $SENT, acknowledged $ACKED, stored $STORED_SUBJ subjects / $STORED_VER versions")
+            SUMMARY+=("$(printf '%-40s %12s %-5s %4s %-10s %7s  %s' "4 acked 200s == stored" \
+                "$ACKED" "" "==" "$STORED_VER" "-" MISS)")
+        fi
+        # the same, after a restart: acknowledged means durable
+        stop_ferry
+        start_ferry "$WORK/data-main" "$WORK/ferry-main.log"
+        COUNT=$($LOAD count "$URL" --prefix new-)
+        echo "4: after restart stored: subjects=$(kv subjects "$COUNT") versions=$(kv versions "$COUNT")"
+        if [ "$(kv versions "$COUNT")" != "$ACKED" ]; then
+            ERRORS+=("4: after restart $(kv versions "$COUNT") versions stored, $ACKED acknowledged")
+        fi
+    fi
+    stop_ferry
+fi
+
+# ---------------------------------------------------------------------------
+# 6: restart with 100,000 schemas
+if want 6; then
+    NB=$((BULK_SUBJECTS * BULK_VERSIONS))
+    echo
+    echo "6: registering $NB schemas ($BULK_SUBJECTS subjects x $BULK_VERSIONS versions," \
+         "64 connections)"
+    start_ferry "$WORK/data-100k" "$WORK/ferry-100k.log"
+    BULK=$($LOAD bulk "$URL" --subjects "$BULK_SUBJECTS" --versions "$BULK_VERSIONS" \
+        --conns 64 --timeout 600) || { echo "$BULK"; die "bulk load failed"; }
+    echo "$BULK"
+    curl -sf "$URL/schemas/ids/$NB" >/dev/null || die "GET /schemas/ids/$NB is not 200 after the load"
+    stop_ferry
+    JOURNAL_MB=$(du -sm "$WORK/data-100k" | cut -f1)
+    T0=$(date +%s%N)
+    PORT=$($LOAD port)
+    URL="http://127.0.0.1:$PORT"
+    "$FERRY_BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data-100k" \
+        "${PROPS_ARGS[@]}" >>"$WORK/ferry-100k.log" 2>&1 &
+    FERRY_PID=$!
+    T1=$($LOAD wait200 "$URL" "/schemas/ids/$NB" --timeout 60) \
+        || { tail -20 "$WORK/ferry-100k.log" >&2; die "restart: no 200 on /schemas/ids/$NB within 60s"; }
+    RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$FERRY_PID/status")
+    RESTART_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    RSS_MB=$(awk -v k="$RSS_KB" 'BEGIN { printf "%.1f", k / 1024 }')
+    echo "6: data dir ${JOURNAL_MB} MB; restart-to-serving ${RESTART_S} s; VmRSS ${RSS_MB} MB"
+    row "6 bulk registration ($NB, 64 conns)" "$(kv rate "$BULK")" "-" "-"
+    summ "6 restart to first 200 ($NB schemas)" "$RESTART_S" "s" "<" 2
+    summ "6 RSS after restart ($NB schemas)" "$RSS_MB" "MB" "<" 300
+    stop_ferry
+fi
+
+echo
+echo "== throughput and latency =="
+printf '%-42s %10s %9s %9s\n' "scenario" "req/s" "p50 ms" "p99 ms"
+for r in "${ROWS[@]}"; do echo "$r"; done
+echo
+echo "== summary (ratio = figure / target) =="
+printf '%-40s %12s %-5s %4s %-10s %7s  %s\n' "figure" "value" "unit" "" "target" "ratio" "verdict"
+for r in "${SUMMARY[@]}"; do echo "$r"; done
+if [ ${#WARNINGS[@]} -gt 0 ]; then
+    echo
+    for w in "${WARNINGS[@]}"; do echo "warning: $w"; done
+fi
+if [ ${#FAILS[@]} -gt 0 ]; then
+    echo
+    echo "targets missed: ${FAILS[*]}"
+fi
+# a missed target is a figure to look at; a lost or phantom write is an error
+if [ ${#ERRORS[@]} -gt 0 ]; then
+    echo
+    for e in "${ERRORS[@]}"; do echo "ERROR: $e"; done
+    exit 1
+fi
+exit 0

@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: Apache-2.0
+"""metadata / ruleSet: stored, echoed, part of the identity (sr-api §3, §5 step 6, §10)."""
+from conftest import aname, check_schema_obj, expect_error, expect_ok, record
+
+MD1 = {"properties": {"owner": "team-a", "application": "billing"}}
+MD2 = {"properties": {"owner": "team-b"}}
+MD_TAGS = {"tags": {"$.ssn": ["PII"]}, "properties": {"k": "v"}, "sensitive": ["k"]}
+RULES = {"domainRules": [{"name": "checkA", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+                          "expr": "message.a > 0"}]}
+
+
+def _strip_defaults(x):
+    """Rule/RuleSet members that are false/empty may be omitted (NON_EMPTY) or written."""
+    if isinstance(x, dict):
+        return {k: _strip_defaults(v) for k, v in x.items() if v not in (False, None, [], {})}
+    if isinstance(x, list):
+        return [_strip_defaults(v) for v in x]
+    return x
+
+
+def test_metadata_is_stored_and_echoed(mod_registry, uniq):
+    s = uniq()
+    v = record(aname(), ("a", "int"))
+    sid = mod_registry.register_ok(s, v, metadata=MD1)
+    check_schema_obj(expect_ok(mod_registry.version(s, 1)), subject=s, version=1,
+                     schema_id=sid, schema=v, metadata=MD1)
+    b = expect_ok(mod_registry.get(f"/schemas/ids/{sid}"))
+    assert b["metadata"] == MD1 and b["schema"] == v
+
+
+def test_metadata_tags_and_sensitive_round_trip(mod_registry, uniq):
+    s = uniq()
+    v = record(aname(), ("ssn", "string"))
+    sid = mod_registry.register_ok(s, v, metadata=MD_TAGS)
+    assert expect_ok(mod_registry.get(f"/schemas/ids/{sid}"))["metadata"] == MD_TAGS
+
+
+def test_ruleset_is_stored_and_echoed(mod_registry, uniq):
+    s = uniq()
+    v = record(aname(), ("a", "int"))
+    sid = mod_registry.register_ok(s, v, ruleSet=RULES)
+    b = expect_ok(mod_registry.version(s, 1))
+    assert _strip_defaults(b["ruleSet"]) == RULES
+    assert _strip_defaults(expect_ok(mod_registry.get(f"/schemas/ids/{sid}"))["ruleSet"]) == RULES
+
+
+def test_same_schema_different_metadata_gets_new_id_and_version(mod_registry, uniq):
+    s = uniq()
+    v = record(aname(), ("a", "int"))
+    id1 = mod_registry.register_ok(s, v, metadata=MD1)
+    id2 = mod_registry.register_ok(s, v, metadata=MD2)
+    assert id1 != id2
+    assert expect_ok(mod_registry.versions(s)) == [1, 2]
+    assert expect_ok(mod_registry.version(s, 2))["metadata"] == MD2
+    # same text, same metadata elsewhere -> same id as the first
+    assert mod_registry.register_ok(uniq("b"), v, metadata=MD1) == id1
+    # plain text (no metadata) in a fresh subject is yet another identity
+    id3 = mod_registry.register_ok(uniq("c"), v)
+    assert id3 not in (id1, id2)
+
+
+def test_same_schema_different_ruleset_gets_new_id(mod_registry, uniq):
+    s = uniq()
+    v = record(aname(), ("a", "int"))
+    id1 = mod_registry.register_ok(s, v)
+    id2 = mod_registry.register_ok(s, v, ruleSet=RULES)
+    assert id1 != id2
+    assert expect_ok(mod_registry.versions(s)) == [1, 2]
+
+
+def test_new_version_without_metadata_inherits_previous(mod_registry, uniq):
+    """sr-api §10: a request omitting metadata inherits the previous live version's."""
+    s = uniq()
+    n = aname()
+    v1 = record(n, ("a", "int"))
+    id1 = mod_registry.register_ok(s, v1, metadata=MD1)
+    assert mod_registry.register_ok(s, v1) == id1  # same identity after inheritance
+    assert expect_ok(mod_registry.versions(s)) == [1]
+    v2 = record(n, ("a", "int"), ("b", "int", 0))
+    id2 = mod_registry.register_ok(s, v2)
+    check_schema_obj(expect_ok(mod_registry.version(s, 2)), subject=s, version=2,
+                     schema_id=id2, schema=v2, metadata=MD1)
+
+
+def test_lookup_with_metadata(mod_registry, uniq):
+    s = uniq()
+    v = record(aname(), ("a", "int"))
+    mod_registry.register_ok(s, v, metadata=MD1)
+    id2 = mod_registry.register_ok(s, v, metadata=MD2)
+    b = expect_ok(mod_registry.lookup(s, v, metadata=MD2))
+    assert (b["version"], b["id"], b["metadata"]) == (2, id2, MD2)
+
+
+def test_duplicate_rule_names_are_42210(mod_registry, uniq):
+    s = uniq()
+    rule = RULES["domainRules"][0]
+    bad = {"domainRules": [rule, dict(rule)]}
+    r = mod_registry.register(s, record(aname(), ("a", "int")), ruleSet=bad)
+    expect_error(r, 422, 42210)
+    expect_error(mod_registry.versions(s), 404, 40401)
+
+
+def test_rule_without_name_or_type_is_42210(mod_registry, uniq):
+    s = uniq()
+    for rule in ({"kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": "true"},
+                 {"name": "r", "kind": "CONDITION", "mode": "WRITE", "expr": "true"}):
+        r = mod_registry.register(s, record(aname(), ("a", "int")),
+                                  ruleSet={"domainRules": [rule]})
+        expect_error(r, 422, 42210)
+    expect_error(mod_registry.versions(s), 404, 40401)
