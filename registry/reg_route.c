@@ -273,7 +273,84 @@ static void decode_args(struct reg_hctx *hc, const struct reg_req *req)
     }
 }
 
+/* The raw query string of the request's arguments (as they were sent). */
+static char *join_query(const struct reg_req *req)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    for (size_t i = 0; i < req->n_args; i++) {
+        if (i)
+            fy_buf_putc(&b, '&');
+        fy_buf_puts(&b, req->args[i].name);
+        if (req->args[i].value) {
+            fy_buf_putc(&b, '=');
+            fy_buf_puts(&b, req->args[i].value);
+        }
+    }
+    return fy_buf_steal(&b);
+}
+
+/* Split a raw query string in place into name/value pairs (still encoded). */
+static size_t split_query(char *q, struct reg_query_arg **out)
+{
+    size_t n = 0, cap = 4;
+    struct reg_query_arg *args = fy_calloc(cap, sizeof *args);
+    for (char *p = q; p && *p;) {
+        char *amp = strchr(p, '&');
+        if (amp)
+            *amp = '\0';
+        if (*p) {
+            char *eq = strchr(p, '=');
+            if (eq)
+                *eq = '\0';
+            if (n == cap) {
+                cap *= 2;
+                args = fy_realloc(args, cap * sizeof *args);
+            }
+            args[n].name = p;
+            args[n].value = eq ? eq + 1 : NULL;
+            n++;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    *out = args;
+    return n;
+}
+
+static void route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp);
+
 void reg_route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp)
+{
+    /* the URL-prefix form /contexts/{ctx}/... is the plain API inside that
+     * context (Confluent's ContextFilter, sr-api §2.8) */
+    if (strncmp(req->path, "/contexts/", 10) != 0) {
+        route(r, req, resp);
+        return;
+    }
+    char *query = join_query(req);
+    char *new_path = NULL, *new_query = NULL;
+    struct fy_err err = {0};
+    if (ctx_path_rewrite(req->path, query, &new_path, &new_query, &err) != 0) {
+        resp->body = error_body(&err, &resp->status);
+        resp->content_type = CT_V1;
+    } else if (!new_path) {
+        route(r, req, resp);
+    } else {
+        struct reg_req rewritten = *req;
+        rewritten.path = new_path;
+        struct reg_query_arg *args = NULL;
+        rewritten.n_args = split_query(new_query, &args);
+        rewritten.args = args;
+        route(r, &rewritten, resp);
+        free(args);
+    }
+    fy_err_destroy(&err);
+    free(new_path);
+    free(new_query);
+    free(query);
+}
+
+static void route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp)
 {
     struct fy_err err = {0};
     struct fy_buf out;
