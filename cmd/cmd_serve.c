@@ -51,7 +51,7 @@ static const struct fy_setting serve_settings[] = {
      "registry cluster name shown by /v1/metadata/id"},
     {"ferry.request.max.bytes", FY_SET_INT, O(max_body), "16777216", 1024, 1LL << 30, NULL,
      "largest accepted request body in bytes (413 beyond)"},
-    {"ferry.http.threads", FY_SET_INT, O(http_threads), "16", 1, 256, NULL,
+    {"ferry.http.threads", FY_SET_INT, O(http_threads), "8", 1, 256, NULL,
      "HTTP worker threads"},
     {"ferry.fsync", FY_SET_BOOL, O(fsync), "true", 0, 0, NULL,
      "fsync before acknowledging writes (false only for throwaway benchmarks)"},

@@ -121,18 +121,7 @@ static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, b
     }
     fy_buf_puts(out, "\"schema\":");
     fy_jsonout_str(out, text);
-    if (sc->references) {
-        fy_buf_puts(out, ",\"references\":");
-        fy_buf_puts(out, sc->references);
-    }
-    if (sc->metadata) {
-        fy_buf_puts(out, ",\"metadata\":");
-        fy_buf_puts(out, sc->metadata);
-    }
-    if (sc->rule_set) {
-        fy_buf_puts(out, ",\"ruleSet\":");
-        fy_buf_puts(out, sc->rule_set);
-    }
+    reg_put_schema_extras(out, sc);
     if (max_id)
         fy_buf_printf(out, ",\"maxId\":%d", (int)sc->ctx->max_id);
     fy_buf_putc(out, '}');

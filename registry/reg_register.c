@@ -352,17 +352,8 @@ static bool same_identity(const struct reg_schema *sc, const char *identity)
     return strcmp(sc->identity, identity) == 0;
 }
 
-static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
-                           const struct reg_version *v)
+void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
 {
-    const struct reg_schema *sc = v->schema;
-    fy_buf_puts(out, "{\"subject\":");
-    fy_jsonout_str(out, sub->qname);
-    fy_buf_printf(out, ",\"version\":%d,\"id\":%d", (int)v->version, (int)sc->id);
-    if (strcmp(sc->schema_type, "AVRO") != 0) {
-        fy_buf_puts(out, ",\"schemaType\":");
-        fy_jsonout_str(out, sc->schema_type);
-    }
     if (sc->references) {
         fy_buf_puts(out, ",\"references\":");
         fy_buf_puts(out, sc->references);
@@ -375,6 +366,20 @@ static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
         fy_buf_puts(out, ",\"ruleSet\":");
         fy_buf_puts(out, sc->rule_set);
     }
+}
+
+static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
+                           const struct reg_version *v)
+{
+    const struct reg_schema *sc = v->schema;
+    fy_buf_puts(out, "{\"subject\":");
+    fy_jsonout_str(out, sub->qname);
+    fy_buf_printf(out, ",\"version\":%d,\"id\":%d", (int)v->version, (int)sc->id);
+    if (strcmp(sc->schema_type, "AVRO") != 0) {
+        fy_buf_puts(out, ",\"schemaType\":");
+        fy_jsonout_str(out, sc->schema_type);
+    }
+    reg_put_schema_extras(out, sc);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, sc->schema);
     fy_buf_putc(out, '}');

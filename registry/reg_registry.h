@@ -95,6 +95,10 @@ void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
 char *reg_registry_resolved(struct reg_registry *r, const struct reg_schema *sc,
                             struct fy_err *err);
 
+/* Append `,"references":..,"metadata":..,"ruleSet":..` for those `sc` has
+ * (each omitted when empty, as Jackson NON_EMPTY). Locks: idx.lock held. */
+void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc);
+
 /* Parse a version path parameter: "latest" (any case, trimmed) and -1 give
  * -1; 1..2^31-1 the number; anything else -1 with 42202. */
 int reg_version_parse(const char *s, int32_t *out, struct fy_err *err);
