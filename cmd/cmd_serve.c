@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cmd_serve: `ferry serve` — reads the settings (a .properties file with
  * Confluent's key names where one exists, overridden by flags), opens the
- * registry, serves HTTP until SIGTERM/SIGINT, then shuts down cleanly.
+ * registry and its exporters (linker), serves HTTP until SIGTERM/SIGINT,
+ * then shuts down cleanly. The only place that knows both registry/ and linker/.
  * Thread: main thread; signals are blocked everywhere and taken by sigwait. */
 #include "cmd/cmd.h"
 
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
 #include "common/fy_props.h"
+#include "linker/lnk_service.h"
 #include "registry/reg_http.h"
 #include "registry/reg_registry.h"
 
@@ -135,6 +137,7 @@ int cmd_serve(int argc, char **argv)
     const char *config_path = NULL, *listen = NULL, *data_dir = NULL;
     struct reg_registry *r = NULL;
     struct reg_http *http = NULL;
+    struct lnk_service *links = NULL;
     char *host = NULL;
     int port = 0;
     int status = 1;
@@ -201,6 +204,11 @@ int cmd_serve(int argc, char **argv)
     r = reg_registry_open(&ro, &err);
     if (!r)
         goto out;
+    /* exporters resume from their journaled positions; their REST API is a
+     * route extension, so it must exist before the first request */
+    links = lnk_service_new(r, &err);
+    if (!links)
+        goto out;
     struct reg_http_opts ho = {.host = host, .port = port, .threads = (int)conf.http_threads,
                                .max_body = (size_t)conf.max_body};
     http = reg_http_start(r, &ho, &err);
@@ -220,6 +228,7 @@ out:
         status = err.code == FY_E_CONFIG ? 2 : 1;
     }
     reg_http_stop(http);
+    lnk_service_free(links);
     reg_registry_close(r);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");

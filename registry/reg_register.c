@@ -339,6 +339,39 @@ static int parse_request(struct reg_registry *r, const char *context, const stru
     return 0;
 }
 
+#define TRACKED_VERSION "confluent:version"
+
+static bool tracks_version(const char *metadata)
+{
+    if (!metadata)
+        return false;
+    json_t *md = json_loads(metadata, 0, NULL);
+    bool found = json_object_get(json_object_get(md, "properties"), TRACKED_VERSION) != NULL;
+    json_decref(md);
+    return found;
+}
+
+/* `metadata` (compact JSON or NULL) with properties.confluent:version set. **new** */
+static char *with_tracked_version(const char *metadata, int32_t version)
+{
+    json_t *md = metadata ? json_loads(metadata, 0, NULL) : NULL;
+    if (!json_is_object(md)) {
+        json_decref(md);
+        md = json_object();
+    }
+    json_t *props = json_object_get(md, "properties");
+    if (!json_is_object(props)) {
+        props = json_object();
+        json_object_set_new(md, "properties", props);
+    }
+    char v[16];
+    snprintf(v, sizeof v, "%d", (int)version);
+    json_object_set_new(props, TRACKED_VERSION, json_string(v));
+    char *text = json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(md);
+    return text;
+}
+
 static const char *ctx_display(const char *context, char *buf, size_t len)
 {
     /* messages name contexts qualified, as Confluent: ":.dr:" */
@@ -577,6 +610,16 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
             goto out;
         }
         version = req.version;
+    }
+    /* optimistic concurrency (sr-api §10): a request that names its version,
+     * or metadata already tracking it, records the version it became */
+    if (!import && (req.has_version || tracks_version(ps.metadata))) {
+        char *md = with_tracked_version(ps.metadata, version);
+        free(ps.metadata);
+        ps.metadata = md;
+        free(identity);
+        identity = reg_schema_identity(ps.canonical, ps.references, ps.metadata, ps.rule_set);
+        same = ctx ? fy_map_get(&ctx->identities, identity) : NULL;
     }
 
     int32_t id;

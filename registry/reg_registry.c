@@ -94,6 +94,12 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
     r->opts.group_id = r->group_id;
     reg_index_init(&r->idx);
     pthread_mutex_init(&r->wlock, NULL);
+    pthread_mutex_init(&r->feed_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timeouts immune to clock steps */
+    pthread_cond_init(&r->feed_cv, &ca);
+    pthread_condattr_destroy(&ca);
 
     struct reg_journal_opts jo = {.dir = opts->data_dir, .fsync = opts->fsync};
     struct timespec t0, t1;
@@ -126,6 +132,9 @@ void reg_registry_close(struct reg_registry *r)
     reg_store_close(r->store);
     reg_index_destroy(&r->idx);
     pthread_mutex_destroy(&r->wlock);
+    pthread_mutex_destroy(&r->feed_mu);
+    pthread_cond_destroy(&r->feed_cv);
+    free(r->exts); /* prefixes live inside the entries (reg_route.c) */
     free(r->data_dir);
     free(r->group_id);
     free(r->cluster_id);
@@ -174,7 +183,47 @@ int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err
                err ? err->msg : "");
         return -1;
     }
+    /* the records are durable now: wake the change-feed followers. Taking
+     * feed_mu orders this after a waiter's check of the durable offset. */
+    pthread_mutex_lock(&r->feed_mu);
+    pthread_cond_broadcast(&r->feed_cv);
+    pthread_mutex_unlock(&r->feed_mu);
     return 0;
+}
+
+int reg_registry_feed_wait(struct reg_registry *r, int64_t after, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int got = 0;
+    pthread_mutex_lock(&r->feed_mu);
+    uint64_t wakes = r->feed_wakes;
+    for (;;) {
+        if (reg_store_durable_offset(r->store) > after) {
+            got = 1;
+            break;
+        }
+        if (r->feed_wakes != wakes)
+            break;
+        if (pthread_cond_timedwait(&r->feed_cv, &r->feed_mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+    pthread_mutex_unlock(&r->feed_mu);
+    return got;
+}
+
+void reg_registry_feed_wake(struct reg_registry *r)
+{
+    pthread_mutex_lock(&r->feed_mu);
+    r->feed_wakes++;
+    pthread_cond_broadcast(&r->feed_cv);
+    pthread_mutex_unlock(&r->feed_mu);
 }
 
 char *reg_registry_scope(const char *context, const char *name)

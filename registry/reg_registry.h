@@ -21,6 +21,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+struct reg_route_ext; /* reg_route.c */
+
 struct reg_registry_opts {
     const char *data_dir;
     bool fsync;                          /* false only for tests/benchmarks that say so */
@@ -38,6 +40,14 @@ struct reg_registry {
     struct reg_store *store;
     struct reg_index idx;
     pthread_mutex_t wlock; /* the writer path: one state change at a time */
+    /* change feed wake-ups (reg_registry_feed_wait): broadcast whenever records
+     * become durable or reg_registry_feed_wake() is called */
+    pthread_mutex_t feed_mu;
+    pthread_cond_t feed_cv;
+    uint64_t feed_wakes;   /* bumped by reg_registry_feed_wake; under feed_mu */
+    /* REST extensions (reg_route_add_extension); set up before serving */
+    struct reg_route_ext *exts;
+    size_t n_exts;
 };
 
 /* Open the store in opts->data_dir, replay it into a fresh index. NULL with err on failure. */
@@ -58,6 +68,17 @@ int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n,
                        struct fy_err *err);
 /* Wait until `offset` is durable. Locks: none held (this may wait for an fsync). */
 int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err);
+
+/* The change feed's wait (style S6.5: no polling): block until a record
+ * with offset > `after` is durable (1), until reg_registry_feed_wake() is
+ * called or `timeout_ms` passes (0). Followers then read the new records with
+ * reg_store_read_from(r->store, after + 1, ...). Every successful
+ * reg_registry_sync() wakes the waiters. Locks: none held. Thread: any
+ * (link workers). */
+int reg_registry_feed_wait(struct reg_registry *r, int64_t after, int timeout_ms);
+/* Wake every reg_registry_feed_wait() caller now (control changes, shutdown).
+ * Locks: none held. Thread: any. */
+void reg_registry_feed_wake(struct reg_registry *r);
 
 /* Effective compatibility level and mode of a subject (context, name; name ""
  * = the context itself): subject -> context -> top level -> server default.

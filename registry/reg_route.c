@@ -64,6 +64,31 @@ static const struct route routes[] = {
     {"DELETE", "/contexts/*", reg_h_context_delete},
 };
 
+#define MAX_EXTS 4
+
+struct reg_route_ext {
+    char prefix[32];
+    reg_route_ext_fn fn;
+    void *arg;
+};
+
+int reg_route_add_extension(struct reg_registry *r, const char *prefix, reg_route_ext_fn fn,
+                            void *arg, struct fy_err *err)
+{
+    if (strlen(prefix) == 0 || strlen(prefix) >= sizeof r->exts[0].prefix || strchr(prefix, '/'))
+        return fy_err_set(err, FY_E_CONFIG, "extension prefix '%s' is not one path segment",
+                          prefix);
+    if (!r->exts)
+        r->exts = fy_calloc(MAX_EXTS, sizeof *r->exts);
+    if (r->n_exts == MAX_EXTS)
+        return fy_err_set(err, FY_E_CONFIG, "too many REST extensions (max %d)", MAX_EXTS);
+    struct reg_route_ext *e = &r->exts[r->n_exts++];
+    memcpy(e->prefix, prefix, strlen(prefix) + 1);
+    e->fn = fn;
+    e->arg = arg;
+    return 0;
+}
+
 const char *reg_arg(const struct reg_hctx *hc, const char *name)
 {
     for (size_t i = hc->n_args; i-- > 0;)
@@ -317,40 +342,43 @@ static size_t split_query(char *q, struct reg_query_arg **out)
     return n;
 }
 
-static void route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp);
+static void route(struct reg_registry *r, const struct reg_req *req, const char *context,
+                  struct reg_resp *resp);
 
 void reg_route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp)
 {
     /* the URL-prefix form /contexts/{ctx}/... is the plain API inside that
      * context (Confluent's ContextFilter, sr-api §2.8) */
     if (strncmp(req->path, "/contexts/", 10) != 0) {
-        route(r, req, resp);
+        route(r, req, NULL, resp);
         return;
     }
     char *query = join_query(req);
-    char *new_path = NULL, *new_query = NULL;
+    char *new_path = NULL, *new_query = NULL, *context = NULL;
     struct fy_err err = {0};
-    if (ctx_path_rewrite(req->path, query, &new_path, &new_query, &err) != 0) {
+    if (ctx_path_rewrite_ctx(req->path, query, &new_path, &new_query, &context, &err) != 0) {
         resp->body = error_body(&err, &resp->status);
         resp->content_type = CT_V1;
     } else if (!new_path) {
-        route(r, req, resp);
+        route(r, req, NULL, resp);
     } else {
         struct reg_req rewritten = *req;
         rewritten.path = new_path;
         struct reg_query_arg *args = NULL;
         rewritten.n_args = split_query(new_query, &args);
         rewritten.args = args;
-        route(r, &rewritten, resp);
+        route(r, &rewritten, context, resp);
         free(args);
     }
     fy_err_destroy(&err);
+    free(context);
     free(new_path);
     free(new_query);
     free(query);
 }
 
-static void route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp)
+static void route(struct reg_registry *r, const struct reg_req *req, const char *context,
+                  struct reg_resp *resp)
 {
     struct fy_err err = {0};
     struct fy_buf out;
@@ -369,19 +397,26 @@ static void route(struct reg_registry *r, const struct reg_req *req, struct reg_
     if (split_path(req->path, &segs, &n, &err) != 0)
         goto out;
     const struct route *found = NULL;
+    const struct reg_route_ext *ext = NULL;
     bool path_known = false;
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+    for (size_t i = 0; n > 0 && i < r->n_exts && !ext; i++)
+        if (strcmp(segs[0], r->exts[i].prefix) == 0)
+            ext = &r->exts[i];
+    for (size_t i = 0; !ext && i < sizeof routes / sizeof routes[0]; i++) {
         const char *params[REG_MAX_PARAMS] = {0};
         if (!match(routes[i].pattern, segs, n, params))
             continue;
         path_known = true;
-        if (strcmp(routes[i].method, req->method) == 0) {
+        /* HEAD is GET without the body (JAX-RS does this for every GET resource;
+         * MHD leaves the body out of HEAD answers) */
+        const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+        if (strcmp(routes[i].method, method) == 0) {
             found = &routes[i];
             memcpy(hc.params, params, sizeof params);
             break;
         }
     }
-    if (!found) {
+    if (!found && !ext) {
         if (path_known)
             fy_err_set(&err, FY_E_METHOD, "HTTP 405 Method Not Allowed");
         else
@@ -412,7 +447,13 @@ static void route(struct reg_registry *r, const struct reg_req *req, struct reg_
             goto out;
         }
     }
-    rc = found->fn(&hc, &out, &err);
+    if (ext) {
+        struct reg_ext_req xr = {.method = req->method, .segs = (const char *const *)segs,
+                                 .n_segs = n, .body = hc.body, .context = context};
+        rc = ext->fn(ext->arg, &xr, &out, &err);
+    } else {
+        rc = found->fn(&hc, &out, &err);
+    }
 out:
     if (rc == 0) {
         resp->status = hc.status;

@@ -33,6 +33,33 @@ struct reg_resp {
     const char *content_type; /* static string */
 };
 
+/* --- extensions: REST resources served by a module above the registry ---
+ * The linker's /exporters API lives in linker/ (which depends on registry/,
+ * never the reverse), so the router hands it every path whose first segment
+ * equals a registered prefix. The router still does content negotiation
+ * (406), body media type (415) and JSON parsing (400, `null` = no body), and
+ * maps the extension's fy_err to a Confluent error body, as for its own
+ * routes. The URL-prefix form /contexts/{ctx}/<prefix>/... reaches the
+ * extension too, with the context in `context`. */
+struct reg_ext_req {
+    const char *method;
+    const char *const *segs; /* percent-decoded path segments; segs[0] is the prefix */
+    size_t n_segs;
+    json_t *body;            /* parsed JSON object, or NULL when none; borrowed */
+    const char *context;     /* canonical ".ctx" of /contexts/{ctx}/..., else NULL */
+};
+
+/* Serve one extension request: 0 with the JSON answer appended to `out`
+ * (status 200), or -1 with `err` set. Thread: MHD pool threads. */
+typedef int (*reg_route_ext_fn)(void *arg, const struct reg_ext_req *req, struct fy_buf *out,
+                                struct fy_err *err);
+
+/* Route paths starting with `/<prefix>` (one segment, e.g. "exporters") to
+ * `fn(arg, ...)`. At most 4 extensions; 0, or -1 with FY_E_CONFIG. Call before
+ * serving (reg_http_start). Thread: startup only. */
+int reg_route_add_extension(struct reg_registry *r, const char *prefix, reg_route_ext_fn fn,
+                            void *arg, struct fy_err *err);
+
 /* Serve one request. Always fills `resp` (errors become Confluent error bodies). */
 void reg_route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp);
 

@@ -14,6 +14,7 @@ Fixtures
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
 import os
@@ -254,6 +255,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_ALL_SERVERS: list["Ferry"] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Safety net (e.g. after Ctrl-C): no ferry child outlives the test run."""
+    for srv in _ALL_SERVERS:
+        if srv.proc is not None and srv.proc.poll() is None:
+            srv.proc.kill()
+
+
 class Ferry:
     """One `ferry serve` child process (127.0.0.1, its own or a shared data dir)."""
 
@@ -272,6 +284,7 @@ class Ferry:
         self.port = 0
         self.url = ""
         self.killed = False  # SIGKILLed on purpose: exit code not checked
+        _ALL_SERVERS.append(self)
 
     # -- lifecycle
     def start(self) -> "Ferry":

@@ -108,3 +108,23 @@ def test_rule_without_name_or_type_is_42210(mod_registry, uniq):
                                   ruleSet={"domainRules": [rule]})
         expect_error(r, 422, 42210)
     expect_error(mod_registry.versions(s), 404, 40401)
+
+
+def test_explicit_version_outside_import(mod_registry, uniq):
+    """sr-api §4 (42201 'Version is not one more than previous version'), §5 step 3 and §10:
+    a request carrying `version` must name the next version; it sets metadata property
+    confluent:version, which then keeps tracking later versions."""
+    s = uniq()
+    mod_registry.set_config(s, "NONE")
+    mod_registry.register_ok(s, '"int"', version=1)
+    assert expect_ok(mod_registry.version(s, 1))["metadata"] == \
+        {"properties": {"confluent:version": "1"}}
+    expect_error(mod_registry.register(s, '"long"', version=5), 422, 42201,
+                 "Version is not one more than previous version")
+    assert expect_ok(mod_registry.versions(s)) == [1]
+    mod_registry.register_ok(s, '"long"', version=2)
+    assert expect_ok(mod_registry.version(s, 2))["metadata"] == \
+        {"properties": {"confluent:version": "2"}}
+    mod_registry.register_ok(s, '"float"')
+    assert expect_ok(mod_registry.version(s, 3))["metadata"] == \
+        {"properties": {"confluent:version": "3"}}

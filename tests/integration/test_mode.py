@@ -208,3 +208,25 @@ def test_readonly_override_acts_as_readonly(registry):
     expect_error(registry.register("ro4", record(n, ("a", "int"), ("b", "int", 0))), 422, 42205)
     expect_error(registry.delete_subject("ro4"), 422, 42205)
     assert registry.register_ok("ro4", v1) == sid
+
+
+def test_reimport_of_same_id_and_version_returns_existing(registry):
+    registry.set_mode("ri", "IMPORT")
+    v = record(aname(), ("a", "int"))
+    assert expect_ok(registry.register("ri", v, id=50, version=3))["id"] == 50
+    assert expect_ok(registry.register("ri", v, id=50, version=3))["id"] == 50
+    assert expect_ok(registry.versions("ri")) == [3]
+
+
+def test_switch_to_import_purging_a_referenced_soft_deleted_version_is_42206(registry):
+    """sr-api §2.7/§7: soft-deleted-only subjects are purged on the switch, 42206 if one of
+    their versions is still referenced (here by a soft-deleted referrer)."""
+    an = aname("Addr")
+    registry.register_ok("imp-addr", record(an, ("s", "string")))
+    registry.register_ok("imp-person", record(aname("P"), ("home", an)),
+                         references=[{"name": an, "subject": "imp-addr", "version": 1}])
+    expect_ok(registry.delete_subject("imp-person"))
+    expect_ok(registry.delete_subject("imp-addr"))
+    expect_error(registry.put("/mode/imp-addr", {"mode": "IMPORT"}), 422, 42206)
+    assert expect_ok(registry.versions("imp-addr", {"deleted": "true"})) == [1]
+    expect_error(registry.get("/mode/imp-addr"), 404, 40409)

@@ -14,10 +14,12 @@
 The server is this module's `mod_registry` from conftest.py (free loopback
 port, temp data dir), seeded with a few subjects so that generated requests
 also hit existing data, and re-seeded whenever the operation under test changes.
-Knobs: FERRY_BIN (binary), FERRY_ST_MAX_EXAMPLES (examples per operation).
+Knobs: FERRY_BIN (binary), FERRY_ST_MAX_EXAMPLES (examples per operation, default
+30), FERRY_ST_STATS (file to write "operation -> status" counts to, as JSON).
 """
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 
@@ -53,22 +55,27 @@ def _post(url: str, body: dict) -> requests.Response:
 
 
 def _seed(url: str) -> None:
-    """Idempotent: subjects the explicit examples of the spec name, a reference
-    (so referencedby / 42206 paths have data) and a named context."""
+    """Idempotent: the subjects the spec's explicit examples name, a reference
+    (so referencedby / 42206 paths have data), a named context, and subjects
+    for the DELETE examples (so reads keep finding orders-value v1/v2)."""
     s = requests.Session()
     # undo what generated requests may have changed at the top level
     s.put(url + "/mode", json={"mode": "READWRITE"}, timeout=10)
     s.delete(url + "/mode", timeout=10)
     s.delete(url + "/config", timeout=10)
-    for subj in ("orders-value", "wrapper-value"):
-        s.delete(f"{url}/mode/{subj}", timeout=10)
-        s.delete(f"{url}/config/{subj}", timeout=10)
+    for scope in ("orders-value", "wrapper-value", "doomed-value", ":.ctx1:", ":.ctx1:orders-value"):
+        s.delete(f"{url}/mode/{requests.utils.quote(scope, safe='')}", timeout=10)
+        s.delete(f"{url}/config/{requests.utils.quote(scope, safe='')}", timeout=10)
     for subject, schema, refs in (
         ("orders-value", ORDER_V1, None),
         ("orders-value", ORDER_V2, None),
         ("other-value", ORDER_V1, None),
         ("wrapper-value", WRAPPER, [{"name": "Order", "subject": "orders-value", "version": 1}]),
         (":.ctx1:orders-value", ORDER_V1, None),
+        # what the DELETE examples delete (re-registered: a new version, same id)
+        ("doomed-value", ORDER_V1, None),
+        ("doomed-value", ORDER_V2, None),
+        (":.ctx1:doomed-value", ORDER_V1, None),
     ):
         body = {"schema": schema}
         if refs:
@@ -139,6 +146,8 @@ def test_spec_covers_every_route():
 
 
 _last_operation: list[str | None] = [None]
+# "<operation> -> <status>": count; written to $FERRY_ST_STATS (JSON) if set
+_STATS: dict[str, int] = {}
 
 
 @schema.parametrize()
@@ -159,10 +168,12 @@ def test_api_conforms(case, ferry):
     if _last_operation[0] != op:
         _seed(ferry.url)
         _last_operation[0] = op
-    case.call_and_validate(
+    response = case.call(timeout=30)
+    _STATS[f"{op} -> {response.status_code}"] = _STATS.get(f"{op} -> {response.status_code}", 0) + 1
+    case.validate_response(
+        response,
         checks=(not_a_server_error, status_code_conformance, content_type_conformance,
                 response_schema_conformance),
-        timeout=30,
     )
 
 
@@ -170,6 +181,9 @@ def test_no_sanitizer_report(ferry):
     """Runs last in this file: SIGTERM ferry after the run, then it must have
     exited 0 without an AddressSanitizer/LeakSanitizer/UBSan report (the
     module fixture's teardown repeats the check for an early failure)."""
+    if os.environ.get("FERRY_ST_STATS"):
+        pathlib.Path(os.environ["FERRY_ST_STATS"]).write_text(
+            json.dumps(dict(sorted(_STATS.items())), indent=1))
     assert ferry.alive(), "ferry died during the run:\n" + ferry.stderr_tail()
     code = ferry.stop()
     problems = ferry.problems(code)

@@ -266,3 +266,13 @@ def test_subject_with_unicode_name(mod_registry, uniq):
                      schema_id=sid, schema=v)
     assert expect_ok(mod_registry.get(f"/schemas/ids/{sid}/versions")) == \
         [{"subject": s, "version": 1}]
+
+
+def test_subject_prefix_query_param_is_percent_decoded(mod_registry, uniq):
+    p = uniq("enc") + "/ü "
+    names = [p + "a", p + "b"]
+    for n in names:
+        mod_registry.register_ok(n, record(aname(), ("a", "int")))
+    assert _subjects(mod_registry, subjectPrefix=p) == names  # requests sends %2F, %C3%BC, +
+    r = mod_registry.get("/subjects?subjectPrefix=" + q(p))   # and %20
+    assert expect_ok(r) == names

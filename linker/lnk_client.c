@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * lnk_client: libcurl client of a destination registry (see lnk_client.h).
+ * One easy handle per client keeps its connection alive between requests;
+ * libcurl's error text goes through CURLOPT_ERRORBUFFER into FY_E_HTTP. */
+#include "linker/lnk_client.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_buf.h"
+#include "common/fy_log.h"
+#include "linker/lnk_exporter.h"
+
+#include <curl/curl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define CT_V1 "application/vnd.schemaregistry.v1+json"
+#define MAX_ANSWER ((size_t)64 << 20)
+
+struct lnk_client {
+    CURL *h;
+    struct curl_slist *headers;
+    char *base;         /* URL without a trailing '/' */
+    char *userpwd;
+    char *cainfo, *cert, *cert_type, *key, *keypass;
+    long timeout_ms, connect_timeout_ms;
+    int max_retries;
+    long wait_ms, max_wait_ms;
+    bool verify_host;
+    char errbuf[CURL_ERROR_SIZE];
+    unsigned int seed;
+};
+
+void lnk_client_global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void lnk_client_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+static const char *cfg(json_t *config, const char *key)
+{
+    return json_string_value(json_object_get(config, key));
+}
+
+static long cfg_long(json_t *config, const char *key, long def)
+{
+    const char *s = cfg(config, key);
+    return s ? strtol(s, NULL, 10) : def; /* range-checked by lnk_def_check_config */
+}
+
+struct lnk_client *lnk_client_new(json_t *config, struct fy_err *err)
+{
+    if (lnk_def_check_config(config, err) != 0)
+        return NULL;
+    struct lnk_client *cl = fy_calloc(1, sizeof *cl);
+    const char *url = cfg(config, "schema.registry.url");
+    size_t len = strcspn(url, ",");
+    while (len > 0 && url[len - 1] == '/')
+        len--;
+    cl->base = fy_strndup(url, len);
+    const char *src = cfg(config, "basic.auth.credentials.source");
+    const char *ui = cfg(config, "basic.auth.user.info");
+    if (ui && (!src || strcasecmp(src, "USER_INFO") == 0))
+        cl->userpwd = fy_strdup(ui);
+    cl->cainfo = fy_strdup(cfg(config, "schema.registry.ssl.truststore.location"));
+    cl->cert = fy_strdup(cfg(config, "schema.registry.ssl.keystore.location"));
+    const char *kt = cfg(config, "schema.registry.ssl.keystore.type");
+    cl->cert_type = fy_strdup(kt && strcasecmp(kt, "PKCS12") == 0 ? "P12" : NULL);
+    cl->key = fy_strdup(cfg(config, "schema.registry.ssl.key.location"));
+    const char *kp = cfg(config, "schema.registry.ssl.key.password");
+    cl->keypass = fy_strdup(kp ? kp : cfg(config, "schema.registry.ssl.keystore.password"));
+    const char *eia = cfg(config, "schema.registry.ssl.endpoint.identification.algorithm");
+    cl->verify_host = !(eia && !eia[0]);
+    cl->timeout_ms = cfg_long(config, "request.timeout.ms", 30000);
+    cl->connect_timeout_ms = cfg_long(config, "connect.timeout.ms", 5000);
+    cl->max_retries = (int)cfg_long(config, "max.retries", 3);
+    cl->wait_ms = cfg_long(config, "retries.wait.ms", 100);
+    cl->max_wait_ms = cfg_long(config, "retries.max.wait.ms", 2000);
+    cl->seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)cl;
+
+    cl->headers = curl_slist_append(NULL, "Content-Type: " CT_V1);
+    cl->headers = curl_slist_append(cl->headers, "Accept: " CT_V1);
+    cl->headers = curl_slist_append(cl->headers, "Expect:"); /* no 100-continue round trip */
+    const char *bearer = cfg(config, "bearer.auth.token");
+    if (bearer) {
+        char *h = fy_asprintf("Authorization: Bearer %s", bearer);
+        cl->headers = curl_slist_append(cl->headers, h);
+        free(h);
+    }
+    cl->h = curl_easy_init();
+    if (!cl->h) {
+        lnk_client_free(cl);
+        fy_err_set(err, FY_E_HTTP, "curl_easy_init failed");
+        return NULL;
+    }
+    return cl;
+}
+
+void lnk_client_free(struct lnk_client *cl)
+{
+    if (!cl)
+        return;
+    if (cl->h)
+        curl_easy_cleanup(cl->h);
+    curl_slist_free_all(cl->headers);
+    free(cl->base);
+    free(cl->userpwd);
+    free(cl->cainfo);
+    free(cl->cert);
+    free(cl->cert_type);
+    free(cl->key);
+    free(cl->keypass);
+    free(cl);
+}
+
+const char *lnk_client_url(const struct lnk_client *cl)
+{
+    return cl->base;
+}
+
+long lnk_client_backoff_ms(const struct lnk_client *cl, int attempt, double rnd)
+{
+    /* exponential with full jitter (AWS architecture blog): uniform in
+     * [cap/2, cap] so a retry never comes back immediately */
+    long cap = cl->wait_ms;
+    for (int i = 1; i < attempt && cap < cl->max_wait_ms; i++)
+        cap *= 2;
+    if (cap > cl->max_wait_ms)
+        cap = cl->max_wait_ms;
+    return cap / 2 + (long)((double)(cap - cap / 2) * rnd);
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct fy_buf *b = arg;
+    if (fy_buf_append(b, ptr, size * nmemb) != 0)
+        return 0; /* over the cap: libcurl aborts the transfer */
+    return size * nmemb;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* One attempt: 0 with the status, -1 with FY_E_HTTP on a transport error. */
+static int attempt_once(struct lnk_client *cl, const char *method, const char *url,
+                        const char *body, struct fy_buf *ans, long *status, struct fy_err *err)
+{
+    CURL *h = cl->h;
+    curl_easy_reset(h); /* keeps the connection cache: keep-alive survives */
+    cl->errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cl->errbuf);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, cl->headers);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cl->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cl->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+    }
+    if (cl->userpwd) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERPWD, cl->userpwd);
+    }
+    if (cl->cainfo)
+        curl_easy_setopt(h, CURLOPT_CAINFO, cl->cainfo);
+    if (cl->cert)
+        curl_easy_setopt(h, CURLOPT_SSLCERT, cl->cert);
+    if (cl->cert_type)
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, cl->cert_type);
+    if (cl->key)
+        curl_easy_setopt(h, CURLOPT_SSLKEY, cl->key);
+    if (cl->keypass)
+        curl_easy_setopt(h, CURLOPT_KEYPASSWD, cl->keypass);
+    if (!cl->verify_host)
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    CURLcode cc = curl_easy_perform(h);
+    if (cc != CURLE_OK)
+        return fy_err_set(err, FY_E_HTTP, "%s %s: %s", method, url,
+                          cl->errbuf[0] ? cl->errbuf : curl_easy_strerror(cc));
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    return 0;
+}
+
+int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
+                    const char *body, long *status, json_t **resp, struct fy_err *err)
+{
+    char *url = fy_asprintf("%s%s", cl->base, path);
+    struct fy_buf ans;
+    fy_buf_init(&ans, MAX_ANSWER);
+    int rc = -1;
+    *status = 0;
+    *resp = NULL;
+    for (int attempt = 0;; attempt++) {
+        fy_buf_reset(&ans);
+        fy_err_clear(err);
+        if (attempt_once(cl, method, url, body, &ans, status, err) == 0) {
+            if (*status < 500) {
+                rc = 0;
+                break;
+            }
+            fy_err_set(err, FY_E_HTTP, "%s %s: HTTP %ld %.160s", method, url, *status,
+                       fy_buf_str(&ans));
+        }
+        if (attempt >= cl->max_retries)
+            break;
+        double rnd = (double)rand_r(&cl->seed) / (double)RAND_MAX;
+        sleep_ms(lnk_client_backoff_ms(cl, attempt + 1, rnd));
+    }
+    if (rc == 0 && ans.len)
+        *resp = json_loadb(ans.data, ans.len, JSON_DECODE_ANY, NULL);
+    fy_buf_destroy(&ans);
+    free(url);
+    return rc;
+}

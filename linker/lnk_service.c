@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * lnk_service: the /exporters REST API, exporter lifecycle and journal
+ * (see lnk_service.h). Journal records, in the registry's store next to the
+ * `_schemas` records (the registry index skips unknown key types):
+ *   {"keytype":"EXPORTER","name":"x","magic":0}       -> ExporterInfo + "paused"
+ *   {"keytype":"EXPORTER_STATE","name":"x","magic":0} -> {"name":"x","offset":N}
+ * (N = next source offset to export). Deleting an exporter tombstones both.
+ * Errors: 40450 unknown exporter (404), 40950 name taken (409), 42250
+ * invalid definition (422). */
+#include "linker/lnk_int.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_jsonout.h"
+#include "common/fy_log.h"
+#include "linker/lnk_client.h"
+#include "registry/reg_records.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const state_names[] = {"UNASSIGNED", "STARTING", "RUNNING", "PAUSED",
+                                          "ERROR"};
+
+const char *lnk_state_name(enum lnk_state s)
+{
+    return state_names[s];
+}
+
+/* ---- journal ---------------------------------------------------------------- */
+
+static char *exp_key(const char *keytype, const char *name)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"keytype\":");
+    fy_jsonout_str(&b, keytype);
+    fy_buf_puts(&b, ",\"name\":");
+    fy_jsonout_str(&b, name);
+    fy_buf_puts(&b, ",\"magic\":0}");
+    return fy_buf_steal(&b);
+}
+
+/* Write records through the registry's writer path and wait until durable. */
+static int journal_put(struct lnk_service *svc, struct reg_write *recs, size_t n,
+                       struct fy_err *err)
+{
+    int64_t offset = -1;
+    pthread_mutex_lock(&svc->r->wlock);
+    int rc = reg_registry_write(svc->r, recs, n, &offset, err);
+    pthread_mutex_unlock(&svc->r->wlock);
+    if (rc == 0)
+        rc = reg_registry_sync(svc->r, offset, err);
+    return rc;
+}
+
+static int journal_def(struct lnk_service *svc, const struct lnk_def *d, struct fy_err *err)
+{
+    json_t *j = lnk_def_to_json(d, true);
+    struct reg_write rec = {exp_key("EXPORTER", d->name), json_dumps(j, JSON_COMPACT)};
+    json_decref(j);
+    return journal_put(svc, &rec, 1, err);
+}
+
+int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next,
+                      struct fy_err *err)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"name\":");
+    fy_jsonout_str(&b, name);
+    fy_buf_printf(&b, ",\"offset\":%lld}", (long long)next);
+    struct reg_write rec = {exp_key("EXPORTER_STATE", name), fy_buf_steal(&b)};
+    return journal_put(svc, &rec, 1, err);
+}
+
+/* Replay: the last EXPORTER / EXPORTER_STATE record of each name wins. */
+struct replay {
+    struct fy_map defs;    /* name -> struct lnk_def * */
+    struct fy_map offsets; /* name -> int64_t * */
+};
+
+static bool has_text(const char *s, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(s + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static int replay_record(void *arg, const struct reg_store_record *rec, struct fy_err *err)
+{
+    (void)err;
+    struct replay *rp = arg;
+    if (!has_text(rec->key, rec->klen, "\"EXPORTER"))
+        return 0; /* cheap pre-filter: most records are schemas */
+    json_t *k = json_loadb(rec->key, rec->klen, 0, NULL);
+    const char *kt = json_string_value(json_object_get(k, "keytype"));
+    const char *name = json_string_value(json_object_get(k, "name"));
+    if (!kt || !name) {
+        json_decref(k);
+        return 0;
+    }
+    if (strcmp(kt, "EXPORTER") == 0) {
+        struct lnk_def *old = fy_map_del(&rp->defs, name);
+        if (old) {
+            lnk_def_destroy(old);
+            free(old);
+        }
+        if (rec->value) {
+            struct lnk_def *d = fy_calloc(1, sizeof *d);
+            struct fy_err e = {0};
+            if (lnk_def_from_journal(rec->value, rec->vlen, d, &e) == 0) {
+                fy_map_put(&rp->defs, name, d);
+            } else {
+                fy_log(FY_LOG_ERROR, "linker", "msg=\"unreadable exporter record skipped\" "
+                       "exporter=%s offset=%lld reason=\"%s\"", name, (long long)rec->offset,
+                       e.msg);
+                free(d);
+            }
+            fy_err_destroy(&e);
+        }
+    } else if (strcmp(kt, "EXPORTER_STATE") == 0) {
+        free(fy_map_del(&rp->offsets, name));
+        if (rec->value) {
+            json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
+            json_t *o = json_object_get(v, "offset");
+            if (json_is_integer(o)) {
+                int64_t *p = fy_malloc(sizeof *p);
+                *p = json_integer_value(o);
+                fy_map_put(&rp->offsets, name, p);
+            }
+            json_decref(v);
+        }
+    }
+    json_decref(k);
+    return 0;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A runtime exporter for `d` (stolen) at position `next`, worker started. Locks: mu held. */
+static struct lnk_exp *exp_start(struct lnk_service *svc, struct lnk_def *d, int64_t next)
+{
+    struct lnk_exp *ex = fy_calloc(1, sizeof *ex);
+    ex->svc = svc;
+    ex->def = *d;
+    memset(d, 0, sizeof *d);
+    ex->next = next;
+    ex->ts = now_ms();
+    ex->state = ex->def.paused ? LNK_PAUSED : LNK_STARTING;
+    fy_map_put(&svc->exps, ex->def.name, ex);
+    if (pthread_create(&ex->thread, NULL, lnk_worker_main, ex) == 0)
+        ex->started = true;
+    else
+        fy_log(FY_LOG_ERROR, "linker", "msg=\"cannot start worker\" exporter=%s", ex->def.name);
+    return ex;
+}
+
+/* Stop and join the worker, free. Locks: ctl_mu held, mu NOT held (the join
+ * waits for the worker, which takes mu). The exporter is already unlinked. */
+static void exp_stop_free(struct lnk_service *svc, struct lnk_exp *ex)
+{
+    pthread_mutex_lock(&svc->mu);
+    ex->stop = true;
+    pthread_mutex_unlock(&svc->mu);
+    reg_registry_feed_wake(svc->r);
+    if (ex->started)
+        pthread_join(ex->thread, NULL);
+    lnk_def_destroy(&ex->def);
+    free(ex->trace);
+    free(ex);
+}
+
+struct lnk_service *lnk_service_new(struct reg_registry *r, struct fy_err *err)
+{
+    struct lnk_service *svc = fy_calloc(1, sizeof *svc);
+    svc->r = r;
+    pthread_mutex_init(&svc->mu, NULL);
+    pthread_mutex_init(&svc->ctl_mu, NULL);
+    fy_map_init(&svc->exps);
+    lnk_client_global_init();
+
+    struct replay rp;
+    fy_map_init(&rp.defs);
+    fy_map_init(&rp.offsets);
+    int rc = reg_store_read_from(r->store, 0, replay_record, &rp, NULL, err);
+    size_t it = 0;
+    const char *name;
+    void *v;
+    pthread_mutex_lock(&svc->mu);
+    while (fy_map_next(&rp.defs, &it, &name, &v)) {
+        struct lnk_def *d = v;
+        if (rc == 0) {
+            int64_t *off = fy_map_get(&rp.offsets, name);
+            fy_log(FY_LOG_INFO, "linker", "msg=\"exporter resumed\" exporter=%s offset=%lld "
+                   "paused=%s", name, (long long)(off ? *off : 0), d->paused ? "true" : "false");
+            exp_start(svc, d, off ? *off : 0);
+        }
+        lnk_def_destroy(d);
+        free(d);
+    }
+    pthread_mutex_unlock(&svc->mu);
+    it = 0;
+    while (fy_map_next(&rp.offsets, &it, &name, &v))
+        free(v);
+    fy_map_destroy(&rp.defs);
+    fy_map_destroy(&rp.offsets);
+    if (rc == 0)
+        rc = reg_route_add_extension(r, "exporters", lnk_service_handle, svc, err);
+    if (rc != 0) {
+        lnk_service_free(svc);
+        return NULL;
+    }
+    return svc;
+}
+
+void lnk_service_free(struct lnk_service *svc)
+{
+    if (!svc)
+        return;
+    pthread_mutex_lock(&svc->ctl_mu);
+    for (;;) {
+        size_t it = 0;
+        const char *name;
+        void *v;
+        pthread_mutex_lock(&svc->mu);
+        bool any = fy_map_next(&svc->exps, &it, &name, &v);
+        if (any)
+            fy_map_del(&svc->exps, name);
+        pthread_mutex_unlock(&svc->mu);
+        if (!any)
+            break;
+        exp_stop_free(svc, v);
+    }
+    pthread_mutex_unlock(&svc->ctl_mu);
+    fy_map_destroy(&svc->exps);
+    pthread_mutex_destroy(&svc->mu);
+    pthread_mutex_destroy(&svc->ctl_mu);
+    lnk_client_global_cleanup();
+    free(svc);
+}
+
+/* ---- REST --------------------------------------------------------------------- */
+
+static int not_found(const char *name, struct fy_err *err)
+{
+    return fy_err_set(err, REG_E_EXPORTER_NOT_FOUND, "Exporter '%s' not found.", name);
+}
+
+static void put_name(struct fy_buf *out, const char *name)
+{
+    fy_buf_puts(out, "{\"name\":");
+    fy_jsonout_str(out, name);
+    fy_buf_putc(out, '}');
+}
+
+static void put_json(struct fy_buf *out, json_t *j)
+{
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    fy_buf_puts(out, text);
+    free(text);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int h_list(struct lnk_service *svc, struct fy_buf *out)
+{
+    pthread_mutex_lock(&svc->mu);
+    size_t n = 0, it = 0;
+    const char **names = fy_calloc(svc->exps.count + 1, sizeof *names);
+    const char *name;
+    void *v;
+    while (fy_map_next(&svc->exps, &it, &name, &v))
+        names[n++] = ((struct lnk_exp *)v)->def.name;
+    qsort(names, n, sizeof *names, cmp_str);
+    fy_buf_putc(out, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fy_buf_putc(out, ',');
+        fy_jsonout_str(out, names[i]);
+    }
+    fy_buf_putc(out, ']');
+    pthread_mutex_unlock(&svc->mu);
+    free(names);
+    return 0;
+}
+
+static int h_create(struct lnk_service *svc, const struct reg_ext_req *req, struct fy_buf *out,
+                    struct fy_err *err)
+{
+    struct lnk_def d;
+    if (lnk_def_from_request(req->body, req->context, &d, err) != 0)
+        return -1;
+    int rc = -1;
+    pthread_mutex_lock(&svc->ctl_mu);
+    pthread_mutex_lock(&svc->mu);
+    bool taken = fy_map_get(&svc->exps, d.name) != NULL;
+    pthread_mutex_unlock(&svc->mu);
+    if (taken) {
+        fy_err_set(err, REG_E_EXPORTER_EXISTS, "Exporter '%s' already exists.", d.name);
+        goto out;
+    }
+    /* the position first: a crash between the two leaves no exporter */
+    if (lnk_journal_state(svc, d.name, 0, err) != 0 || journal_def(svc, &d, err) != 0)
+        goto out;
+    fy_log(FY_LOG_INFO, "linker", "msg=\"exporter created\" exporter=%s contextType=%s url=%s",
+           d.name, lnk_ctx_type_name(d.ctx_type),
+           json_string_value(json_object_get(d.config, "schema.registry.url")));
+    put_name(out, d.name);
+    pthread_mutex_lock(&svc->mu);
+    exp_start(svc, &d, 0);
+    pthread_mutex_unlock(&svc->mu);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&svc->ctl_mu);
+    lnk_def_destroy(&d);
+    return rc;
+}
+
+enum change { CH_UPDATE, CH_CONFIG, CH_PAUSE, CH_RESUME, CH_RESET };
+
+/* Every control change of an existing exporter: build the new definition,
+ * journal it, publish it to the worker and wake it. */
+static int h_change(struct lnk_service *svc, const char *name, enum change ch,
+                    const struct reg_ext_req *req, struct fy_buf *out, struct fy_err *err)
+{
+    int rc = -1;
+    struct lnk_def nd = {0};
+    pthread_mutex_lock(&svc->ctl_mu);
+    pthread_mutex_lock(&svc->mu);
+    struct lnk_exp *ex = fy_map_get(&svc->exps, name);
+    struct lnk_def cur = {0};
+    if (ex)
+        lnk_def_copy(&ex->def, &cur);
+    pthread_mutex_unlock(&svc->mu);
+    if (!ex) {
+        not_found(name, err);
+        goto out;
+    }
+    switch (ch) {
+    case CH_UPDATE:
+        rc = lnk_def_update(&cur, req->body, req->context, &nd, err);
+        break;
+    case CH_CONFIG:
+        rc = lnk_def_update_config(&cur, req->body, &nd, err);
+        break;
+    case CH_PAUSE:
+    case CH_RESUME:
+        lnk_def_copy(&cur, &nd);
+        nd.paused = ch == CH_PAUSE;
+        rc = 0;
+        break;
+    case CH_RESET:
+        rc = lnk_journal_state(svc, name, 0, err);
+        break;
+    }
+    if (rc != 0)
+        goto out;
+    rc = -1;
+    if (ch != CH_RESET && journal_def(svc, &nd, err) != 0)
+        goto out;
+    pthread_mutex_lock(&svc->mu);
+    if (ch == CH_RESET) {
+        ex->reset = true;
+        ex->next = 0;
+    } else {
+        lnk_def_destroy(&ex->def);
+        ex->def = nd;
+        memset(&nd, 0, sizeof nd);
+        ex->gen++;
+        if (ch == CH_PAUSE)
+            ex->state = LNK_PAUSED;
+        else if (ch == CH_RESUME && ex->state == LNK_PAUSED)
+            ex->state = LNK_STARTING;
+    }
+    pthread_mutex_unlock(&svc->mu);
+    reg_registry_feed_wake(svc->r);
+    static const char *const what[] = {"updated", "config updated", "paused", "resumed", "reset"};
+    fy_log(FY_LOG_INFO, "linker", "msg=\"exporter %s\" exporter=%s", what[ch], name);
+    put_name(out, name);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&svc->ctl_mu);
+    lnk_def_destroy(&cur);
+    lnk_def_destroy(&nd);
+    return rc;
+}
+
+static int h_delete(struct lnk_service *svc, const char *name, struct fy_buf *out,
+                    struct fy_err *err)
+{
+    int rc = -1;
+    pthread_mutex_lock(&svc->ctl_mu);
+    pthread_mutex_lock(&svc->mu);
+    struct lnk_exp *ex = fy_map_del(&svc->exps, name);
+    pthread_mutex_unlock(&svc->mu);
+    if (!ex) {
+        not_found(name, err);
+        goto out;
+    }
+    exp_stop_free(svc, ex);
+    struct reg_write recs[2] = {{exp_key("EXPORTER", name), NULL},
+                                {exp_key("EXPORTER_STATE", name), NULL}};
+    if (journal_put(svc, recs, 2, err) != 0)
+        goto out;
+    fy_log(FY_LOG_INFO, "linker", "msg=\"exporter deleted\" exporter=%s", name);
+    put_name(out, name);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&svc->ctl_mu);
+    return rc;
+}
+
+/* GET /exporters/{name}, /status, /config: a consistent read under mu. */
+static int h_read(struct lnk_service *svc, const char *name, const char *what, struct fy_buf *out,
+                  struct fy_err *err)
+{
+    int rc = 0;
+    json_t *j = NULL;
+    pthread_mutex_lock(&svc->mu);
+    struct lnk_exp *ex = fy_map_get(&svc->exps, name);
+    if (!ex) {
+        rc = not_found(name, err);
+    } else if (!what) {
+        j = lnk_def_to_json(&ex->def, false);
+    } else if (strcmp(what, "config") == 0) {
+        j = json_incref(ex->def.config);
+    } else {
+        /* Confluent's ExporterStatus; `offset` = last source offset exported */
+        j = json_pack("{s:s,s:s,s:I,s:I}", "name", ex->def.name, "state",
+                      lnk_state_name(ex->state), "offset", (json_int_t)(ex->next - 1), "ts",
+                      (json_int_t)ex->ts);
+        if (ex->trace)
+            json_object_set_new(j, "trace", json_string(ex->trace));
+    }
+    pthread_mutex_unlock(&svc->mu);
+    if (j)
+        put_json(out, j);
+    json_decref(j);
+    return rc;
+}
+
+int lnk_service_handle(void *arg, const struct reg_ext_req *req, struct fy_buf *out,
+                       struct fy_err *err)
+{
+    struct lnk_service *svc = arg;
+    const char *m = req->method;
+    const char *name = req->n_segs >= 2 ? req->segs[1] : NULL;
+    const char *sub = req->n_segs >= 3 ? req->segs[2] : NULL;
+    bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0;
+    if (req->n_segs == 1) {
+        if (get)
+            return h_list(svc, out);
+        if (strcmp(m, "POST") == 0)
+            return h_create(svc, req, out, err);
+    } else if (req->n_segs == 2) {
+        if (get)
+            return h_read(svc, name, NULL, out, err);
+        if (put)
+            return h_change(svc, name, CH_UPDATE, req, out, err);
+        if (strcmp(m, "DELETE") == 0)
+            return h_delete(svc, name, out, err);
+    } else if (req->n_segs == 3) {
+        if (strcmp(sub, "status") == 0) {
+            if (get)
+                return h_read(svc, name, "status", out, err);
+        } else if (strcmp(sub, "config") == 0) {
+            if (get)
+                return h_read(svc, name, "config", out, err);
+            if (put)
+                return h_change(svc, name, CH_CONFIG, req, out, err);
+        } else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||
+                   strcmp(sub, "reset") == 0) {
+            if (put)
+                return h_change(svc, name,
+                                strcmp(sub, "pause") == 0   ? CH_PAUSE
+                                : strcmp(sub, "reset") == 0 ? CH_RESET
+                                                            : CH_RESUME,
+                                req, out, err);
+        } else {
+            return fy_err_set(err, FY_E_NOT_FOUND, "HTTP 404 Not Found");
+        }
+    } else {
+        return fy_err_set(err, FY_E_NOT_FOUND, "HTTP 404 Not Found");
+    }
+    return fy_err_set(err, FY_E_METHOD, "HTTP 405 Method Not Allowed");
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * lnk_service: the exporters that run inside `ferry serve` (sr-api §11):
+ * the /exporters REST API (served through the registry's route extension),
+ * their definitions and positions journaled in the registry's own store
+ * (EXPORTER / EXPORTER_STATE records, which the registry index skips), and
+ * one worker thread per exporter that follows the store's change feed and
+ * writes to the destination registry (lnk_worker.c).
+ * Thread: created and freed on the main thread; the handler runs on MHD
+ * pool threads; workers are threads of their own. */
+#ifndef LNK_SERVICE_H
+#define LNK_SERVICE_H
+
+#include "common/fy_buf.h"
+#include "common/fy_err.h"
+#include "registry/reg_registry.h"
+#include "registry/reg_route.h"
+
+struct lnk_service;
+
+/* Replay the exporters journaled in `r`'s store, start their workers (each
+ * resumes from its journaled position) and register the "exporters" route
+ * extension on `r`. Call before reg_http_start(). NULL with err on failure.
+ * `r` must outlive the service. */
+struct lnk_service *lnk_service_new(struct reg_registry *r, struct fy_err *err);
+/* Stop every worker (each journals its position first) and free. Call after
+ * reg_http_stop() and before reg_registry_close(). NULL-safe. */
+void lnk_service_free(struct lnk_service *svc);
+
+/* The route extension (reg_route_ext_fn): /exporters[/{name}[/status|config|
+ * pause|resume|reset]]. `arg` is the service. */
+int lnk_service_handle(void *arg, const struct reg_ext_req *req, struct fy_buf *out,
+                       struct fy_err *err);
+
+#endif
