@@ -30,6 +30,7 @@ struct serve_conf {
     long long max_body;
     long long http_threads;
     bool fsync;
+    long long compact_min;
     char *log_debug;
 };
 
@@ -57,6 +58,10 @@ static const struct fy_setting serve_settings[] = {
      "HTTP worker threads"},
     {"ferry.fsync", FY_SET_BOOL, O(fsync), "true", 0, 0, NULL,
      "fsync before acknowledging writes (false only for throwaway benchmarks)"},
+    {"ferry.store.compact.min.bytes", FY_SET_INT, O(compact_min), "67108864", 4096,
+     1LL << 40, NULL,
+     "the journal is compacted (latest record per key) once it is this big and twice its "
+     "live data"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
      "modules with DEBUG logging: registry,http,... or all"},
 };
@@ -200,6 +205,7 @@ int cmd_serve(int argc, char **argv)
         .default_mode = (enum reg_mode)conf.default_mode,
         .mode_mutability = conf.mode_mutability,
         .group_id = conf.group_id,
+        .compact_min_bytes = conf.compact_min,
     };
     r = reg_registry_open(&ro, &err);
     if (!r)

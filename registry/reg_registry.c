@@ -84,6 +84,29 @@ static char *load_cluster_id(const char *dir, struct fy_err *err)
     return fy_strdup(buf);
 }
 
+/* Compaction runs here, off the request path: a writer only kicks it. */
+static void *maintenance(void *arg)
+{
+    struct reg_registry *r = arg;
+    pthread_mutex_lock(&r->maint_mu);
+    for (;;) {
+        while (!r->maint_kick && !r->maint_stop)
+            pthread_cond_wait(&r->maint_cv, &r->maint_mu);
+        if (r->maint_stop)
+            break;
+        r->maint_kick = false;
+        pthread_mutex_unlock(&r->maint_mu);
+        struct fy_err err = {0};
+        if (reg_store_compact_due(r->store) && reg_store_compact(r->store, &err) != 0)
+            fy_log(FY_LOG_ERROR, "registry", "msg=\"store compaction failed\" reason=\"%s\"",
+                   err.msg);
+        fy_err_destroy(&err);
+        pthread_mutex_lock(&r->maint_mu);
+    }
+    pthread_mutex_unlock(&r->maint_mu);
+    return NULL;
+}
+
 struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, struct fy_err *err)
 {
     struct reg_registry *r = fy_calloc(1, sizeof *r);
@@ -94,6 +117,8 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
     r->opts.group_id = r->group_id;
     reg_index_init(&r->idx);
     pthread_mutex_init(&r->wlock, NULL);
+    pthread_mutex_init(&r->maint_mu, NULL);
+    pthread_cond_init(&r->maint_cv, NULL);
     pthread_mutex_init(&r->feed_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -101,7 +126,8 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
     pthread_cond_init(&r->feed_cv, &ca);
     pthread_condattr_destroy(&ca);
 
-    struct reg_journal_opts jo = {.dir = opts->data_dir, .fsync = opts->fsync};
+    struct reg_journal_opts jo = {.dir = opts->data_dir, .fsync = opts->fsync,
+                                  .compact_min_bytes = opts->compact_min_bytes};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     r->store = reg_journal_open(&jo, err);
@@ -113,6 +139,11 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
     if (reg_store_replay(r->store, replay_record, r, err) != 0)
         goto fail;
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (pthread_create(&r->maint, NULL, maintenance, r) != 0) {
+        fy_err_set(err, FY_E_INTERNAL, "cannot start the maintenance thread");
+        goto fail;
+    }
+    r->maint_started = true;
     fy_log(FY_LOG_INFO, "registry",
            "msg=\"store replayed\" data_dir=%s records_offset=%lld schemas=%lld contexts=%zu "
            "elapsed_ms=%.1f",
@@ -129,6 +160,15 @@ void reg_registry_close(struct reg_registry *r)
 {
     if (!r)
         return;
+    if (r->maint_started) {
+        pthread_mutex_lock(&r->maint_mu);
+        r->maint_stop = true;
+        pthread_cond_signal(&r->maint_cv);
+        pthread_mutex_unlock(&r->maint_mu);
+        pthread_join(r->maint, NULL);
+    }
+    pthread_mutex_destroy(&r->maint_mu);
+    pthread_cond_destroy(&r->maint_cv);
     reg_store_close(r->store);
     reg_index_destroy(&r->idx);
     pthread_mutex_destroy(&r->wlock);
@@ -163,6 +203,12 @@ int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n,
         reg_index_apply(&r->idx, srecs[i].key, srecs[i].klen, srecs[i].value, srecs[i].vlen,
                         srecs[i].offset, srecs[i].ts);
     pthread_rwlock_unlock(&r->idx.lock);
+    if (reg_store_compact_due(r->store)) {
+        pthread_mutex_lock(&r->maint_mu);
+        r->maint_kick = true;
+        pthread_cond_signal(&r->maint_cv);
+        pthread_mutex_unlock(&r->maint_mu);
+    }
     rc = 0;
 out:
     for (size_t i = 0; i < n; i++) {

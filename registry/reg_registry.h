@@ -30,6 +30,7 @@ struct reg_registry_opts {
     enum reg_mode default_mode;          /* mode at startup when none is stored */
     bool mode_mutability;                /* mode.mutability */
     const char *group_id;                /* schema.registry.group.id */
+    int64_t compact_min_bytes;           /* compact the store past this size (0 = default) */
 };
 
 struct reg_registry {
@@ -40,6 +41,12 @@ struct reg_registry {
     struct reg_store *store;
     struct reg_index idx;
     pthread_mutex_t wlock; /* the writer path: one state change at a time */
+    /* maintenance thread: compacts the store when writes have made it worth it */
+    pthread_t maint;
+    bool maint_started;
+    pthread_mutex_t maint_mu;
+    pthread_cond_t maint_cv;
+    bool maint_kick, maint_stop;
     /* change feed wake-ups (reg_registry_feed_wait): broadcast whenever records
      * become durable or reg_registry_feed_wake() is called */
     pthread_mutex_t feed_mu;

@@ -36,6 +36,11 @@ int reg_store_compact(struct reg_store *st, struct fy_err *err)
     return st->ops->compact(st, err);
 }
 
+bool reg_store_compact_due(struct reg_store *st)
+{
+    return st->ops->compact_due && st->ops->compact_due(st);
+}
+
 void reg_store_close(struct reg_store *st)
 {
     if (st)

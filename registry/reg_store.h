@@ -58,6 +58,9 @@ struct reg_store_ops {
     /* Rewrite the log keeping only the latest record per key (offsets kept).
      * Safe to call while the registry runs; appends wait meanwhile. */
     int (*compact)(struct reg_store *st, struct fy_err *err);
+    /* Would compact() pay off now (the log has grown well past its live
+     * records)? Cheap; any thread. */
+    bool (*compact_due)(struct reg_store *st);
     /* Flush, close and free. NULL-safe via reg_store_close(). */
     void (*close)(struct reg_store *st);
 };
@@ -75,6 +78,7 @@ int64_t reg_store_durable_offset(struct reg_store *st);
 int reg_store_read_from(struct reg_store *st, int64_t from, reg_store_record_fn fn, void *arg,
                         int64_t *next, struct fy_err *err);
 int reg_store_compact(struct reg_store *st, struct fy_err *err);
+bool reg_store_compact_due(struct reg_store *st);
 void reg_store_close(struct reg_store *st);
 
 /* Embedded journal options. */

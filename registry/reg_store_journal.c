@@ -100,6 +100,12 @@ struct journal {
 
     char *wbuf; /* append encoding buffer; under append_mu */
     size_t wcap;
+
+    /* Bytes of the latest record of each key (the compaction trigger), kept
+     * from replay on and updated by every append. `live` under append_mu,
+     * `live_bytes` under mu (read by compact_due from any thread). */
+    struct live_set *live;
+    int64_t live_bytes;
 };
 
 static struct journal *journal_of(struct reg_store *st)
@@ -745,6 +751,17 @@ static uint32_t live_put(struct live_set *ls, uint64_t h, uint32_t size)
 
 static int journal_compact(struct reg_store *st, struct fy_err *err);
 
+/* Worth compacting now? (file over compact_min and over ratio x live bytes) */
+static bool journal_compact_due(struct reg_store *st)
+{
+    struct journal *j = journal_of(st);
+    pthread_mutex_lock(&j->mu);
+    bool due = j->state == JNL_READY && j->write_pos > j->compact_min &&
+               (double)j->write_pos > j->compact_ratio * (double)j->live_bytes;
+    pthread_mutex_unlock(&j->mu);
+    return due;
+}
+
 /* Deliver every good record, cut a bad tail, set the append state. *compact
  * says whether the file is worth compacting now. Locks: append_mu. */
 static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64_t floor,
@@ -758,7 +775,11 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
     (void)posix_fadvise(jf->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
     /* live bytes per key (latest record of each key), for the compaction decision */
-    struct live_set live = {0};
+    if (!j->live)
+        j->live = fy_calloc(1, sizeof *j->live);
+    struct live_set *live = j->live;
+    live_destroy(live);
+    memset(live, 0, sizeof *live);
     int64_t live_bytes = JNL_FILE_HDR;
     int64_t last = -1, n = 0;
     int64_t bad = -1;
@@ -785,7 +806,7 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
         if (fn && fn(arg, &rec, err) != 0)
             goto out;
         int64_t pos = scan_pos(&sc);
-        uint32_t prev = live_put(&live, fy_hash_bytes(rec.key, rec.klen), (uint32_t)total);
+        uint32_t prev = live_put(live, fy_hash_bytes(rec.key, rec.klen), (uint32_t)total);
         live_bytes += (int64_t)total - (int64_t)prev;
         if (pos - jf->last_ent_pos >= SPARSE_EVERY) { /* last_ent_pos: only writers touch it */
             pthread_mutex_lock(&j->mu);
@@ -812,6 +833,7 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
     j->durable_offset = last;
     j->write_pos = good_end;
     j->durable_pos = good_end;
+    j->live_bytes = live_bytes;
     j->state = JNL_READY;
     pthread_mutex_unlock(&j->mu);
     fy_log(FY_LOG_DEBUG, "store",
@@ -827,7 +849,6 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
                j->path, good_end, live_bytes);
 out:
     scan_destroy(&sc);
-    live_destroy(&live);
     return rc;
 }
 
@@ -964,7 +985,14 @@ static int journal_append(struct reg_store *st, struct reg_store_record *recs, s
         }
         goto out;
     }
+    int64_t live_delta = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t size = (uint32_t)(REC_HDR + recs[i].klen + (recs[i].value ? recs[i].vlen : 0));
+        live_delta += (int64_t)size -
+                      (int64_t)live_put(j->live, fy_hash_bytes(recs[i].key, recs[i].klen), size);
+    }
     pthread_mutex_lock(&j->mu);
+    j->live_bytes += live_delta;
     at = 0;
     for (size_t i = 0; i < n; i++) {
         jfile_index(jf, recs[i].offset, pos + (int64_t)at);
@@ -1371,6 +1399,10 @@ static void journal_close(struct reg_store *st)
     pthread_mutex_destroy(&j->append_mu);
     pthread_mutex_destroy(&j->compact_mu);
     free(j->wbuf);
+    if (j->live) {
+        live_destroy(j->live);
+        free(j->live);
+    }
     free(j->dir);
     free(j->path);
     free(j->lock_path);
@@ -1385,6 +1417,7 @@ static const struct reg_store_ops journal_ops = {
     .durable_offset = journal_durable_offset,
     .read_from = journal_read_from,
     .compact = journal_compact,
+    .compact_due = journal_compact_due,
     .close = journal_close,
 };
 
