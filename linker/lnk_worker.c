@@ -31,6 +31,7 @@
 #include "linker/lnk_client.h"
 #include "registry/reg_records.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -143,11 +144,14 @@ static int ensure_import(struct worker *w, const char *dsubject, struct fy_err *
         char *s = seg(scope);
         char *path = fy_asprintf("/mode/%s", s);
         rc = call_ok(w, "PUT", path, "{\"mode\":\"IMPORT\"}", NULL, NULL, err);
-        if (rc == 0)
+        if (rc == 0) {
             fy_map_put(&w->ensured, scope, (void *)1);
-        else
+        } else {
+            char why[256];
+            snprintf(why, sizeof why, "%s", fy_err_text(err)); /* err is rewritten below */
             fy_err_set(err, FY_E_HTTP, "cannot put destination scope '%s' into IMPORT mode: %s",
-                       scope, fy_err_text(err));
+                       scope, why);
+        }
         free(path);
         free(s);
     }

@@ -124,6 +124,29 @@ static bool known_config_field(const char *k)
     return false;
 }
 
+/* The first known field whose JSON type Jackson could not map (400), or NULL. */
+static const char *mistyped_config_field(json_t *body)
+{
+    static const char *const bools[] = {"normalize", "validateFields", "validateNewSchemas",
+                                        "validateRules"};
+    static const char *const strings[] = {"alias", "aliasForDeks", "compatibilityPolicy",
+                                          "compatibilityGroup"};
+    static const char *const objects[] = {"defaultMetadata", "overrideMetadata",
+                                          "defaultRuleSet", "overrideRuleSet"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *v = json_object_get(body, bools[i]);
+        if (v && !json_is_null(v) && !json_is_boolean(v))
+            return bools[i];
+        v = json_object_get(body, strings[i]);
+        if (v && !json_is_null(v) && !json_is_string(v))
+            return strings[i];
+        v = json_object_get(body, objects[i]);
+        if (v && !json_is_null(v) && !json_is_object(v))
+            return objects[i];
+    }
+    return NULL;
+}
+
 int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
 {
     if (reg_require_body(hc, err) != 0)
@@ -155,6 +178,11 @@ int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err
         fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
                    "Subject %s in context :%s: is in read-only mode", hc->params[0] ? hc->params[0] : "",
                    context);
+        goto out;
+    }
+    const char *bad = mistyped_config_field(hc->body);
+    if (bad) {
+        fy_err_set(err, FY_E_BAD_REQUEST, "Field \"%s\" has the wrong type", bad);
         goto out;
     }
     json_t *old = reg_index_config(&hc->r->idx, scope);

@@ -99,9 +99,8 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
     }
     json_t *id = json_object_get(body, "id");
     if (id && !json_is_null(id)) {
-        if (!json_is_integer(id) || json_integer_value(id) > INT_MAX ||
-            json_integer_value(id) < -1)
-            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"id\" must be an integer");
+        if (!json_is_integer(id) || json_integer_value(id) > INT_MAX)
+            return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"id\" must be a 32-bit integer");
         /* Confluent treats a negative id as "no id" */
         if (json_integer_value(id) >= 0) {
             req->has_id = true;
@@ -441,6 +440,12 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
     struct reg_compat_prior *prior = fy_calloc(sub->n_versions + 1, sizeof *prior);
     struct reg_avro_parser **parsers = fy_calloc(sub->n_versions + 1, sizeof *parsers);
     int rc = -1;
+    /* non-transitive levels only ever compare with the latest live version:
+     * parse just that one, so registering stays cheap on long subjects */
+    bool transitive = level == REG_COMPAT_BACKWARD_TRANSITIVE ||
+                      level == REG_COMPAT_FORWARD_TRANSITIVE || level == REG_COMPAT_FULL_TRANSITIVE;
+    if (!only && !transitive)
+        only = reg_subject_latest(sub);
     for (size_t i = 0; i < sub->n_versions; i++) {
         const struct reg_version *v = sub->versions[i];
         /* Confluent: "Don't check compatibility against deleted schema" */

@@ -251,22 +251,35 @@ if want 6; then
     curl -sf "$URL/schemas/ids/$NB" >/dev/null || die "GET /schemas/ids/$NB is not 200 after the load"
     stop_ferry
     JOURNAL_MB=$(du -sm "$WORK/data-100k" | cut -f1)
-    T0=$(date +%s%N)
-    PORT=$($LOAD port)
-    URL="http://127.0.0.1:$PORT"
-    "$FERRY_BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data-100k" \
-        "${PROPS_ARGS[@]}" >>"$WORK/ferry-100k.log" 2>&1 &
-    FERRY_PID=$!
-    T1=$($LOAD wait200 "$URL" "/schemas/ids/$NB" --timeout 60) \
-        || { tail -20 "$WORK/ferry-100k.log" >&2; die "restart: no 200 on /schemas/ids/$NB within 60s"; }
-    RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$FERRY_PID/status")
-    RESTART_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    # three restarts (the machine is shared with wrk and whatever else runs):
+    # wall time from exec to the first 200, the CPU time ferry used until
+    # then (less sensitive to noise), and VmRSS at that moment; median reported
+    declare -a R6=()
+    for i in 1 2 3; do
+        PORT=$($LOAD port)
+        URL="http://127.0.0.1:$PORT"
+        T0=$(date +%s%N)
+        "$FERRY_BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data-100k" \
+            "${PROPS_ARGS[@]}" >>"$WORK/ferry-100k.log" 2>&1 &
+        FERRY_PID=$!
+        T1=$($LOAD wait200 "$URL" "/schemas/ids/$NB" --timeout 60) \
+            || { tail -20 "$WORK/ferry-100k.log" >&2; die "restart: no 200 on /schemas/ids/$NB within 60s"; }
+        RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$FERRY_PID/status")
+        CPU_S=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$FERRY_PID/stat")
+        WALL_S=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+        echo "6: restart $i: to first 200 ${WALL_S} s (ferry CPU ${CPU_S} s), VmRSS $((RSS_KB / 1024)) MB," \
+             "load average $(cut -d' ' -f1 /proc/loadavg)"
+        R6+=("$WALL_S $CPU_S $RSS_KB")
+        stop_ferry
+    done
+    read -r RESTART_S RESTART_CPU RSS_KB < <(printf '%s\n' "${R6[@]}" | sort -n | sed -n 2p)
     RSS_MB=$(awk -v k="$RSS_KB" 'BEGIN { printf "%.1f", k / 1024 }')
-    echo "6: data dir ${JOURNAL_MB} MB; restart-to-serving ${RESTART_S} s; VmRSS ${RSS_MB} MB"
+    echo "6: data dir ${JOURNAL_MB} MB; median restart-to-serving ${RESTART_S} s" \
+         "(CPU ${RESTART_CPU} s); VmRSS ${RSS_MB} MB"
     row "6 bulk registration ($NB, 64 conns)" "$(kv rate "$BULK")" "-" "-"
     summ "6 restart to first 200 ($NB schemas)" "$RESTART_S" "s" "<" 2
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "6 ferry CPU until serving" "$RESTART_CPU" "s")")
     summ "6 RSS after restart ($NB schemas)" "$RSS_MB" "MB" "<" 300
-    stop_ferry
 fi
 
 echo
