@@ -7,6 +7,7 @@
 #include "registry/reg_index.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_jscan.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
 #include "registry/reg_records.h"
@@ -35,9 +36,23 @@ int reg_mode_parse(const char *s, enum reg_mode *out)
 char *reg_schema_identity(const char *schema, const char *references, const char *metadata,
                           const char *rule_set)
 {
-    /* \x01 cannot occur unescaped in JSON text, so the parts cannot run into each other */
-    return fy_asprintf("%s\x01%s\x01%s\x01%s", schema, references ? references : "",
-                       metadata ? metadata : "", rule_set ? rule_set : "");
+    /* \x01 cannot occur unescaped in JSON text, so the parts cannot run into
+     * each other. Built with memcpy: replay makes one per schema. */
+    const char *parts[4] = {schema, references ? references : "", metadata ? metadata : "",
+                            rule_set ? rule_set : ""};
+    size_t lens[4], total = 4;
+    for (int i = 0; i < 4; i++) {
+        lens[i] = strlen(parts[i]);
+        total += lens[i];
+    }
+    char *id = fy_malloc(total);
+    size_t o = 0;
+    for (int i = 0; i < 4; i++) {
+        memcpy(id + o, parts[i], lens[i]);
+        o += lens[i];
+        id[o++] = i < 3 ? '\x01' : '\0';
+    }
+    return id;
 }
 
 void reg_index_init(struct reg_index *idx)
@@ -315,31 +330,121 @@ static void apply_schema_tombstone(struct reg_index *idx, const struct ctx_subje
     subject_drop_if_empty(sub);
 }
 
+/* The fields of a SCHEMA value, all **new** strings (NULL when absent). */
+struct schema_value {
+    char *subject, *text, *type, *refs, *meta, *rules;
+    int64_t id, version;
+    bool has_id, has_version, deleted;
+};
+
+static void schema_value_destroy(struct schema_value *sv)
+{
+    free(sv->subject);
+    free(sv->text);
+    free(sv->type);
+    free(sv->refs);
+    free(sv->meta);
+    free(sv->rules);
+}
+
+static char *compact_json(json_t *j, size_t flags);
+
+/* A nested value's text as stored: the raw span when it is already compact
+ * (what ferry and Jackson write), else re-serialised by jansson. */
+static char *nested_text(const struct fy_jscan_member *m, size_t flags)
+{
+    if (m->type != FY_JS_OBJECT && m->type != FY_JS_ARRAY)
+        return NULL;
+    if (m->vlen == 2) /* [] or {} */
+        return NULL;
+    bool compact = !memchr(m->val, ' ', m->vlen) && !memchr(m->val, '\n', m->vlen) &&
+                   !memchr(m->val, '\t', m->vlen) && !memchr(m->val, '\r', m->vlen);
+    if (compact && !(flags & JSON_SORT_KEYS))
+        return fy_strndup(m->val, m->vlen);
+    json_t *j = json_loadb(m->val, m->vlen, 0, NULL);
+    char *text = compact_json(j, flags);
+    json_decref(j);
+    return text;
+}
+
+/* Fast path: one pass of fy_jscan over the value. false = use jansson. */
+static bool scan_schema_value(const char *value, size_t vlen, struct schema_value *sv)
+{
+    struct fy_jscan js;
+    struct fy_jscan_member m;
+    int rc;
+    if (!fy_jscan_begin(&js, value, vlen))
+        return false;
+    while ((rc = fy_jscan_next(&js, &m)) == 1) {
+        if (fy_jscan_key_is(&m, "schema")) {
+            if (!(sv->text = fy_jscan_string(&m)))
+                return false;
+        } else if (fy_jscan_key_is(&m, "subject")) {
+            if (m.type == FY_JS_STRING && !(sv->subject = fy_jscan_string(&m)))
+                return false;
+        } else if (fy_jscan_key_is(&m, "id")) {
+            sv->has_id = fy_jscan_int(&m, &sv->id);
+        } else if (fy_jscan_key_is(&m, "version")) {
+            sv->has_version = fy_jscan_int(&m, &sv->version);
+        } else if (fy_jscan_key_is(&m, "schemaType")) {
+            if (m.type == FY_JS_STRING && !(sv->type = fy_jscan_string(&m)))
+                return false;
+        } else if (fy_jscan_key_is(&m, "deleted")) {
+            sv->deleted = m.type == FY_JS_TRUE;
+        } else if (fy_jscan_key_is(&m, "references")) {
+            sv->refs = nested_text(&m, 0);
+        } else if (fy_jscan_key_is(&m, "metadata")) {
+            sv->meta = nested_text(&m, JSON_SORT_KEYS);
+        } else if (fy_jscan_key_is(&m, "ruleSet")) {
+            sv->rules = nested_text(&m, 0);
+        }
+    }
+    return rc == 0;
+}
+
+static void read_schema_value(const char *value, size_t vlen, struct schema_value *sv)
+{
+    if (scan_schema_value(value, vlen, sv))
+        return;
+    schema_value_destroy(sv);
+    memset(sv, 0, sizeof *sv);
+    json_t *v = json_loadb(value, vlen, 0, NULL);
+    sv->text = fy_strdup(json_string_value(json_object_get(v, "schema")));
+    sv->subject = fy_strdup(json_string_value(json_object_get(v, "subject")));
+    sv->type = fy_strdup(json_string_value(json_object_get(v, "schemaType")));
+    json_t *jid = json_object_get(v, "id"), *jver = json_object_get(v, "version");
+    sv->has_id = json_is_integer(jid);
+    sv->id = json_integer_value(jid);
+    sv->has_version = json_is_integer(jver);
+    sv->version = json_integer_value(jver);
+    sv->deleted = json_is_true(json_object_get(v, "deleted"));
+    sv->refs = compact_json(json_object_get(v, "references"), 0);
+    sv->meta = compact_json(json_object_get(v, "metadata"), JSON_SORT_KEYS);
+    sv->rules = compact_json(json_object_get(v, "ruleSet"), 0);
+    json_decref(v);
+}
+
 static void apply_schema(struct reg_index *idx, const struct reg_key *k, const char *value,
                          size_t vlen, int64_t offset, int64_t ts)
 {
-    json_t *v = json_loadb(value, vlen, 0, NULL);
-    const char *text = json_string_value(json_object_get(v, "schema"));
-    json_t *jid = json_object_get(v, "id");
-    json_t *jver = json_object_get(v, "version");
-    const char *subject = json_string_value(json_object_get(v, "subject"));
-    if (!subject)
-        subject = k->subject;
+    struct schema_value sv = {0};
+    read_schema_value(value, vlen, &sv);
+    const char *text = sv.text;
+    const char *subject = sv.subject ? sv.subject : k->subject;
     struct ctx_subject cs = {0};
-    if (!text || !json_is_integer(jid) || !json_is_integer(jver) || !subject ||
+    if (!text || !sv.has_id || !sv.has_version || !subject ||
         ctx_subject_parse(subject, &cs, NULL) != 0) {
         fy_log(FY_LOG_WARN, "registry", "msg=\"skipping malformed SCHEMA record\" offset=%lld",
                (long long)offset);
-        json_decref(v);
+        schema_value_destroy(&sv);
         return;
     }
-    int32_t id = (int32_t)json_integer_value(jid);
-    int32_t version = (int32_t)json_integer_value(jver);
-    const char *type = json_string_value(json_object_get(v, "schemaType"));
-    bool deleted = json_is_true(json_object_get(v, "deleted"));
-    char *refs = compact_json(json_object_get(v, "references"), 0);
-    char *meta = compact_json(json_object_get(v, "metadata"), JSON_SORT_KEYS);
-    char *rules = compact_json(json_object_get(v, "ruleSet"), 0);
+    int32_t id = (int32_t)sv.id;
+    int32_t version = (int32_t)sv.version;
+    const char *type = sv.type;
+    bool deleted = sv.deleted;
+    char *refs = sv.refs, *meta = sv.meta, *rules = sv.rules;
+    sv.refs = sv.meta = sv.rules = NULL; /* owned by the schema entry or freed below */
     char *identity = reg_schema_identity(text, refs, meta, rules);
 
     struct reg_context *c = context_get_or_create(idx, cs.context);
@@ -361,7 +466,8 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
         sc = fy_calloc(1, sizeof *sc);
         sc->id = id;
         sc->ctx = c;
-        sc->schema = fy_strdup(text);
+        sc->schema = sv.text; /* steal: one copy of each schema text, not two */
+        sv.text = NULL;
         sc->schema_type = fy_strdup(type ? type : "AVRO");
         sc->references = refs;
         sc->metadata = meta;
@@ -419,7 +525,7 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
     ver->ts = ts;
 out:
     ctx_subject_destroy(&cs);
-    json_decref(v);
+    schema_value_destroy(&sv);
 }
 
 /* DELETE_SUBJECT marks versions 1..N soft-deleted in memory; Confluent does

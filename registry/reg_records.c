@@ -7,6 +7,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "common/fy_jsonout.h"
+#include "common/fy_jscan.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -21,8 +22,51 @@ static const struct {
     {"NOOP", REG_KEY_NOOP},
 };
 
+static enum reg_keytype keytype_of(const char *kt, size_t len)
+{
+    for (size_t i = 0; i < sizeof keytypes / sizeof keytypes[0]; i++)
+        if (strlen(keytypes[i].name) == len && memcmp(kt, keytypes[i].name, len) == 0)
+            return keytypes[i].type;
+    return REG_KEY_OTHER;
+}
+
+/* Fast path (one scan, no tree): false when the key needs jansson. */
+static bool scan_key(const char *json, size_t len, struct reg_key *out)
+{
+    struct fy_jscan js;
+    struct fy_jscan_member m;
+    bool have_type = false;
+    int rc;
+    if (!fy_jscan_begin(&js, json, len))
+        return false;
+    while ((rc = fy_jscan_next(&js, &m)) == 1) {
+        if (fy_jscan_key_is(&m, "keytype")) {
+            if (m.type != FY_JS_STRING || m.escaped)
+                return false;
+            out->type = keytype_of(m.val, m.vlen);
+            have_type = true;
+        } else if (fy_jscan_key_is(&m, "subject") && m.type == FY_JS_STRING) {
+            free(out->subject);
+            if (!(out->subject = fy_jscan_string(&m)))
+                return false;
+        } else if (fy_jscan_key_is(&m, "context") && m.type == FY_JS_STRING) {
+            free(out->context);
+            if (!(out->context = fy_jscan_string(&m)))
+                return false;
+        } else if (fy_jscan_key_is(&m, "version")) {
+            int64_t v = 0;
+            out->version = fy_jscan_int(&m, &v) ? (int32_t)v : 0;
+        }
+    }
+    return rc == 0 && have_type;
+}
+
 int reg_key_parse(const char *json, size_t len, struct reg_key *out, struct fy_err *err)
 {
+    memset(out, 0, sizeof *out);
+    if (scan_key(json, len, out))
+        return 0;
+    reg_key_destroy(out);
     memset(out, 0, sizeof *out);
     json_error_t jerr;
     json_t *k = json_loadb(json, len, 0, &jerr);
@@ -35,10 +79,7 @@ int reg_key_parse(const char *json, size_t len, struct reg_key *out, struct fy_e
         json_decref(k);
         return fy_err_set(err, FY_E_CORRUPT, "record key has no keytype");
     }
-    out->type = REG_KEY_OTHER;
-    for (size_t i = 0; i < sizeof keytypes / sizeof keytypes[0]; i++)
-        if (strcmp(kt, keytypes[i].name) == 0)
-            out->type = keytypes[i].type;
+    out->type = keytype_of(kt, strlen(kt));
     const char *subject = json_string_value(json_object_get(k, "subject"));
     out->subject = fy_strdup(subject);
     json_t *v = json_object_get(k, "version");

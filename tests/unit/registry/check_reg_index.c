@@ -167,6 +167,26 @@ START_TEST(test_index_skips_malformed_records)
 }
 END_TEST
 
+START_TEST(test_index_reads_values_written_by_other_writers)
+{
+    /* pretty-printed, unsorted metadata, escaped text, Karapace key order: the
+     * fast scanner and the jansson fallback must agree on what is stored */
+    struct reg_index idx;
+    reg_index_init(&idx);
+    const char *key = "{\"subject\":\"s\",\"version\":1,\"magic\":1,\"keytype\":\"SCHEMA\"}";
+    const char *value = "{ \"subject\": \"s\", \"version\": 1, \"id\": 3,\n"
+                        "  \"metadata\": {\"properties\": {\"b\": \"2\", \"a\": \"1\"}},\n"
+                        "  \"schema\": \"\\\"string\\\"\", \"deleted\": false, \"offset\": 9 }";
+    reg_index_apply(&idx, key, strlen(key), value, strlen(value), 0, 1);
+    struct reg_schema *sc = reg_index_schema(&idx, ".", 3);
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_str_eq(sc->schema, "\"string\"");
+    ck_assert_str_eq(sc->metadata, "{\"properties\":{\"a\":\"1\",\"b\":\"2\"}}");
+    ck_assert_int_eq(reg_index_subject(&idx, ".", "s")->versions[0]->version, 1);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reg_index");
@@ -179,6 +199,7 @@ int main(void)
     tcase_add_test(tc, test_index_references_are_tracked_both_ways);
     tcase_add_test(tc, test_index_config_and_mode_scopes);
     tcase_add_test(tc, test_index_skips_malformed_records);
+    tcase_add_test(tc, test_index_reads_values_written_by_other_writers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
