@@ -14,5 +14,7 @@ int cmd_main(int argc, char **argv);
 /* Subcommands: `argv` holds the arguments after the subcommand name. */
 int cmd_serve(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
+int cmd_failover(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 
 #endif

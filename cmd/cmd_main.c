@@ -13,6 +13,8 @@ static const char usage[] =
     "commands:\n"
     "  serve      run the schema registry (Confluent Schema Registry REST API)\n"
     "  mirror     mirror topics between Kafka clusters (status|pause|resume|failover|promote)\n"
+    "  link       standalone schema link between two Confluent-API registries (REST polling)\n"
+    "  failover   switch a DR registry's imported schemas to READWRITE (pauses the link)\n"
     "\n"
     "ferry --version    print the version\n"
     "ferry <command> --help\n";
@@ -32,6 +34,10 @@ int cmd_main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(argv[1], "mirror") == 0)
         return cmd_mirror(argc - 2, argv + 2);
+    if (strcmp(argv[1], "link") == 0)
+        return cmd_link(argc - 2, argv + 2);
+    if (strcmp(argv[1], "failover") == 0)
+        return cmd_failover(argc - 2, argv + 2);
     fprintf(stderr, "ferry: unknown command '%s'\n%s", argv[1], usage);
     return 2;
 }

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cmd_link: `ferry link --config link.properties [--once]` — a standalone
+ * schema link between two registries that speak the Confluent REST API
+ * (linker/lnk_standalone.h), with an exporter's options. Polls the source
+ * every link.poll.interval.ms until SIGTERM/SIGINT (clean stop: the cursor
+ * is saved after every pass), or one pass with --once.
+ * Thread: main thread; signals are blocked and taken by sigtimedwait. */
+#include "cmd/cmd.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_log.h"
+#include "common/fy_props.h"
+#include "linker/lnk_client.h"
+#include "linker/lnk_exporter.h"
+#include "linker/lnk_standalone.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct link_conf {
+    char *name;
+    char *subjects;
+    int ctx_type;
+    char *ctx_name;
+    char *rename;
+    char *state_file;
+    long long interval_ms;
+    char *log_debug;
+};
+
+static const char *const ctx_types[] = {"AUTO", "CUSTOM", "NONE", "DEFAULT", NULL};
+
+#define O(f) offsetof(struct link_conf, f)
+static const struct fy_setting link_settings[] = {
+    {"name", FY_SET_STRING, O(name), "link", 0, 0, NULL, "the link's name (logs)"},
+    {"subjects", FY_SET_STRING, O(subjects), "*", 0, 0, NULL,
+     "comma list of subject patterns, as an exporter's: *, orders-*, :.ctx:*, :*:*"},
+    {"context.type", FY_SET_ENUM, O(ctx_type), "AUTO", 0, 0, ctx_types,
+     "destination context: AUTO (.<source id>), CUSTOM (context.name), NONE, DEFAULT"},
+    {"context.name", FY_SET_STRING, O(ctx_name), "", 0, 0, NULL,
+     "destination context for context.type=CUSTOM"},
+    {"subject.rename.format", FY_SET_STRING, O(rename), "${subject}", 0, 0, NULL,
+     "destination subject name, ${subject} is the source name"},
+    {"link.state.file", FY_SET_STRING, O(state_file), "", 0, 0, NULL,
+     "the cursor (default: the config file's path + .state)"},
+    {"link.poll.interval.ms", FY_SET_INT, O(interval_ms), "5000", 10, 3600000, NULL,
+     "pause between two passes over the source"},
+    {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL, "modules with DEBUG logging"},
+};
+#undef O
+#define N_SETTINGS (sizeof link_settings / sizeof link_settings[0])
+
+static void usage(FILE *f)
+{
+    fputs("usage: ferry link --config FILE [--once]\n"
+          "\n"
+          "Links two registries that speak the Confluent REST API (ferry, Confluent's,\n"
+          "others): reads the source through REST, compares with the cursor in the state\n"
+          "file and applies the differences to the destination like an exporter (IMPORT\n"
+          "scope, same ids and versions, context mapping, rename). Runs until SIGTERM;\n"
+          "--once makes one pass and exits (status 0 when it succeeded).\n"
+          "\n"
+          "settings:\n"
+          "  source.schema.registry.url, destination.schema.registry.url  (required)\n"
+          "  source.<key>, destination.<key>  client settings of each side, the keys of an\n"
+          "      exporter's config: basic.auth.user.info, bearer.auth.token,\n"
+          "      schema.registry.ssl.truststore.location, ..., max.retries\n",
+          f);
+    fy_settings_print(link_settings, N_SETTINGS, f);
+}
+
+static void split_props(const struct fy_props *all, struct fy_props *rest, json_t *src,
+                        json_t *dst)
+{
+    rest->path = fy_strdup(all->path);
+    for (size_t i = 0; i < all->n; i++) {
+        const struct fy_prop *p = &all->items[i];
+        if (strncmp(p->key, "source.", 7) == 0)
+            json_object_set_new(src, p->key + 7, json_string(p->value));
+        else if (strncmp(p->key, "destination.", 12) == 0)
+            json_object_set_new(dst, p->key + 12, json_string(p->value));
+        else
+            fy_props_set(rest, p->key, p->value);
+    }
+}
+
+/* The exporter definition of this link, validated by the exporter's rules. */
+static int build_def(const struct link_conf *c, json_t *dst, struct lnk_def *def,
+                     struct fy_err *err)
+{
+    json_t *subjects = json_array();
+    for (const char *s = c->subjects; *s;) {
+        size_t len = strcspn(s, ",");
+        size_t a = 0, b = len;
+        while (a < b && (s[a] == ' ' || s[a] == '\t'))
+            a++;
+        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+            b--;
+        if (b > a) {
+            char *one = fy_strndup(s + a, b - a);
+            json_array_append_new(subjects, json_string(one));
+            free(one);
+        }
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    json_t *body = json_pack("{s:s,s:o,s:s,s:s,s:O}", "name", c->name, "subjects", subjects,
+                             "contextType", ctx_types[c->ctx_type], "subjectRenameFormat",
+                             c->rename, "config", dst);
+    if (c->ctx_name[0])
+        json_object_set_new(body, "context", json_string(c->ctx_name));
+    int rc = lnk_def_from_request(body, NULL, def, err);
+    json_decref(body);
+    return rc;
+}
+
+int cmd_link(int argc, char **argv)
+{
+    struct fy_props props = {0}, rest = {0};
+    struct fy_err err = {0};
+    struct link_conf conf = {0};
+    struct lnk_def def = {0};
+    struct lnk_standalone *ls = NULL;
+    const char *config_path = NULL;
+    bool once = false, have_def = false;
+    json_t *src = json_object(), *dst = json_object();
+    char *state = NULL;
+    int status = 2;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            status = 0;
+            goto out;
+        } else if (strcmp(argv[i], "--once") == 0) {
+            once = true;
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+        } else {
+            fprintf(stderr, "ferry link: bad option '%s'\n", argv[i]);
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (!config_path) {
+        fprintf(stderr, "ferry link: --config FILE is required\n");
+        goto out;
+    }
+    if (fy_props_load(config_path, &props, &err) != 0)
+        goto out;
+    split_props(&props, &rest, src, dst);
+    if (fy_settings_apply(link_settings, N_SETTINGS, &rest, NULL, &conf, &err) != 0)
+        goto out;
+    if (conf.log_debug[0])
+        fy_log_set_debug(conf.log_debug);
+    if (!json_object_get(src, "schema.registry.url")) {
+        fy_err_set(&err, FY_E_CONFIG, "%s: source.schema.registry.url is required", config_path);
+        goto out;
+    }
+    if (!json_object_get(dst, "schema.registry.url")) {
+        fy_err_set(&err, FY_E_CONFIG, "%s: destination.schema.registry.url is required",
+                   config_path);
+        goto out;
+    }
+    if (build_def(&conf, dst, &def, &err) != 0)
+        goto out;
+    have_def = true;
+    state = conf.state_file[0] ? fy_strdup(conf.state_file)
+                               : fy_asprintf("%s.state", config_path);
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    lnk_client_global_init();
+    ls = lnk_standalone_new(&def, src, state, &err);
+    if (!ls)
+        goto out;
+    fy_log(FY_LOG_INFO, "link", "msg=\"link started\" link=%s state=%s interval_ms=%lld",
+           def.name, state, conf.interval_ms);
+    status = 1;
+    char *last_error = NULL;
+    for (;;) {
+        size_t applied = 0;
+        struct fy_err perr = {0};
+        int rc = lnk_standalone_poll(ls, &applied, &perr);
+        if (rc == 0) {
+            if (applied || once || last_error)
+                fy_log(FY_LOG_INFO, "link", "msg=\"pass done\" link=%s applied=%zu", def.name,
+                       applied);
+            free(last_error);
+            last_error = NULL;
+        } else if (!last_error || strcmp(last_error, fy_err_text(&perr)) != 0) {
+            fy_log(FY_LOG_WARN, "link", "msg=\"pass failed, retrying\" link=%s applied=%zu "
+                   "reason=\"%s\"", def.name, applied, fy_err_text(&perr));
+            free(last_error);
+            last_error = fy_strdup(fy_err_text(&perr));
+        }
+        fy_err_destroy(&perr);
+        if (once) {
+            status = rc == 0 ? 0 : 1;
+            if (rc == 0)
+                printf("applied %zu\n", applied);
+            break;
+        }
+        struct timespec ts = {conf.interval_ms / 1000, (conf.interval_ms % 1000) * 1000000L};
+        int sig = sigtimedwait(&sigs, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) {
+            fy_log(FY_LOG_INFO, "link", "msg=\"stopping\" link=%s signal=%s", def.name,
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+            status = 0;
+            break;
+        }
+    }
+    free(last_error);
+out:
+    if (err.code != FY_OK) {
+        fy_log(FY_LOG_ERROR, "link", "msg=\"%s\"", fy_err_text(&err));
+        status = err.code == FY_E_CONFIG || err.code == REG_E_INVALID_EXPORTER ? 2 : 1;
+    }
+    lnk_standalone_free(ls);
+    if (ls || have_def)
+        lnk_client_global_cleanup();
+    if (have_def)
+        lnk_def_destroy(&def);
+    free(state);
+    json_decref(src);
+    json_decref(dst);
+    fy_settings_free(link_settings, N_SETTINGS, &conf);
+    fy_props_destroy(&rest);
+    fy_props_destroy(&props);
+    fy_err_destroy(&err);
+    return status;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * lnk_apply: idempotent destination calls for one source change (see
+ * lnk_apply.h). Every call tolerates "already done" answers, so re-applying
+ * after a crash between the call and the cursor write is harmless. */
+#include "linker/lnk_apply.h"
+
+#include "common/fy_alloc.h"
+#include "common/fy_url.h"
+#include "contexts/ctx_name.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char *cluster_id,
+                    struct lnk_client *cl)
+{
+    ap->def = def;
+    ap->cluster_id = cluster_id;
+    ap->cl = cl;
+    fy_map_init(&ap->ensured);
+}
+
+void lnk_apply_destroy(struct lnk_apply *ap)
+{
+    fy_map_destroy(&ap->ensured);
+}
+
+void lnk_apply_forget(struct lnk_apply *ap)
+{
+    fy_map_destroy(&ap->ensured);
+    fy_map_init(&ap->ensured);
+}
+
+static char *seg(const char *s)
+{
+    return fy_url_encode(s, FY_URL_SAFE_SEGMENT);
+}
+
+static long answer_code(json_t *ans, long status)
+{
+    json_t *c = json_object_get(ans, "error_code");
+    return json_is_integer(c) ? (long)json_integer_value(c) : status;
+}
+
+static const char *answer_msg(json_t *ans)
+{
+    const char *m = json_string_value(json_object_get(ans, "message"));
+    return m ? m : "";
+}
+
+/* Call; 200 or one of `accept` (0-terminated error codes) is success. */
+static int call_ok(struct lnk_apply *ap, const char *method, const char *path, const char *body,
+                   const long *accept, long *code_out, struct fy_err *err)
+{
+    long status;
+    json_t *ans = NULL;
+    if (lnk_client_call(ap->cl, method, path, body, &status, &ans, err) != 0)
+        return -1;
+    long code = answer_code(ans, status);
+    if (code_out)
+        *code_out = status == 200 ? 200 : code;
+    int rc = 0;
+    if (status != 200) {
+        bool ok = false;
+        for (size_t i = 0; accept && accept[i]; i++)
+            ok = ok || accept[i] == code;
+        if (!ok)
+            rc = fy_err_set(err, FY_E_HTTP, "destination %s %s answered %ld (error_code %ld): %s",
+                            method, path, status, code, answer_msg(ans));
+    }
+    json_decref(ans);
+    return rc;
+}
+
+static char *dest(struct lnk_apply *ap, const char *context, const char *name)
+{
+    return lnk_def_dest_subject(ap->def, ap->cluster_id, context, name);
+}
+
+/* The IMPORT scope of `dsubject`: its context when named, else the subject. */
+static int ensure_import(struct lnk_apply *ap, const char *dsubject, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (ctx_subject_parse(dsubject, &cs, err) != 0)
+        return -1;
+    char *scope = ctx_is_default(cs.context) ? ctx_subject_format(cs.context, cs.name)
+                                             : ctx_subject_format(cs.context, "");
+    ctx_subject_destroy(&cs);
+    int rc = 0;
+    if (!fy_map_get(&ap->ensured, scope)) {
+        char *s = seg(scope);
+        char *path = fy_asprintf("/mode/%s", s);
+        rc = call_ok(ap, "PUT", path, "{\"mode\":\"IMPORT\"}", NULL, NULL, err);
+        if (rc == 0) {
+            fy_map_put(&ap->ensured, scope, (void *)1);
+        } else {
+            char why[256];
+            snprintf(why, sizeof why, "%s", fy_err_text(err));
+            fy_err_set(err, FY_E_HTTP, "cannot put destination scope '%s' into IMPORT mode: %s",
+                       scope, why);
+        }
+        free(path);
+        free(s);
+    }
+    free(scope);
+    return rc;
+}
+
+static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *context)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        json_t *r2 = json_deep_copy(ref);
+        const char *rs = json_string_value(json_object_get(ref, "subject"));
+        struct ctx_subject cs;
+        if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
+            bool qualified = strncmp(rs, ":.", 2) == 0;
+            char *d = dest(ap, qualified ? cs.context : context, cs.name);
+            json_object_set_new(r2, "subject", json_string(d));
+            free(d);
+            ctx_subject_destroy(&cs);
+        }
+        json_array_append_new(out, r2);
+    }
+    return out;
+}
+
+int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *name, int v,
+                      json_t *schema, bool deleted, struct fy_err *err)
+{
+    static const long gone[] = {40401, 40402, 40406, 0};
+    int rc = -1;
+    json_t *body = NULL;
+    char *body_text = NULL, *rpath = NULL;
+    char *d = dest(ap, context, name);
+    char *ds = seg(d);
+    char *vpath = fy_asprintf("/subjects/%s/versions/%d", ds, v);
+    const char *text = json_string_value(json_object_get(schema, "schema"));
+    json_t *id = json_object_get(schema, "id");
+    if (!text || !json_is_integer(id)) {
+        fy_err_set(err, FY_E_HTTP, "source version %s/%d has no schema or id", name, v);
+        goto out;
+    }
+    if (ensure_import(ap, d, err) != 0)
+        goto out;
+    if (deleted) {
+        long code = 0;
+        if (call_ok(ap, "DELETE", vpath, NULL, gone, &code, err) != 0)
+            goto out;
+        if (code == 200 || code == 40406) { /* was there: deleting was all that was left */
+            rc = 0;
+            goto out;
+        }
+    }
+    body = json_object();
+    json_object_set_new(body, "schema", json_string(text));
+    json_t *st = json_object_get(schema, "schemaType");
+    if (json_is_string(st))
+        json_object_set(body, "schemaType", st);
+    json_object_set(body, "id", id);
+    json_object_set_new(body, "version", json_integer(v));
+    json_t *refs = json_object_get(schema, "references");
+    if (json_is_array(refs) && json_array_size(refs))
+        json_object_set_new(body, "references", map_references(ap, refs, context));
+    json_t *md = json_object_get(schema, "metadata");
+    if (json_is_object(md))
+        json_object_set(body, "metadata", md);
+    json_t *rs = json_object_get(schema, "ruleSet");
+    if (json_is_object(rs))
+        json_object_set(body, "ruleSet", rs);
+    body_text = json_dumps(body, JSON_COMPACT);
+    rpath = fy_asprintf("/subjects/%s/versions", ds);
+    rc = call_ok(ap, "POST", rpath, body_text, NULL, NULL, err);
+    if (rc != 0 && err && err->code == FY_E_HTTP) {
+        /* refused, maybe because it is there already (subject made READONLY
+         * after this version): the same id there means done */
+        char *gpath = fy_asprintf("%s?deleted=true", vpath);
+        long status;
+        json_t *ans = NULL;
+        struct fy_err e2 = {0};
+        if (lnk_client_call(ap->cl, "GET", gpath, NULL, &status, &ans, &e2) == 0 &&
+            status == 200 && json_equal(json_object_get(ans, "id"), id)) {
+            fy_err_clear(err);
+            rc = 0;
+        }
+        json_decref(ans);
+        fy_err_destroy(&e2);
+        free(gpath);
+    }
+    if (rc == 0 && deleted)
+        rc = call_ok(ap, "DELETE", vpath, NULL, gone, NULL, err);
+out:
+    free(rpath);
+    free(body_text);
+    json_decref(body);
+    free(vpath);
+    free(ds);
+    free(d);
+    return rc;
+}
+
+int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const char *name, int v,
+                            struct fy_err *err)
+{
+    static const long gone[] = {40401, 40402, 40406, 0};
+    static const long gone_hard[] = {40401, 40402, 0};
+    char *d = dest(ap, context, name);
+    char *ds = seg(d);
+    char *vpath = fy_asprintf("/subjects/%s/versions/%d", ds, v);
+    char *perm = fy_asprintf("%s?permanent=true", vpath);
+    int rc = call_ok(ap, "DELETE", vpath, NULL, gone, NULL, err);
+    if (rc == 0)
+        rc = call_ok(ap, "DELETE", perm, NULL, gone_hard, NULL, err);
+    free(perm);
+    free(vpath);
+    free(ds);
+    free(d);
+    return rc;
+}
+
+/* ConfigUpdateRequest fields: the source's config is whole, so the fields
+ * it lacks are sent as null (PUT /config merges). */
+static const char *const config_fields[] = {
+    "alias", "normalize", "validateFields", "validateNewSchemas", "validateRules",
+    "compatibilityPolicy", "compatibilityGroup", "defaultMetadata", "overrideMetadata",
+    "defaultRuleSet", "overrideRuleSet", NULL};
+
+int lnk_apply_config(struct lnk_apply *ap, const char *context, const char *name,
+                     json_t *config, struct fy_err *err)
+{
+    static const long gone[] = {40401, 40408, 0};
+    char *d = dest(ap, context, name);
+    if (!d[0]) {
+        free(d);
+        return 0;
+    }
+    char *ds = seg(d);
+    char *path = fy_asprintf("/config/%s", ds);
+    int rc;
+    if (!config) {
+        rc = call_ok(ap, "DELETE", path, NULL, gone, NULL, err);
+    } else {
+        json_t *body = json_object();
+        json_t *lvl = json_object_get(config, "compatibilityLevel");
+        json_object_set(body, "compatibility", lvl ? lvl : json_null());
+        for (size_t i = 0; config_fields[i]; i++) {
+            json_t *f = json_object_get(config, config_fields[i]);
+            json_object_set(body, config_fields[i], f ? f : json_null());
+        }
+        char *text = json_dumps(body, JSON_COMPACT);
+        rc = call_ok(ap, "PUT", path, text, NULL, NULL, err);
+        free(text);
+        json_decref(body);
+    }
+    free(path);
+    free(ds);
+    free(d);
+    return rc;
+}
+
+int lnk_apply_mode(struct lnk_apply *ap, const char *context, const char *name,
+                   const char *mode, struct fy_err *err)
+{
+    static const long gone[] = {40401, 40409, 0};
+    char *d = dest(ap, context, name);
+    char *ds = seg(d);
+    char *path = fy_asprintf("/mode/%s", ds);
+    const char *m = mode && strcmp(mode, "READWRITE") != 0 ? mode : NULL;
+    struct ctx_subject cs;
+    bool dest_default = ctx_subject_parse(d, &cs, NULL) == 0 && ctx_is_default(cs.context);
+    ctx_subject_destroy(&cs);
+    int rc;
+    if (m || dest_default) {
+        char *body = fy_asprintf("{\"mode\":\"%s\"}", m ? m : "IMPORT");
+        rc = call_ok(ap, "PUT", path, body, NULL, NULL, err);
+        free(body);
+    } else {
+        rc = call_ok(ap, "DELETE", path, NULL, gone, NULL, err);
+    }
+    free(path);
+    free(ds);
+    free(d);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * lnk_apply: the destination side of a link as plain calls — "this source
+ * version / config / mode is now so" becomes idempotent destination REST
+ * calls (IMPORT scope first, explicit id and version, mapped names and
+ * references), exactly the rules of docs/internals/linker.md "Record ->
+ * destination". Used by the standalone link (lnk_standalone.c); the
+ * in-server worker (lnk_worker.c) keeps its own copy for now and can move
+ * onto this module.
+ * Thread: one owner at a time (it owns one lnk_client). */
+#ifndef LNK_APPLY_H
+#define LNK_APPLY_H
+
+#include "common/fy_err.h"
+#include "common/fy_map.h"
+#include "linker/lnk_client.h"
+#include "linker/lnk_exporter.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct lnk_apply {
+    const struct lnk_def *def; /* borrowed: mapping rules */
+    const char *cluster_id;    /* borrowed: the source's id (AUTO contexts) */
+    struct lnk_client *cl;     /* borrowed: the destination */
+    struct fy_map ensured;     /* destination scopes already put into IMPORT */
+};
+
+void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char *cluster_id,
+                    struct lnk_client *cl);
+void lnk_apply_destroy(struct lnk_apply *ap);
+/* Forget the IMPORT scopes already ensured (after a failure: the destination
+ * may have been replaced). */
+void lnk_apply_forget(struct lnk_apply *ap);
+
+/* Source (context, name) version `v`: `schema` is the source's Schema object
+ * (borrowed: schema, id, schemaType, references, metadata, ruleSet). Imports
+ * it with its id and version, then soft-deletes it when `deleted`. 0 or -1
+ * with FY_E_HTTP naming the call. */
+int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *name, int v,
+                      json_t *schema, bool deleted, struct fy_err *err);
+/* The version is gone from the source (hard delete): soft, then permanent. */
+int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const char *name, int v,
+                            struct fy_err *err);
+/* Subject (name) or context (name "") config: `config` is the source's GET
+ * /config answer (borrowed), NULL = none (DELETE). The destination's top
+ * level is never touched. */
+int lnk_apply_config(struct lnk_apply *ap, const char *context, const char *name,
+                     json_t *config, struct fy_err *err);
+/* Subject-level mode (`mode` NULL = none): READONLY* copied, READWRITE/none
+ * becomes DELETE (the IMPORT scope applies) or IMPORT in the default context. */
+int lnk_apply_mode(struct lnk_apply *ap, const char *context, const char *name,
+                   const char *mode, struct fy_err *err);
+
+#endif
