@@ -31,6 +31,7 @@ struct lnk_client {
     bool verify_host;
     char errbuf[CURL_ERROR_SIZE];
     unsigned int seed;
+    const atomic_bool *abort; /* borrowed; NULL = never */
 };
 
 void lnk_client_global_init(void)
@@ -119,6 +120,25 @@ void lnk_client_free(struct lnk_client *cl)
     free(cl);
 }
 
+void lnk_client_set_abort(struct lnk_client *cl, const atomic_bool *flag)
+{
+    cl->abort = flag;
+}
+
+static bool aborted(const struct lnk_client *cl)
+{
+    return cl->abort && atomic_load(cl->abort);
+}
+
+/* libcurl calls this about once a second, and more often while data moves,
+ * from the connect phase on: non-zero aborts the transfer. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return aborted(arg) ? 1 : 0;
+}
+
 const char *lnk_client_url(const struct lnk_client *cl)
 {
     return cl->base;
@@ -168,6 +188,11 @@ static int attempt_once(struct lnk_client *cl, const char *method, const char *u
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, ans);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (cl->abort) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, cl);
+    }
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -219,7 +244,7 @@ int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
             fy_err_set(err, FY_E_HTTP, "%s %s: HTTP %ld %.160s", method, url, *status,
                        fy_buf_str(&ans));
         }
-        if (attempt >= cl->max_retries)
+        if (attempt >= cl->max_retries || aborted(cl))
             break;
         double rnd = (double)rand_r(&cl->seed) / (double)RAND_MAX;
         sleep_ms(lnk_client_backoff_ms(cl, attempt + 1, rnd));

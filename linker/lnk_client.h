@@ -19,6 +19,8 @@
  *   request.timeout.ms (30000)           -> CURLOPT_TIMEOUT_MS
  *   connect.timeout.ms (5000)            -> CURLOPT_CONNECTTIMEOUT_MS
  *   max.retries (3), retries.wait.ms (100), retries.max.wait.ms (2000)
+ *   max.in.flight (8, 1..64)             concurrent requests of the exporter's worker:
+ *                                        one client (connection) per lane (lnk_worker.c)
  * Java keystores (JKS) cannot be read by libcurl: convert them to PEM.
  * Other keys are accepted and ignored (SR clients take many).
  * Thread: one owner (its worker) at a time. */
@@ -28,6 +30,7 @@
 #include "common/fy_err.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 struct lnk_client;
 
@@ -50,6 +53,12 @@ void lnk_client_free(struct lnk_client *cl);
  * 5xx) when every attempt failed. */
 int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
                     const char *body, long *status, json_t **resp, struct fy_err *err);
+
+/* Abort transfers (and skip retries) as soon as `*flag` is true: a stopping
+ * worker must not wait out connect and request timeouts of an unreachable
+ * destination. `flag` is borrowed and must outlive the client; NULL = never.
+ * A call aborted this way fails with FY_E_HTTP. */
+void lnk_client_set_abort(struct lnk_client *cl, const atomic_bool *flag);
 
 /* The base URL (borrowed, valid while `cl` lives). */
 const char *lnk_client_url(const struct lnk_client *cl);

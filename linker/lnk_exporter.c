@@ -178,7 +178,7 @@ int lnk_def_check_config(json_t *config, struct fy_err *err)
         long long min, max;
     } ints[] = {{"request.timeout.ms", 1, 3600000},   {"connect.timeout.ms", 1, 600000},
                 {"max.retries", 0, 100},              {"retries.wait.ms", 0, 600000},
-                {"retries.max.wait.ms", 0, 3600000}};
+                {"retries.max.wait.ms", 0, 3600000},  {"max.in.flight", 1, 64}};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         const char *s = json_string_value(json_object_get(config, ints[i].key));
         if (s && !is_int_text(s, ints[i].min, ints[i].max))

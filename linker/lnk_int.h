@@ -13,6 +13,7 @@
 #include "linker/lnk_service.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ struct lnk_exp {
     struct lnk_def def;   /* (mu) the current definition */
     uint64_t gen;         /* (mu) bumped on every definition change */
     bool stop;            /* (mu) the worker must exit */
+    atomic_bool abort;    /* set with `stop`: in-flight destination calls give up now */
     bool reset;           /* (mu) the worker must restart from offset 0 */
     enum lnk_state state; /* (mu) */
     int64_t next;         /* (mu) next source offset to export (the journaled position) */

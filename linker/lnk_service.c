@@ -171,6 +171,7 @@ static void exp_stop_free(struct lnk_service *svc, struct lnk_exp *ex)
 {
     pthread_mutex_lock(&svc->mu);
     ex->stop = true;
+    atomic_store(&ex->abort, true);
     pthread_mutex_unlock(&svc->mu);
     reg_registry_feed_wake(svc->r);
     if (ex->started)

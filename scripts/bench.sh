@@ -10,7 +10,7 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 3 4 5 6"           scenarios to run
+#      BENCH_ONLY="1 2 3 4 5 6 7"         scenarios to run (7: schema linking, link_bench.py)
 #      BENCH_KEEP=1                       keep the temp dir (logs, journals)
 #      BENCH_PROPS=FILE                   ferry .properties to serve with (default: none)
 set -euo pipefail
@@ -25,7 +25,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -280,6 +280,21 @@ if want 6; then
     summ "6 restart to first 200 ($NB schemas)" "$RESTART_S" "s" "<" 2
     SUMMARY+=("$(printf '%-40s %12s %-5s' "6 ferry CPU until serving" "$RESTART_CPU" "s")")
     summ "6 RSS after restart ($NB schemas)" "$RSS_MB" "MB" "<" 300
+fi
+
+# ---------------------------------------------------------------------------
+# 7: schema linking between two servers (scripts/bench/link_bench.py starts and
+# kills its own pair): initial sync schemas/s, replication latency p50/p99
+if want 7; then
+    echo
+    LINK_OUT=$(timeout 600 $PY "$BENCH_DIR/link_bench.py" --ferry "$FERRY_BIN") \
+        || { echo "$LINK_OUT"; die "link benchmark failed"; }
+    echo "$LINK_OUT"
+    R_LINE=$(grep '^LINK_RESULT' <<<"$LINK_OUT" | tail -1)
+    row "7 link initial sync (schemas/s)" "$(kv sync_rps "$R_LINE")" "-" "-"
+    row "7 link replication (200 single writes)" "-" "$(kv p50_ms "$R_LINE")" "$(kv p99_ms "$R_LINE")"
+    summ "7 link initial sync schemas/s" "$(kv sync_rps "$R_LINE")" "sch/s" ">=" 2000
+    summ "7 link replication latency p99" "$(kv p99_ms "$R_LINE")" "ms" "<" 200
 fi
 
 echo

@@ -127,6 +127,9 @@ def test_exporter_rest_api_errors_and_shapes(ferry_factory):
                                              "config": {"schema.registry.url": dst.base}}),
                      422, 42250)
     assert "contextType" in b["message"]
+    b = expect_error(src.post("/exporters", {"name": "e2", "config": {
+        "schema.registry.url": dst.base, "max.in.flight": "0"}}), 422, 42250)
+    assert "max.in.flight" in b["message"]
     expect_error(src.get("/exporters/nope"), 404, 40450, "Exporter 'nope' not found.")
     expect_error(src.get("/exporters/nope/status"), 404, 40450)
     expect_error(src.put("/exporters/nope/resume"), 404, 40450)
