@@ -18,18 +18,52 @@ void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char 
     ap->def = def;
     ap->cluster_id = cluster_id;
     ap->cl = cl;
-    fy_map_init(&ap->ensured);
+    fy_map_init(&ap->own);
+    ap->ensured = &ap->own;
+    ap->mu = NULL;
+}
+
+void lnk_apply_init_shared(struct lnk_apply *ap, const struct lnk_def *def,
+                           const char *cluster_id, struct lnk_client *cl,
+                           struct fy_map *ensured, pthread_mutex_t *mu)
+{
+    lnk_apply_init(ap, def, cluster_id, cl);
+    ap->ensured = ensured;
+    ap->mu = mu;
 }
 
 void lnk_apply_destroy(struct lnk_apply *ap)
 {
-    fy_map_destroy(&ap->ensured);
+    fy_map_destroy(&ap->own);
 }
 
 void lnk_apply_forget(struct lnk_apply *ap)
 {
-    fy_map_destroy(&ap->ensured);
-    fy_map_init(&ap->ensured);
+    if (ap->mu)
+        pthread_mutex_lock(ap->mu);
+    fy_map_destroy(ap->ensured);
+    fy_map_init(ap->ensured);
+    if (ap->mu)
+        pthread_mutex_unlock(ap->mu);
+}
+
+static bool ensured_has(struct lnk_apply *ap, const char *scope)
+{
+    if (ap->mu)
+        pthread_mutex_lock(ap->mu);
+    bool has = fy_map_get(ap->ensured, scope) != NULL;
+    if (ap->mu)
+        pthread_mutex_unlock(ap->mu);
+    return has;
+}
+
+static void ensured_add(struct lnk_apply *ap, const char *scope)
+{
+    if (ap->mu)
+        pthread_mutex_lock(ap->mu);
+    fy_map_put(ap->ensured, scope, (void *)1);
+    if (ap->mu)
+        pthread_mutex_unlock(ap->mu);
 }
 
 static char *seg(const char *s)
@@ -88,12 +122,13 @@ static int ensure_import(struct lnk_apply *ap, const char *dsubject, struct fy_e
                                              : ctx_subject_format(cs.context, "");
     ctx_subject_destroy(&cs);
     int rc = 0;
-    if (!fy_map_get(&ap->ensured, scope)) {
+    /* two lanes may both switch a new scope: the PUT is idempotent */
+    if (!ensured_has(ap, scope)) {
         char *s = seg(scope);
         char *path = fy_asprintf("/mode/%s", s);
         rc = call_ok(ap, "PUT", path, "{\"mode\":\"IMPORT\"}", NULL, NULL, err);
         if (rc == 0) {
-            fy_map_put(&ap->ensured, scope, (void *)1);
+            ensured_add(ap, scope);
         } else {
             char why[256];
             snprintf(why, sizeof why, "%s", fy_err_text(err));
@@ -217,6 +252,20 @@ int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const cha
         rc = call_ok(ap, "DELETE", perm, NULL, gone_hard, NULL, err);
     free(perm);
     free(vpath);
+    free(ds);
+    free(d);
+    return rc;
+}
+
+int lnk_apply_subject_delete(struct lnk_apply *ap, const char *context, const char *name,
+                             struct fy_err *err)
+{
+    static const long gone[] = {40401, 40404, 0};
+    char *d = dest(ap, context, name);
+    char *ds = seg(d);
+    char *path = fy_asprintf("/subjects/%s", ds);
+    int rc = call_ok(ap, "DELETE", path, NULL, gone, NULL, err);
+    free(path);
     free(ds);
     free(d);
     return rc;

@@ -3,10 +3,10 @@
  * version / config / mode is now so" becomes idempotent destination REST
  * calls (IMPORT scope first, explicit id and version, mapped names and
  * references), exactly the rules of docs/internals/linker.md "Record ->
- * destination". Used by the standalone link (lnk_standalone.c); the
- * in-server worker (lnk_worker.c) keeps its own copy for now and can move
- * onto this module.
- * Thread: one owner at a time (it owns one lnk_client). */
+ * destination". Used by the standalone link (lnk_standalone.c) and by every
+ * lane of the in-server worker (lnk_worker.c).
+ * Thread: one owner at a time (it borrows one lnk_client); lanes of one
+ * worker may share the set of ensured scopes (lnk_apply_init_shared). */
 #ifndef LNK_APPLY_H
 #define LNK_APPLY_H
 
@@ -16,17 +16,25 @@
 #include "linker/lnk_exporter.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 struct lnk_apply {
     const struct lnk_def *def; /* borrowed: mapping rules */
     const char *cluster_id;    /* borrowed: the source's id (AUTO contexts) */
     struct lnk_client *cl;     /* borrowed: the destination */
-    struct fy_map ensured;     /* destination scopes already put into IMPORT */
+    struct fy_map own;         /* the ensured set when not shared */
+    struct fy_map *ensured;    /* destination scopes already put into IMPORT */
+    pthread_mutex_t *mu;       /* guards *ensured when shared, else NULL */
 };
 
 void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char *cluster_id,
                     struct lnk_client *cl);
+/* Like lnk_apply_init, with the ensured-scope set `ensured` (borrowed) shared
+ * with other appliers under `mu` (borrowed): the lanes of one worker. */
+void lnk_apply_init_shared(struct lnk_apply *ap, const struct lnk_def *def,
+                           const char *cluster_id, struct lnk_client *cl,
+                           struct fy_map *ensured, pthread_mutex_t *mu);
 void lnk_apply_destroy(struct lnk_apply *ap);
 /* Forget the IMPORT scopes already ensured (after a failure: the destination
  * may have been replaced). */
@@ -41,6 +49,10 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
 /* The version is gone from the source (hard delete): soft, then permanent. */
 int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const char *name, int v,
                             struct fy_err *err);
+/* The source soft-deleted the whole subject: DELETE /subjects/{d} ("already
+ * gone" answers count as done). */
+int lnk_apply_subject_delete(struct lnk_apply *ap, const char *context, const char *name,
+                             struct fy_err *err);
 /* Subject (name) or context (name "") config: `config` is the source's GET
  * /config answer (borrowed), NULL = none (DELETE). The destination's top
  * level is never touched. */

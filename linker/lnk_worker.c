@@ -37,8 +37,8 @@
 
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
-#include "common/fy_url.h"
 #include "contexts/ctx_name.h"
+#include "linker/lnk_apply.h"
 #include "linker/lnk_client.h"
 #include "registry/reg_records.h"
 
@@ -72,6 +72,7 @@ struct job {
 struct lane {
     struct worker *w;
     struct lnk_client *cl;
+    struct lnk_apply ap;     /* the destination calls, over `cl` */
     pthread_t thread;
     bool started;
     struct job *head, *tail; /* (pmu) */
@@ -131,90 +132,6 @@ static void ensured_clear(struct worker *w)
     pthread_mutex_unlock(&w->pmu);
 }
 
-/* ---- destination calls ------------------------------------------------------ */
-
-static char *seg(const char *s)
-{
-    return fy_url_encode(s, FY_URL_SAFE_SEGMENT);
-}
-
-/* Confluent error_code of an answer, or the HTTP status. */
-static long answer_code(json_t *ans, long status)
-{
-    json_t *c = json_object_get(ans, "error_code");
-    return json_is_integer(c) ? (long)json_integer_value(c) : status;
-}
-
-static const char *answer_msg(json_t *ans)
-{
-    const char *m = json_string_value(json_object_get(ans, "message"));
-    return m ? m : "";
-}
-
-/* Call and accept 200 or any of the listed error codes (0-terminated) as done. */
-static int call_ok(struct lane *ln, const char *method, const char *path, const char *body,
-                   const long *accept, long *code_out, struct fy_err *err)
-{
-    long status;
-    json_t *ans = NULL;
-    if (lnk_client_call(ln->cl, method, path, body, &status, &ans, err) != 0)
-        return -1;
-    long code = answer_code(ans, status);
-    if (code_out)
-        *code_out = status == 200 ? 200 : code;
-    int rc = 0;
-    if (status != 200) {
-        bool ok = false;
-        for (size_t i = 0; accept && accept[i]; i++)
-            ok = ok || accept[i] == code;
-        if (!ok)
-            rc = fy_err_set(err, FY_E_HTTP, "destination %s %s answered %ld (error_code %ld): %s",
-                            method, path, status, code, answer_msg(ans));
-    }
-    json_decref(ans);
-    return rc;
-}
-
-/* The destination scope of `dsubject` (qualified) must be in IMPORT before
- * anything is written there: the context when it is a named one (so failing
- * over is one call on the context), else the subject itself. Refused (42205)
- * when that scope holds live subjects that a link did not write — e.g. a DR
- * context that was failed over to READWRITE: never overwrite those. */
-static int ensure_import(struct lane *ln, const char *dsubject, struct fy_err *err)
-{
-    struct worker *w = ln->w;
-    struct ctx_subject cs;
-    if (ctx_subject_parse(dsubject, &cs, err) != 0)
-        return -1;
-    char *scope = ctx_is_default(cs.context) ? ctx_subject_format(cs.context, cs.name)
-                                             : ctx_subject_format(cs.context, "");
-    ctx_subject_destroy(&cs);
-    int rc = 0;
-    pthread_mutex_lock(&w->pmu);
-    bool done = fy_map_get(&w->ensured, scope) != NULL;
-    pthread_mutex_unlock(&w->pmu);
-    /* two lanes may both switch a new scope: the PUT is idempotent */
-    if (!done) {
-        char *s = seg(scope);
-        char *path = fy_asprintf("/mode/%s", s);
-        rc = call_ok(ln, "PUT", path, "{\"mode\":\"IMPORT\"}", NULL, NULL, err);
-        if (rc == 0) {
-            pthread_mutex_lock(&w->pmu);
-            fy_map_put(&w->ensured, scope, (void *)1);
-            pthread_mutex_unlock(&w->pmu);
-        } else {
-            char why[256];
-            snprintf(why, sizeof why, "%s", fy_err_text(err)); /* err is rewritten below */
-            fy_err_set(err, FY_E_HTTP, "cannot put destination scope '%s' into IMPORT mode: %s",
-                       scope, why);
-        }
-        free(path);
-        free(s);
-    }
-    free(scope);
-    return rc;
-}
-
 /* ---- record translation ------------------------------------------------------ */
 
 /* Should the source (context, name) be exported? See the loop rule above. */
@@ -228,201 +145,24 @@ static bool wanted(struct worker *w, const char *context, const char *name)
     return m != REG_MODE_IMPORT;
 }
 
-static char *dest(struct worker *w, const char *context, const char *name)
-{
-    return lnk_def_dest_subject(&w->def, w->r->cluster_id, context, name);
-}
-
-/* References name subjects relative to the referrer's context; map each the
- * way the referrer's own subject is mapped. **new** array. */
-static json_t *map_references(struct worker *w, json_t *refs, const char *context)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *ref;
-    json_array_foreach(refs, i, ref)
-    {
-        json_t *r2 = json_deep_copy(ref);
-        const char *rs = json_string_value(json_object_get(ref, "subject"));
-        if (rs) {
-            struct ctx_subject cs;
-            if (ctx_subject_parse(rs, &cs, NULL) == 0) {
-                bool qualified = strncmp(rs, ":.", 2) == 0;
-                char *d = dest(w, qualified ? cs.context : context, cs.name);
-                json_object_set_new(r2, "subject", json_string(d));
-                free(d);
-                ctx_subject_destroy(&cs);
-            }
-        }
-        json_array_append_new(out, r2);
-    }
-    return out;
-}
-
+/* One SCHEMA record: the value is the version as Confluent stores it (the
+ * same fields as a Schema object); a tombstone is a hard delete. */
 static int export_schema(struct lane *ln, const struct reg_key *k,
                          const struct reg_store_record *rec, const char *context,
                          const char *name, struct fy_err *err)
 {
-    struct worker *w = ln->w;
-    static const long gone[] = {40401, 40402, 40406, 0};
-    static const long gone_hard[] = {40401, 40402, 0};
-    int rc = -1;
-    json_t *v = NULL, *body = NULL;
-    char *body_text = NULL;
-    char *d = dest(w, context, name);
-    char *ds = seg(d);
-    char *vpath = fy_asprintf("/subjects/%s/versions/%d", ds, (int)k->version);
-    char *vpath_perm = fy_asprintf("%s?permanent=true", vpath);
-    if (!rec->value) { /* hard delete: soft first (the registry requires it), then permanent */
-        rc = call_ok(ln, "DELETE", vpath, NULL, gone, NULL, err);
-        if (rc == 0)
-            rc = call_ok(ln, "DELETE", vpath_perm, NULL, gone_hard, NULL, err);
-        goto out;
-    }
-    v = json_loadb(rec->value, rec->vlen, 0, NULL);
-    const char *schema = json_string_value(json_object_get(v, "schema"));
-    json_t *id = json_object_get(v, "id");
-    if (!schema || !json_is_integer(id)) {
+    if (!rec->value)
+        return lnk_apply_version_purge(&ln->ap, context, name, (int)k->version, err);
+    json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
+    int rc = 0;
+    if (!json_is_string(json_object_get(v, "schema")) ||
+        !json_is_integer(json_object_get(v, "id")))
         fy_log(FY_LOG_WARN, "linker", "msg=\"unreadable SCHEMA record skipped\" offset=%lld",
                (long long)rec->offset);
-        rc = 0;
-        goto out;
-    }
-    bool deleted = json_is_true(json_object_get(v, "deleted"));
-    if (ensure_import(ln, d, err) != 0)
-        goto out;
-    if (deleted) {
-        long code = 0;
-        /* already there (live or soft-deleted): deleting is all that is left */
-        if (call_ok(ln, "DELETE", vpath, NULL, gone, &code, err) != 0)
-            goto out;
-        if (code == 200 || code == 40406) {
-            rc = 0;
-            goto out;
-        }
-    }
-    body = json_object();
-    json_object_set_new(body, "schema", json_string(schema));
-    json_t *st = json_object_get(v, "schemaType");
-    if (json_is_string(st))
-        json_object_set(body, "schemaType", st);
-    json_object_set(body, "id", id);
-    json_object_set_new(body, "version", json_integer(k->version));
-    json_t *refs = json_object_get(v, "references");
-    if (json_is_array(refs) && json_array_size(refs))
-        json_object_set_new(body, "references", map_references(w, refs, context));
-    json_t *md = json_object_get(v, "metadata");
-    if (json_is_object(md))
-        json_object_set(body, "metadata", md);
-    json_t *rs = json_object_get(v, "ruleSet");
-    if (json_is_object(rs))
-        json_object_set(body, "ruleSet", rs);
-    body_text = json_dumps(body, JSON_COMPACT);
-    char *rpath = fy_asprintf("/subjects/%s/versions", ds);
-    rc = call_ok(ln, "POST", rpath, body_text, NULL, NULL, err);
-    free(rpath);
-    if (rc != 0 && err->code == FY_E_HTTP) {
-        /* refused, but maybe because it is already applied (a subject the
-         * source made READONLY after this version): same id there = done */
-        char *gpath = fy_asprintf("%s?deleted=true", vpath);
-        long status;
-        json_t *ans = NULL;
-        struct fy_err e2 = {0};
-        if (lnk_client_call(ln->cl, "GET", gpath, NULL, &status, &ans, &e2) == 0 &&
-            status == 200 && json_equal(json_object_get(ans, "id"), id)) {
-            fy_err_clear(err);
-            rc = 0;
-        }
-        json_decref(ans);
-        fy_err_destroy(&e2);
-        free(gpath);
-    }
-    if (rc == 0 && deleted)
-        rc = call_ok(ln, "DELETE", vpath, NULL, gone, NULL, err);
-out:
-    free(body_text);
-    json_decref(body);
+    else
+        rc = lnk_apply_version(&ln->ap, context, name, (int)k->version, v,
+                               json_is_true(json_object_get(v, "deleted")), err);
     json_decref(v);
-    free(vpath_perm);
-    free(vpath);
-    free(ds);
-    free(d);
-    return rc;
-}
-
-/* The ConfigUpdateRequest fields: a CONFIG record is the whole config, so
- * fields it lacks are sent as null (PUT /config merges). */
-static const char *const config_fields[] = {
-    "alias", "normalize", "validateFields", "validateNewSchemas", "validateRules",
-    "compatibilityPolicy", "compatibilityGroup", "defaultMetadata", "overrideMetadata",
-    "defaultRuleSet", "overrideRuleSet", NULL};
-
-static int export_config(struct lane *ln, const struct reg_store_record *rec,
-                         const char *context, const char *name, struct fy_err *err)
-{
-    struct worker *w = ln->w;
-    static const long gone[] = {40401, 40408, 0};
-    char *d = dest(w, context, name);
-    if (!d[0]) { /* the destination's top level is not ours to change (NONE/DEFAULT) */
-        free(d);
-        return 0;
-    }
-    char *ds = seg(d);
-    char *path = fy_asprintf("/config/%s", ds);
-    int rc;
-    if (!rec->value) {
-        rc = call_ok(ln, "DELETE", path, NULL, gone, NULL, err);
-    } else {
-        json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
-        json_t *body = json_object();
-        json_t *lvl = json_object_get(v, "compatibilityLevel");
-        json_object_set(body, "compatibility", lvl ? lvl : json_null());
-        for (size_t i = 0; config_fields[i]; i++) {
-            json_t *f = json_object_get(v, config_fields[i]);
-            json_object_set(body, config_fields[i], f ? f : json_null());
-        }
-        char *text = json_dumps(body, JSON_COMPACT);
-        rc = call_ok(ln, "PUT", path, text, NULL, NULL, err);
-        free(text);
-        json_decref(body);
-        json_decref(v);
-    }
-    free(path);
-    free(ds);
-    free(d);
-    return rc;
-}
-
-/* Subject-level modes follow, except that the destination must stay
- * writable for the link: READWRITE (or no mode) there means IMPORT. */
-static int export_mode(struct lane *ln, const struct reg_store_record *rec,
-                       const char *context, const char *name, struct fy_err *err)
-{
-    struct worker *w = ln->w;
-    static const long gone[] = {40401, 40409, 0};
-    char *d = dest(w, context, name);
-    char *ds = seg(d);
-    char *path = fy_asprintf("/mode/%s", ds);
-    const char *mode = NULL;
-    json_t *v = rec->value ? json_loadb(rec->value, rec->vlen, 0, NULL) : NULL;
-    const char *m = json_string_value(json_object_get(v, "mode"));
-    if (m && strcmp(m, "READWRITE") != 0)
-        mode = m;
-    int rc;
-    struct ctx_subject cs;
-    bool dest_default = ctx_subject_parse(d, &cs, NULL) == 0 && ctx_is_default(cs.context);
-    ctx_subject_destroy(&cs);
-    if (mode || dest_default) {
-        char *body = fy_asprintf("{\"mode\":\"%s\"}", mode ? mode : "IMPORT");
-        rc = call_ok(ln, "PUT", path, body, NULL, NULL, err);
-        free(body);
-    } else {
-        rc = call_ok(ln, "DELETE", path, NULL, gone, NULL, err);
-    }
-    json_decref(v);
-    free(path);
-    free(ds);
-    free(d);
     return rc;
 }
 
@@ -430,27 +170,27 @@ static int export_mode(struct lane *ln, const struct reg_store_record *rec,
 static int export_job(struct lane *ln, const struct job *j, struct fy_err *err)
 {
     const struct ctx_subject *cs = &j->cs;
+    int rc = 0;
+    json_t *v = j->rec.value ? json_loadb(j->rec.value, j->rec.vlen, 0, NULL) : NULL;
     switch (j->k.type) {
     case REG_KEY_SCHEMA:
-        return export_schema(ln, &j->k, &j->rec, cs->context, cs->name, err);
-    case REG_KEY_DELETE_SUBJECT: {
-        static const long gone[] = {40401, 40404, 0};
-        char *d = dest(ln->w, cs->context, cs->name);
-        char *ds = seg(d);
-        char *path = fy_asprintf("/subjects/%s", ds);
-        int rc = call_ok(ln, "DELETE", path, NULL, gone, NULL, err);
-        free(path);
-        free(ds);
-        free(d);
-        return rc;
-    }
-    case REG_KEY_CONFIG:
-        return export_config(ln, &j->rec, cs->context, cs->name, err);
+        rc = export_schema(ln, &j->k, &j->rec, cs->context, cs->name, err);
+        break;
+    case REG_KEY_DELETE_SUBJECT:
+        rc = lnk_apply_subject_delete(&ln->ap, cs->context, cs->name, err);
+        break;
+    case REG_KEY_CONFIG: /* the record is the whole config; a tombstone removes it */
+        rc = lnk_apply_config(&ln->ap, cs->context, cs->name, v, err);
+        break;
     case REG_KEY_MODE:
-        return export_mode(ln, &j->rec, cs->context, cs->name, err);
+        rc = lnk_apply_mode(&ln->ap, cs->context, cs->name,
+                            json_string_value(json_object_get(v, "mode")), err);
+        break;
     default:
-        return 0;
+        break;
     }
+    json_decref(v);
+    return rc;
 }
 
 /* ---- the pipeline ---------------------------------------------------------------- */
@@ -721,6 +461,7 @@ static void lanes_stop(struct worker *w)
             ln->head = j->next;
             job_free(j);
         }
+        lnk_apply_destroy(&ln->ap);
         lnk_client_free(ln->cl);
     }
     free(w->lanes);
@@ -743,6 +484,8 @@ static int lanes_start(struct worker *w, struct fy_err *err)
         if (!ln->cl)
             goto fail;
         lnk_client_set_abort(ln->cl, &w->ex->abort);
+        /* lanes share the set of scopes already in IMPORT (under pmu) */
+        lnk_apply_init_shared(&ln->ap, &w->def, w->r->cluster_id, ln->cl, &w->ensured, &w->pmu);
         if (pthread_create(&ln->thread, NULL, lane_main, ln) != 0) {
             fy_err_set(err, FY_E_NOMEM, "cannot start sender thread %zu of exporter '%s'", i,
                        w->def.name);
