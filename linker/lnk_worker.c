@@ -597,6 +597,9 @@ void *lnk_worker_main(void *arg)
     int64_t retry_at = 0;
 
     for (;;) {
+        /* marked before the control state is read: a stop/pause/update that
+         * lands after this point ends the next feed wait at once */
+        uint64_t mark = reg_registry_feed_mark(w.r);
         pthread_mutex_lock(&w.svc->mu);
         struct lnk_exp *ex = w.ex;
         if (ex->stop) {
@@ -632,12 +635,12 @@ void *lnk_worker_main(void *arg)
 
         if (paused) {
             persist(&w, true);
-            reg_registry_feed_wait(w.r, INT64_MAX, IDLE_WAIT_MS); /* control changes wake it */
+            reg_registry_feed_wait(w.r, INT64_MAX, mark, IDLE_WAIT_MS); /* control changes wake it */
             continue;
         }
         int64_t now = mono_ms();
         if (retry_at > now) {
-            reg_registry_feed_wait(w.r, INT64_MAX, (int)(retry_at - now));
+            reg_registry_feed_wait(w.r, INT64_MAX, mark, (int)(retry_at - now));
             continue;
         }
         struct fy_err err = {0};
@@ -692,7 +695,7 @@ void *lnk_worker_main(void *arg)
             ex->state = LNK_RUNNING;
         pthread_mutex_unlock(&w.svc->mu);
         fy_err_destroy(&err);
-        reg_registry_feed_wait(w.r, w.next - 1, IDLE_WAIT_MS);
+        reg_registry_feed_wait(w.r, w.next - 1, mark, IDLE_WAIT_MS);
     }
     lanes_stop(&w);
     persist(&w, true);

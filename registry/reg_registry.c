@@ -237,7 +237,15 @@ int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err
     return 0;
 }
 
-int reg_registry_feed_wait(struct reg_registry *r, int64_t after, int timeout_ms)
+uint64_t reg_registry_feed_mark(struct reg_registry *r)
+{
+    pthread_mutex_lock(&r->feed_mu);
+    uint64_t mark = r->feed_wakes;
+    pthread_mutex_unlock(&r->feed_mu);
+    return mark;
+}
+
+int reg_registry_feed_wait(struct reg_registry *r, int64_t after, uint64_t mark, int timeout_ms)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -249,7 +257,7 @@ int reg_registry_feed_wait(struct reg_registry *r, int64_t after, int timeout_ms
     }
     int got = 0;
     pthread_mutex_lock(&r->feed_mu);
-    uint64_t wakes = r->feed_wakes;
+    uint64_t wakes = mark;
     for (;;) {
         if (reg_store_durable_offset(r->store) > after) {
             got = 1;

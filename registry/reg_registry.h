@@ -76,13 +76,19 @@ int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n,
 /* Wait until `offset` is durable. Locks: none held (this may wait for an fsync). */
 int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err);
 
+/* The feed's wake-up count now. A follower takes it BEFORE it looks at its
+ * own control state (stop, pause, config), and passes it to the wait: a wake
+ * that happens in between then ends the wait at once instead of being lost. */
+uint64_t reg_registry_feed_mark(struct reg_registry *r);
+
 /* The change feed's wait (style S6.5: no polling): block until a record
- * with offset > `after` is durable (1), until reg_registry_feed_wake() is
- * called or `timeout_ms` passes (0). Followers then read the new records with
+ * with offset > `after` is durable (1), until reg_registry_feed_wake() has
+ * been called since `mark` (from reg_registry_feed_mark) or `timeout_ms`
+ * passes (0). Followers then read the new records with
  * reg_store_read_from(r->store, after + 1, ...). Every successful
  * reg_registry_sync() wakes the waiters. Locks: none held. Thread: any
  * (link workers). */
-int reg_registry_feed_wait(struct reg_registry *r, int64_t after, int timeout_ms);
+int reg_registry_feed_wait(struct reg_registry *r, int64_t after, uint64_t mark, int timeout_ms);
 /* Wake every reg_registry_feed_wait() caller now (control changes, shutdown).
  * Locks: none held. Thread: any. */
 void reg_registry_feed_wake(struct reg_registry *r);
