@@ -104,12 +104,6 @@ int reg_h_config_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err
     return rc;
 }
 
-static bool scope_read_only(struct reg_registry *r, const char *context, const char *name)
-{
-    enum reg_mode m = reg_registry_mode(r, context, name);
-    return m == REG_MODE_READONLY || m == REG_MODE_READONLY_OVERRIDE;
-}
-
 /* ConfigUpdateRequest fields (sr-api §2.6) */
 static bool known_config_field(const char *k)
 {
@@ -174,12 +168,8 @@ int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err
         goto out_nolock;
     }
     pthread_mutex_lock(&hc->r->wlock);
-    if (scope_read_only(hc->r, context, name)) {
-        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
-                   "Subject %s in context :%s: is in read-only mode", hc->params[0] ? hc->params[0] : "",
-                   context);
+    if (reg_registry_writable(hc->r, context, name, hc->params[0] ? hc->params[0] : "", err) != 0)
         goto out;
-    }
     const char *bad = mistyped_config_field(hc->body);
     if (bad) {
         fy_err_set(err, FY_E_BAD_REQUEST, "Field \"%s\" has the wrong type", bad);
@@ -212,9 +202,7 @@ int reg_h_config_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err
     put_config(out, merged, "compatibility", REG_COMPAT_NONE, false);
     rc = 0;
 out:
-    pthread_mutex_unlock(&hc->r->wlock);
-    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
-        rc = -1;
+    rc = reg_registry_unlock_sync(hc->r, rc, offset, err);
 out_nolock:
     json_decref(merged);
     scope_free(context, name, scope);
@@ -230,12 +218,8 @@ int reg_h_config_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     int64_t offset = -1;
     pthread_mutex_lock(&hc->r->wlock);
     json_t *old = reg_index_config(&hc->r->idx, scope);
-    if (scope_read_only(hc->r, context, name)) {
-        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
-                   "Subject %s in context :%s: is in read-only mode", hc->params[0] ? hc->params[0] : "",
-                   context);
+    if (reg_registry_writable(hc->r, context, name, hc->params[0] ? hc->params[0] : "", err) != 0)
         goto out;
-    }
     if (!old && scope[0]) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
         goto out;
@@ -251,9 +235,7 @@ int reg_h_config_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     }
     rc = 0;
 out:
-    pthread_mutex_unlock(&hc->r->wlock);
-    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
-        rc = -1;
+    rc = reg_registry_unlock_sync(hc->r, rc, offset, err);
     scope_free(context, name, scope);
     return rc;
 }
@@ -403,9 +385,7 @@ int reg_h_mode_put(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
     fy_buf_putc(out, '}');
     rc = 0;
 out:
-    pthread_mutex_unlock(&hc->r->wlock);
-    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
-        rc = -1;
+    rc = reg_registry_unlock_sync(hc->r, rc, offset, err);
     scope_free(context, name, scope);
     return rc;
 }
@@ -437,9 +417,7 @@ int reg_h_mode_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *er
     }
     rc = 0;
 out:
-    pthread_mutex_unlock(&hc->r->wlock);
-    if (rc == 0 && reg_registry_sync(hc->r, offset, err) != 0)
-        rc = -1;
+    rc = reg_registry_unlock_sync(hc->r, rc, offset, err);
     scope_free(context, name, scope);
     return rc;
 }

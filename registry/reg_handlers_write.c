@@ -69,18 +69,6 @@ static bool referenced(struct reg_registry *r, const struct reg_subject *sub, in
     return false;
 }
 
-static bool read_only(struct reg_registry *r, const struct ctx_subject *cs)
-{
-    enum reg_mode m = reg_registry_mode(r, cs->context, cs->name);
-    return m == REG_MODE_READONLY || m == REG_MODE_READONLY_OVERRIDE;
-}
-
-static int read_only_err(const char *subject, const struct ctx_subject *cs, struct fy_err *err)
-{
-    return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
-                      "Subject %s in context :%s: is in read-only mode", subject, cs->context);
-}
-
 /* The subject's own CONFIG and MODE go with its last version (Confluent). */
 static size_t drop_subject_settings(struct reg_registry *r, const struct reg_subject *sub,
                                     struct reg_write *recs)
@@ -116,10 +104,8 @@ int reg_h_version_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
     pthread_mutex_lock(&r->wlock);
     struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
     struct reg_version *v = NULL;
-    if (read_only(r, &cs)) {
-        read_only_err(subject, &cs, err);
+    if (reg_registry_writable(r, cs.context, cs.name, subject, err) != 0)
         goto out;
-    }
     if (!sub || sub->n_versions == 0) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
         goto out;
@@ -180,9 +166,7 @@ int reg_h_version_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
     fy_buf_printf(out, "%d", (int)version);
     rc = 0;
 out:
-    pthread_mutex_unlock(&r->wlock);
-    if (rc == 0 && reg_registry_sync(r, offset, err) != 0)
-        rc = -1;
+    rc = reg_registry_unlock_sync(r, rc, offset, err);
     ctx_subject_destroy(&cs);
     return rc;
 }
@@ -205,10 +189,8 @@ int reg_h_subject_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
         goto out;
     }
-    if (read_only(r, &cs)) {
-        read_only_err(subject, &cs, err);
+    if (reg_registry_writable(r, cs.context, cs.name, subject, err) != 0)
         goto out;
-    }
     struct reg_version *latest = reg_subject_latest(sub);
     if (!permanent && !latest) {
         fy_err_set(err, REG_E_SUBJECT_SOFT_DELETED,
@@ -261,10 +243,8 @@ int reg_h_subject_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
     }
     rc = 0;
 out:
-    pthread_mutex_unlock(&r->wlock);
+    rc = reg_registry_unlock_sync(r, rc, offset, err);
     free(recs);
-    if (rc == 0 && reg_registry_sync(r, offset, err) != 0)
-        rc = -1;
     ctx_subject_destroy(&cs);
     return rc;
 }
@@ -297,9 +277,7 @@ int reg_h_context_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
     hc->status = 204;
     rc = 0;
 out:
-    pthread_mutex_unlock(&r->wlock);
-    if (rc == 0 && reg_registry_sync(r, offset, err) != 0)
-        rc = -1;
+    rc = reg_registry_unlock_sync(r, rc, offset, err);
     free(context);
     return rc;
 }

@@ -559,9 +559,7 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
     /* mode (checkRegisterMode) */
     char *qsub = ctx_subject_format(cs.context, cs.name);
     const char *cdisp = ctx_display(cs.context, cbuf, sizeof cbuf);
-    if (mode == REG_MODE_READONLY || mode == REG_MODE_READONLY_OVERRIDE) {
-        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Subject %s in context %s is in read-only mode",
-                   qsub, cdisp);
+    if (reg_registry_writable(r, cs.context, cs.name, qsub, err) != 0) {
         free(qsub);
         goto out;
     }
@@ -678,12 +676,10 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
 empty:
     fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
 out:
-    if (locked)
-        pthread_mutex_unlock(&r->wlock);
     /* acknowledged only once durable, including the idempotent answer, which
      * may name a version another writer has not yet seen synced */
-    if (rc == 0 && reg_registry_sync(r, sync_offset, err) != 0)
-        rc = -1;
+    if (locked)
+        rc = reg_registry_unlock_sync(r, rc, sync_offset, err);
     reg_compat_msgs_destroy(&msgs);
     parsed_destroy(&ps);
     free(identity);

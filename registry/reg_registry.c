@@ -280,6 +280,24 @@ void reg_registry_feed_wake(struct reg_registry *r)
     pthread_mutex_unlock(&r->feed_mu);
 }
 
+int reg_registry_unlock_sync(struct reg_registry *r, int rc, int64_t offset, struct fy_err *err)
+{
+    pthread_mutex_unlock(&r->wlock);
+    if (rc == 0 && reg_registry_sync(r, offset, err) != 0)
+        rc = -1;
+    return rc;
+}
+
+int reg_registry_writable(const struct reg_registry *r, const char *context, const char *name,
+                          const char *subject, struct fy_err *err)
+{
+    enum reg_mode m = reg_registry_mode(r, context, name);
+    if (m != REG_MODE_READONLY && m != REG_MODE_READONLY_OVERRIDE)
+        return 0;
+    return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                      "Subject %s in context :%s: is in read-only mode", subject, context);
+}
+
 char *reg_registry_scope(const char *context, const char *name)
 {
     /* the default context's own config/mode is the top-level record (subject null) */

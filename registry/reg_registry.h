@@ -75,6 +75,16 @@ int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n,
                        struct fy_err *err);
 /* Wait until `offset` is durable. Locks: none held (this may wait for an fsync). */
 int reg_registry_sync(struct reg_registry *r, int64_t offset, struct fy_err *err);
+/* End a write made under r->wlock: unlock it, then, when `rc` is 0, wait for
+ * `offset` to be durable — a write is acknowledged only once it is. Returns
+ * the final result (0, or -1 with err). Locks: r->wlock held; released. */
+int reg_registry_unlock_sync(struct reg_registry *r, int rc, int64_t offset, struct fy_err *err);
+/* 0 when (context, name) may be changed; -1 with 42205 `Subject <subject> in
+ * context :<ctx>: is in read-only mode` when its effective mode is READONLY or
+ * READONLY_OVERRIDE. `subject` is the name as the client wrote it.
+ * Locks: r->wlock or idx.lock held. */
+int reg_registry_writable(const struct reg_registry *r, const char *context, const char *name,
+                          const char *subject, struct fy_err *err);
 
 /* The feed's wake-up count now. A follower takes it BEFORE it looks at its
  * own control state (stop, pause, config), and passes it to the wait: a wake
