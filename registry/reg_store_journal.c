@@ -1170,11 +1170,14 @@ static int64_t out_tell(const struct out_writer *ow)
     return ow->pos + (int64_t)ow->len;
 }
 
-/* Copy records of [from, to) of `fd` to ow; with `latest`, only each key's
- * latest record (latest maps key -> position of that record). */
-static int copy_records(struct journal *j, int fd, int64_t from, int64_t to,
-                        const struct fy_map *latest, struct out_writer *ow,
-                        struct jfile *njf, size_t *kept, struct fy_err *err)
+/* Call `fn` for each record of [from, to) of `fd` with the scanner positioned
+ * on it (sc->buf + sc->off holds its `total` bytes); a bad record there is
+ * corruption (compaction only reads what replay accepted). */
+typedef int (*each_fn)(void *arg, const struct scanner *sc, const struct reg_store_record *rec,
+                       size_t total, struct fy_err *err);
+
+static int each_record(struct journal *j, int fd, int64_t from, int64_t to, each_fn fn, void *arg,
+                       struct fy_err *err)
 {
     struct scanner sc;
     scan_init(&sc, fd, j->path, from, to);
@@ -1193,13 +1196,8 @@ static int copy_records(struct journal *j, int fd, int64_t from, int64_t to,
                        j->path, why, scan_pos(&sc));
             goto out;
         }
-        int64_t pos = scan_pos(&sc);
-        if (!latest || (int64_t)(uintptr_t)fy_map_getn(latest, rec.key, rec.klen) == pos) {
-            jfile_index(njf, rec.offset, out_tell(ow));
-            if (out_put(ow, sc.buf + sc.off, total, err) != 0)
-                goto out;
-            (*kept)++;
-        }
+        if (fn(arg, &sc, &rec, total, err) != 0)
+            goto out;
         scan_skip(&sc, total);
     }
     rc = 0;
@@ -1208,35 +1206,59 @@ out:
     return rc;
 }
 
+struct copy_state {
+    const struct fy_map *latest; /* key -> position of its latest record; NULL = copy all */
+    struct out_writer *ow;
+    struct jfile *njf;
+    size_t *kept;
+};
+
+static int copy_one(void *arg, const struct scanner *sc, const struct reg_store_record *rec,
+                    size_t total, struct fy_err *err)
+{
+    struct copy_state *cs = arg;
+    if (cs->latest &&
+        (int64_t)(uintptr_t)fy_map_getn(cs->latest, rec->key, rec->klen) != scan_pos(sc))
+        return 0;
+    jfile_index(cs->njf, rec->offset, out_tell(cs->ow));
+    if (out_put(cs->ow, sc->buf + sc->off, total, err) != 0)
+        return -1;
+    (*cs->kept)++;
+    return 0;
+}
+
+/* Copy records of [from, to) of `fd` to ow; with `latest`, only each key's
+ * latest record (latest maps key -> position of that record). */
+static int copy_records(struct journal *j, int fd, int64_t from, int64_t to,
+                        const struct fy_map *latest, struct out_writer *ow,
+                        struct jfile *njf, size_t *kept, struct fy_err *err)
+{
+    struct copy_state cs = {latest, ow, njf, kept};
+    return each_record(j, fd, from, to, copy_one, &cs, err);
+}
+
+struct latest_state {
+    struct fy_map *latest;
+    size_t *n_records;
+};
+
+static int note_latest(void *arg, const struct scanner *sc, const struct reg_store_record *rec,
+                       size_t total, struct fy_err *err)
+{
+    (void)total;
+    (void)err;
+    struct latest_state *ls = arg;
+    fy_map_putn(ls->latest, rec->key, rec->klen, (void *)(uintptr_t)scan_pos(sc));
+    (*ls->n_records)++;
+    return 0;
+}
+
 /* Each key's latest record position in [from, to). */
 static int map_latest(struct journal *j, int fd, int64_t from, int64_t to, struct fy_map *latest,
                       size_t *n_records, struct fy_err *err)
 {
-    struct scanner sc;
-    scan_init(&sc, fd, j->path, from, to);
-    int rc = -1;
-    for (;;) {
-        struct reg_store_record rec;
-        size_t total;
-        const char *why = NULL;
-        enum scan_rc r = scan_next(&sc, &rec, &total, &why, err);
-        if (r == SCAN_END)
-            break;
-        if (r == SCAN_ERR)
-            goto out;
-        if (r == SCAN_BAD) {
-            fy_err_set(err, FY_E_CORRUPT, "journal %s: %s at byte %" PRId64 " while compacting",
-                       j->path, why, scan_pos(&sc));
-            goto out;
-        }
-        fy_map_putn(latest, rec.key, rec.klen, (void *)(uintptr_t)scan_pos(&sc));
-        (*n_records)++;
-        scan_skip(&sc, total);
-    }
-    rc = 0;
-out:
-    scan_destroy(&sc);
-    return rc;
+    struct latest_state ls = {latest, n_records};
+    return each_record(j, fd, from, to, note_latest, &ls, err);
 }
 
 /* Rewrite the journal keeping each key's latest record, tombstones included:
