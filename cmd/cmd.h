@@ -8,6 +8,29 @@
 #define FERRY_COMMIT "unknown"
 #endif
 
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* One command-line flag: `value` for `--flag VALUE`, or `set` for a boolean
+ * `--flag` (exactly one of them non-NULL). */
+struct cmd_flag {
+    const char *name;
+    const char **value;
+    bool *set;
+};
+
+/* Parse `argv` (the arguments after the subcommand) against `flags`.
+ * 0 = parsed; 1 = --help/-h (usage printed to stdout: exit 0); -1 = an
+ * unknown flag or a missing value (said on stderr: exit 2). */
+int cmd_flags_parse(const char *cmd, int argc, char **argv, const struct cmd_flag *flags,
+                    size_t n, void (*usage)(FILE *));
+
+/* Block SIGTERM and SIGINT in this thread and every thread created after it
+ * (the main thread then takes them with sigwait(sigs)), and ignore SIGPIPE. */
+void cmd_signals_block(sigset_t *sigs);
+
 /* Run ferry with the process arguments; returns the exit status. */
 int cmd_main(int argc, char **argv);
 

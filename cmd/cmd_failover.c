@@ -171,20 +171,11 @@ int cmd_failover(int argc, char **argv)
     size_t n_scopes = 0;
     int status = LNK_FAILOVER_USAGE;
 
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            status = 0;
-            goto out;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            as_json = true;
-        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            config_path = argv[++i];
-        } else {
-            fprintf(stderr, "ferry failover: bad option '%s'\n", argv[i]);
-            usage(stderr);
-            goto out;
-        }
+    const struct cmd_flag flags[] = {{"--config", &config_path, NULL}, {"--json", NULL, &as_json}};
+    int frc = cmd_flags_parse("failover", argc, argv, flags, sizeof flags / sizeof flags[0], usage);
+    if (frc != 0) {
+        status = frc > 0 ? 0 : LNK_FAILOVER_USAGE;
+        goto out;
     }
     if (!config_path) {
         fprintf(stderr, "ferry failover: --config FILE is required\n");

@@ -134,20 +134,11 @@ int cmd_link(int argc, char **argv)
     char *state = NULL;
     int status = 2;
 
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            status = 0;
-            goto out;
-        } else if (strcmp(argv[i], "--once") == 0) {
-            once = true;
-        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            config_path = argv[++i];
-        } else {
-            fprintf(stderr, "ferry link: bad option '%s'\n", argv[i]);
-            usage(stderr);
-            goto out;
-        }
+    const struct cmd_flag flags[] = {{"--config", &config_path, NULL}, {"--once", NULL, &once}};
+    int frc = cmd_flags_parse("link", argc, argv, flags, sizeof flags / sizeof flags[0], usage);
+    if (frc != 0) {
+        status = frc > 0 ? 0 : 2;
+        goto out;
     }
     if (!config_path) {
         fprintf(stderr, "ferry link: --config FILE is required\n");
@@ -176,11 +167,7 @@ int cmd_link(int argc, char **argv)
                                : fy_asprintf("%s.state", config_path);
 
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cmd_signals_block(&sigs);
     lnk_client_global_init();
     ls = lnk_standalone_new(&def, src, state, &err);
     if (!ls)

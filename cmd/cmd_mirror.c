@@ -110,11 +110,7 @@ static int run_mirror(const char *config_path)
         fy_log_set_debug(conf.log_debug);
     /* every thread created from here on inherits the blocked set; main takes them by sigwait */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cmd_signals_block(&sigs);
     w = mir_worker_new(&conf, &err);
     if (!w)
         goto out;
@@ -155,31 +151,14 @@ int cmd_mirror(int argc, char **argv)
         }
         i = 1;
     }
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        const char **target = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--config") == 0) {
-            target = &config;
-        } else if (strcmp(a, "--admin") == 0) {
-            target = &admin;
-        } else if (strcmp(a, "--topic") == 0) {
-            target = &topic;
-        } else if (strcmp(a, "--timeout-ms") == 0) {
-            target = &timeout_ms;
-        } else {
-            fprintf(stderr, "ferry mirror: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "ferry mirror: %s needs a value\n", a);
-            return 2;
-        }
-        *target = argv[++i];
-    }
+    const struct cmd_flag flags[] = {{"--config", &config, NULL},
+                                     {"--admin", &admin, NULL},
+                                     {"--topic", &topic, NULL},
+                                     {"--timeout-ms", &timeout_ms, NULL}};
+    int frc = cmd_flags_parse("mirror", argc - i, argv + i, flags,
+                              sizeof flags / sizeof flags[0], usage);
+    if (frc != 0)
+        return frc > 0 ? 0 : 2;
     if (!op) {
         if (!config) {
             usage(stderr);

@@ -147,29 +147,12 @@ int cmd_serve(int argc, char **argv)
     int port = 0;
     int status = 1;
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char **target = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--config") == 0) {
-            target = &config_path;
-        } else if (strcmp(a, "--listen") == 0) {
-            target = &listen;
-        } else if (strcmp(a, "--data-dir") == 0) {
-            target = &data_dir;
-        } else {
-            fprintf(stderr, "ferry serve: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "ferry serve: %s needs a value\n", a);
-            return 2;
-        }
-        *target = argv[++i];
-    }
+    const struct cmd_flag flags[] = {{"--config", &config_path, NULL},
+                                     {"--listen", &listen, NULL},
+                                     {"--data-dir", &data_dir, NULL}};
+    int frc = cmd_flags_parse("serve", argc, argv, flags, sizeof flags / sizeof flags[0], usage);
+    if (frc != 0)
+        return frc > 0 ? 0 : 2;
     if (config_path && fy_props_load(config_path, &props, &err) != 0)
         goto out;
     if (!config_path)
@@ -189,11 +172,7 @@ int cmd_serve(int argc, char **argv)
 
     /* every thread created from here on inherits the blocked set; main takes them by sigwait */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cmd_signals_block(&sigs);
 
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
