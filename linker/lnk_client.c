@@ -139,6 +139,37 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return aborted(arg) ? 1 : 0;
 }
 
+int lnk_client_get_all(struct lnk_client *cl, const char *path, size_t page, json_t **out,
+                       struct fy_err *err)
+{
+    json_t *all = json_array();
+    const char *sep = strchr(path, '?') ? "&" : "?";
+    for (size_t offset = 0;; offset += page) {
+        char *p = fy_asprintf("%s%soffset=%zu&limit=%zu", path, sep, offset, page);
+        long status = 0;
+        json_t *ans = NULL;
+        int rc = lnk_client_call(cl, "GET", p, NULL, &status, &ans, err);
+        if (rc == 0 && (status != 200 || !json_is_array(ans))) {
+            const char *m = json_string_value(json_object_get(ans, "message"));
+            fy_err_set(err, FY_E_HTTP, "GET %s answered HTTP %ld: %s", p, status, m ? m : "");
+            rc = -1;
+        }
+        free(p);
+        if (rc != 0) {
+            json_decref(ans);
+            json_decref(all);
+            return -1;
+        }
+        size_t n = json_array_size(ans);
+        json_array_extend(all, ans);
+        json_decref(ans);
+        if (n < page)
+            break;
+    }
+    *out = all;
+    return 0;
+}
+
 const char *lnk_client_url(const struct lnk_client *cl)
 {
     return cl->base;

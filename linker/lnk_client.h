@@ -54,6 +54,17 @@ void lnk_client_free(struct lnk_client *cl);
 int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
                     const char *body, long *status, json_t **resp, struct fy_err *err);
 
+/* GET a listing endpoint (/schemas, /subjects: servers cap a page, Confluent
+ * at schema.search.max.limit = 1000) page by page: `path` with or without a
+ * query, `page` entries per request (offset/limit appended) until a short
+ * page. 0 with the concatenated array (**new**) in *out; -1 with FY_E_HTTP
+ * naming the status and the server's message when a page is not 200. */
+/* The page size of lnk_client_get_all for Confluent-compatible servers. */
+#define LNK_LIST_PAGE 1000
+
+int lnk_client_get_all(struct lnk_client *cl, const char *path, size_t page, json_t **out,
+                       struct fy_err *err);
+
 /* Abort transfers (and skip retries) as soon as `*flag` is true: a stopping
  * worker must not wait out connect and request timeouts of an unreachable
  * destination. `flag` is borrowed and must outlive the client; NULL = never.

@@ -327,8 +327,10 @@ static int pass_run(struct pass *p, size_t *applied, struct fy_err *err)
         json_object_set_new(ls->cur, "cluster_id", json_string(ls->cluster_id));
         ls->ap.cluster_id = ls->cluster_id;
     }
-    if (src_get(ls, "/schemas?deleted=true&subjectPrefix=%3A%2A%3A", NULL, &every, err) != 0 ||
-        src_get(ls, "/schemas?subjectPrefix=%3A%2A%3A", NULL, &live, err) != 0 ||
+    if (lnk_client_get_all(ls->src, "/schemas?deleted=true&subjectPrefix=%3A%2A%3A",
+                           LNK_LIST_PAGE, &every, err) != 0 ||
+        lnk_client_get_all(ls->src, "/schemas?subjectPrefix=%3A%2A%3A", LNK_LIST_PAGE, &live,
+                           err) != 0 ||
         src_get(ls, "/mode", NULL, &top, err) != 0)
         goto out;
     p->top = mode_of(top);

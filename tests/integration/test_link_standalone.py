@@ -112,3 +112,27 @@ def test_standalone_link_config_errors_exit_2(tmp_path):
     p = subprocess.run([str(conftest._ferry_bin()), "link", "--config", str(cfg), "--once"],
                        capture_output=True, text=True, timeout=60, env=ENV)
     assert p.returncode == 2, p.stderr
+
+
+def test_standalone_link_reads_past_the_first_listing_page(ferry_factory, tmp_path):
+    """GET /schemas answers at most 1,000 entries a page (Confluent's
+    schema.search.max.limit): a source with more must still be copied whole."""
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    src.set_config(None, "NONE")
+    n = 1_050
+    for i in range(n):
+        src.register_ok(f"pg-{i % 30}", record(f"P{i}", ("x", "int")))
+    assert once(link_props(tmp_path, src, dst)) >= n
+
+    def listed(api: Api, prefix: str) -> set:
+        out = set()
+        for offset in (0, 1000):
+            page = expect_ok(api.get("/schemas", params={"subjectPrefix": prefix,
+                                                         "offset": offset, "limit": 1000}))
+            out |= {(s["subject"].removeprefix(":.lnk:"), s["version"], s["id"]) for s in page}
+        return out
+
+    copied = listed(dst, ":.lnk:")
+    assert len(copied) == n
+    assert copied == listed(src, "")
