@@ -21,7 +21,8 @@ struct cmd_flag {
     bool *set;
 };
 
-/* Parse `argv` (the arguments after the subcommand) against `flags`.
+/* Parse `argv` (the arguments after the subcommand) against `flags`;
+ * a value flag is `--flag VALUE` or `--flag=VALUE`.
  * 0 = parsed; 1 = --help/-h (usage printed to stdout: exit 0); -1 = an
  * unknown flag or a missing value (said on stderr: exit 2). */
 int cmd_flags_parse(const char *cmd, int argc, char **argv, const struct cmd_flag *flags,
@@ -38,6 +39,7 @@ int cmd_main(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_failover(int argc, char **argv);
+int cmd_failback(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 
 #endif

@@ -7,9 +7,9 @@
  * Thread: main thread only. */
 #include "cmd/cmd.h"
 
+#include "cmd/cmd_drconf.h"
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
-#include "common/fy_props.h"
 #include "linker/lnk_client.h"
 #include "linker/lnk_failover.h"
 
@@ -19,22 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct failover_conf {
-    char *scopes;
-    char *exporter;
-};
-
-#define O(f) offsetof(struct failover_conf, f)
-static const struct fy_setting failover_settings[] = {
-    {"dr.context", FY_SET_STRING, O(scopes), NULL, 0, 0, NULL,
-     "the DR registry's imported scope(s), comma separated: a context (.primary or "
-     ":.primary:), a subject, or . for the top level (required)"},
-    {"exporter.name", FY_SET_STRING, O(exporter), "", 0, 0, NULL,
-     "the exporter on the primary that feeds DR (to pause it and read its position)"},
-};
-#undef O
-#define N_SETTINGS (sizeof failover_settings / sizeof failover_settings[0])
 
 static void usage(FILE *f)
 {
@@ -59,36 +43,9 @@ static void usage(FILE *f)
           "  2  bad command line or configuration\n"
           "A primary that does not answer is not an error: the report says the last\n"
           "position is unknown.\n"
-          "\n"
-          "settings:\n"
-          "  dr.schema.registry.url  the DR registry (required)\n"
-          "  primary.schema.registry.url  the primary registry (optional)\n"
-          "  dr.<key>, primary.<key>  client settings of each side, the keys of an\n"
-          "      exporter's config: basic.auth.user.info, bearer.auth.token,\n"
-          "      schema.registry.ssl.truststore.location, ..., request.timeout.ms,\n"
-          "      connect.timeout.ms, max.retries (see docs/internals/linker.md)\n",
+          "\n",
           f);
-    fy_settings_print(failover_settings, N_SETTINGS, f);
-}
-
-/* Split the file: `dr.*` / `primary.*` keys (except the table's) become the
- * two client configs, the rest goes through the settings table. */
-static void split_props(const struct fy_props *all, struct fy_props *rest, json_t *dr,
-                        json_t *primary)
-{
-    rest->path = fy_strdup(all->path);
-    for (size_t i = 0; i < all->n; i++) {
-        const struct fy_prop *p = &all->items[i];
-        bool table = false;
-        for (size_t k = 0; k < N_SETTINGS; k++)
-            table = table || strcmp(p->key, failover_settings[k].name) == 0;
-        if (!table && strncmp(p->key, "dr.", 3) == 0)
-            json_object_set_new(dr, p->key + 3, json_string(p->value));
-        else if (!table && strncmp(p->key, "primary.", 8) == 0)
-            json_object_set_new(primary, p->key + 8, json_string(p->value));
-        else
-            fy_props_set(rest, p->key, p->value);
-    }
+    cmd_drconf_usage(f);
 }
 
 static void fmt_time(int64_t ms, char *buf, size_t len)
@@ -161,14 +118,11 @@ static void print_report(json_t *rep, FILE *f)
 
 int cmd_failover(int argc, char **argv)
 {
-    struct fy_props props = {0}, rest = {0};
     struct fy_err err = {0};
-    struct failover_conf conf = {0};
+    struct cmd_drconf conf = {0};
     const char *config_path = NULL;
     bool as_json = false;
-    json_t *dr = json_object(), *primary = json_object(), *rep = NULL;
-    char **scopes = NULL;
-    size_t n_scopes = 0;
+    json_t *rep = NULL;
     int status = LNK_FAILOVER_USAGE;
 
     const struct cmd_flag flags[] = {{"--config", &config_path, NULL}, {"--json", NULL, &as_json}};
@@ -181,45 +135,18 @@ int cmd_failover(int argc, char **argv)
         fprintf(stderr, "ferry failover: --config FILE is required\n");
         goto out;
     }
-    if (fy_props_load(config_path, &props, &err) != 0)
+    if (cmd_drconf_load(config_path, &conf, &err) != 0)
         goto out;
-    split_props(&props, &rest, dr, primary);
-    if (fy_settings_apply(failover_settings, N_SETTINGS, &rest, NULL, &conf, &err) != 0)
-        goto out;
-    if (!conf.scopes || !conf.scopes[0]) {
-        fy_err_set(&err, FY_E_CONFIG, "%s: dr.context is required", config_path);
-        goto out;
-    }
-    if (!json_object_get(dr, "schema.registry.url")) {
-        fy_err_set(&err, FY_E_CONFIG, "%s: dr.schema.registry.url is required", config_path);
-        goto out;
-    }
-    for (const char *s = conf.scopes; *s;) {
-        size_t len = strcspn(s, ",");
-        while (len && (*s == ' ' || *s == '\t')) {
-            s++;
-            len--;
-        }
-        size_t l2 = len;
-        while (l2 && (s[l2 - 1] == ' ' || s[l2 - 1] == '\t'))
-            l2--;
-        if (l2) {
-            scopes = fy_realloc(scopes, (n_scopes + 1) * sizeof *scopes);
-            scopes[n_scopes++] = fy_strndup(s, l2);
-        }
-        s += len;
-        if (*s == ',')
-            s++;
-    }
     lnk_client_global_init();
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct lnk_failover_opts o = {
-        .dr_config = dr,
-        .primary_config = json_object_get(primary, "schema.registry.url") ? primary : NULL,
-        .scopes = (const char *const *)scopes,
-        .n_scopes = n_scopes,
-        .exporter = conf.exporter && conf.exporter[0] ? conf.exporter : NULL,
+        .dr_config = conf.dr,
+        .primary_config = json_object_get(conf.primary, "schema.registry.url") ? conf.primary
+                                                                                : NULL,
+        .scopes = (const char *const *)conf.scopes,
+        .n_scopes = conf.n_scopes,
+        .exporter = conf.exporter,
     };
     rep = lnk_failover_run(&o, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, &status,
                            &err);
@@ -238,15 +165,8 @@ int cmd_failover(int argc, char **argv)
 out:
     if (err.code != FY_OK)
         fprintf(stderr, "ferry failover: %s\n", fy_err_text(&err));
-    for (size_t i = 0; i < n_scopes; i++)
-        free(scopes[i]);
-    free(scopes);
     json_decref(rep);
-    json_decref(dr);
-    json_decref(primary);
-    fy_settings_free(failover_settings, N_SETTINGS, &conf);
-    fy_props_destroy(&rest);
-    fy_props_destroy(&props);
+    cmd_drconf_destroy(&conf);
     fy_err_destroy(&err);
     return status;
 }

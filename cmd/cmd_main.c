@@ -15,6 +15,7 @@ static const char usage[] =
     "  mirror     mirror topics between Kafka clusters (status|pause|resume|failover|promote)\n"
     "  link       standalone schema link between two Confluent-API registries (REST polling)\n"
     "  failover   switch a DR registry's imported schemas to READWRITE (pauses the link)\n"
+    "  failback   bring DR's outage-time schemas back to the primary, restore the link\n"
     "\n"
     "ferry --version    print the version\n"
     "ferry <command> --help\n";
@@ -38,6 +39,8 @@ int cmd_main(int argc, char **argv)
         return cmd_link(argc - 2, argv + 2);
     if (strcmp(argv[1], "failover") == 0)
         return cmd_failover(argc - 2, argv + 2);
+    if (strcmp(argv[1], "failback") == 0)
+        return cmd_failback(argc - 2, argv + 2);
     fprintf(stderr, "ferry: unknown command '%s'\n%s", argv[1], usage);
     return 2;
 }

@@ -17,17 +17,24 @@ int cmd_flags_parse(const char *cmd, int argc, char **argv, const struct cmd_fla
             usage(stdout);
             return 1;
         }
+        /* "--flag=value" is "--flag value" (GNU style) */
+        const char *eq = strchr(a, '=');
+        size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
         const struct cmd_flag *f = NULL;
         for (size_t k = 0; k < n && !f; k++)
-            if (strcmp(a, flags[k].name) == 0)
+            if (strlen(flags[k].name) == nlen && strncmp(a, flags[k].name, nlen) == 0)
                 f = &flags[k];
-        if (!f) {
+        if (!f || (eq && f->set)) {
             fprintf(stderr, "ferry %s: unknown option '%s'\n", cmd, a);
             usage(stderr);
             return -1;
         }
         if (f->set) {
             *f->set = true;
+            continue;
+        }
+        if (eq) {
+            *f->value = eq + 1;
             continue;
         }
         if (i + 1 >= argc) {

@@ -481,3 +481,76 @@ char *lnk_def_dest_subject(const struct lnk_def *d, const char *cluster_id, cons
     free(dctx);
     return out;
 }
+
+/* The source context whose destination context is `dctx`, or NULL. */
+static char *source_context(const struct lnk_def *d, const char *cluster_id, const char *dctx)
+{
+    if (d->ctx_type == LNK_CTX_NONE)
+        return fy_strdup(dctx);
+    if (d->ctx_type == LNK_CTX_DEFAULT)
+        return ctx_is_default(dctx) ? fy_strdup(CTX_DEFAULT) : NULL;
+    char *base = lnk_def_dest_context(d, cluster_id, CTX_DEFAULT);
+    size_t blen = strlen(base);
+    char *src = NULL;
+    if (strcmp(dctx, base) == 0)
+        src = fy_strdup(CTX_DEFAULT);
+    else if (strncmp(dctx, base, blen) == 0 && dctx[blen] == '.') /* ".base.a" <- ".a" */
+        src = fy_strdup(dctx + blen);
+    free(base);
+    return src;
+}
+
+/* The name X with rename(X) == `renamed`: the format's fixed text has to
+ * match around each "${subject}", so X's length follows from the lengths;
+ * the caller checks the candidate by mapping it forward. **new** or NULL. */
+static char *source_name(const char *format, const char *renamed)
+{
+    size_t vlen = strlen(RENAME_VAR), k = 0, fixed = strlen(format);
+    for (const char *p = strstr(format, RENAME_VAR); p; p = strstr(p + vlen, RENAME_VAR)) {
+        k++;
+        fixed -= vlen;
+    }
+    size_t rlen = strlen(renamed);
+    if (k == 0 || rlen < fixed || (rlen - fixed) % k != 0)
+        return NULL;
+    size_t xlen = (rlen - fixed) / k;
+    const char *first = strstr(format, RENAME_VAR);
+    size_t pre = (size_t)(first - format);
+    if (strncmp(renamed, format, pre) != 0)
+        return NULL;
+    return fy_strndup(renamed + pre, xlen);
+}
+
+int lnk_def_source_subject(const struct lnk_def *d, const char *cluster_id, const char *dest,
+                           char **context, char **name)
+{
+    struct ctx_subject cs;
+    if (ctx_subject_parse(dest, &cs, NULL) != 0)
+        return -1;
+    char *sctx = cs.wildcard ? NULL : source_context(d, cluster_id, cs.context);
+    char *sname = NULL;
+    if (sctx)
+        sname = cs.name[0] ? source_name(d->rename, cs.name) : fy_strdup("");
+    ctx_subject_destroy(&cs);
+    int rc = -1;
+    if (sctx && sname) {
+        char *again = lnk_def_dest_subject(d, cluster_id, sctx, sname);
+        char *want = NULL;
+        struct ctx_subject dq;
+        if (ctx_subject_parse(dest, &dq, NULL) == 0) {
+            want = ctx_subject_format(dq.context, dq.name);
+            ctx_subject_destroy(&dq);
+        }
+        rc = want && strcmp(again, want) == 0 ? 0 : -1;
+        free(want);
+        free(again);
+    }
+    if (rc == 0) {
+        *context = sctx;
+        *name = sname;
+    } else {
+        free(sctx);
+        free(sname);
+    }
+    return rc;
+}

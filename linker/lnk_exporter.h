@@ -77,6 +77,16 @@ char *lnk_def_dest_context(const struct lnk_def *d, const char *cluster_id, cons
 char *lnk_def_dest_subject(const struct lnk_def *d, const char *cluster_id, const char *context,
                            const char *name);
 
+/* The inverse of lnk_def_dest_subject: the source (context, name) whose
+ * destination is the qualified subject `dest`, or -1 when no source subject
+ * maps there (another context, or a name the rename format cannot produce).
+ * With contextType DEFAULT every source context lands in "."; the inverse
+ * then answers the default context. The answer is checked by mapping it
+ * forward again. Does not check lnk_def_matches. On 0 *context and *name
+ * are **new** strings. Used by failback (lnk_failback.c). */
+int lnk_def_source_subject(const struct lnk_def *d, const char *cluster_id, const char *dest,
+                           char **context, char **name);
+
 /* Validate exporter destination settings (the `config` map): 0, or -1 with
  * 42250 naming the key (see lnk_client.h for the keys). */
 int lnk_def_check_config(json_t *config, struct fy_err *err);

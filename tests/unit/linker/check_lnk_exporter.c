@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Unit tests for linker/lnk_exporter.c: REST body validation (42250 with
  * messages naming the field), defaults, context-scoped patterns, updates,
- * the journal round trip, subject matching and destination names. */
+ * the journal round trip, subject matching, destination names and their
+ * inverse (failback). */
 #include "linker/lnk_exporter.h"
 
 #include "common/fy_alloc.h"
@@ -225,6 +226,56 @@ START_TEST(test_def_destination_names_per_context_type)
 }
 END_TEST
 
+
+/* `dest` maps back to (ctx, name), or to nothing when ctx is NULL. */
+static void back(const struct lnk_def *d, const char *dest, const char *ctx, const char *name)
+{
+    char *c = NULL, *n = NULL;
+    int rc = lnk_def_source_subject(d, "CID", dest, &c, &n);
+    if (!ctx) {
+        ck_assert_msg(rc != 0, "%s should map to no source subject", dest);
+        return;
+    }
+    ck_assert_msg(rc == 0, "%s should map back", dest);
+    ck_assert_str_eq(c, ctx);
+    ck_assert_str_eq(n, name);
+    free(c);
+    free(n);
+}
+
+START_TEST(test_def_source_subject_inverts_every_context_type_and_rename)
+{
+    struct lnk_def d;
+    struct fy_err err = {0};
+    ck_assert_int_eq(create("{\"name\":\"x\",\"subjectRenameFormat\":\"dc_${subject}_${subject}\","
+                            URL "}",
+                            NULL, &d, &err),
+                     0);
+    back(&d, ":.CID:dc_s_s", ".", "s");      /* AUTO */
+    back(&d, ":.CID.a:dc_ab_ab", ".a", "ab");
+    back(&d, ":.CID:dc_s_t", NULL, NULL);     /* two different halves: not a rename */
+    back(&d, ":.CID:s", NULL, NULL);          /* no prefix */
+    back(&d, ":.other:dc_s_s", NULL, NULL);   /* another context */
+    back(&d, ":.CIDX:dc_s_s", NULL, NULL);    /* a context that only starts the same */
+    back(&d, ":.CID:", ".", "");              /* the context itself */
+    d.ctx_type = LNK_CTX_NONE;
+    back(&d, "dc_s_s", ".", "s");
+    back(&d, ":.a:dc_s_s", ".a", "s");
+    d.ctx_type = LNK_CTX_DEFAULT;
+    back(&d, "dc_s_s", ".", "s");
+    back(&d, ":.a:dc_s_s", NULL, NULL);
+    d.ctx_type = LNK_CTX_CUSTOM;
+    d.context = fy_strdup(".dr");
+    back(&d, ":.dr:dc_x_x", ".", "x");
+    back(&d, ":.dr.b:dc_x_x", ".b", "x");
+    back(&d, "dc_x_x", NULL, NULL);
+    free(d.rename);
+    d.rename = fy_strdup("${subject}");
+    back(&d, ":.dr:orders", ".", "orders");
+    lnk_def_destroy(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lnk_exporter");
@@ -236,6 +287,7 @@ int main(void)
     tcase_add_test(tc, test_def_journal_round_trip_keeps_paused);
     tcase_add_test(tc, test_def_matches_default_context_globs_and_wildcards);
     tcase_add_test(tc, test_def_destination_names_per_context_type);
+    tcase_add_test(tc, test_def_source_subject_inverts_every_context_type_and_rename);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
