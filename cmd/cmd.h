@@ -8,6 +8,7 @@
 #define FERRY_COMMIT "unknown"
 #endif
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +32,10 @@ int cmd_flags_parse(const char *cmd, int argc, char **argv, const struct cmd_fla
 /* Block SIGTERM and SIGINT in this thread and every thread created after it
  * (the main thread then takes them with sigwait(sigs)), and ignore SIGPIPE. */
 void cmd_signals_block(sigset_t *sigs);
+
+/* Print a command's report: one compact JSON line with `as_json`, else
+ * through `readable`. */
+void cmd_report_print(json_t *rep, bool as_json, void (*readable)(json_t *rep, FILE *f));
 
 /* Run ferry with the process arguments; returns the exit status. */
 int cmd_main(int argc, char **argv);

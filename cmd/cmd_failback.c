@@ -227,12 +227,8 @@ int cmd_failback(int argc, char **argv)
         json_t *it;
         json_array_foreach(json_object_get(json_object_get(rep, "plan"), "items"), i, it)
             json_object_del(it, "body");
-        char *text = json_dumps(rep, JSON_COMPACT);
-        puts(text);
-        free(text);
-    } else {
-        print_report(rep, stdout);
     }
+    cmd_report_print(rep, as_json, print_report);
 out:
     if (err.code != FY_OK)
         fprintf(stderr, "ferry failback: %s\n", fy_err_text(&err));

@@ -155,13 +155,7 @@ int cmd_failover(int argc, char **argv)
         status = LNK_FAILOVER_USAGE;
         goto out;
     }
-    if (as_json) {
-        char *text = json_dumps(rep, JSON_COMPACT);
-        puts(text);
-        free(text);
-    } else {
-        print_report(rep, stdout);
-    }
+    cmd_report_print(rep, as_json, print_report);
 out:
     if (err.code != FY_OK)
         fprintf(stderr, "ferry failover: %s\n", fy_err_text(&err));

@@ -4,7 +4,9 @@
  * Thread: main thread, before others start. */
 #include "cmd/cmd.h"
 
+#include <jansson.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,3 +57,15 @@ void cmd_signals_block(sigset_t *sigs)
     /* a peer that hangs up must cost an error return, not the process */
     signal(SIGPIPE, SIG_IGN);
 }
+
+void cmd_report_print(json_t *rep, bool as_json, void (*readable)(json_t *rep, FILE *f))
+{
+    if (!as_json) {
+        readable(rep, stdout);
+        return;
+    }
+    char *text = json_dumps(rep, JSON_COMPACT);
+    puts(text);
+    free(text);
+}
+

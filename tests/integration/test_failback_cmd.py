@@ -13,24 +13,13 @@ from __future__ import annotations
 
 import json
 import pathlib
-import subprocess
 
 import conftest
 from conftest import Api, expect_ok, q, record, wait_until
-from test_failover_cmd import write_props
+from test_failover_cmd import run_cmd, write_props
 from test_link_exporters import converged, restart_same_port
 
 FAST = {"ferry.fsync": "false"}
-
-
-def run_cmd(cmd: str, cfg: pathlib.Path, *extra: str) -> subprocess.CompletedProcess:
-    env = {"ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1",
-           "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1", "PATH": "/usr/bin:/bin"}
-    p = subprocess.run([str(conftest._ferry_bin()), cmd, "--config", str(cfg), *extra],
-                       capture_output=True, text=True, timeout=120, env=env)
-    for m in conftest.SANITIZER_MARKERS:
-        assert m not in p.stderr, p.stderr
-    return p
 
 
 def failback(cfg: pathlib.Path, *extra: str) -> tuple[int, dict]:

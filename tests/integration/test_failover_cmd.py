@@ -16,14 +16,19 @@ from conftest import Api, expect_ok, q, record, wait_until
 FAST = {"ferry.fsync": "false"}
 
 
-def run_failover(cfg: pathlib.Path, *extra: str) -> subprocess.CompletedProcess:
+def run_cmd(cmd: str, cfg: pathlib.Path, *extra: str) -> subprocess.CompletedProcess:
+    """`ferry CMD --config CFG EXTRA...` under the sanitizers, which must stay silent."""
     env = {"ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1",
            "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1", "PATH": "/usr/bin:/bin"}
-    p = subprocess.run([str(conftest._ferry_bin()), "failover", "--config", str(cfg), *extra],
-                       capture_output=True, text=True, timeout=60, env=env)
+    p = subprocess.run([str(conftest._ferry_bin()), cmd, "--config", str(cfg), *extra],
+                       capture_output=True, text=True, timeout=120, env=env)
     for m in conftest.SANITIZER_MARKERS:
         assert m not in p.stderr, p.stderr
     return p
+
+
+def run_failover(cfg: pathlib.Path, *extra: str) -> subprocess.CompletedProcess:
+    return run_cmd("failover", cfg, *extra)
 
 
 def write_props(path: pathlib.Path, props: dict[str, str]) -> pathlib.Path:
