@@ -32,7 +32,7 @@ LIB_SRC  := $(sort $(wildcard common/*.c contexts/*.c registry/*.c linker/*.c mi
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/*/check_*.c))
 UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)
-DEPS     := $(LIB_OBJ:.o=.d) $(B)/main.d $(UNIT_SRC:%.c=$(B)/%.d)
+DEPS     := $(LIB_OBJ:.o=.d) $(B)/main.d $(UNIT_SRC:%.c=$(B)/%.d) $(B)/rdk_copy.d
 
 .PHONY: all ferry run test check itest bench lint clean deps deps-test variant-asan variant-release
 
@@ -54,6 +54,11 @@ $(B)/ferry: $(B)/main.o $(B)/libferry.a
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -c -o $@ $<
+
+# Bench tool (scenario 8): the bare librdkafka copy loop ferry's mirror is measured against.
+$(B)/rdk_copy: scripts/bench/rdk_copy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -o $@ $< $(LDFLAGS_V) $(shell pkg-config --libs rdkafka)
 
 $(B)/tests/unit/%: tests/unit/%.c $(B)/libferry.a
 	@mkdir -p $(dir $@)
@@ -105,7 +110,7 @@ itest-run:
 	FERRY_BIN=$(abspath $(B)/ferry) $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 bench: deps-test
-	@$(MAKE) --no-print-directory VARIANT=release variant-release
+	@$(MAKE) --no-print-directory VARIANT=release variant-release build/release/rdk_copy
 	@ln -sf build/release/ferry ferry
 	FERRY_BIN=$(abspath build/release/ferry) scripts/bench.sh
 

@@ -1322,6 +1322,19 @@ int mir_worker_request(struct mir_worker *w, enum mir_op op, const char *topic, 
 
 /* ------------------------------------------------------------------ loop */
 
+/* Up to BATCH fetched records, without waiting for more than are queued:
+ * librdkafka's batch call waits until the batch is full or its timeout, which
+ * adds that wait to every record's lag whenever fewer than BATCH records
+ * arrive per timeout. Only an empty queue is waited on, for one record and at
+ * most 50 ms (the control path must still run); the next turn takes the rest. */
+static ssize_t consume_batch(struct mir_worker *w, rd_kafka_message_t **batch)
+{
+    ssize_t n = rd_kafka_consume_batch_queue(w->src_q, 0, batch, BATCH);
+    if (n == 0)
+        n = rd_kafka_consume_batch_queue(w->src_q, 50, batch, 1);
+    return n;
+}
+
 static void *run(void *arg)
 {
     struct mir_worker *w = arg;
@@ -1342,7 +1355,7 @@ static void *run(void *arg)
             sync_groups(w);
             w->next_groups = mir_mono_ms() + c->group_sync_ms;
         }
-        ssize_t n = rd_kafka_consume_batch_queue(w->src_q, 50, batch, BATCH);
+        ssize_t n = consume_batch(w, batch);
         for (ssize_t i = 0; i < n; i++)
             on_message(w, batch[i]);
         rd_kafka_poll(w->dst, 0);

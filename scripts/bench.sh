@@ -10,7 +10,9 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 3 4 5 6 7"         scenarios to run (7: schema linking, link_bench.py)
+#      BENCH_ONLY="1 2 3 4 5 6 7 8"       scenarios to run (7: schema linking, link_bench.py;
+#                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py)
+#      BENCH_MIRROR_ARGS                  extra mirror_bench.py arguments (e.g. --records 200000)
 #      BENCH_KEEP=1                       keep the temp dir (logs, journals)
 #      BENCH_PROPS=FILE                   ferry .properties to serve with (default: none)
 set -euo pipefail
@@ -25,7 +27,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -295,6 +297,34 @@ if want 7; then
     row "7 link replication (200 single writes)" "-" "$(kv p50_ms "$R_LINE")" "$(kv p99_ms "$R_LINE")"
     summ "7 link initial sync schemas/s" "$(kv sync_rps "$R_LINE")" "sch/s" ">=" 2000
     summ "7 link replication latency p99" "$(kv p99_ms "$R_LINE")" "ms" "<" 200
+fi
+
+# ---------------------------------------------------------------------------
+# 8: topic mirroring (scripts/bench/mirror_bench.py starts and stops its own
+# two KRaft clusters): 1M x 1 KiB copied by ferry mirror, MirrorMaker 2 and a
+# bare librdkafka loop (build/release/rdk_copy); ferry's end-to-end lag
+if want 8; then
+    echo
+    # JDK, Maven and the Kafka jars (MM2 included); a no-op once cached
+    scripts/deps.sh kafka || die "scripts/deps.sh kafka failed (needed by scenario 8)"
+    RDK_COPY_BIN=${RDK_COPY_BIN:-$(dirname "$FERRY_BIN")/rdk_copy}
+    [ -x "$RDK_COPY_BIN" ] || die "no $RDK_COPY_BIN (make bench builds it)"
+    # --foreground: Ctrl-C reaches the script, which then stops its clusters
+    # shellcheck disable=SC2086
+    MIRROR_OUT=$(timeout --foreground 900 $PY "$BENCH_DIR/mirror_bench.py" --ferry "$FERRY_BIN" \
+        --rdk-copy "$RDK_COPY_BIN" ${BENCH_MIRROR_ARGS:-}) \
+        || { echo "$MIRROR_OUT"; die "mirror benchmark failed"; }
+    echo "$MIRROR_OUT"
+    R_LINE=$(grep '^MIRROR_RESULT' <<<"$MIRROR_OUT" | tail -1)
+    row "8 ferry mirror 1M x 1 KiB (MB/s)" "$(kv ferry_mb_s "$R_LINE")" "-" "-"
+    row "8 MirrorMaker 2 (MB/s)" "$(kv mm2_mb_s "$R_LINE")" "-" "-"
+    row "8 bare librdkafka loop (MB/s)" "$(kv bare_mb_s "$R_LINE")" "-" "-"
+    row "8 ferry mirror end-to-end lag" "-" "$(kv lag_p50_ms "$R_LINE")" "$(kv lag_p99_ms "$R_LINE")"
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "8 ferry mirror MB/s" "$(kv ferry_mb_s "$R_LINE")" "MB/s")")
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "8 MirrorMaker 2 MB/s" "$(kv mm2_mb_s "$R_LINE")" "MB/s")")
+    summ "8 ferry / MM2 throughput" "$(kv ferry_mm2 "$R_LINE")" "x" ">=" 2
+    summ "8 ferry / bare loop throughput" "$(kv ferry_bare "$R_LINE")" "x" ">=" 0.70
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "8 ferry mirror lag p99" "$(kv lag_p99_ms "$R_LINE")" "ms")")
 fi
 
 echo
