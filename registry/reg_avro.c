@@ -8,6 +8,7 @@
 
 #include "common/fy_alloc.h"
 #include "registry/reg_avro_int.h"
+#include "registry/reg_json.h"
 
 #include <locale.h>
 #include <math.h>
@@ -956,6 +957,76 @@ void reg_avro_parser_free(struct reg_avro_parser *p)
     free(p);
 }
 
+void reg_avro_parser_mark_unvalidated(struct reg_avro_parser *p)
+{
+    for (size_t i = 0; i < p->n_nodes; i++)
+        p->nodes[i]->validated = false;
+}
+
+/* Rough heap cost of a jansson value (a json_t plus malloc overhead; an
+ * object's hashtable). Only feeds cache budgets. */
+static size_t json_footprint(const json_t *j)
+{
+    if (!j)
+        return 0;
+    size_t n = 48;
+    if (json_is_string(j)) {
+        n += json_string_length(j);
+    } else if (json_is_object(j)) {
+        n += 160;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v)
+        {
+            n += 48 + strlen(k) + json_footprint(v);
+        }
+    } else if (json_is_array(j)) {
+        n += 8 * json_array_size(j);
+        for (size_t i = 0; i < json_array_size(j); i++)
+            n += json_footprint(json_array_get(j, i));
+    }
+    return n;
+}
+
+static size_t str_footprint(const char *s)
+{
+    return s ? strlen(s) + 17 : 0; /* + malloc header and rounding */
+}
+
+size_t reg_avro_parser_footprint(const struct reg_avro_parser *p)
+{
+    size_t n = sizeof *p + p->cap_nodes * sizeof *p->nodes + p->cap_roots * sizeof *p->roots +
+               p->names.cap * sizeof(struct fy_map_slot);
+    for (size_t i = 0; i < p->n_nodes; i++) {
+        const struct reg_avro *s = &p->nodes[i]->pub;
+        n += sizeof *p->nodes[i] + 16;
+        n += str_footprint(s->fullname) + str_footprint(s->name) + str_footprint(s->namespace_) +
+             str_footprint(s->doc) + str_footprint(s->enum_default);
+        n += json_footprint(s->props);
+        for (size_t a = 0; a < s->n_aliases; a++)
+            n += sizeof *s->aliases + str_footprint(s->aliases[a]);
+        for (size_t k = 0; k < s->n_symbols; k++)
+            n += sizeof *s->symbols + str_footprint(s->symbols[k]);
+        n += s->n_branches * sizeof *s->branches;
+        for (size_t f = 0; f < s->n_fields; f++) {
+            const struct reg_avro_field *fd = &s->fields[f];
+            n += sizeof *fd + str_footprint(fd->name) + str_footprint(fd->doc);
+            n += json_footprint(fd->props);
+            /* a default keeps its part of the parsed document alive */
+            n += json_footprint(fd->default_value);
+            for (size_t a = 0; a < fd->n_aliases; a++)
+                n += sizeof *fd->aliases + str_footprint(fd->aliases[a]);
+        }
+    }
+    /* the names table's keys */
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (fy_map_next(&p->names, &it, &k, &v))
+        n += str_footprint(k);
+    return n;
+}
+
 int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool validate,
                           const struct reg_avro **out, struct fy_err *err)
 {
@@ -964,8 +1035,14 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
     struct pctx c = {.p = p, .validate = validate, .call = (unsigned)p->n_roots + 1, .err = err};
     size_t first_node = p->n_nodes;
     fy_map_init(&c.pending);
-    char *clean = strip_comments(text ? text : "");
-    json_t *j = json_loads(clean, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    /* a comment needs a '/': most schemas have none and skip the copy */
+    char *clean = text && strchr(text, '/') ? strip_comments(text) : NULL;
+    const char *doc = clean ? clean : text ? text : "";
+    /* the fast reader builds jansson's tree; jansson itself decides (and
+     * words the error) for whatever the fast reader leaves to it */
+    json_t *j = reg_json_load(doc);
+    if (!j)
+        j = json_loads(doc, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!j) {
         fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid schema: %s at line %d column %d", jerr.text,
                    jerr.line, jerr.column);

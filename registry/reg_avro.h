@@ -105,6 +105,17 @@ void reg_avro_parser_free(struct reg_avro_parser *p);
 int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool validate,
                           const struct reg_avro **out, struct fy_err *err);
 
+/* Make every node of `p` read as if parsed with validate=false. A successful
+ * validating parse builds the same nodes as a non-validating one of the same
+ * text except for that mark (validation only ever adds errors), and the mark
+ * only matters to reg_avro_normalize's re-parse. The registry uses this to
+ * keep a registered schema's model as the model of its stored text, which is
+ * always re-read without validation. Not for nodes other threads may read. */
+void reg_avro_parser_mark_unvalidated(struct reg_avro_parser *p);
+
+/* Estimated heap bytes held by `p` and its nodes (for cache budgets; not exact). */
+size_t reg_avro_parser_footprint(const struct reg_avro_parser *p);
+
 /* The canonical text Confluent stores for `root` (Avro-Java Schema.toString():
  * compact JSON, fixed key order, namespace only where it differs from the
  * enclosing one, named types after their first appearance written as names).

@@ -437,8 +437,30 @@ static void check_enum_symbols(struct checker *c, struct result *res,
     loc_pop(l);
 }
 
-static const struct reg_avro_field *writer_field(const struct reg_avro *writer, const char *name)
+/* Writer records with more fields than this are looked up through a hash
+ * table (Avro's Schema.getField is a map lookup); smaller ones by a scan. */
+#define FIELD_SCAN_MAX 8
+
+/* Writer fields by name, for one check_record_fields call. */
+struct field_index {
+    const struct reg_avro *writer;
+    struct fy_map by_name; /* used when writer->n_fields > FIELD_SCAN_MAX */
+};
+
+static void field_index_init(struct field_index *fi, const struct reg_avro *writer)
 {
+    fi->writer = writer;
+    fy_map_init(&fi->by_name);
+    if (writer->n_fields > FIELD_SCAN_MAX)
+        for (size_t i = 0; i < writer->n_fields; i++)
+            fy_map_put(&fi->by_name, writer->fields[i].name, &writer->fields[i]);
+}
+
+static const struct reg_avro_field *writer_field(const struct field_index *fi, const char *name)
+{
+    const struct reg_avro *writer = fi->writer;
+    if (writer->n_fields > FIELD_SCAN_MAX)
+        return fy_map_get(&fi->by_name, name);
     for (size_t i = 0; i < writer->n_fields; i++)
         if (strcmp(writer->fields[i].name, name) == 0)
             return &writer->fields[i];
@@ -469,13 +491,15 @@ static void check_record_fields(struct checker *c, struct result *res,
                                 const struct reg_avro *reader, const struct reg_avro *writer,
                                 struct loc *l)
 {
+    struct field_index fi;
+    field_index_init(&fi, writer);
     loc_push(l, "fields", 0);
     for (size_t i = 0; i < reader->n_fields && !c->exception; i++) {
         const struct reg_avro_field *rf = &reader->fields[i];
         loc_push(l, NULL, (size_t)rf->position);
         /* lookupWriterField: the direct match plus one per matching alias;
          * more than one (even the same field twice) is an exception */
-        const struct reg_avro_field *wf = writer_field(writer, rf->name);
+        const struct reg_avro_field *wf = writer_field(&fi, rf->name);
         size_t matches = wf ? 1 : 0;
         for (size_t a = 0; a < rf->n_aliases; a++) {
             /* Field.aliases() is a set: an alias written twice counts once */
@@ -484,7 +508,7 @@ static void check_record_fields(struct checker *c, struct result *res,
                 seen = strcmp(rf->aliases[b], rf->aliases[a]) == 0;
             if (seen)
                 continue;
-            const struct reg_avro_field *af = writer_field(writer, rf->aliases[a]);
+            const struct reg_avro_field *af = writer_field(&fi, rf->aliases[a]);
             if (af) {
                 wf = af;
                 matches++;
@@ -512,6 +536,7 @@ static void check_record_fields(struct checker *c, struct result *res,
         loc_pop(l);
     }
     loc_pop(l);
+    fy_map_destroy(&fi.by_name);
 }
 
 static void type_mismatch(struct checker *c, struct result *res, const struct reg_avro *reader,

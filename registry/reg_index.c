@@ -10,6 +10,7 @@
 #include "common/fy_jscan.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
 #include <stdlib.h>
@@ -55,6 +56,25 @@ char *reg_schema_identity(const char *schema, const char *references, const char
     return id;
 }
 
+uint64_t reg_schema_identity_hash(const char *identity)
+{
+    /* computed for every schema at replay: eight bytes a step, not one (any
+     * well-mixed hash will do, it never leaves the process) */
+    const unsigned char *p = (const unsigned char *)identity;
+    size_t len = strlen(identity);
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, len);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 29);
+}
+
 void reg_index_init(struct reg_index *idx)
 {
     memset(idx, 0, sizeof *idx);
@@ -68,6 +88,7 @@ void reg_index_init(struct reg_index *idx)
     fy_map_init(&idx->modes);
     fy_map_init(&idx->referrers);
     idx->applied_offset = -1;
+    idx->parsed = reg_parsed_cache_new(REG_PARSED_CACHE_DEFAULT_BYTES);
 }
 
 static void schema_free(struct reg_schema *sc)
@@ -88,6 +109,10 @@ static void subject_free(struct reg_subject *sub)
     for (size_t i = 0; i < sub->n_versions; i++)
         free(sub->versions[i]);
     free(sub->versions);
+    if (sub->identity_counts) {
+        fy_map_destroy(sub->identity_counts);
+        free(sub->identity_counts);
+    }
     free(sub->qname);
     free(sub->name);
     free(sub);
@@ -128,6 +153,8 @@ void reg_index_destroy(struct reg_index *idx)
     fy_map_destroy(&idx->configs);
     fy_map_destroy(&idx->modes);
     fy_map_destroy(&idx->referrers);
+    reg_parsed_cache_free(idx->parsed);
+    idx->parsed = NULL;
     pthread_rwlock_destroy(&idx->lock);
 }
 
@@ -190,6 +217,49 @@ struct reg_version *reg_subject_latest(const struct reg_subject *sub)
 bool reg_subject_live(const struct reg_subject *sub)
 {
     return reg_subject_latest(sub) != NULL;
+}
+
+/* ---- per-subject identity counts (reg_subject.identity_counts) ---- */
+
+static void identity_count_add(struct reg_subject *sub, const struct reg_schema *sc, int delta)
+{
+    if (!sub->identity_counts)
+        return;
+    uint64_t h = sc->identity_hash;
+    intptr_t n = (intptr_t)fy_map_getn(sub->identity_counts, &h, sizeof h) + delta;
+    if (n > 0)
+        fy_map_putn(sub->identity_counts, &h, sizeof h, (void *)n);
+    else
+        fy_map_deln(sub->identity_counts, &h, sizeof h);
+}
+
+/* Start counting once the subject is big enough for a scan to cost something. */
+static void identity_counts_build(struct reg_subject *sub)
+{
+    if (sub->identity_counts || sub->n_versions < REG_SUBJECT_HASHED_MIN)
+        return;
+    sub->identity_counts = fy_calloc(1, sizeof *sub->identity_counts);
+    fy_map_init(sub->identity_counts);
+    for (size_t i = 0; i < sub->n_versions; i++)
+        identity_count_add(sub, sub->versions[i]->schema, 1);
+}
+
+struct reg_version *reg_subject_find_identity(const struct reg_subject *sub, const char *identity,
+                                              int32_t id)
+{
+    uint64_t h = reg_schema_identity_hash(identity);
+    if (sub->identity_counts && !fy_map_getn(sub->identity_counts, &h, sizeof h))
+        return NULL;
+    for (size_t i = sub->n_versions; i-- > 0;) {
+        const struct reg_version *v = sub->versions[i];
+        const struct reg_schema *sc = v->schema;
+        if (v->deleted || sc->identity_hash != h || strcmp(sc->identity, identity) != 0)
+            continue;
+        if (id >= 0 && sc->id != id)
+            continue;
+        return sub->versions[i];
+    }
+    return NULL;
 }
 
 static char *refs_key(const char *qsubject, int32_t version)
@@ -279,6 +349,8 @@ static void schema_unuse(struct reg_index *idx, struct reg_schema *sc)
     if (--sc->n_versions > 0)
         return;
     struct reg_context *c = sc->ctx;
+    /* the id may come back with other content (an import): forget its model */
+    reg_parsed_cache_drop(idx->parsed, c->name, sc->id);
     fy_map_deli(&c->ids, sc->id);
     if (fy_map_get(&c->identities, sc->identity) == sc)
         fy_map_del(&c->identities, sc->identity);
@@ -299,6 +371,7 @@ static char *compact_json(json_t *j, size_t flags)
 
 static void subject_remove_at(struct reg_subject *sub, size_t i)
 {
+    identity_count_add(sub, sub->versions[i]->schema, -1);
     free(sub->versions[i]);
     memmove(&sub->versions[i], &sub->versions[i + 1],
             (sub->n_versions - i - 1) * sizeof *sub->versions);
@@ -325,6 +398,9 @@ static void apply_schema_tombstone(struct reg_index *idx, const struct ctx_subje
         struct reg_schema *sc = sub->versions[i]->schema;
         subject_remove_at(sub, i);
         schema_unuse(idx, sc);
+        /* a cached model whose references resolved through this version
+         * would now parse differently (or not at all) */
+        reg_parsed_cache_drop_referencing(idx->parsed);
         break;
     }
     subject_drop_if_empty(sub);
@@ -473,6 +549,7 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
         sc->metadata = meta;
         sc->rule_set = rules;
         sc->identity = identity;
+        sc->identity_hash = reg_schema_identity_hash(identity);
         fy_map_puti(&c->ids, id, sc);
         if (!fy_map_get(&c->identities, identity))
             fy_map_put(&c->identities, identity, sc);
@@ -499,9 +576,13 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
     if (ver) {
         if (ver->schema != sc) {
             struct reg_schema *old = ver->schema;
+            identity_count_add(sub, old, -1);
+            identity_count_add(sub, sc, 1);
             ver->schema = sc;
             sc->n_versions++;
             schema_unuse(idx, old);
+            /* references to this subject-version now resolve to `sc` */
+            reg_parsed_cache_drop_referencing(idx->parsed);
         }
     } else {
         ver = fy_calloc(1, sizeof *ver);
@@ -519,6 +600,8 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
                 (sub->n_versions - pos) * sizeof *sub->versions);
         sub->versions[pos] = ver;
         sub->n_versions++;
+        identity_count_add(sub, sc, 1);
+        identity_counts_build(sub);
     }
     ver->deleted = deleted;
     ver->offset = offset;
@@ -549,13 +632,17 @@ static void apply_delete_subject(struct reg_index *idx, const char *subject, con
 
 static void clear_subject(struct reg_index *idx, struct reg_subject *sub)
 {
+    bool removed = false;
     for (size_t i = sub->n_versions; i-- > 0;) {
         if (!sub->versions[i]->deleted)
             continue;
         struct reg_schema *sc = sub->versions[i]->schema;
         subject_remove_at(sub, i);
         schema_unuse(idx, sc);
+        removed = true;
     }
+    if (removed) /* as for a tombstone: references may have resolved through them */
+        reg_parsed_cache_drop_referencing(idx->parsed);
     subject_drop_if_empty(sub);
 }
 

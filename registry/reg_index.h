@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct reg_parsed_cache;
+
 enum reg_mode { REG_MODE_READWRITE, REG_MODE_READONLY, REG_MODE_READONLY_OVERRIDE, REG_MODE_IMPORT };
 
 /* One schema of one context's id space. Shared by every version that uses it. */
@@ -34,6 +36,7 @@ struct reg_schema {
     char *metadata;          /* compact JSON object text, NULL when none */
     char *rule_set;          /* compact JSON object text, NULL when none */
     char *identity;          /* dedupe key: text + references + metadata + ruleSet */
+    uint64_t identity_hash;  /* reg_schema_identity_hash(identity) */
     int n_versions;          /* versions (live or soft-deleted) that use it */
 };
 
@@ -52,7 +55,13 @@ struct reg_subject {
     struct reg_version **versions; /* ascending by version */
     size_t n_versions;
     size_t cap;
+    /* identity hash (8 bytes) -> number of versions whose schema has it, as
+     * an intptr_t; NULL until the subject has REG_SUBJECT_HASHED_MIN versions
+     * (below that a scan is as cheap, and most subjects stay small) */
+    struct fy_map *identity_counts;
 };
+
+#define REG_SUBJECT_HASHED_MIN 16
 
 struct reg_context {
     char *name;              /* "." or ".ctx" */
@@ -71,6 +80,9 @@ struct reg_index {
     struct fy_map referrers; /* "qsubject\nversion" -> struct reg_refs */
     int64_t applied_offset;  /* last record applied, -1 initially */
     int64_t n_schemas;       /* live (context, id) entries */
+    /* parsed models of stored schemas (reg_parsed_cache.h): owned; applying a
+     * record drops the entries it makes stale. Has its own (leaf) mutex. */
+    struct reg_parsed_cache *parsed;
 };
 
 /* Referrers of one subject-version: schemas (in any context) whose references name it. */
@@ -101,6 +113,14 @@ struct reg_version *reg_subject_version(const struct reg_subject *sub, int32_t v
 struct reg_version *reg_subject_latest(const struct reg_subject *sub);
 /* true when the subject has at least one live version */
 bool reg_subject_live(const struct reg_subject *sub);
+/* The newest live version of `sub` whose schema has this identity (see
+ * reg_schema_identity) and, when `id` >= 0, this id; or NULL. A subject with
+ * many versions answers "none" from a hash table without looking at them (the
+ * common case when registering a new version); otherwise only versions whose
+ * identity hash matches are compared. Locks: idx.lock held (or the writer's
+ * wlock, under which the index cannot change). */
+struct reg_version *reg_subject_find_identity(const struct reg_subject *sub, const char *identity,
+                                              int32_t id);
 /* Referrers of (qualified subject, version), or NULL. */
 const struct reg_refs *reg_index_referrers(const struct reg_index *idx, const char *qsubject,
                                            int32_t version);
@@ -117,5 +137,7 @@ int reg_mode_parse(const char *s, enum reg_mode *out);
 /* The identity (dedupe key) of a schema: **new** string. */
 char *reg_schema_identity(const char *schema, const char *references, const char *metadata,
                           const char *rule_set);
+/* The hash of an identity string kept in reg_schema.identity_hash. */
+uint64_t reg_schema_identity_hash(const char *identity);
 
 #endif

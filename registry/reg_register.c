@@ -8,6 +8,7 @@
 #include "common/fy_jsonout.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
 #include <limits.h>
@@ -260,6 +261,25 @@ static struct reg_avro_parser *parse_stored(struct reg_registry *r, const struct
     return NULL;
 }
 
+/* The model of a stored schema: from the parsed cache, else parsed now and
+ * cached. Kept for the caller (reg_parsed_release), or NULL with err when it
+ * no longer parses (not cached: such a schema fails the same way each time).
+ * Locks: idx.lock held (shared is enough) or r->wlock, so the index cannot
+ * change between the parse and the put (reg_parsed_cache.h). */
+static struct reg_parsed *stored_model(struct reg_registry *r, const struct reg_schema *sc,
+                                       struct fy_err *err)
+{
+    struct reg_parsed *m = reg_parsed_cache_get(r->idx.parsed, sc->ctx->name, sc->id);
+    if (m)
+        return m;
+    const struct reg_avro *root;
+    struct reg_avro_parser *p = parse_stored(r, sc, &root, err);
+    if (!p)
+        return NULL;
+    return reg_parsed_cache_put(r->idx.parsed, sc->ctx->name, sc->id, p, root,
+                                sc->references != NULL, NULL);
+}
+
 /* The request's schema, parsed with its references, and its stored texts. */
 struct parsed {
     struct reg_avro_parser *parser;
@@ -438,7 +458,7 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
         return 1;
     size_t n = 0;
     struct reg_compat_prior *prior = fy_calloc(sub->n_versions + 1, sizeof *prior);
-    struct reg_avro_parser **parsers = fy_calloc(sub->n_versions + 1, sizeof *parsers);
+    struct reg_parsed **models = fy_calloc(sub->n_versions + 1, sizeof *models);
     int rc = -1;
     /* non-transitive levels only ever compare with the latest live version:
      * parse just that one, so registering stays cheap on long subjects */
@@ -451,26 +471,64 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
         /* Confluent: "Don't check compatibility against deleted schema" */
         if (only ? v != only : v->deleted)
             continue;
-        const struct reg_avro *root;
-        parsers[n] = parse_stored(r, v->schema, &root, err);
-        if (!parsers[n]) {
+        models[n] = stored_model(r, v->schema, err);
+        if (!models[n]) {
             fy_log(FY_LOG_ERROR, "registry",
                    "msg=\"stored schema no longer parses\" subject=%s version=%d reason=\"%s\"",
                    sub->qname, (int)v->version, err ? err->msg : "");
             goto out;
         }
-        prior[n].schema = root;
+        prior[n].schema = reg_parsed_root(models[n]);
         prior[n].version = v->version;
         prior[n].canonical = v->schema->schema;
         n++;
     }
     rc = reg_compat_check(level, candidate, prior, n, msgs) ? 1 : 0;
 out:
-    for (size_t i = 0; i < n + 1; i++)
-        reg_avro_parser_free(parsers[i]);
-    free(parsers);
+    for (size_t i = 0; i < n; i++)
+        reg_parsed_release(models[i]);
+    free(models);
     free(prior);
     return rc;
+}
+
+/* After a registration wrote (context, id): when the text the request parsed
+ * is the text now stored (clients send the canonical form) and its
+ * references were parsed the way parse_stored parses the stored ones, the
+ * request's model *is* the stored schema's model — publish it, so the next
+ * registration on this subject does not parse this version again. Otherwise
+ * the first reader parses the stored text. Locks: r->wlock (the index cannot
+ * change before the put, and a drop can only come from a later write). */
+static void keep_model(struct reg_registry *r, const char *context, int32_t id,
+                       const struct schema_req *eff, struct parsed *ps,
+                       struct reg_parsed **evicted)
+{
+    struct reg_schema *sc = reg_index_schema(&r->idx, context, id);
+    if (!sc || !ps->parser || strcmp(eff->schema, sc->schema) != 0)
+        return;
+    /* references: the request's list (concrete versions now) is what was stored;
+     * a schema-less update inherits the latest's, which this parse did not see */
+    if ((eff->references != NULL) != (sc->references != NULL))
+        return;
+    if (sc->references && (!ps->references || strcmp(sc->references, ps->references) != 0))
+        return;
+    reg_avro_parser_mark_unvalidated(ps->parser);
+    reg_parsed_release(reg_parsed_cache_put(r->idx.parsed, context, id, ps->parser, ps->root,
+                                            sc->references != NULL, evicted));
+    ps->parser = NULL; /* the cache's now */
+    ps->root = NULL;
+}
+
+/* Hand the error in `from` to `to` (which may be NULL); `from` is left empty. */
+static void err_move(struct fy_err *to, struct fy_err *from)
+{
+    if (to) {
+        fy_err_destroy(to);
+        *to = *from;
+    } else {
+        fy_err_destroy(from);
+    }
+    memset(from, 0, sizeof *from);
 }
 
 static int subject_arg(const char *subject, struct ctx_subject *cs, struct fy_err *err)
@@ -498,6 +556,10 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
     reg_compat_msgs_init(&msgs);
     char cbuf[300];
     bool locked = false;
+    struct parsed early = {0};      /* the schema parsed before taking wlock */
+    struct fy_err early_err = {0};
+    bool early_done = false;
+    struct reg_parsed *evicted = NULL;
 
     /* Confluent's order: ruleSet, then subject, before touching the store */
     if (parse_body(body, &req, err) != 0)
@@ -506,6 +568,18 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
         goto out;
     if (subject_arg(subject, &cs, err) != 0)
         goto out;
+
+    /* Parsing the schema is most of a registration's CPU. Without references
+     * it needs nothing from the index, so it runs here, before wlock, where
+     * registrations run in parallel; the result (or the error) is used at the
+     * same step as before, so answers and their precedence do not change.
+     * It assumes the usual modes; under IMPORT (known only under the lock)
+     * the schema is parsed again without validation. */
+    if (req.schema[0] && !req.references) {
+        early_done = true;
+        if (parse_request(r, cs.context, &req, true, normalize, &early, &early_err) != 0)
+            parsed_destroy(&early);
+    }
 
     pthread_mutex_lock(&r->wlock);
     locked = true;
@@ -521,8 +595,16 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
             goto empty;
         eff.schema = latest->schema->schema;
     }
-    if (parse_request(r, cs.context, &eff, !import, normalize && !import, &ps, err) != 0)
+    if (early_done && !import) {
+        if (early_err.code != FY_OK) {
+            err_move(err, &early_err);
+            goto out;
+        }
+        ps = early;
+        memset(&early, 0, sizeof early);
+    } else if (parse_request(r, cs.context, &eff, !import, normalize && !import, &ps, err) != 0) {
         goto out;
+    }
     if (!eff.references && !req.schema[0] && latest && latest->schema->references)
         ps.references = fy_strdup(latest->schema->references);
     /* a new version without metadata/ruleSet inherits the previous live one's (sr-api §10) */
@@ -534,12 +616,9 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
 
     /* idempotent fast path — answers in any mode (sr-api §5 step 1) */
     if (sub && !req.has_version) {
-        for (size_t i = sub->n_versions; i-- > 0;) {
-            struct reg_version *v = sub->versions[i];
-            if (v->deleted || !same_identity(v->schema, identity))
-                continue;
-            if (req.has_id && req.id != v->schema->id)
-                continue;
+        /* the newest live version with this identity (and id, when given) */
+        struct reg_version *v = reg_subject_find_identity(sub, identity, req.has_id ? req.id : -1);
+        if (v) {
             fy_buf_printf(out, "{\"id\":%d}", (int)v->schema->id);
             sync_offset = r->idx.applied_offset;
             rc = 0;
@@ -670,6 +749,7 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
     free(qsub);
     if (reg_registry_write(r, recs, n, &sync_offset, err) != 0)
         goto out;
+    keep_model(r, cs.context, id, &eff, &ps, &evicted);
     fy_buf_printf(out, "{\"id\":%d}", (int)id);
     rc = 0;
     goto out;
@@ -680,8 +760,11 @@ out:
      * may name a version another writer has not yet seen synced */
     if (locked)
         rc = reg_registry_unlock_sync(r, rc, sync_offset, err);
+    reg_parsed_release_list(evicted);
     reg_compat_msgs_destroy(&msgs);
     parsed_destroy(&ps);
+    parsed_destroy(&early);
+    fy_err_destroy(&early_err);
     free(identity);
     ctx_subject_destroy(&cs);
     return rc;
@@ -726,13 +809,12 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
             continue;
         bool match = strcmp(sc->schema, ps.canonical) == 0;
         if (!match && normalize) {
-            const struct reg_avro *root;
-            struct reg_avro_parser *p = parse_stored(r, sc, &root, NULL);
-            if (p) {
-                char *norm = reg_avro_normalized(p, root);
+            struct reg_parsed *m = stored_model(r, sc, NULL);
+            if (m) {
+                char *norm = reg_avro_normalized(reg_parsed_parser(m), reg_parsed_root(m));
                 match = strcmp(norm, ps.canonical) == 0;
                 free(norm);
-                reg_avro_parser_free(p);
+                reg_parsed_release(m);
             }
         }
         if (match) {
@@ -839,14 +921,13 @@ void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
 
 char *reg_registry_resolved(struct reg_registry *r, const struct reg_schema *sc, struct fy_err *err)
 {
-    const struct reg_avro *root;
-    struct reg_avro_parser *p = parse_stored(r, sc, &root, err);
-    if (!p)
+    struct reg_parsed *m = stored_model(r, sc, err);
+    if (!m)
         return NULL;
     /* a parser that knows no names writes every named type inline */
     struct reg_avro_parser *empty = reg_avro_parser_new();
-    char *text = reg_avro_canonical(empty, root);
+    char *text = reg_avro_canonical(empty, reg_parsed_root(m));
     reg_avro_parser_free(empty);
-    reg_avro_parser_free(p);
+    reg_parsed_release(m);
     return text;
 }

@@ -6,6 +6,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_parsed_cache.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -116,6 +117,8 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
     r->opts.data_dir = r->data_dir;
     r->opts.group_id = r->group_id;
     reg_index_init(&r->idx);
+    if (opts->parsed_cache_bytes)
+        reg_parsed_cache_set_budget(r->idx.parsed, opts->parsed_cache_bytes);
     pthread_mutex_init(&r->wlock, NULL);
     pthread_mutex_init(&r->maint_mu, NULL);
     pthread_cond_init(&r->maint_cv, NULL);

@@ -31,6 +31,7 @@ struct reg_registry_opts {
     bool mode_mutability;                /* mode.mutability */
     const char *group_id;                /* schema.registry.group.id */
     int64_t compact_min_bytes;           /* compact the store past this size (0 = default) */
+    size_t parsed_cache_bytes;           /* parsed-schema cache budget (0 = default 64 MiB) */
 };
 
 struct reg_registry {

@@ -9,6 +9,7 @@
 #include "common/fy_log.h"
 #include "common/fy_url.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_body.h"
 #include "registry/reg_handlers_int.h"
 
 #include <errno.h>
@@ -433,7 +434,7 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
             goto out;
         }
         json_error_t jerr;
-        hc.body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
+        hc.body = reg_body_parse(req->body, req->body_len, &jerr);
         if (!hc.body) {
             fy_err_set(&err, FY_E_BAD_REQUEST, "Unexpected character or malformed JSON (line %d, column %d): %s",
                        jerr.line, jerr.column, jerr.text);

@@ -7,6 +7,8 @@
  * Run from the repository root (make test does). */
 #include "registry/reg_avro.h"
 
+#include "registry/reg_avro_int.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +234,103 @@ START_TEST(test_random_vectors_match_avro_java)
     ck_assert_int_ge(groups, 150);
     ck_assert_msg(bad == 0, "%d of %d random vector groups differ from Avro-Java (see stderr)",
                   bad, groups);
+}
+END_TEST
+
+/* Deep equality of two models (named types compared once: a pair already
+ * under comparison counts as equal, which is what ends recursive types). */
+struct pair_seen {
+    const struct reg_avro *a[256], *b[256];
+    size_t n;
+};
+
+static bool str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool model_equal(const struct reg_avro *a, const struct reg_avro *b, struct pair_seen *seen)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    for (size_t i = 0; i < seen->n; i++)
+        if (seen->a[i] == a && seen->b[i] == b)
+            return true;
+    if (seen->n < 256) {
+        seen->a[seen->n] = a;
+        seen->b[seen->n++] = b;
+    }
+    const struct reg_avro_node *na = reg_avro_node_of(a), *nb = reg_avro_node_of(b);
+    if (a->type != b->type || !str_eq(a->fullname, b->fullname) || !str_eq(a->name, b->name) ||
+        !str_eq(a->namespace_, b->namespace_) || !str_eq(a->doc, b->doc) ||
+        a->n_aliases != b->n_aliases || a->n_fields != b->n_fields || a->is_error != b->is_error ||
+        a->n_symbols != b->n_symbols || !str_eq(a->enum_default, b->enum_default) ||
+        a->size != b->size || a->n_branches != b->n_branches || !json_equal(a->props, b->props) ||
+        na->validated != nb->validated || na->call != nb->call || na->fields_set != nb->fields_set)
+        return false;
+    for (size_t i = 0; i < a->n_aliases; i++)
+        if (!str_eq(a->aliases[i], b->aliases[i]))
+            return false;
+    for (size_t i = 0; i < a->n_symbols; i++)
+        if (!str_eq(a->symbols[i], b->symbols[i]))
+            return false;
+    for (size_t i = 0; i < a->n_fields; i++) {
+        const struct reg_avro_field *fa = &a->fields[i], *fb = &b->fields[i];
+        if (!str_eq(fa->name, fb->name) || !str_eq(fa->doc, fb->doc) || fa->order != fb->order ||
+            fa->position != fb->position || fa->n_aliases != fb->n_aliases ||
+            !json_equal(fa->props, fb->props) ||
+            (fa->default_value == NULL) != (fb->default_value == NULL) ||
+            (fa->default_value && !json_equal(fa->default_value, fb->default_value)))
+            return false;
+        for (size_t k = 0; k < fa->n_aliases; k++)
+            if (!str_eq(fa->aliases[k], fb->aliases[k]))
+                return false;
+        if (!model_equal(fa->type, fb->type, seen))
+            return false;
+    }
+    for (size_t i = 0; i < a->n_branches; i++)
+        if (!model_equal(a->branches[i], b->branches[i], seen))
+            return false;
+    return model_equal(a->items, b->items, seen);
+}
+
+/* What reg_register.c relies on when it keeps a registered schema's model as
+ * the model of its stored text: a validating parse that succeeds, marked
+ * unvalidated, is the model a non-validating parse of the same text builds. */
+static int unvalidated_equal_run(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char *line = NULL;
+    size_t cap = 0;
+    int compared = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        if (strncmp(line, "in ", 3) != 0)
+            continue;
+        char *text = dup_rest(line, 3);
+        struct reg_avro_parser *pv = reg_avro_parser_new(), *pn = reg_avro_parser_new();
+        const struct reg_avro *rv, *rn;
+        if (reg_avro_parser_parse(pv, text, true, &rv, NULL) == 0) {
+            ck_assert_int_eq(reg_avro_parser_parse(pn, text, false, &rn, NULL), 0);
+            reg_avro_parser_mark_unvalidated(pv);
+            struct pair_seen seen = {.n = 0};
+            ck_assert_msg(model_equal(rv, rn, &seen), "models differ for %s", text);
+            ck_assert_uint_gt(reg_avro_parser_footprint(pv), 0);
+            compared++;
+        }
+        reg_avro_parser_free(pv);
+        reg_avro_parser_free(pn);
+        free(text);
+    }
+    free(line);
+    fclose(f);
+    return compared;
+}
+
+START_TEST(test_validated_parse_marked_unvalidated_is_the_unvalidated_model)
+{
+    ck_assert_int_gt(unvalidated_equal_run(VECTORS), 80);
+    ck_assert_int_gt(unvalidated_equal_run(VECTORS_RANDOM), 100);
 }
 END_TEST
 
@@ -845,7 +944,9 @@ static Suite *avro_suite(void)
         const char *name;
         const TTest *tests[12];
     } groups[] = {
-        {"vectors", {test_vectors_match_avro_java, test_random_vectors_match_avro_java}},
+        {"vectors",
+         {test_vectors_match_avro_java, test_random_vectors_match_avro_java,
+          test_validated_parse_marked_unvalidated_is_the_unvalidated_model}},
         {"canonical",
          {test_canonical_is_compact_in_avro_java_key_order,
           test_canonical_primitive_is_a_string_unless_it_has_props,

@@ -4,9 +4,11 @@
  * soft and hard deletes, id conflicts, config/mode scopes, CLEAR_SUBJECT). */
 #include "registry/reg_index.h"
 
+#include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +189,131 @@ START_TEST(test_index_reads_values_written_by_other_writers)
 }
 END_TEST
 
+/* "int" with a doc that makes each text distinct */
+static char *numbered_text(int n)
+{
+    char *t = malloc(64);
+    snprintf(t, 64, "{\"type\":\"int\",\"doc\":\"v%d\"}", n);
+    return t;
+}
+
+static struct reg_version *find_text(struct reg_index *idx, const char *subject,
+                                     const char *text, int32_t id)
+{
+    char *identity = reg_schema_identity(text, NULL, NULL, NULL);
+    struct reg_version *v =
+        reg_subject_find_identity(reg_index_subject(idx, ".", subject), identity, id);
+    free(identity);
+    return v;
+}
+
+static void identity_lookups(int n_versions)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    for (int v = 1; v <= n_versions; v++) {
+        char *t = numbered_text(v);
+        put_schema(&idx, "s", v, v, t, false);
+        free(t);
+    }
+    struct reg_subject *sub = reg_index_subject(&idx, ".", "s");
+    ck_assert((sub->identity_counts != NULL) == (n_versions >= REG_SUBJECT_HASHED_MIN));
+    char *t1 = numbered_text(1), *t2 = numbered_text(2), *tn = numbered_text(n_versions + 1);
+    ck_assert_int_eq(find_text(&idx, "s", t1, -1)->version, 1);
+    ck_assert_int_eq(find_text(&idx, "s", t2, 2)->version, 2);
+    ck_assert_ptr_null(find_text(&idx, "s", t2, 3)); /* another id */
+    ck_assert_ptr_null(find_text(&idx, "s", tn, -1));
+    /* the same schema again as a newer version: the newest live one answers */
+    put_schema(&idx, "s", n_versions + 1, 1, t1, false);
+    ck_assert_int_eq(find_text(&idx, "s", t1, -1)->version, n_versions + 1);
+    /* soft-deleted versions do not count; hard-deleted ones are gone */
+    put_schema(&idx, "s", n_versions + 1, 1, t1, true);
+    ck_assert_int_eq(find_text(&idx, "s", t1, -1)->version, 1);
+    put_schema(&idx, "s", 1, 1, t1, true);
+    ck_assert_ptr_null(find_text(&idx, "s", t1, -1));
+    put(&idx, reg_key_schema("s", 1), NULL);
+    put(&idx, reg_key_schema("s", n_versions + 1), NULL);
+    ck_assert_ptr_null(find_text(&idx, "s", t1, -1));
+    /* a version rewritten with another schema moves its identity */
+    put_schema(&idx, "s", 2, n_versions + 5, tn, false);
+    ck_assert_ptr_null(find_text(&idx, "s", t2, -1));
+    ck_assert_int_eq(find_text(&idx, "s", tn, -1)->version, 2);
+    if (sub->identity_counts) {
+        /* one count per version still there, and no stale identities */
+        intptr_t total = 0;
+        size_t it = 0;
+        void *val;
+        while (fy_map_next(sub->identity_counts, &it, NULL, &val))
+            total += (intptr_t)val;
+        ck_assert_int_eq(total, (intptr_t)sub->n_versions);
+    }
+    free(t1);
+    free(t2);
+    free(tn);
+    reg_index_destroy(&idx);
+}
+
+START_TEST(test_index_find_identity_small_subject)
+{
+    identity_lookups(3);
+}
+END_TEST
+
+START_TEST(test_index_find_identity_hashed_subject)
+{
+    identity_lookups(REG_SUBJECT_HASHED_MIN + 4);
+}
+END_TEST
+
+/* Put a model for (context, id) into the index's parsed cache. */
+static void cache_model(struct reg_index *idx, const char *context, int32_t id, bool refs)
+{
+    struct reg_avro_parser *p = reg_avro_parser_new();
+    const struct reg_avro *root;
+    ck_assert_int_eq(reg_avro_parser_parse(p, "\"int\"", false, &root, NULL), 0);
+    reg_parsed_release(reg_parsed_cache_put(idx->parsed, context, id, p, root, refs, NULL));
+}
+
+static bool model_cached(struct reg_index *idx, const char *context, int32_t id)
+{
+    struct reg_parsed *m = reg_parsed_cache_get(idx->parsed, context, id);
+    reg_parsed_release(m);
+    return m != NULL;
+}
+
+START_TEST(test_index_drops_stale_parsed_models)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "a", 1, 1, "\"int\"", false);
+    put_schema(&idx, "a", 2, 2, "\"long\"", false);
+    put_schema(&idx, "b", 1, 2, "\"long\"", false);
+    cache_model(&idx, ".", 1, false);
+    cache_model(&idx, ".", 2, false);
+    cache_model(&idx, ".", 9, true); /* a schema whose references were parsed */
+    /* new versions and soft deletes change no model */
+    put_schema(&idx, "a", 3, 3, "\"string\"", false);
+    put_schema(&idx, "a", 2, 2, "\"long\"", true);
+    put(&idx, reg_key_delete_subject("a"), reg_value_delete_subject("a", 3));
+    ck_assert(model_cached(&idx, ".", 1) && model_cached(&idx, ".", 2));
+    ck_assert(model_cached(&idx, ".", 9));
+    /* a hard delete: references may have resolved through that version */
+    put(&idx, reg_key_schema("a", 2), NULL);
+    ck_assert(model_cached(&idx, ".", 2)); /* still used by b */
+    ck_assert(!model_cached(&idx, ".", 9));
+    /* the last version using id 1 goes: its model goes with it */
+    put(&idx, reg_key_clear_subject("a"), reg_value_clear_subject("a"));
+    ck_assert_ptr_null(reg_index_schema(&idx, ".", 1));
+    ck_assert(!model_cached(&idx, ".", 1));
+    /* a version rewritten with another schema */
+    cache_model(&idx, ".", 9, true);
+    put_schema(&idx, "b", 1, 4, "\"float\"", false);
+    ck_assert(!model_cached(&idx, ".", 9));
+    ck_assert(!model_cached(&idx, ".", 2)); /* id 2 is gone with it */
+    reg_index_destroy(&idx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reg_index");
@@ -200,6 +327,9 @@ int main(void)
     tcase_add_test(tc, test_index_config_and_mode_scopes);
     tcase_add_test(tc, test_index_skips_malformed_records);
     tcase_add_test(tc, test_index_reads_values_written_by_other_writers);
+    tcase_add_test(tc, test_index_find_identity_small_subject);
+    tcase_add_test(tc, test_index_find_identity_hashed_subject);
+    tcase_add_test(tc, test_index_drops_stale_parsed_models);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_json: a strict recursive-descent JSON reader building jansson values
+ * (see reg_json.h). Every rule below is jansson 2.14's (load.c), followed so
+ * that whatever this reader accepts, jansson accepts and builds the same way;
+ * where a rule is awkward to copy it refuses and lets jansson decide.
+ * Thread: any. */
+#include "registry/reg_json.h"
+
+#include "common/fy_alloc.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* jansson allows 2048 levels; past this much lower bound jansson decides. */
+#define MAX_DEPTH 256
+
+struct reader {
+    const char *p;
+    const char *end;
+    int depth;
+    char *buf; /* scratch for decoded strings */
+    size_t cap;
+};
+
+static void skip_ws(struct reader *rd)
+{
+    while (rd->p < rd->end &&
+           (*rd->p == ' ' || *rd->p == '\t' || *rd->p == '\n' || *rd->p == '\r'))
+        rd->p++;
+}
+
+static void reserve(struct reader *rd, size_t need)
+{
+    if (need <= rd->cap)
+        return;
+    size_t n = rd->cap ? rd->cap : 256;
+    while (n < need)
+        n *= 2;
+    rd->buf = fy_realloc(rd->buf, n);
+    rd->cap = n;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The string at rd->p (at its opening quote), decoded into rd->buf; its
+ * length in *len. Escapes as jansson decodes them; raw control characters,
+ * unknown escapes and unpaired surrogates refused (jansson refuses them too).
+ * UTF-8 validity is left to the caller (json_stringn / json_object_setn_new
+ * check it with jansson's own checker). -1 = refuse. */
+static int read_string(struct reader *rd, size_t *len)
+{
+    const char *p = rd->p + 1, *end = rd->end;
+    size_t o = 0;
+    /* decoding never makes the text longer */
+    const char *q = p;
+    while (q < end && *q != '"') {
+        if (*q == '\\' && q + 1 < end)
+            q++;
+        q++;
+    }
+    if (q >= end)
+        return -1;
+    reserve(rd, (size_t)(q - p) + 1);
+    char *out = rd->buf;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            rd->p = p + 1;
+            out[o] = '\0';
+            *len = o;
+            return 0;
+        }
+        if (c < 0x20)
+            return -1;
+        if (c != '\\') {
+            out[o++] = (char)c;
+            p++;
+            continue;
+        }
+        if (end - p < 2)
+            return -1;
+        char e = p[1];
+        p += 2;
+        switch (e) {
+        case '"': out[o++] = '"'; break;
+        case '\\': out[o++] = '\\'; break;
+        case '/': out[o++] = '/'; break;
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (end - p < 4 || hex4(p, &cp) != 0)
+                return -1;
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return -1;
+                p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return -1;
+            }
+            /* \u0000 is allowed: the Avro parser loads with JSON_ALLOW_NUL */
+            if (cp < 0x80) {
+                out[o++] = (char)cp;
+            } else if (cp < 0x800) {
+                out[o++] = (char)(0xC0 | (cp >> 6));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                out[o++] = (char)(0xE0 | (cp >> 12));
+                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            } else {
+                out[o++] = (char)(0xF0 | (cp >> 18));
+                out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                out[o++] = (char)(0x80 | (cp & 0x3F));
+            }
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* jansson's lex_scan_number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?;
+ * an integer when there is neither fraction nor exponent. */
+static json_t *read_number(struct reader *rd)
+{
+    const char *s = rd->p, *p = s, *end = rd->end;
+    if (p < end && *p == '-')
+        p++;
+    if (p < end && *p == '0') {
+        p++;
+        if (p < end && is_digit(*p))
+            return NULL; /* a leading zero */
+    } else if (p < end && is_digit(*p)) {
+        while (p < end && is_digit(*p))
+            p++;
+    } else {
+        return NULL;
+    }
+    bool real = false;
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || !is_digit(*p))
+            return NULL;
+        while (p < end && is_digit(*p))
+            p++;
+        real = true;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || !is_digit(*p))
+            return NULL;
+        while (p < end && is_digit(*p))
+            p++;
+        real = true;
+    }
+    size_t n = (size_t)(p - s);
+    rd->p = p;
+    if (real) /* rare in schemas: jansson's own strtod, overflow check and all */
+        return json_loadb(s, n, JSON_DECODE_ANY, NULL);
+    char tmp[32];
+    if (n >= sizeof tmp)
+        return NULL; /* too big for a json_int_t anyway: jansson says so */
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    errno = 0;
+    char *e;
+    long long v = strtoll(tmp, &e, 10);
+    if (errno == ERANGE || *e)
+        return NULL;
+    return json_integer((json_int_t)v);
+}
+
+static json_t *read_value(struct reader *rd);
+
+static json_t *read_object(struct reader *rd)
+{
+    json_t *obj = json_object();
+    rd->p++; /* '{' */
+    skip_ws(rd);
+    if (rd->p < rd->end && *rd->p == '}') {
+        rd->p++;
+        return obj;
+    }
+    for (;;) {
+        if (rd->p >= rd->end || *rd->p != '"')
+            goto fail;
+        size_t klen;
+        if (read_string(rd, &klen) != 0)
+            goto fail;
+        /* jansson: "NUL byte in object key not supported" */
+        if (memchr(rd->buf, '\0', klen))
+            goto fail;
+        /* the key lives in the scratch buffer, which the value may reuse */
+        char small[64];
+        char *key = klen < sizeof small ? small : fy_malloc(klen + 1);
+        memcpy(key, rd->buf, klen + 1);
+        skip_ws(rd);
+        json_t *val = NULL;
+        if (rd->p < rd->end && *rd->p == ':') {
+            rd->p++;
+            skip_ws(rd);
+            val = read_value(rd);
+        }
+        /* validates the key's UTF-8 as jansson's reader would; steals val */
+        int rc = val ? json_object_setn_new(obj, key, klen, val) : -1;
+        if (key != small)
+            free(key);
+        if (rc != 0)
+            goto fail;
+        skip_ws(rd);
+        if (rd->p < rd->end && *rd->p == ',') {
+            rd->p++;
+            skip_ws(rd);
+            continue;
+        }
+        if (rd->p < rd->end && *rd->p == '}') {
+            rd->p++;
+            return obj;
+        }
+        goto fail;
+    }
+fail:
+    json_decref(obj);
+    return NULL;
+}
+
+static json_t *read_array(struct reader *rd)
+{
+    json_t *arr = json_array();
+    rd->p++; /* '[' */
+    skip_ws(rd);
+    if (rd->p < rd->end && *rd->p == ']') {
+        rd->p++;
+        return arr;
+    }
+    for (;;) {
+        json_t *val = read_value(rd);
+        if (!val || json_array_append_new(arr, val) != 0)
+            goto fail;
+        skip_ws(rd);
+        if (rd->p < rd->end && *rd->p == ',') {
+            rd->p++;
+            skip_ws(rd);
+            continue;
+        }
+        if (rd->p < rd->end && *rd->p == ']') {
+            rd->p++;
+            return arr;
+        }
+        goto fail;
+    }
+fail:
+    json_decref(arr);
+    return NULL;
+}
+
+static bool literal(struct reader *rd, const char *word, size_t n)
+{
+    if ((size_t)(rd->end - rd->p) < n || memcmp(rd->p, word, n) != 0)
+        return false;
+    rd->p += n;
+    return true;
+}
+
+static json_t *read_value(struct reader *rd)
+{
+    if (rd->p >= rd->end)
+        return NULL;
+    json_t *v = NULL;
+    switch (*rd->p) {
+    case '{':
+    case '[':
+        if (++rd->depth > MAX_DEPTH)
+            return NULL;
+        v = *rd->p == '{' ? read_object(rd) : read_array(rd);
+        rd->depth--;
+        return v;
+    case '"': {
+        size_t len;
+        if (read_string(rd, &len) != 0)
+            return NULL;
+        return json_stringn(rd->buf, len); /* NULL on invalid UTF-8 */
+    }
+    case 't':
+        return literal(rd, "true", 4) ? json_true() : NULL;
+    case 'f':
+        return literal(rd, "false", 5) ? json_false() : NULL;
+    case 'n':
+        return literal(rd, "null", 4) ? json_null() : NULL;
+    default:
+        if (*rd->p == '-' || is_digit(*rd->p))
+            return read_number(rd);
+        return NULL;
+    }
+}
+
+json_t *reg_json_load(const char *text)
+{
+    struct reader rd = {.p = text, .end = text + strlen(text)};
+    skip_ws(&rd);
+    json_t *v = read_value(&rd);
+    if (v) {
+        skip_ws(&rd);
+        if (rd.p != rd.end) { /* something after the value */
+            json_decref(v);
+            v = NULL;
+        }
+    }
+    free(rd.buf);
+    return v;
+}
