@@ -31,6 +31,7 @@ struct serve_conf {
     long long http_threads;
     bool fsync;
     long long compact_min;
+    long long parsed_cache;
     char *log_debug;
 };
 
@@ -62,6 +63,10 @@ static const struct fy_setting serve_settings[] = {
      1LL << 40, NULL,
      "the journal is compacted (latest record per key) once it is this big and twice its "
      "live data"},
+    {"ferry.schema.cache.bytes", FY_SET_INT, O(parsed_cache), "67108864", 1048576, 1LL << 40,
+     NULL,
+     "memory for parsed stored schemas (compatibility checks, normalized lookups), least "
+     "recently used out"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
      "modules with DEBUG logging: registry,http,... or all"},
 };
@@ -185,6 +190,7 @@ int cmd_serve(int argc, char **argv)
         .mode_mutability = conf.mode_mutability,
         .group_id = conf.group_id,
         .compact_min_bytes = conf.compact_min,
+        .parsed_cache_bytes = (size_t)conf.parsed_cache,
     };
     r = reg_registry_open(&ro, &err);
     if (!r)

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """POST /compatibility/subjects/{s}/versions[/{v}] and the Avro rules (sr-api §2.5, §6)."""
+import subprocess
+
 import pytest
 
-from conftest import (aname, avro, expect_error, expect_ok, msg_bad_version,
+import conftest
+from conftest import (Api, aname, avro, expect_error, expect_ok, msg_bad_version,
                       msg_version_not_found, q, record)
 
 
@@ -315,3 +318,22 @@ def test_compat_unknown_schema_type_is_42201(mod_registry, uniq):
     s = uniq()
     mod_registry.register_ok(s, record(aname(), ("a", "int")))
     expect_error(_check(mod_registry, s, avro("int"), "latest", schemaType="FOO"), 422, 42201)
+
+
+def test_small_parsed_schema_cache_keeps_checks_right(ferry_factory, tmp_path):
+    """`ferry.schema.cache.bytes` at its minimum evicts parsed schemas all the time:
+    compatibility answers must not change; a budget below the minimum is refused."""
+    api = Api(ferry_factory.start(config={"ferry.schema.cache.bytes": "1048576",
+                                          "ferry.fsync": "false"}))
+    wide = [(f"f{i}", "string", "") for i in range(400)]
+    for s in range(4):
+        for v in range(6):
+            api.register_ok(f"cache-{s}", record(f"W{s}", *wide[: 200 + 40 * v]))
+        r = api.register(f"cache-{s}", record(f"W{s}", ("f0", "int")))  # f0 changed type
+        assert r.status_code == 409, r.text
+    bad = tmp_path / "bad.properties"
+    bad.write_text("ferry.schema.cache.bytes=10\n", encoding="utf-8")
+    p = subprocess.run([str(conftest._ferry_bin()), "serve", "--config", str(bad),
+                        "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "ferry.schema.cache.bytes" in p.stderr, p.stderr
