@@ -3,6 +3,7 @@
 #include "common/fy_jscan.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_url.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -212,21 +213,7 @@ char *fy_jscan_string(const struct fy_jscan_member *m)
             } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                 goto bad;
             }
-            if (cp < 0x80) {
-                out[o++] = (char)cp;
-            } else if (cp < 0x800) {
-                out[o++] = (char)(0xC0 | (cp >> 6));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                out[o++] = (char)(0xE0 | (cp >> 12));
-                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            } else {
-                out[o++] = (char)(0xF0 | (cp >> 18));
-                out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            }
+            o += fy_utf8_put(out + o, (uint32_t)cp);
             break;
         }
         default:

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Percent-decode the first `len` bytes of `s` (RFC 3986 `%XX`, either hex case).
  * `plus_is_space`: true for query names and values (form encoding, `+` is a
@@ -46,5 +47,9 @@ char *fy_query_get(const char *query, const char *name);
  * truncated or stray continuation bytes. A NUL byte inside `len` is U+0000
  * and is accepted; callers that need C strings check for it themselves. */
 bool fy_utf8_valid(const char *s, size_t len);
+
+/* Write code point `cp` (at most 0x10FFFF, not a surrogate) as UTF-8 at `out`
+ * (room for 4 bytes); returns the bytes written. */
+size_t fy_utf8_put(char *out, uint32_t cp);
 
 #endif

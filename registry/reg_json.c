@@ -7,6 +7,7 @@
 #include "registry/reg_json.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_url.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -125,21 +126,7 @@ static int read_string(struct reader *rd, size_t *len)
                 return -1;
             }
             /* \u0000 is allowed: the Avro parser loads with JSON_ALLOW_NUL */
-            if (cp < 0x80) {
-                out[o++] = (char)cp;
-            } else if (cp < 0x800) {
-                out[o++] = (char)(0xC0 | (cp >> 6));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                out[o++] = (char)(0xE0 | (cp >> 12));
-                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            } else {
-                out[o++] = (char)(0xF0 | (cp >> 18));
-                out[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                out[o++] = (char)(0x80 | (cp & 0x3F));
-            }
+            o += fy_utf8_put(out + o, (uint32_t)cp);
             break;
         }
         default:

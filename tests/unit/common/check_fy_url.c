@@ -220,6 +220,25 @@ END_TEST
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+START_TEST(test_utf8_put_encodes_every_length_at_its_boundaries)
+{
+    static const struct {
+        uint32_t cp;
+        const char *utf8;
+    } cases[] = {{0x24, "$"},          {0x7F, "\x7F"},         {0x80, "\xC2\x80"},
+                 {0x7FF, "\xDF\xBF"},   {0x800, "\xE0\xA0\x80"}, {0x20AC, "\xE2\x82\xAC"},
+                 {0xFFFF, "\xEF\xBF\xBF"}, {0x10000, "\xF0\x90\x80\x80"},
+                 {0x10FFFF, "\xF4\x8F\xBF\xBF"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[5] = {0};
+        size_t n = fy_utf8_put(out, cases[i].cp);
+        ck_assert_uint_eq(n, strlen(cases[i].utf8));
+        ck_assert_mem_eq(out, cases[i].utf8, n);
+        ck_assert(fy_utf8_valid(out, n));
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fy_url");
@@ -231,6 +250,7 @@ int main(void)
     tcase_add_loop_test(tc, test_url_encode_keeps_unreserved_and_safe_bytes_only, 0,
                         N(encode_cases));
     tcase_add_test(tc, test_url_encode_then_decode_round_trips_every_byte);
+    tcase_add_test(tc, test_utf8_put_encodes_every_length_at_its_boundaries);
     suite_add_tcase(s, tc);
     tc = tcase_create("query");
     tcase_add_loop_test(tc, test_query_find_returns_first_decoded_value, 0, N(query_cases));
