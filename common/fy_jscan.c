@@ -172,6 +172,46 @@ static int hex4(const char *p, unsigned *out)
     return 0;
 }
 
+int fy_json_unescape(const char **p, const char *end, char *out)
+{
+    const char *q = *p;
+    if (q >= end)
+        return -1;
+    char c = *q++;
+    int n = 1;
+    switch (c) {
+    case '"': out[0] = '"'; break;
+    case '\\': out[0] = '\\'; break;
+    case '/': out[0] = '/'; break;
+    case 'b': out[0] = '\b'; break;
+    case 'f': out[0] = '\f'; break;
+    case 'n': out[0] = '\n'; break;
+    case 'r': out[0] = '\r'; break;
+    case 't': out[0] = '\t'; break;
+    case 'u': {
+        unsigned cp, lo;
+        if (end - q < 4 || hex4(q, &cp) != 0)
+            return -1;
+        q += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair makes one code point */
+            if (end - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &lo) != 0 ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return -1;
+            q += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return -1;
+        }
+        n = (int)fy_utf8_put(out, (uint32_t)cp);
+        break;
+    }
+    default:
+        return -1;
+    }
+    *p = q;
+    return n;
+}
+
 char *fy_jscan_string(const struct fy_jscan_member *m)
 {
     if (m->type != FY_JS_STRING)
@@ -186,39 +226,12 @@ char *fy_jscan_string(const struct fy_jscan_member *m)
             out[o++] = *p++;
             continue;
         }
-        if (end - p < 2)
+        p++;
+        int n = fy_json_unescape(&p, end, out + o);
+        /* a C string cannot carry \u0000: refused like jansson's default */
+        if (n < 0 || (n == 1 && out[o] == '\0'))
             goto bad;
-        char c = p[1];
-        p += 2;
-        switch (c) {
-        case '"': out[o++] = '"'; break;
-        case '\\': out[o++] = '\\'; break;
-        case '/': out[o++] = '/'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'u': {
-            unsigned cp, lo;
-            if (end - p < 4 || hex4(p, &cp) != 0 || cp == 0)
-                goto bad;
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair makes one code point */
-                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 ||
-                    lo < 0xDC00 || lo > 0xDFFF)
-                    goto bad;
-                p += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                goto bad;
-            }
-            o += fy_utf8_put(out + o, (uint32_t)cp);
-            break;
-        }
-        default:
-            goto bad;
-        }
+        o += (size_t)n;
     }
     out[o] = '\0';
     return out;

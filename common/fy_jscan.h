@@ -40,6 +40,13 @@ bool fy_jscan_key_is(const struct fy_jscan_member *m, const char *key);
 /* A string value decoded to a **new** UTF-8 C string, or NULL when it is not
  * a string or holds an escape jansson would refuse (\u0000, lone surrogates). */
 char *fy_jscan_string(const struct fy_jscan_member *m);
+/* Decode the one JSON escape sequence at *p (just after its backslash, `end`
+ * bounding the text) into `out` (room for 4 bytes): \" \\ \/ \b \f \n \r \t
+ * and \uXXXX, a surrogate pair as one code point (UTF-8). Advances *p past it
+ * and returns the bytes written (\u0000 writes one NUL byte), or -1 for an
+ * unknown or cut escape or a lone surrogate — what jansson refuses. Shared by
+ * fy_jscan_string and the registry's JSON reader (reg_json.c). */
+int fy_json_unescape(const char **p, const char *end, char *out);
 /* An integer value: true and *out, or false when it is not a plain integer. */
 bool fy_jscan_int(const struct fy_jscan_member *m, int64_t *out);
 

@@ -7,7 +7,7 @@
 #include "registry/reg_json.h"
 
 #include "common/fy_alloc.h"
-#include "common/fy_url.h"
+#include "common/fy_jscan.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -42,25 +42,6 @@ static void reserve(struct reader *rd, size_t need)
         n *= 2;
     rd->buf = fy_realloc(rd->buf, n);
     rd->cap = n;
-}
-
-static int hex4(const char *p, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* The string at rd->p (at its opening quote), decoded into rd->buf; its
@@ -98,40 +79,12 @@ static int read_string(struct reader *rd, size_t *len)
             p++;
             continue;
         }
-        if (end - p < 2)
+        p++;
+        /* \u0000 is allowed: the Avro parser loads with JSON_ALLOW_NUL */
+        int n = fy_json_unescape(&p, end, out + o);
+        if (n < 0)
             return -1;
-        char e = p[1];
-        p += 2;
-        switch (e) {
-        case '"': out[o++] = '"'; break;
-        case '\\': out[o++] = '\\'; break;
-        case '/': out[o++] = '/'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'u': {
-            unsigned cp, lo;
-            if (end - p < 4 || hex4(p, &cp) != 0)
-                return -1;
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 ||
-                    lo < 0xDC00 || lo > 0xDFFF)
-                    return -1;
-                p += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                return -1;
-            }
-            /* \u0000 is allowed: the Avro parser loads with JSON_ALLOW_NUL */
-            o += fy_utf8_put(out + o, (uint32_t)cp);
-            break;
-        }
-        default:
-            return -1;
-        }
+        o += (size_t)n;
     }
     return -1;
 }
@@ -196,6 +149,23 @@ static json_t *read_number(struct reader *rd)
 
 static json_t *read_value(struct reader *rd);
 
+/* After a member or element: ',' (then 1: another follows) or `close`
+ * (then 0: the container ends), past the whitespace; -1 otherwise. */
+static int next_item(struct reader *rd, char close)
+{
+    skip_ws(rd);
+    if (rd->p < rd->end && *rd->p == ',') {
+        rd->p++;
+        skip_ws(rd);
+        return 1;
+    }
+    if (rd->p < rd->end && *rd->p == close) {
+        rd->p++;
+        return 0;
+    }
+    return -1;
+}
+
 static json_t *read_object(struct reader *rd)
 {
     json_t *obj = json_object();
@@ -231,17 +201,11 @@ static json_t *read_object(struct reader *rd)
             free(key);
         if (rc != 0)
             goto fail;
-        skip_ws(rd);
-        if (rd->p < rd->end && *rd->p == ',') {
-            rd->p++;
-            skip_ws(rd);
-            continue;
-        }
-        if (rd->p < rd->end && *rd->p == '}') {
-            rd->p++;
+        int more = next_item(rd, '}');
+        if (more == 0)
             return obj;
-        }
-        goto fail;
+        if (more < 0)
+            goto fail;
     }
 fail:
     json_decref(obj);
@@ -261,17 +225,11 @@ static json_t *read_array(struct reader *rd)
         json_t *val = read_value(rd);
         if (!val || json_array_append_new(arr, val) != 0)
             goto fail;
-        skip_ws(rd);
-        if (rd->p < rd->end && *rd->p == ',') {
-            rd->p++;
-            skip_ws(rd);
-            continue;
-        }
-        if (rd->p < rd->end && *rd->p == ']') {
-            rd->p++;
+        int more = next_item(rd, ']');
+        if (more == 0)
             return arr;
-        }
-        goto fail;
+        if (more < 0)
+            goto fail;
     }
 fail:
     json_decref(arr);
