@@ -9,6 +9,7 @@
 
 #include "common/fy_alloc.h"
 #include "registry/reg_route.h"
+#include "tests/unit/unit_registry.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -23,12 +24,8 @@ static char dir[64];
 
 static void open_all(void)
 {
-    struct reg_registry_opts o = {.data_dir = dir, .fsync = false,
-                                  .default_level = REG_COMPAT_BACKWARD,
-                                  .default_mode = REG_MODE_READWRITE, .mode_mutability = true};
     struct fy_err err = {0};
-    reg = reg_registry_open(&o, &err);
-    ck_assert_msg(reg != NULL, "open: %s", err.msg);
+    reg = unit_registry_open(dir);
     svc = lnk_service_new(reg, &err);
     ck_assert_msg(svc != NULL, "service: %s", err.msg);
     fy_err_destroy(&err);
@@ -45,17 +42,14 @@ static void close_all(void)
 static void setup(void)
 {
     fy_alloc_init();
-    snprintf(dir, sizeof dir, "/tmp/ferry-lnk-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    unit_dir_make(dir, "lnk");
     open_all();
 }
 
 static void teardown(void)
 {
     close_all();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    unit_dir_remove(dir);
 }
 
 struct answer {

@@ -4,6 +4,7 @@
  * parsing (42202), error bodies, and a register → read round trip on a real
  * registry in a temporary data dir. */
 #include "registry/reg_route.h"
+#include "tests/unit/unit_registry.h"
 
 #include "common/fy_alloc.h"
 
@@ -20,22 +21,14 @@ static char dir[64];
 static void setup(void)
 {
     fy_alloc_init();
-    snprintf(dir, sizeof dir, "/tmp/ferry-route-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    struct reg_registry_opts o = {.data_dir = dir, .fsync = false,
-                                  .default_level = REG_COMPAT_BACKWARD,
-                                  .default_mode = REG_MODE_READWRITE, .mode_mutability = true};
-    struct fy_err err = {0};
-    reg = reg_registry_open(&o, &err);
-    ck_assert_msg(reg != NULL, "open: %s", err.msg);
+    unit_dir_make(dir, "route");
+    reg = unit_registry_open(dir);
 }
 
 static void teardown(void)
 {
     reg_registry_close(reg);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    unit_dir_remove(dir);
 }
 
 struct answer {
