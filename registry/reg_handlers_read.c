@@ -159,7 +159,9 @@ int reg_h_schema_by_id_text(struct reg_hctx *hc, struct fy_buf *out, struct fy_e
     pthread_rwlock_rdlock(&hc->r->idx.lock);
     struct reg_schema *sc = find_by_id(hc, id, err);
     if (sc) {
-        fy_jsonout_str(out, sc->schema);
+        /* the text itself, unescaped: SchemasResource.getSchemaOnly returns a
+         * String, which JAX-RS writes as it is (sr-api §3) */
+        fy_buf_puts(out, sc->schema);
         rc = 0;
     }
     pthread_rwlock_unlock(&hc->r->idx.lock);
@@ -538,8 +540,8 @@ int reg_h_version_schema(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
     struct reg_subject *sub;
     struct reg_version *v;
     int rc = find_version(hc, &cs, reg_arg_bool(hc, "deleted"), &sub, &v, err);
-    if (rc == 0)
-        fy_jsonout_str(out, v->schema->schema);
+    if (rc == 0)     /* unescaped, as SubjectVersionsResource.getSchemaOnly */
+        fy_buf_puts(out, v->schema->schema);
     pthread_rwlock_unlock(&hc->r->idx.lock);
     ctx_subject_destroy(&cs);
     return rc;
