@@ -53,6 +53,8 @@ int reg_h_versions_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
 int reg_h_version_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_version_schema(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_referenced_by(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
+/* GET /subjects/{s}/metadata?key=..&value=.. (SubjectsResource.getLatestWithMetadata) */
+int reg_h_latest_with_metadata(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_contexts_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 
 /* reg_handlers_write.c */

@@ -626,3 +626,56 @@ int reg_h_contexts_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     free(names);
     return 0;
 }
+
+/* Does the stored metadata text hold every key=value pair of the request?
+ * As AbstractSchemaRegistry.getLatestWithMetadata: a version without
+ * metadata or without `properties` never matches, even for no pairs. */
+static bool metadata_has_pairs(const char *metadata, const struct reg_hctx *hc)
+{
+    if (!metadata)
+        return false;
+    json_t *md = json_loads(metadata, 0, NULL);
+    json_t *props = md ? json_object_get(md, "properties") : NULL;
+    bool match = json_is_object(props);
+    size_t ki = 0, vi = 0;
+    /* the i-th `key` goes with the i-th `value`; extra ones of either are
+     * ignored (SubjectsResource pairs them up to the shorter list) */
+    while (match) {
+        while (ki < hc->n_args && strcmp(hc->arg_names[ki], "key") != 0)
+            ki++;
+        while (vi < hc->n_args && strcmp(hc->arg_names[vi], "value") != 0)
+            vi++;
+        if (ki >= hc->n_args || vi >= hc->n_args)
+            break;
+        const char *have = json_string_value(json_object_get(props, hc->arg_values[ki]));
+        match = have && strcmp(have, hc->arg_values[vi]) == 0;
+        ki++;
+        vi++;
+    }
+    json_decref(md);
+    return match;
+}
+
+int reg_h_latest_with_metadata(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    struct ctx_subject cs;
+    if (subject_param(hc, &cs, err) != 0)
+        return -1;
+    bool deleted = reg_arg_bool(hc, "deleted");
+    int rc = -1;
+    pthread_rwlock_rdlock(&hc->r->idx.lock);
+    struct reg_subject *sub = visible_subject(hc, &cs, deleted, err);
+    for (size_t i = sub ? sub->n_versions : 0; i-- > 0;) {
+        const struct reg_version *v = sub->versions[i];
+        if ((!v->deleted || deleted) && metadata_has_pairs(v->schema->metadata, hc)) {
+            reg_put_schema_obj(out, sub, v);
+            rc = 0;
+            break;
+        }
+    }
+    if (sub && rc != 0)
+        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+    pthread_rwlock_unlock(&hc->r->idx.lock);
+    ctx_subject_destroy(&cs);
+    return rc;
+}

@@ -41,6 +41,7 @@ static const struct route routes[] = {
     {"GET", "/subjects", reg_h_subjects_list},
     {"POST", "/subjects/*", reg_h_lookup},
     {"DELETE", "/subjects/*", reg_h_subject_delete},
+    {"GET", "/subjects/*/metadata", reg_h_latest_with_metadata},
     {"GET", "/subjects/*/versions", reg_h_versions_list},
     {"POST", "/subjects/*/versions", reg_h_register},
     {"GET", "/subjects/*/versions/*", reg_h_version_get},
