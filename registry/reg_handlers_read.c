@@ -462,16 +462,20 @@ int reg_h_versions_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     struct reg_subject *sub = reg_index_subject(&hc->r->idx, cs.context, cs.name);
     size_t n = 0;
     int32_t *vs = NULL;
-    if (sub) {
+    /* SubjectVersionsResource.listVersions: the subject must exist (with
+     * soft-deleted versions counting under deleted or deletedOnly), then the
+     * filter picks, deletedAsNegative first — so an answer may be [] */
+    bool exists = sub && ((deleted || deleted_only) ? sub->n_versions > 0 : reg_subject_live(sub));
+    if (exists) {
         vs = fy_malloc((sub->n_versions + 1) * sizeof *vs);
         for (size_t i = 0; i < sub->n_versions; i++) {
             const struct reg_version *v = sub->versions[i];
-            bool shown = deleted_only ? v->deleted : (!v->deleted || deleted || negative);
+            bool shown = negative ? true : deleted_only ? v->deleted : (!v->deleted || deleted);
             if (shown)
                 vs[n++] = v->deleted && negative ? -v->version : v->version;
         }
     }
-    if (n == 0) {
+    if (!exists) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
     } else {
         size_t from, to;

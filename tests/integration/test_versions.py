@@ -42,6 +42,25 @@ def test_versions_list_deleted_flags(mod_registry, uniq):
         s, {"deleted": "true", "deletedAsNegative": "true"})) == [1, -2, 3]
 
 
+def test_versions_list_flag_precedence_as_confluent(mod_registry, uniq):
+    """SubjectVersionsResource.listVersions (8.x): the subject must exist, counting
+    soft-deleted versions under deleted or deletedOnly; then deletedAsNegative wins
+    over deletedOnly, which wins over deleted (AbstractSchemaRegistry filter)."""
+    s = uniq()
+    _three_versions(mod_registry, s)
+    assert expect_ok(mod_registry.versions(s, {"deletedOnly": "true"})) == []
+    assert expect_ok(mod_registry.delete_version(s, 2)) == 2
+    assert expect_ok(mod_registry.versions(s, {"deletedAsNegative": "true"})) == [1, -2, 3]
+    assert expect_ok(mod_registry.versions(
+        s, {"deletedOnly": "true", "deletedAsNegative": "true"})) == [1, -2, 3]
+    assert expect_ok(mod_registry.versions(s, {"deleted": "true", "deletedOnly": "true"})) == [2]
+    expect_ok(mod_registry.delete_subject(s))
+    # only soft-deleted versions left: deletedAsNegative alone does not make it exist
+    expect_error(mod_registry.versions(s, {"deletedAsNegative": "true"}), 404, 40401,
+                 msg_subject_not_found(s))
+    assert expect_ok(mod_registry.versions(s, {"deletedOnly": "true"})) == [1, 2, 3]
+
+
 def test_versions_list_of_fully_soft_deleted_subject(mod_registry, uniq):
     s = uniq()
     _three_versions(mod_registry, s)
