@@ -50,7 +50,9 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
         if (!json_is_string(t))
             return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"schemaType\" must be a string");
         if (strcmp(json_string_value(t), "AVRO") != 0)
-            return fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid schema type %s",
+            /* AbstractSchemaRegistry's "Invalid schema type X", plus what is served */
+            return fy_err_set(err, REG_E_INVALID_SCHEMA,
+                              "Invalid schema type %s; this registry supports AVRO",
                               json_string_value(t));
     }
     json_t *refs = json_object_get(body, "references");
@@ -788,7 +790,8 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
         goto out;
     }
     if (!req.schema[0]) {
-        fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
+        /* nothing can equal an empty schema: SubjectsResource answers 40403 */
+        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
         goto out;
     }
     if (parse_request(r, cs.context, &req, false, normalize, &ps, err) != 0)

@@ -124,6 +124,16 @@ def test_lookup_unregistered_schema_is_40403(mod_registry, uniq):
                  "Schema not found")
 
 
+@pytest.mark.parametrize("text", ["", "  "])
+def test_lookup_with_empty_schema_is_40403(mod_registry, uniq, text):
+    """SubjectsResource.lookUpSchemaUnderSubject: nothing matches an empty schema,
+    so an existing subject answers 40403 (and an unknown one 40401), not 42201."""
+    s = uniq()
+    mod_registry.register_ok(s, record(aname(), ("a", "int")))
+    expect_error(mod_registry.lookup(s, text), 404, 40403, "Schema not found")
+    expect_error(mod_registry.lookup(uniq("none"), text), 404, 40401)
+
+
 def test_lookup_does_not_register(mod_registry, uniq):
     s = uniq()
     mod_registry.register_ok(s, record(aname(), ("a", "int")))
@@ -163,7 +173,7 @@ def test_lookup_with_normalize(mod_registry, uniq):
     assert (b["subject"], b["version"], b["id"]) == (s, 1, sid)
 
 
-@pytest.mark.parametrize("bad", ['{"type":"record",', '{"type":"nope"}', ""])
+@pytest.mark.parametrize("bad", ['{"type":"record",', '{"type":"nope"}'])
 def test_lookup_invalid_schema_is_42201(mod_registry, uniq, bad):
     s = uniq()
     mod_registry.register_ok(s, record(aname(), ("a", "int")))
