@@ -113,13 +113,10 @@ static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct fy_
 static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, bool max_id,
                               const char *text)
 {
-    fy_buf_putc(out, '{');
-    if (strcmp(sc->schema_type, "AVRO") != 0) {
-        fy_buf_puts(out, "\"schemaType\":");
-        fy_jsonout_str(out, sc->schema_type);
-        fy_buf_putc(out, ',');
-    }
-    fy_buf_puts(out, "\"schema\":");
+    /* schemaType always, as Confluent 8.x's SchemaString (7.x left AVRO out) */
+    fy_buf_puts(out, "{\"schemaType\":");
+    fy_jsonout_str(out, sc->schema_type);
+    fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, text);
     reg_put_schema_extras(out, sc);
     if (max_id)

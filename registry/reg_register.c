@@ -429,10 +429,9 @@ static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
     fy_buf_puts(out, "{\"subject\":");
     fy_jsonout_str(out, sub->qname);
     fy_buf_printf(out, ",\"version\":%d,\"id\":%d", (int)v->version, (int)sc->id);
-    if (strcmp(sc->schema_type, "AVRO") != 0) {
-        fy_buf_puts(out, ",\"schemaType\":");
-        fy_jsonout_str(out, sc->schema_type);
-    }
+    /* 8.x writes schemaType always (7.x's SchemaTypeConverter left AVRO out) */
+    fy_buf_puts(out, ",\"schemaType\":");
+    fy_jsonout_str(out, sc->schema_type);
     reg_put_schema_extras(out, sc);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, sc->schema);

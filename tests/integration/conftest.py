@@ -210,14 +210,14 @@ SCHEMA_OBJ_OPTIONAL = {"schemaType", "references", "metadata", "ruleSet", "guid"
 def check_schema_obj(b: Any, *, subject: str, version: int, schema_id: int, schema: str,
                      references: list | None = None, metadata: dict | None = None,
                      rule_set: dict | None = None) -> None:
-    """A Schema obj (sr-api §3): the fixed members equal, `schemaType` absent or "AVRO",
+    """A Schema obj (sr-api §3): the fixed members equal, `schemaType` "AVRO" (always written, 8.x),
     empty/absent references/metadata/ruleSet omitted (NON_EMPTY), no unknown members."""
     assert isinstance(b, dict), b
     assert b.get("subject") == subject, b
     assert b.get("version") == version, b
     assert b.get("id") == schema_id, b
     assert b.get("schema") == schema, b
-    assert b.get("schemaType", "AVRO") == "AVRO", b
+    assert b.get("schemaType") == "AVRO", b  # 8.x writes it always
     if references:
         assert b.get("references") == references, b
     else:
