@@ -350,20 +350,93 @@ int reg_h_subjects_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     return 0;
 }
 
+/* One place in GET /schemas' order: a version in memory (shown or hidden by
+ * the filters) or a ghost (struct reg_ghost: hard-deleted a moment ago). */
 struct entry {
-    const struct reg_subject *sub;
-    const struct reg_version *v;
+    const char *qname;
+    int32_t version;
+    const struct reg_subject *sub; /* NULL for a ghost */
+    const struct reg_version *v;   /* NULL for a ghost */
+    bool shown;
 };
 
 static int cmp_entry(const void *a, const void *b)
 {
     const struct entry *x = a, *y = b;
-    int c = strcmp(x->sub->qname, y->sub->qname);
+    int c = strcmp(x->qname, y->qname);
     if (c)
         return c;
-    return (x->v->version > y->v->version) - (x->v->version < y->v->version);
+    if (x->version != y->version)
+        return (x->version > y->version) - (x->version < y->version);
+    return (x->sub == NULL) - (y->sub == NULL); /* the live entry before its ghost */
 }
 
+struct entries {
+    struct entry *items;
+    size_t n, cap;
+};
+
+static void entries_add(struct entries *es, struct entry e)
+{
+    if (es->n == es->cap) {
+        es->cap = es->cap ? es->cap * 2 : 64;
+        es->items = fy_realloc(es->items, es->cap * sizeof *es->items);
+    }
+    es->items[es->n++] = e;
+}
+
+static bool prefix_covers(const struct prefix *px, const char *context, const char *name)
+{
+    return (!px->context || strcmp(px->context, context) == 0) &&
+           strncmp(name, px->name, strlen(px->name)) == 0;
+}
+
+/* Every place under the prefix, sorted by (subject, version), one per
+ * subject-version. Locks: idx.lock held. */
+static void schemas_places(const struct reg_index *idx, const struct prefix *px, bool deleted,
+                           bool latest_only, struct entries *es)
+{
+    size_t it = 0;
+    void *cv;
+    while (fy_map_next(&idx->contexts, &it, NULL, &cv)) {
+        struct reg_context *c = cv;
+        if (px->context && strcmp(px->context, c->name) != 0)
+            continue;
+        size_t sit = 0;
+        void *sv;
+        while (fy_map_next(&c->subjects, &sit, NULL, &sv)) {
+            const struct reg_subject *sub = sv;
+            if (!prefix_covers(px, c->name, sub->name))
+                continue;
+            const struct reg_version *latest = reg_subject_latest(sub);
+            for (size_t i = 0; i < sub->n_versions; i++) {
+                const struct reg_version *v = sub->versions[i];
+                bool shown = !(v->deleted && !deleted) && !(latest_only && v != latest);
+                entries_add(es, (struct entry){sub->qname, v->version, sub, v, shown});
+            }
+        }
+    }
+    for (size_t i = 0; i < idx->n_ghosts; i++) {
+        const struct reg_ghost *g = &idx->ghosts[i];
+        if (prefix_covers(px, g->context, g->name))
+            entries_add(es, (struct entry){g->qname, g->version, NULL, NULL, false});
+    }
+    if (es->n > 1)
+        qsort(es->items, es->n, sizeof *es->items, cmp_entry);
+    size_t m = 0;
+    for (size_t i = 0; i < es->n; i++)
+        if (m == 0 || es->items[m - 1].version != es->items[i].version ||
+            strcmp(es->items[m - 1].qname, es->items[i].qname) != 0)
+            es->items[m++] = es->items[i];
+    es->n = m;
+}
+
+/* GET /schemas with Confluent's offset/limit, over places that do not move
+ * when a version goes away: a version hidden by the filters, soft-deleted or
+ * hard-deleted a moment ago keeps its place, and a page holds the next
+ * `limit` shown versions from place `offset` on. A client reading page after
+ * page (offset += limit) may see a version twice, never miss one that
+ * existed throughout (issue 9). */
 int reg_h_schemas_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
 {
     struct prefix px;
@@ -371,49 +444,23 @@ int reg_h_schemas_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
         return -1;
     bool deleted = reg_arg_bool(hc, "deleted");
     bool latest_only = reg_arg_bool(hc, "latestOnly");
-    size_t plen = strlen(px.name);
+    struct entries es = {0};
     pthread_rwlock_rdlock(&hc->r->idx.lock);
-    size_t n = 0, cap = 64;
-    struct entry *list = fy_malloc(cap * sizeof *list);
-    size_t it = 0;
-    void *cv;
-    while (fy_map_next(&hc->r->idx.contexts, &it, NULL, &cv)) {
-        struct reg_context *c = cv;
-        if (px.context && strcmp(px.context, c->name) != 0)
-            continue;
-        size_t sit = 0;
-        void *sv;
-        while (fy_map_next(&c->subjects, &sit, NULL, &sv)) {
-            struct reg_subject *sub = sv;
-            if (strncmp(sub->name, px.name, plen) != 0)
-                continue;
-            const struct reg_version *latest = reg_subject_latest(sub);
-            for (size_t i = 0; i < sub->n_versions; i++) {
-                const struct reg_version *v = sub->versions[i];
-                if ((v->deleted && !deleted) || (latest_only && v != latest))
-                    continue;
-                if (n == cap) {
-                    cap *= 2;
-                    list = fy_realloc(list, cap * sizeof *list);
-                }
-                list[n].sub = sub;
-                list[n].v = v;
-                n++;
-            }
-        }
-    }
-    qsort(list, n, sizeof *list, cmp_entry);
+    schemas_places(&hc->r->idx, &px, deleted, latest_only, &es);
     size_t from, to;
-    page(hc, n, 1000, 1000, &from, &to);
+    page(hc, es.n, 1000, 1000, &from, &to);
+    size_t want = to - from, shown = 0;
     fy_buf_putc(out, '[');
-    for (size_t i = from; i < to; i++) {
-        if (i > from)
+    for (size_t i = from; i < es.n && shown < want; i++) {
+        if (!es.items[i].shown)
+            continue;
+        if (shown++)
             fy_buf_putc(out, ',');
-        reg_put_schema_obj(out, list[i].sub, list[i].v);
+        reg_put_schema_obj(out, es.items[i].sub, es.items[i].v);
     }
     fy_buf_putc(out, ']');
     pthread_rwlock_unlock(&hc->r->idx.lock);
-    free(list);
+    free(es.items);
     prefix_destroy(&px);
     return 0;
 }

@@ -87,6 +87,7 @@ void reg_index_init(struct reg_index *idx)
     fy_map_init(&idx->configs);
     fy_map_init(&idx->modes);
     fy_map_init(&idx->referrers);
+    fy_map_init(&idx->id_hwm);
     idx->applied_offset = -1;
     idx->parsed = reg_parsed_cache_new(REG_PARSED_CACHE_DEFAULT_BYTES);
 }
@@ -134,6 +135,38 @@ static void context_free(struct reg_context *c)
     free(c);
 }
 
+static void ghost_destroy(struct reg_ghost *g)
+{
+    free(g->context);
+    free(g->name);
+    free(g->qname);
+}
+
+/* Remember that version `v` of `sub` left memory (see struct reg_ghost); the
+ * oldest ghosts go once they are older than REG_GHOST_KEEP_MS or too many. */
+static void ghost_add(struct reg_index *idx, const struct reg_subject *sub, int32_t version)
+{
+    int64_t ts = idx->apply_ts;
+    size_t drop = 0;
+    while (drop < idx->n_ghosts && (idx->ghosts[drop].ts < ts - REG_GHOST_KEEP_MS ||
+                                    idx->n_ghosts - drop >= REG_GHOST_MAX))
+        ghost_destroy(&idx->ghosts[drop++]);
+    if (drop) {
+        idx->n_ghosts -= drop;
+        memmove(idx->ghosts, idx->ghosts + drop, idx->n_ghosts * sizeof *idx->ghosts);
+    }
+    if (idx->n_ghosts == idx->cap_ghosts) {
+        idx->cap_ghosts = idx->cap_ghosts ? idx->cap_ghosts * 2 : 16;
+        idx->ghosts = fy_realloc(idx->ghosts, idx->cap_ghosts * sizeof *idx->ghosts);
+    }
+    struct reg_ghost *g = &idx->ghosts[idx->n_ghosts++];
+    g->context = fy_strdup(sub->ctx->name);
+    g->name = fy_strdup(sub->name);
+    g->qname = fy_strdup(sub->qname);
+    g->version = version;
+    g->ts = ts;
+}
+
 void reg_index_destroy(struct reg_index *idx)
 {
     size_t it = 0;
@@ -153,6 +186,10 @@ void reg_index_destroy(struct reg_index *idx)
     fy_map_destroy(&idx->configs);
     fy_map_destroy(&idx->modes);
     fy_map_destroy(&idx->referrers);
+    fy_map_destroy(&idx->id_hwm);
+    for (size_t i = 0; i < idx->n_ghosts; i++)
+        ghost_destroy(&idx->ghosts[i]);
+    free(idx->ghosts);
     reg_parsed_cache_free(idx->parsed);
     idx->parsed = NULL;
     pthread_rwlock_destroy(&idx->lock);
@@ -173,8 +210,69 @@ static struct reg_context *context_get_or_create(struct reg_index *idx, const ch
     fy_map_init(&c->subjects);
     fy_map_init(&c->ids);
     fy_map_init(&c->identities);
+    c->max_id = (int32_t)(intptr_t)fy_map_get(&idx->id_hwm, context);
     fy_map_put(&idx->contexts, context, c);
     return c;
+}
+
+int32_t reg_index_max_id(const struct reg_index *idx, const char *context)
+{
+    const struct reg_context *c = fy_map_get(&idx->contexts, context);
+    if (c)
+        return c->max_id;
+    return (int32_t)(intptr_t)fy_map_get(&idx->id_hwm, context);
+}
+
+/* ID_HWM: max_id = max(max_id, mark), for the context now and for any later
+ * incarnation of it (the mark outlives DELETE /contexts). */
+static void apply_id_hwm(struct reg_index *idx, const char *context, const char *value,
+                         size_t vlen, int64_t offset)
+{
+    int32_t mark;
+    if (!context || !value || reg_value_id_hwm_parse(value, vlen, &mark) != 0) {
+        fy_log(FY_LOG_WARN, "registry", "msg=\"skipping malformed ID_HWM record\" offset=%lld",
+               (long long)offset);
+        return;
+    }
+    if (mark > (int32_t)(intptr_t)fy_map_get(&idx->id_hwm, context))
+        fy_map_put(&idx->id_hwm, context, (void *)(intptr_t)mark);
+    struct reg_context *c = fy_map_get(&idx->contexts, context);
+    if (c && mark > c->max_id)
+        c->max_id = mark;
+}
+
+/* ---- identities: ctx->identities maps each identity to the head of a chain
+ * (reg_schema.same_next) of the context's schemas that have it ---- */
+
+static void identity_link(struct reg_context *c, struct reg_schema *sc)
+{
+    struct reg_schema *head = fy_map_get(&c->identities, sc->identity);
+    if (!head) {
+        fy_map_put(&c->identities, sc->identity, sc);
+        return;
+    }
+    while (head->same_next)
+        head = head->same_next;
+    head->same_next = sc;
+}
+
+/* `sc` is going away: the next schema with its identity (if any) takes its place. */
+static void identity_unlink(struct reg_context *c, struct reg_schema *sc)
+{
+    struct reg_schema *head = fy_map_get(&c->identities, sc->identity);
+    if (head == sc) {
+        if (sc->same_next)
+            fy_map_put(&c->identities, sc->identity, sc->same_next);
+        else
+            fy_map_del(&c->identities, sc->identity);
+    } else {
+        for (struct reg_schema *p = head; p; p = p->same_next)
+            if (p->same_next == sc) {
+                p->same_next = sc->same_next;
+                break;
+            }
+    }
+    sc->same_next = NULL;
 }
 
 struct reg_subject *reg_index_subject(const struct reg_index *idx, const char *context,
@@ -352,8 +450,7 @@ static void schema_unuse(struct reg_index *idx, struct reg_schema *sc)
     /* the id may come back with other content (an import): forget its model */
     reg_parsed_cache_drop(idx->parsed, c->name, sc->id);
     fy_map_deli(&c->ids, sc->id);
-    if (fy_map_get(&c->identities, sc->identity) == sc)
-        fy_map_del(&c->identities, sc->identity);
+    identity_unlink(c, sc);
     link_references(idx, sc, false);
     idx->n_schemas--;
     schema_free(sc);
@@ -369,8 +466,9 @@ static char *compact_json(json_t *j, size_t flags)
     return json_dumps(j, JSON_COMPACT | flags);
 }
 
-static void subject_remove_at(struct reg_subject *sub, size_t i)
+static void subject_remove_at(struct reg_index *idx, struct reg_subject *sub, size_t i)
 {
+    ghost_add(idx, sub, sub->versions[i]->version);
     identity_count_add(sub, sub->versions[i]->schema, -1);
     free(sub->versions[i]);
     memmove(&sub->versions[i], &sub->versions[i + 1],
@@ -396,7 +494,7 @@ static void apply_schema_tombstone(struct reg_index *idx, const struct ctx_subje
         if (sub->versions[i]->version != version)
             continue;
         struct reg_schema *sc = sub->versions[i]->schema;
-        subject_remove_at(sub, i);
+        subject_remove_at(idx, sub, i);
         schema_unuse(idx, sc);
         /* a cached model whose references resolved through this version
          * would now parse differently (or not at all) */
@@ -508,8 +606,9 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
     const char *text = sv.text;
     const char *subject = sv.subject ? sv.subject : k->subject;
     struct ctx_subject cs = {0};
-    if (!text || !sv.has_id || !sv.has_version || !subject ||
-        ctx_subject_parse(subject, &cs, NULL) != 0) {
+    /* ids and versions are 32-bit: an out-of-range one would wrap */
+    if (!text || !sv.has_id || !sv.has_version || !subject || sv.id < 0 || sv.id > INT32_MAX ||
+        sv.version < 1 || sv.version > INT32_MAX || ctx_subject_parse(subject, &cs, NULL) != 0) {
         fy_log(FY_LOG_WARN, "registry", "msg=\"skipping malformed SCHEMA record\" offset=%lld",
                (long long)offset);
         schema_value_destroy(&sv);
@@ -551,8 +650,7 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
         sc->identity = identity;
         sc->identity_hash = reg_schema_identity_hash(identity);
         fy_map_puti(&c->ids, id, sc);
-        if (!fy_map_get(&c->identities, identity))
-            fy_map_put(&c->identities, identity, sc);
+        identity_link(c, sc);
         link_references(idx, sc, true);
         idx->n_schemas++;
         if (id > c->max_id)
@@ -637,7 +735,7 @@ static void clear_subject(struct reg_index *idx, struct reg_subject *sub)
         if (!sub->versions[i]->deleted)
             continue;
         struct reg_schema *sc = sub->versions[i]->schema;
-        subject_remove_at(sub, i);
+        subject_remove_at(idx, sub, i);
         schema_unuse(idx, sc);
         removed = true;
     }
@@ -686,6 +784,7 @@ void reg_index_apply(struct reg_index *idx, const char *key, size_t klen, const 
     struct fy_err err = {0};
     if (offset > idx->applied_offset)
         idx->applied_offset = offset;
+    idx->apply_ts = ts;
     if (reg_key_parse(key, klen, &k, &err) != 0) {
         fy_log(FY_LOG_WARN, "registry", "msg=\"skipping record\" offset=%lld reason=\"%s\"",
                (long long)offset, err.msg);
@@ -750,6 +849,9 @@ void reg_index_apply(struct reg_index *idx, const char *key, size_t klen, const 
                 context_free(c);
             }
         }
+        break;
+    case REG_KEY_ID_HWM:
+        apply_id_hwm(idx, k.context, value, vlen, offset);
         break;
     case REG_KEY_NOOP:
     case REG_KEY_OTHER:

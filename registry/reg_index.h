@@ -38,6 +38,9 @@ struct reg_schema {
     char *identity;          /* dedupe key: text + references + metadata + ruleSet */
     uint64_t identity_hash;  /* reg_schema_identity_hash(identity) */
     int n_versions;          /* versions (live or soft-deleted) that use it */
+    /* the next schema of this context with the same identity (a chain headed
+     * by ctx->identities; IMPORT can give one identity several ids) */
+    struct reg_schema *same_next;
 };
 
 struct reg_version {
@@ -67,10 +70,27 @@ struct reg_context {
     char *name;              /* "." or ".ctx" */
     struct fy_map subjects;  /* name -> struct reg_subject */
     struct fy_map ids;       /* int64 id -> struct reg_schema */
-    struct fy_map identities;/* identity -> struct reg_schema (lowest id first seen) */
-    int32_t max_id;          /* highest id ever seen in this context */
+    struct fy_map identities;/* identity -> struct reg_schema (lowest id first seen),
+                              * the head of its same_next chain */
+    int32_t max_id;          /* highest id ever seen in this context, including the
+                              * durable high-water mark (ID_HWM records) */
     bool recorded;           /* a CONTEXT record exists */
 };
+
+/* A subject-version removed from memory (hard-deleted), remembered for a
+ * while so a reader paging through GET /schemas by offset never skips a
+ * version when one before its offset goes away: the removed entry keeps its
+ * place (reg_handlers_read.c). */
+struct reg_ghost {
+    char *context;           /* ".", ".ctx" */
+    char *name;              /* inside its context */
+    char *qname;             /* qualified */
+    int32_t version;
+    int64_t ts;              /* ms, of the record that removed it */
+};
+
+#define REG_GHOST_KEEP_MS (15 * 60 * 1000) /* longer than any one read of every page */
+#define REG_GHOST_MAX 100000               /* and at most this many */
 
 struct reg_index {
     pthread_rwlock_t lock;
@@ -78,6 +98,12 @@ struct reg_index {
     struct fy_map configs;   /* scope ("" top level, ":.ctx:", subject) -> json_t object */
     struct fy_map modes;     /* scope -> (enum reg_mode + 1) as pointer */
     struct fy_map referrers; /* "qsubject\nversion" -> struct reg_refs */
+    /* context name -> highest ID_HWM value seen, as an intptr_t; outlives a
+     * deleted context, so a context created again never restarts its ids */
+    struct fy_map id_hwm;
+    struct reg_ghost *ghosts;/* oldest first */
+    size_t n_ghosts, cap_ghosts;
+    int64_t apply_ts;        /* ts of the record being applied */
     int64_t applied_offset;  /* last record applied, -1 initially */
     int64_t n_schemas;       /* live (context, id) entries */
     /* parsed models of stored schemas (reg_parsed_cache.h): owned; applying a
@@ -107,6 +133,10 @@ struct reg_context *reg_index_context(const struct reg_index *idx, const char *c
 struct reg_subject *reg_index_subject(const struct reg_index *idx, const char *context,
                                       const char *name);
 struct reg_schema *reg_index_schema(const struct reg_index *idx, const char *context, int32_t id);
+/* The highest id ever used in `context` (0 when none): the live schemas, every
+ * SCHEMA record replayed, and the durable high-water mark, which survives hard
+ * deletes and compaction. A new id is always above it. */
+int32_t reg_index_max_id(const struct reg_index *idx, const char *context);
 /* The version entry with this number (live or soft-deleted), or NULL. */
 struct reg_version *reg_subject_version(const struct reg_subject *sub, int32_t version);
 /* Highest live version, or NULL. */

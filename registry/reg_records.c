@@ -10,6 +10,7 @@
 #include "common/fy_jscan.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 
 static const struct {
@@ -19,7 +20,7 @@ static const struct {
     {"SCHEMA", REG_KEY_SCHEMA},           {"CONFIG", REG_KEY_CONFIG},
     {"MODE", REG_KEY_MODE},               {"DELETE_SUBJECT", REG_KEY_DELETE_SUBJECT},
     {"CLEAR_SUBJECT", REG_KEY_CLEAR_SUBJECT}, {"CONTEXT", REG_KEY_CONTEXT},
-    {"NOOP", REG_KEY_NOOP},
+    {"NOOP", REG_KEY_NOOP},               {"ID_HWM", REG_KEY_ID_HWM},
 };
 
 static enum reg_keytype keytype_of(const char *kt, size_t len)
@@ -141,14 +142,25 @@ char *reg_key_clear_subject(const char *subject)
     return simple_key("CLEAR_SUBJECT", subject);
 }
 
-char *reg_key_context(const char *context)
+/* A key naming a context: `head` (the JSON up to "context":), the context, magic 0. */
+static char *context_key(const char *head, const char *context)
 {
     struct fy_buf b;
     fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"keytype\":\"CONTEXT\",\"tenant\":\"default\",\"context\":");
+    fy_buf_puts(&b, head);
     fy_jsonout_str(&b, context);
     fy_buf_puts(&b, ",\"magic\":0}");
     return fy_buf_steal(&b);
+}
+
+char *reg_key_context(const char *context)
+{
+    return context_key("{\"keytype\":\"CONTEXT\",\"tenant\":\"default\",\"context\":", context);
+}
+
+char *reg_key_id_hwm(const char *context)
+{
+    return context_key("{\"keytype\":\"ID_HWM\",\"context\":", context);
 }
 
 char *reg_value_schema(const char *subject, int32_t version, int32_t id, const char *schema_type,
@@ -227,4 +239,27 @@ char *reg_value_context(const char *context)
     fy_jsonout_str(&b, context);
     fy_buf_putc(&b, '}');
     return fy_buf_steal(&b);
+}
+
+char *reg_value_id_hwm(const char *context, int32_t max_id)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"context\":");
+    fy_jsonout_str(&b, context);
+    fy_buf_printf(&b, ",\"maxId\":%d}", (int)max_id);
+    return fy_buf_steal(&b);
+}
+
+int reg_value_id_hwm_parse(const char *value, size_t vlen, int32_t *max_id)
+{
+    json_t *v = json_loadb(value, vlen, 0, NULL);
+    json_t *m = json_object_get(v, "maxId");
+    int rc = -1;
+    if (json_is_integer(m) && json_integer_value(m) >= 0 && json_integer_value(m) <= INT32_MAX) {
+        *max_id = (int32_t)json_integer_value(m);
+        rc = 0;
+    }
+    json_decref(v);
+    return rc;
 }

@@ -544,230 +544,347 @@ static int subject_arg(const char *subject, struct ctx_subject *cs, struct fy_er
     return 0;
 }
 
+/* ---- registration (Confluent's KafkaSchemaRegistry.register), in steps ----
+ *
+ * parse (no lock) -> resolve (under wlock: mode, subject, the schema as it
+ * will be stored) -> known (the idempotent answer) -> check (mode,
+ * compatibility, version number, IMPORT overwrites) -> allocate (the id)
+ * -> append (the records). Each step either moves the job on or fails it
+ * with the error the client sees; nothing is written before append. */
+
+/* One registration as it moves through its steps. */
+struct reg_job {
+    struct reg_registry *r;
+    bool normalize;
+    struct schema_req req;     /* the body as sent */
+    struct schema_req eff;     /* req, an empty schema taken from the latest version */
+    struct ctx_subject cs;
+    char *qsub;                /* qualified subject, for records and messages */
+    char cbuf[300];
+    const char *cdisp;         /* ":.ctx:", for messages */
+    struct parsed early;       /* parsed before wlock (schemas without references) */
+    struct fy_err early_err;   /* ... or why that failed */
+    bool early_done;
+    struct parsed ps;          /* the schema as it will be stored */
+    char *identity;            /* its dedupe key (reg_schema_identity) */
+    enum reg_mode mode;
+    bool import;
+    struct reg_subject *sub;   /* borrowed (wlock); NULL for a new subject */
+    struct reg_version *latest;/* its latest live version, or NULL */
+    struct reg_context *ctx;   /* borrowed (wlock); NULL for a new context */
+    int32_t version;           /* the version it becomes */
+    int32_t id;                /* the id it gets */
+};
+
+static void job_destroy(struct reg_job *j)
+{
+    parsed_destroy(&j->ps);
+    parsed_destroy(&j->early);
+    fy_err_destroy(&j->early_err);
+    free(j->identity);
+    free(j->qsub);
+    ctx_subject_destroy(&j->cs);
+}
+
+/* parse: the body and the subject, and (no lock yet) the schema itself.
+ * Parsing is most of a registration's CPU; without references it needs
+ * nothing from the index, so it runs here, where registrations run in
+ * parallel. Its result (or error) is used at the same step as before, so
+ * answers and their precedence do not change. It assumes the usual modes;
+ * under IMPORT (known only under the lock) the schema is parsed again
+ * without validation. */
+static int job_parse(struct reg_job *j, const char *subject, json_t *body, struct fy_err *err)
+{
+    /* Confluent's order: ruleSet, then subject, before touching the store */
+    if (parse_body(body, &j->req, err) != 0)
+        return -1;
+    if (j->req.rule_set && validate_rule_set(j->req.rule_set, err) != 0)
+        return -1;
+    if (subject_arg(subject, &j->cs, err) != 0)
+        return -1;
+    if (j->req.schema[0] && !j->req.references) {
+        j->early_done = true;
+        if (parse_request(j->r, j->cs.context, &j->req, true, j->normalize, &j->early,
+                          &j->early_err) != 0)
+            parsed_destroy(&j->early);
+    }
+    return 0;
+}
+
+/* resolve: mode and subject, and the schema as it would be stored (an empty
+ * schema re-uses the latest version's — a metadata-only update — and a new
+ * version inherits the previous live one's metadata and ruleSet, sr-api §10).
+ * Locks: r->wlock. */
+static int job_resolve(struct reg_job *j, struct fy_err *err)
+{
+    struct reg_registry *r = j->r;
+    j->mode = reg_registry_mode(r, j->cs.context, j->cs.name);
+    j->import = j->mode == REG_MODE_IMPORT;
+    j->sub = reg_index_subject(&r->idx, j->cs.context, j->cs.name);
+    j->latest = j->sub ? reg_subject_latest(j->sub) : NULL;
+    j->ctx = reg_index_context(&r->idx, j->cs.context);
+    j->qsub = ctx_subject_format(j->cs.context, j->cs.name);
+    j->cdisp = ctx_display(j->cs.context, j->cbuf, sizeof j->cbuf);
+    j->eff = j->req;
+    if (!j->eff.schema[0]) {
+        if (j->import || !j->latest)
+            return fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
+        j->eff.schema = j->latest->schema->schema;
+    }
+    if (j->early_done && !j->import) {
+        if (j->early_err.code != FY_OK) {
+            err_move(err, &j->early_err);
+            return -1;
+        }
+        j->ps = j->early;
+        memset(&j->early, 0, sizeof j->early);
+    } else if (parse_request(r, j->cs.context, &j->eff, !j->import, j->normalize && !j->import,
+                             &j->ps, err) != 0) {
+        return -1;
+    }
+    const struct reg_schema *prev = j->latest ? j->latest->schema : NULL;
+    if (!j->eff.references && !j->req.schema[0] && prev && prev->references)
+        j->ps.references = fy_strdup(prev->references);
+    if (!j->import && prev && !j->req.metadata && prev->metadata)
+        j->ps.metadata = fy_strdup(prev->metadata);
+    if (!j->import && prev && !j->req.rule_set && prev->rule_set)
+        j->ps.rule_set = fy_strdup(prev->rule_set);
+    j->identity = reg_schema_identity(j->ps.canonical, j->ps.references, j->ps.metadata,
+                                      j->ps.rule_set);
+    return 0;
+}
+
+/* known: the idempotent answer, in any mode (sr-api §5 step 1) — the
+ * newest live version with this identity (and id, when given), or, for an
+ * import naming its version, that very version with this id and identity.
+ * true when *id is the answer. Locks: r->wlock. */
+static bool job_known(const struct reg_job *j, int32_t *id)
+{
+    if (!j->sub)
+        return false;
+    if (!j->req.has_version) {
+        const struct reg_version *v =
+            reg_subject_find_identity(j->sub, j->identity, j->req.has_id ? j->req.id : -1);
+        if (v) {
+            *id = v->schema->id;
+            return true;
+        }
+    }
+    if (j->import && j->req.has_id && j->req.has_version) {
+        const struct reg_version *v = reg_subject_version(j->sub, j->req.version);
+        if (v && !v->deleted && v->schema->id == j->req.id &&
+            same_identity(v->schema, j->identity)) {
+            *id = j->req.id;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* checkRegisterMode: a read-only scope refuses; an explicit id needs IMPORT,
+ * no id needs READWRITE. */
+static int check_mode(const struct reg_job *j, struct fy_err *err)
+{
+    if (reg_registry_writable(j->r, j->cs.context, j->cs.name, j->qsub, err) != 0)
+        return -1;
+    if (j->req.has_id && !j->import)
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                          "Subject %s in context %s is not in import mode", j->qsub, j->cdisp);
+    if (!j->req.has_id && j->mode != REG_MODE_READWRITE)
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                          "Subject %s in context %s is not in read-write mode", j->qsub,
+                          j->cdisp);
+    return 0;
+}
+
+/* Compatibility against the live versions (skipped in IMPORT): 409. */
+static int check_compatible(const struct reg_job *j, struct fy_err *err)
+{
+    if (j->import)
+        return 0;
+    struct reg_compat_msgs msgs;
+    reg_compat_msgs_init(&msgs);
+    enum reg_compat_level level = reg_registry_level(j->r, j->cs.context, j->cs.name);
+    int c = check_against(j->r, j->sub, level, j->ps.root, NULL, &msgs, err);
+    if (c == 0) {
+        struct fy_buf m;
+        fy_buf_init(&m, 0);
+        put_messages(&m, &msgs);
+        fy_err_set_long(err, REG_E_INCOMPATIBLE,
+                        "Schema being registered is incompatible with an earlier schema for "
+                        "subject \"%s\", details: [%s]",
+                        j->qsub, fy_buf_str(&m));
+        fy_buf_destroy(&m);
+    }
+    reg_compat_msgs_destroy(&msgs);
+    return c == 1 ? 0 : -1;
+}
+
+/* The version number: one more than the highest kept (live or soft-deleted;
+ * Confluent's register: a subject whose versions were all hard-deleted
+ * starts again at 1), or the one an import names. Versions are 32-bit and
+ * never wrap: past 2^31-1 a subject takes no new version (42201, the code of
+ * Confluent's own version-number refusal in register). */
+static int check_version(struct reg_job *j, struct fy_err *err)
+{
+    int32_t top = j->sub && j->sub->n_versions ? j->sub->versions[j->sub->n_versions - 1]->version
+                                               : 0;
+    if (j->req.has_version && j->import) {
+        j->version = j->req.version;
+        return 0;
+    }
+    if (top == INT32_MAX)
+        return fy_err_set(err, REG_E_INVALID_SCHEMA,
+                          "Subject %s in context %s has no version number left: version %d is "
+                          "the largest a version can be",
+                          j->qsub, j->cdisp, (int)INT32_MAX);
+    j->version = top + 1;
+    if (j->req.has_version && j->req.version != j->version)
+        return fy_err_set(err, REG_E_INVALID_SCHEMA,
+                          "Version is not one more than previous version");
+    return 0;
+}
+
+/* Optimistic concurrency (sr-api §10): a request that names its version, or
+ * metadata already tracking it, records the version it became. */
+static void track_version(struct reg_job *j)
+{
+    if (j->import || !(j->req.has_version || tracks_version(j->ps.metadata)))
+        return;
+    char *md = with_tracked_version(j->ps.metadata, j->version);
+    free(j->ps.metadata);
+    j->ps.metadata = md;
+    free(j->identity);
+    j->identity = reg_schema_identity(j->ps.canonical, j->ps.references, j->ps.metadata,
+                                      j->ps.rule_set);
+}
+
+/* An import never gives an id or a version a new meaning: an id the context
+ * already holds for other content is refused (Confluent's
+ * checkIfSchemaWithIdExist, 42205), and so is a version of the subject that
+ * exists (live or soft-deleted) with another id or content. Confluent's
+ * register has no such version check (its store would overwrite); ferry
+ * refuses with the same code and message form, since an overwritten version
+ * is data a client can no longer read. The same content again is fine
+ * (re-importing a soft-deleted version revives it, as Confluent's put). */
+static int check_import(const struct reg_job *j, struct fy_err *err)
+{
+    if (!j->req.has_id)
+        return 0;
+    const struct reg_schema *taken = j->ctx ? fy_map_geti(&j->ctx->ids, j->req.id) : NULL;
+    if (taken && !same_identity(taken, j->identity))
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                          "Overwrite new schema with id %d in context %s is not permitted.",
+                          (int)j->req.id, j->cdisp);
+    const struct reg_version *v = j->sub ? reg_subject_version(j->sub, j->version) : NULL;
+    if (v && (v->schema->id != j->req.id || !same_identity(v->schema, j->identity)))
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                          "Overwrite new schema with id %d in context %s is not permitted: "
+                          "version %d of subject %s is already schema id %d.",
+                          (int)j->req.id, j->cdisp, (int)j->version, j->qsub,
+                          (int)v->schema->id);
+    return 0;
+}
+
+/* check: everything that can refuse the registration, in Confluent's order. */
+static int job_check(struct reg_job *j, struct fy_err *err)
+{
+    if (check_mode(j, err) != 0 || check_compatible(j, err) != 0 ||
+        check_version(j, err) != 0)
+        return -1;
+    track_version(j);
+    return check_import(j, err);
+}
+
+/* allocate: the id — the one imported, the context's id for the same
+ * content, or a new one above every id the context ever had (never reused:
+ * reg_index_max_id counts hard-deleted ids too). Ids are 32-bit and never
+ * wrap: once 2^31-1 is used, the context hands out no new id (42205, as
+ * Confluent refuses to give an id a second meaning). */
+static int job_allocate(struct reg_job *j, struct fy_err *err)
+{
+    const struct reg_schema *same = j->ctx ? fy_map_get(&j->ctx->identities, j->identity) : NULL;
+    if (j->req.has_id) {
+        j->id = j->req.id;
+        return 0;
+    }
+    if (same) {
+        j->id = same->id;
+        return 0;
+    }
+    int32_t top = reg_index_max_id(&j->r->idx, j->cs.context);
+    if (top == INT32_MAX)
+        return fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
+                          "No schema id left in context %s: id %d, the largest an id can be, "
+                          "has been used, and ids are never reused",
+                          j->cdisp, (int)INT32_MAX);
+    j->id = top + 1;
+    return 0;
+}
+
+/* append: the records (a CONTEXT record for a new context; tombstones for
+ * soft-deleted older versions the new one supersedes, Confluent step 11,
+ * unless something references them; the SCHEMA record), written and applied.
+ * Locks: r->wlock. */
+static int job_append(struct reg_job *j, int64_t *sync_offset, struct reg_parsed **evicted,
+                      struct fy_err *err)
+{
+    struct reg_write recs[64];
+    size_t n = 0;
+    if (!ctx_is_default(j->cs.context) && (!j->ctx || !j->ctx->recorded)) {
+        recs[n].key = reg_key_context(j->cs.context);
+        recs[n].value = reg_value_context(j->cs.context);
+        n++;
+    }
+    for (size_t i = 0; j->sub && i < j->sub->n_versions && n < 60; i++) {
+        const struct reg_version *v = j->sub->versions[i];
+        if (!v->deleted || v->schema->id != j->id || v->version == j->version)
+            continue;
+        if (reg_index_referrers(&j->r->idx, j->sub->qname, v->version))
+            continue;
+        recs[n].key = reg_key_schema(j->qsub, v->version);
+        recs[n].value = NULL;
+        n++;
+    }
+    recs[n].key = reg_key_schema(j->qsub, j->version);
+    recs[n].value = reg_value_schema(j->qsub, j->version, j->id, "AVRO", j->ps.references,
+                                     j->ps.metadata, j->ps.rule_set, j->ps.canonical, false);
+    n++;
+    if (reg_registry_write(j->r, recs, n, sync_offset, err) != 0)
+        return -1;
+    keep_model(j->r, j->cs.context, j->id, &j->eff, &j->ps, evicted);
+    return 0;
+}
+
 int reg_registry_register(struct reg_registry *r, const char *subject, json_t *body,
                           bool normalize, struct fy_buf *out, struct fy_err *err)
 {
     int rc = -1;
-    struct schema_req req;
-    struct ctx_subject cs = {0};
-    struct parsed ps = {0};
-    char *identity = NULL;
     int64_t sync_offset = -1;
-    struct reg_compat_msgs msgs;
-    reg_compat_msgs_init(&msgs);
-    char cbuf[300];
-    bool locked = false;
-    struct parsed early = {0};      /* the schema parsed before taking wlock */
-    struct fy_err early_err = {0};
-    bool early_done = false;
     struct reg_parsed *evicted = NULL;
-
-    /* Confluent's order: ruleSet, then subject, before touching the store */
-    if (parse_body(body, &req, err) != 0)
+    bool locked = false;
+    struct reg_job j = {.r = r, .normalize = normalize};
+    if (job_parse(&j, subject, body, err) != 0)
         goto out;
-    if (req.rule_set && validate_rule_set(req.rule_set, err) != 0)
-        goto out;
-    if (subject_arg(subject, &cs, err) != 0)
-        goto out;
-
-    /* Parsing the schema is most of a registration's CPU. Without references
-     * it needs nothing from the index, so it runs here, before wlock, where
-     * registrations run in parallel; the result (or the error) is used at the
-     * same step as before, so answers and their precedence do not change.
-     * It assumes the usual modes; under IMPORT (known only under the lock)
-     * the schema is parsed again without validation. */
-    if (req.schema[0] && !req.references) {
-        early_done = true;
-        if (parse_request(r, cs.context, &req, true, normalize, &early, &early_err) != 0)
-            parsed_destroy(&early);
-    }
-
     pthread_mutex_lock(&r->wlock);
     locked = true;
-    enum reg_mode mode = reg_registry_mode(r, cs.context, cs.name);
-    bool import = mode == REG_MODE_IMPORT;
-    struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
-    struct reg_version *latest = sub ? reg_subject_latest(sub) : NULL;
-
-    /* an empty schema re-uses the latest version's (a metadata-only update) */
-    struct schema_req eff = req;
-    if (!eff.schema[0]) {
-        if (import || !latest)
-            goto empty;
-        eff.schema = latest->schema->schema;
-    }
-    if (early_done && !import) {
-        if (early_err.code != FY_OK) {
-            err_move(err, &early_err);
-            goto out;
-        }
-        ps = early;
-        memset(&early, 0, sizeof early);
-    } else if (parse_request(r, cs.context, &eff, !import, normalize && !import, &ps, err) != 0) {
+    if (job_resolve(&j, err) != 0)
+        goto out;
+    if (job_known(&j, &j.id)) {
+        /* may name a version another writer has not yet seen synced */
+        sync_offset = r->idx.applied_offset;
+    } else if (job_check(&j, err) != 0 || job_allocate(&j, err) != 0 ||
+               job_append(&j, &sync_offset, &evicted, err) != 0) {
         goto out;
     }
-    if (!eff.references && !req.schema[0] && latest && latest->schema->references)
-        ps.references = fy_strdup(latest->schema->references);
-    /* a new version without metadata/ruleSet inherits the previous live one's (sr-api §10) */
-    if (!import && latest && !req.metadata && latest->schema->metadata)
-        ps.metadata = fy_strdup(latest->schema->metadata);
-    if (!import && latest && !req.rule_set && latest->schema->rule_set)
-        ps.rule_set = fy_strdup(latest->schema->rule_set);
-    identity = reg_schema_identity(ps.canonical, ps.references, ps.metadata, ps.rule_set);
-
-    /* idempotent fast path — answers in any mode (sr-api §5 step 1) */
-    if (sub && !req.has_version) {
-        /* the newest live version with this identity (and id, when given) */
-        struct reg_version *v = reg_subject_find_identity(sub, identity, req.has_id ? req.id : -1);
-        if (v) {
-            fy_buf_printf(out, "{\"id\":%d}", (int)v->schema->id);
-            sync_offset = r->idx.applied_offset;
-            rc = 0;
-            goto out;
-        }
-    }
-    if (import && req.has_id && req.has_version && sub) {
-        struct reg_version *v = reg_subject_version(sub, req.version);
-        if (v && !v->deleted && v->schema->id == req.id && same_identity(v->schema, identity)) {
-            fy_buf_printf(out, "{\"id\":%d}", (int)req.id);
-            sync_offset = r->idx.applied_offset;
-            rc = 0;
-            goto out;
-        }
-    }
-
-    /* mode (checkRegisterMode) */
-    char *qsub = ctx_subject_format(cs.context, cs.name);
-    const char *cdisp = ctx_display(cs.context, cbuf, sizeof cbuf);
-    if (reg_registry_writable(r, cs.context, cs.name, qsub, err) != 0) {
-        free(qsub);
-        goto out;
-    }
-    if (req.has_id && !import) {
-        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED, "Subject %s in context %s is not in import mode",
-                   qsub, cdisp);
-        free(qsub);
-        goto out;
-    }
-    if (!req.has_id && mode != REG_MODE_READWRITE) {
-        fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
-                   "Subject %s in context %s is not in read-write mode", qsub, cdisp);
-        free(qsub);
-        goto out;
-    }
-
-    int32_t new_version = 1;
-    if (sub && sub->n_versions)
-        new_version = sub->versions[sub->n_versions - 1]->version + 1;
-
-    struct reg_context *ctx = reg_index_context(&r->idx, cs.context);
-    struct reg_schema *same = ctx ? fy_map_get(&ctx->identities, identity) : NULL;
-
-    /* compatibility against live versions (skipped in IMPORT) */
-    if (!import) {
-        enum reg_compat_level level = reg_registry_level(r, cs.context, cs.name);
-        int c = check_against(r, sub, level, ps.root, NULL, &msgs, err);
-        if (c < 0) {
-            free(qsub);
-            goto out;
-        }
-        if (c == 0) {
-            struct fy_buf m;
-            fy_buf_init(&m, 0);
-            put_messages(&m, &msgs);
-            fy_err_set_long(err, REG_E_INCOMPATIBLE,
-                       "Schema being registered is incompatible with an earlier schema for "
-                       "subject \"%s\", details: [%s]",
-                       qsub, fy_buf_str(&m));
-            fy_buf_destroy(&m);
-            free(qsub);
-            goto out;
-        }
-    }
-
-    int32_t version = new_version;
-    if (req.has_version) {
-        if (!import && req.version != new_version) {
-            fy_err_set(err, REG_E_INVALID_SCHEMA, "Version is not one more than previous version");
-            free(qsub);
-            goto out;
-        }
-        version = req.version;
-    }
-    /* optimistic concurrency (sr-api §10): a request that names its version,
-     * or metadata already tracking it, records the version it became */
-    if (!import && (req.has_version || tracks_version(ps.metadata))) {
-        char *md = with_tracked_version(ps.metadata, version);
-        free(ps.metadata);
-        ps.metadata = md;
-        free(identity);
-        identity = reg_schema_identity(ps.canonical, ps.references, ps.metadata, ps.rule_set);
-        same = ctx ? fy_map_get(&ctx->identities, identity) : NULL;
-    }
-
-    int32_t id;
-    if (req.has_id) {
-        struct reg_schema *taken = ctx ? fy_map_geti(&ctx->ids, req.id) : NULL;
-        if (taken && !same_identity(taken, identity)) {
-            fy_err_set(err, REG_E_OPERATION_NOT_PERMITTED,
-                       "Overwrite new schema with id %d in context %s is not permitted.",
-                       (int)req.id, cdisp);
-            free(qsub);
-            goto out;
-        }
-        id = req.id;
-    } else if (same) {
-        id = same->id;
-    } else {
-        id = (ctx ? ctx->max_id : 0) + 1;
-        while (ctx && fy_map_geti(&ctx->ids, id))
-            id++;
-    }
-
-    struct reg_write recs[64];
-    size_t n = 0;
-    if (!ctx_is_default(cs.context) && (!ctx || !ctx->recorded)) {
-        recs[n].key = reg_key_context(cs.context);
-        recs[n].value = reg_value_context(cs.context);
-        n++;
-    }
-    /* Confluent step 11: a soft-deleted older version with the same id is
-     * superseded by the new one — tombstone it unless something references it */
-    for (size_t i = 0; sub && i < sub->n_versions && n < 60; i++) {
-        struct reg_version *v = sub->versions[i];
-        if (!v->deleted || v->schema->id != id || v->version == version)
-            continue;
-        if (reg_index_referrers(&r->idx, sub->qname, v->version))
-            continue;
-        recs[n].key = reg_key_schema(qsub, v->version);
-        recs[n].value = NULL;
-        n++;
-    }
-    recs[n].key = reg_key_schema(qsub, version);
-    recs[n].value = reg_value_schema(qsub, version, id, "AVRO", ps.references, ps.metadata,
-                                     ps.rule_set, ps.canonical, false);
-    n++;
-    free(qsub);
-    if (reg_registry_write(r, recs, n, &sync_offset, err) != 0)
-        goto out;
-    keep_model(r, cs.context, id, &eff, &ps, &evicted);
-    fy_buf_printf(out, "{\"id\":%d}", (int)id);
+    fy_buf_printf(out, "{\"id\":%d}", (int)j.id);
     rc = 0;
-    goto out;
-empty:
-    fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
 out:
-    /* acknowledged only once durable, including the idempotent answer, which
-     * may name a version another writer has not yet seen synced */
+    /* acknowledged only once durable, the idempotent answer included */
     if (locked)
         rc = reg_registry_unlock_sync(r, rc, sync_offset, err);
     reg_parsed_release_list(evicted);
-    reg_compat_msgs_destroy(&msgs);
-    parsed_destroy(&ps);
-    parsed_destroy(&early);
-    fy_err_destroy(&early_err);
-    free(identity);
-    ctx_subject_destroy(&cs);
+    job_destroy(&j);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
 #include "registry/reg_parsed_cache.h"
+#include "registry/reg_records.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -184,16 +185,81 @@ void reg_registry_close(struct reg_registry *r)
     free(r);
 }
 
+/* Note in `seen` the contexts a hard delete in `w` can take ids away from:
+ * a SCHEMA tombstone, a CLEAR_SUBJECT (of a subject, a context or, with no
+ * subject, every context) or a CONTEXT tombstone. Locks: idx.lock held. */
+static void hard_delete_contexts(const struct reg_index *idx, const struct reg_write *w,
+                                 struct fy_map *seen)
+{
+    struct reg_key k;
+    if (reg_key_parse(w->key, strlen(w->key), &k, NULL) != 0)
+        return;
+    bool tombstone = w->value == NULL;
+    if (k.type == REG_KEY_CONTEXT && tombstone && k.context) {
+        fy_map_put(seen, k.context, (void *)1);
+    } else if ((k.type == REG_KEY_SCHEMA && tombstone && k.subject) ||
+               (k.type == REG_KEY_CLEAR_SUBJECT && !tombstone && k.subject && k.subject[0])) {
+        struct ctx_subject cs;
+        if (ctx_subject_parse(k.subject, &cs, NULL) == 0) {
+            fy_map_put(seen, cs.context, (void *)1);
+            ctx_subject_destroy(&cs);
+        }
+    } else if (k.type == REG_KEY_CLEAR_SUBJECT && !tombstone) {
+        size_t it = 0;
+        const char *name;
+        while (fy_map_next(&idx->contexts, &it, &name, NULL))
+            fy_map_put(seen, name, (void *)1);
+    }
+    reg_key_destroy(&k);
+}
+
+/* The batch to append: `recs`, led by an ID_HWM record for each context one
+ * of them hard-deletes from. Compaction keeps a key's latest record only, so
+ * once a hard-deleted version's SCHEMA record is gone, the replayed max id
+ * could drop and an id be handed out again; the mark, the latest record of
+ * its own key, keeps it (docs/internals/journal.md). It comes first, so a
+ * torn batch never holds the delete without it. The entries of `recs` move
+ * into the result (their pointers are cleared). **new** array of *n. */
+static struct reg_write *with_id_marks(struct reg_registry *r, struct reg_write *recs,
+                                       size_t *n)
+{
+    struct fy_map seen;
+    fy_map_init(&seen);
+    pthread_rwlock_rdlock(&r->idx.lock);
+    for (size_t i = 0; i < *n; i++)
+        hard_delete_contexts(&r->idx, &recs[i], &seen);
+    struct reg_write *all = fy_calloc(*n + seen.count + 1, sizeof *all);
+    size_t m = 0, it = 0;
+    const char *context;
+    while (fy_map_next(&seen, &it, &context, NULL)) {
+        int32_t max_id = reg_index_max_id(&r->idx, context);
+        if (max_id <= 0)
+            continue;
+        all[m].key = reg_key_id_hwm(context);
+        all[m].value = reg_value_id_hwm(context, max_id);
+        m++;
+    }
+    pthread_rwlock_unlock(&r->idx.lock);
+    fy_map_destroy(&seen);
+    for (size_t i = 0; i < *n; i++) {
+        all[m++] = recs[i];
+        recs[i].key = recs[i].value = NULL;
+    }
+    *n = m;
+    return all;
+}
+
 int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n, int64_t *offset,
                        struct fy_err *err)
 {
     int rc = -1;
+    struct reg_write *all = with_id_marks(r, recs, &n);
     struct reg_store_record *srecs = fy_calloc(n, sizeof *srecs);
     for (size_t i = 0; i < n; i++) {
-        srecs[i].key = recs[i].key;
-        srecs[i].klen = strlen(recs[i].key);
-        srecs[i].value = recs[i].value;
-        srecs[i].vlen = recs[i].value ? strlen(recs[i].value) : 0;
+        srecs[i].key = all[i].key;
+        srecs[i].klen = strlen(all[i].key);
+        srecs[i].value = all[i].value;
+        srecs[i].vlen = all[i].value ? strlen(all[i].value) : 0;
     }
     /* store first, then index: memory never holds what the log lacks */
     if (reg_store_append(r->store, srecs, n, offset, err) != 0) {
@@ -215,10 +281,10 @@ int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n,
     rc = 0;
 out:
     for (size_t i = 0; i < n; i++) {
-        free(recs[i].key);
-        free(recs[i].value);
-        recs[i].key = recs[i].value = NULL;
+        free(all[i].key);
+        free(all[i].value);
     }
+    free(all);
     free(srecs);
     return rc;
 }

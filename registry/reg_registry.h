@@ -70,8 +70,11 @@ struct reg_write {
 };
 
 /* Append `n` records, apply them to the index and return the last offset in
- * *offset (not yet durable). Locks: caller holds r->wlock; takes idx.lock
- * exclusively inside. Frees the records' strings in every case. */
+ * *offset (not yet durable). A batch that hard-deletes (a SCHEMA tombstone,
+ * CLEAR_SUBJECT, a CONTEXT tombstone) is led by an ID_HWM record for each
+ * context it touches, so no compaction can make an id be handed out again
+ * (docs/internals/journal.md). Locks: caller holds r->wlock; takes idx.lock
+ * (shared, then exclusively) inside. Frees the records' strings in every case. */
 int reg_registry_write(struct reg_registry *r, struct reg_write *recs, size_t n, int64_t *offset,
                        struct fy_err *err);
 /* Wait until `offset` is durable. Locks: none held (this may wait for an fsync). */

@@ -4,6 +4,8 @@
  * soft and hard deletes, id conflicts, config/mode scopes, CLEAR_SUBJECT). */
 #include "registry/reg_index.h"
 
+#include "common/fy_alloc.h"
+
 #include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
@@ -314,6 +316,114 @@ START_TEST(test_index_drops_stale_parsed_models)
 }
 END_TEST
 
+static void put_hwm(struct reg_index *idx, const char *context, int max_id)
+{
+    put(idx, reg_key_id_hwm(context), reg_value_id_hwm(context, max_id));
+}
+
+START_TEST(test_index_id_hwm_keeps_max_id_after_hard_delete)
+{
+    /* what compaction leaves of: A id 1, B id 3 hard-deleted, the mark written
+     * with the delete — the tombstone and the mark, not B's SCHEMA record */
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "a", 1, 1, "\"string\"", false);
+    put_hwm(&idx, ".", 3);
+    put(&idx, reg_key_schema("b", 1), NULL);
+    ck_assert_int_eq(reg_index_max_id(&idx, "."), 3);
+    /* a mark never lowers it; a later SCHEMA raises it */
+    put_hwm(&idx, ".", 2);
+    ck_assert_int_eq(reg_index_max_id(&idx, "."), 3);
+    put_schema(&idx, "c", 1, 7, "\"int\"", false);
+    ck_assert_int_eq(reg_index_max_id(&idx, "."), 7);
+    /* a journal without marks (older ferry) still loads: max of the SCHEMA ids */
+    ck_assert_int_eq(reg_index_max_id(&idx, ".nomark"), 0);
+    put_schema(&idx, ":.nomark:s", 1, 4, "\"int\"", false);
+    ck_assert_int_eq(reg_index_max_id(&idx, ".nomark"), 4);
+    /* malformed marks are skipped */
+    put(&idx, reg_key_id_hwm("."), fy_strdup("{\"context\":\".\",\"maxId\":-5}"));
+    put(&idx, reg_key_id_hwm("."), fy_strdup("{\"maxId\":99999999999}"));
+    ck_assert_int_eq(reg_index_max_id(&idx, "."), 7);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_id_hwm_outlives_a_deleted_context)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_hwm(&idx, ".x", 9); /* before the context exists: no context is created */
+    ck_assert_ptr_null(reg_index_context(&idx, ".x"));
+    ck_assert_int_eq(reg_index_max_id(&idx, ".x"), 9);
+    put(&idx, reg_key_context(".x"), reg_value_context(".x"));
+    ck_assert_int_eq(reg_index_context(&idx, ".x")->max_id, 9);
+    put(&idx, reg_key_context(".x"), NULL);
+    ck_assert_ptr_null(reg_index_context(&idx, ".x"));
+    put_schema(&idx, ":.x:s", 1, 2, "\"int\"", false);
+    ck_assert_int_eq(reg_index_max_id(&idx, ".x"), 9);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_identity_survives_freeing_its_first_schema)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "s1", 1, 5, "\"string\"", false);
+    put_schema(&idx, "s2", 1, 6, "\"string\"", false);
+    put_schema(&idx, "s3", 1, 7, "\"string\"", false);
+    struct reg_context *c = reg_index_context(&idx, ".");
+    char *ident = reg_schema_identity("\"string\"", NULL, NULL, NULL);
+    ck_assert_int_eq(((struct reg_schema *)fy_map_get(&c->identities, ident))->id, 5);
+    put(&idx, reg_key_schema("s2", 1), NULL); /* from the middle of the chain */
+    ck_assert_int_eq(((struct reg_schema *)fy_map_get(&c->identities, ident))->id, 5);
+    put(&idx, reg_key_schema("s1", 1), NULL); /* the head */
+    ck_assert_ptr_nonnull(fy_map_get(&c->identities, ident));
+    ck_assert_int_eq(((struct reg_schema *)fy_map_get(&c->identities, ident))->id, 7);
+    put(&idx, reg_key_schema("s3", 1), NULL);
+    ck_assert_ptr_null(fy_map_get(&c->identities, ident));
+    free(ident);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_skips_out_of_range_ids_and_versions)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put(&idx, reg_key_schema("s", 1),
+        fy_strdup("{\"subject\":\"s\",\"version\":1,\"id\":2147483648,\"schema\":\"\\\"int\\\"\"}"));
+    put(&idx, reg_key_schema("s", 1),
+        fy_strdup("{\"subject\":\"s\",\"version\":-3,\"id\":1,\"schema\":\"\\\"int\\\"\"}"));
+    ck_assert_ptr_null(reg_index_subject(&idx, ".", "s"));
+    ck_assert_int_eq(reg_index_max_id(&idx, "."), 0);
+    reg_index_destroy(&idx);
+}
+END_TEST
+
+START_TEST(test_index_remembers_hard_deleted_versions_for_paging)
+{
+    struct reg_index idx;
+    reg_index_init(&idx);
+    put_schema(&idx, "a", 1, 1, "\"int\"", true);
+    put_schema(&idx, "a", 2, 2, "\"long\"", true);
+    put(&idx, reg_key_schema("a", 1), NULL);
+    put(&idx, reg_key_clear_subject("a"), reg_value_clear_subject("a"));
+    ck_assert_uint_eq(idx.n_ghosts, 2);
+    ck_assert_str_eq(idx.ghosts[0].qname, "a");
+    ck_assert_int_eq(idx.ghosts[0].version, 1);
+    ck_assert_int_eq(idx.ghosts[1].version, 2);
+    /* ghosts older than REG_GHOST_KEEP_MS go when the next one comes */
+    put_schema(&idx, "b", 1, 3, "\"int\"", false);
+    reg_index_apply(&idx, "{\"keytype\":\"SCHEMA\",\"subject\":\"b\",\"version\":1,\"magic\":1}",
+                    strlen("{\"keytype\":\"SCHEMA\",\"subject\":\"b\",\"version\":1,\"magic\":1}"),
+                    NULL, 0, next_offset++, 1000 + REG_GHOST_KEEP_MS + 1);
+    ck_assert_uint_eq(idx.n_ghosts, 1);
+    ck_assert_str_eq(idx.ghosts[0].qname, "b");
+    reg_index_destroy(&idx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reg_index");
@@ -330,6 +440,11 @@ int main(void)
     tcase_add_test(tc, test_index_find_identity_small_subject);
     tcase_add_test(tc, test_index_find_identity_hashed_subject);
     tcase_add_test(tc, test_index_drops_stale_parsed_models);
+    tcase_add_test(tc, test_index_id_hwm_keeps_max_id_after_hard_delete);
+    tcase_add_test(tc, test_index_id_hwm_outlives_a_deleted_context);
+    tcase_add_test(tc, test_index_identity_survives_freeing_its_first_schema);
+    tcase_add_test(tc, test_index_skips_out_of_range_ids_and_versions);
+    tcase_add_test(tc, test_index_remembers_hard_deleted_versions_for_paging);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -75,6 +75,29 @@ START_TEST(test_key_parse_rejects_garbage)
 }
 END_TEST
 
+START_TEST(test_id_hwm_record_round_trips)
+{
+    char *k = reg_key_id_hwm(".dr");
+    ck_assert_str_eq(k, "{\"keytype\":\"ID_HWM\",\"context\":\".dr\",\"magic\":0}");
+    struct reg_key key;
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_key_parse(k, strlen(k), &key, &err), 0);
+    ck_assert_int_eq(key.type, REG_KEY_ID_HWM);
+    ck_assert_str_eq(key.context, ".dr");
+    reg_key_destroy(&key);
+    free(k);
+    char *v = reg_value_id_hwm(".dr", 2147483647);
+    ck_assert_str_eq(v, "{\"context\":\".dr\",\"maxId\":2147483647}");
+    int32_t m = 0;
+    ck_assert_int_eq(reg_value_id_hwm_parse(v, strlen(v), &m), 0);
+    ck_assert_int_eq(m, 2147483647);
+    free(v);
+    ck_assert_int_eq(reg_value_id_hwm_parse("{\"maxId\":2147483648}", 20, &m), -1);
+    ck_assert_int_eq(reg_value_id_hwm_parse("{\"maxId\":\"1\"}", 13, &m), -1);
+    ck_assert_int_eq(reg_value_id_hwm_parse("nope", 4, &m), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reg_records");
@@ -83,6 +106,7 @@ int main(void)
     tcase_add_test(tc, test_schema_value_omits_avro_type_and_escapes_text);
     tcase_add_test(tc, test_key_parse_accepts_any_order_and_null_subject);
     tcase_add_test(tc, test_key_parse_rejects_garbage);
+    tcase_add_test(tc, test_id_hwm_record_round_trips);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
