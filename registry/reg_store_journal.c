@@ -992,7 +992,8 @@ static int recover_journal(struct journal *j, int64_t bad, int64_t end, int64_t 
     assert(rv.n_dmg > 0 && rv.dmg[0].pos == bad);
     if (rv.max_off + 1 > *next_offset)
         *next_offset = rv.max_off + 1;
-    if (rv.n_segs == 0) {
+    if (rv.n_segs == 0 && rv.max_off <= last) {
+        /* a tail with nothing checksummed in it: cut in place */
         if (set_aside(j, &rv.dmg[0], err) != 0)
             goto out;
         if (ftruncate(fd, (off_t)bad) != 0) {
@@ -1009,6 +1010,9 @@ static int recover_journal(struct journal *j, int64_t bad, int64_t end, int64_t 
         rc = 0;
         goto out;
     }
+    /* Rewritten even for a tail when it held checksummed records: the new
+     * header's offset floor keeps their offsets from being handed out again
+     * after a restart (ferry store repair --import compares offsets). */
     int64_t set_aside_bytes = 0;
     for (size_t i = 0; i < rv.n_dmg; i++) {
         if (set_aside(j, &rv.dmg[i], err) != 0)
@@ -1053,7 +1057,7 @@ static int recover_journal(struct journal *j, int64_t bad, int64_t end, int64_t 
     if (j->fsync && fsync_dir(j->dir, err) != 0)
         goto out;
     fy_log(FY_LOG_ERROR, "store",
-           "msg=\"journal was damaged in the middle; resynchronised: every valid record is "
+           "msg=\"journal was damaged; resynchronised: every valid record is "
            "kept, the damaged ranges are set aside, the store opens read-write (ferry store "
            "check to see them, ferry store repair --import to re-import what they hold)\" "
            "path=%s damaged_ranges=%zu bytes_set_aside=%" PRId64
