@@ -647,20 +647,29 @@ static int boundary_after(struct probe *pb, int64_t next, int64_t end, int64_t o
     return r != PROBE_NONE;
 }
 
-/* Bad bytes start at `bad`: find where valid records start again. The
- * damaged record's own length is tried first (a flipped byte in a body leaves
- * the header right), then every byte after `bad`. A candidate is a whole
- * record with a matching CRC and an offset above `last_off`, confirmed by
- * what follows it (boundary_after). Candidates that fail the confirmation
- * are reported to v->inside and stay part of the damage. Fills *d; *resume
- * is where valid records start again (`end` for a tail). */
+/* Bad bytes start at `bad`: find where valid records start again. A
+ * candidate is a whole record with a matching CRC and an offset above
+ * `last_off`. It is a record boundary when what follows it is one too
+ * (boundary_after), or when its offset lies below that of the first such
+ * confirmed record after it: a checksummed record embedded in a value is
+ * followed by the rest of the value, and would need an offset inside the gap
+ * as well. The damaged record's own length is tried first (a flipped byte in a
+ * body leaves the header right, and then nothing inside its body is looked
+ * at), then every byte after `bad`. Checksummed records that are not taken
+ * are reported to v->inside and stay part of the damage. Fills *d; *resume is
+ * where valid records start again (`end` for a tail). */
 static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64_t last_off,
                        const char *why, const struct reg_journal_visit *v,
                        struct reg_journal_damage *d, int64_t *resume, struct fy_err *err)
 {
     struct probe pb = {.fd = fd, .path = path};
     struct scanner sc;
-    scan_init(&sc, fd, path, bad + 1, end);
+    struct cand {
+        int64_t pos, offset;
+    } *cands = NULL;
+    size_t n_cands = 0, cap_cands = 0;
+    int64_t first = -1, first_off = -1; /* the first candidate above last_off */
+    int64_t from = bad + 1;
     int rc = -1;
     memset(d, 0, sizeof *d);
     d->pos = bad;
@@ -676,28 +685,22 @@ static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64
     if (hr < 0) {
         fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", path, bad,
                    strerror(errno));
-        goto out;
+        goto fail;
     }
     if (hr == REC_HDR && check_rec_header(h, &claimed) == NULL) {
         d->claimed_offset = get_i64(h + 16);
         int64_t at = bad + (int64_t)claimed, off;
         size_t total;
-        if (at < end) {
-            int r = probe_at(&pb, at, end, last_off, &off, &total, err);
-            if (r < 0)
-                goto out;
-            int64_t after;
-            int b = r == PROBE_REC ? boundary_after(&pb, at + (int64_t)total, end, off, &after, err)
-                                   : 0;
-            if (b < 0)
-                goto out;
-            if (b) {
-                *resume = at;
-                d->offset_after = off;
-                goto found;
-            }
+        int r = at < end ? probe_at(&pb, at, end, last_off, &off, &total, err) : PROBE_NONE;
+        if (r < 0)
+            goto fail;
+        if (r == PROBE_REC) {
+            first = at;
+            first_off = off;
+            from = at;
         }
     }
+    scan_init(&sc, fd, path, from, end);
     for (;;) {
         size_t avail, total;
         if (scan_fill(&sc, REC_HDR, &avail, err) != 0)
@@ -709,36 +712,59 @@ static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64
             if (scan_fill(&sc, total, &avail, err) != 0)
                 goto out;
             if (avail >= total && rec_crc_ok(sc.buf + sc.off, total)) {
-                struct reg_store_record rec;
-                decode_record(sc.buf + sc.off, &rec);
-                if (rec.offset > last_off) {
-                    int64_t after;
-                    int b = boundary_after(&pb, p + (int64_t)total, end, rec.offset, &after, err);
+                int64_t off = get_i64(sc.buf + sc.off + 16), after;
+                if (off > last_off) {
+                    int b = boundary_after(&pb, p + (int64_t)total, end, off, &after, err);
                     if (b < 0)
                         goto out;
                     if (b) {
                         *resume = p;
-                        d->offset_after = rec.offset;
-                        goto found;
+                        d->offset_after = off;
+                        break;
+                    }
+                    if (first < 0) {
+                        first = p;
+                        first_off = off;
                     }
                 }
-                /* `rec` points into sc.buf, which boundary_after does not touch */
-                d->n_inside++;
-                if (v && v->inside && v->inside(v->arg, bad, &rec, p, err) != 0)
-                    goto out;
+                if (n_cands == cap_cands) {
+                    cap_cands = cap_cands ? cap_cands * 2 : 16;
+                    cands = fy_realloc(cands, cap_cands * sizeof *cands);
+                }
+                cands[n_cands++] = (struct cand){p, off};
                 scan_skip(&sc, total);
                 continue;
             }
         }
         scan_skip(&sc, 1);
     }
-found:
+    /* the first candidate, if its offset fits below the confirmed record (or
+     * nothing confirmed follows), is where records start again */
+    if (first >= 0 && (*resume == end || first_off < d->offset_after)) {
+        *resume = first;
+        d->offset_after = first_off;
+    }
+    for (size_t i = 0; i < n_cands && cands[i].pos < *resume; i++) {
+        int64_t off;
+        size_t total;
+        int r = probe_at(&pb, cands[i].pos, end, INT64_MIN, &off, &total, err);
+        if (r < 0)
+            goto out;
+        assert(r == PROBE_REC);
+        struct reg_store_record rec;
+        decode_record(pb.buf, &rec);
+        d->n_inside++;
+        if (v && v->inside && v->inside(v->arg, bad, &rec, cands[i].pos, err) != 0)
+            goto out;
+    }
     d->len = *resume - bad;
     d->tail = *resume == end;
     d->torn = d->tail && d->n_inside == 0 && (why == WHY_SHORT_HEADER || why == WHY_SHORT_BODY);
     rc = 0;
 out:
     scan_destroy(&sc);
+fail:
+    free(cands);
     free(pb.buf);
     return rc;
 }

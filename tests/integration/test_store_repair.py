@@ -108,43 +108,54 @@ def test_flipped_byte_in_the_middle_loses_only_that_record(ferry_factory):
     assert len(list(data.glob("journal.corrupt-*"))) == 1
 
 
-def test_repair_sets_damage_aside_and_import_brings_back_what_it_holds(ferry_factory):
+def test_repair_sets_damage_aside_and_import_from_a_copy_brings_back_the_lost(ferry_factory,
+                                                                             tmp_path):
     data, subjects, schemas, ids, recs = _register_30(ferry_factory)
-    # records 10 and 12 damaged: 11 is whole, but nothing confirms where it starts, so it stays
-    # in the damaged range (set aside) and the import brings it back
+    backup = tmp_path / "journal.backup"
+    backup.write_bytes((data / "journal").read_bytes())
+    # records 10 and 12 damaged: 11, between them, is whole and its offset fits between
+    # the records around it: kept
     _flip(data / "journal", recs[10]["value_at"] + 3)
     _flip(data / "journal", recs[12]["value_at"] + 3)
 
     code, rep, err = _store("repair", "--data-dir", str(data))
     assert code == 0, rep
     assert rep["status"] == "repaired"
-    assert rep["found"]["damaged_ranges"] == 1
-    inside = rep["found"]["records_inside_damage"]
-    assert [r["offset"] for r in inside] == [recs[11]["offset"]]
-    assert rep["after"]["damaged_ranges"] == 0 and rep["after"]["records"] == N - 3
-    files = rep["set_aside_now"]
-    assert len(files) == 1 and files[0]["valid_records"] == 1
+    assert rep["found"]["damaged_ranges"] == 2
+    assert [(d["byte"], d["length"]) for d in rep["found"]["damage"]] == [
+        (recs[i]["pos"], recs[i]["len"]) for i in (10, 12)]
+    assert rep["after"]["damaged_ranges"] == 0 and rep["after"]["records"] == N - 2
+    assert [f["bytes"] for f in rep["set_aside_now"]] in (
+        [recs[10]["len"], recs[12]["len"]], [recs[12]["len"], recs[10]["len"]])
     assert "journal damaged range removed and set aside" in err
     assert _store("check", "--data-dir", str(data))[0] == 0
 
-    aside = data / files[0]["file"]
+    # never beside a running server
     srv = ferry_factory.start(data_dir=data)
-    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(aside))
-    assert code == 2 and "in use" in rep["error"], rep  # never beside a running server
+    assert _served(Api(srv), subjects, schemas, ids) == set(range(N)) - {10, 12}
+    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(backup))
+    assert code == 2 and "in use" in rep["error"], rep
     assert "import" not in rep
     srv.stop_and_check()
-    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(aside))
+
+    # an older copy of the journal brings back exactly the two lost records
+    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(backup))
     assert code == 0, rep
-    assert [r["key"] for r in rep["import"]["imported"]] == [json.dumps(recs[11]["key"],
-                                                                         separators=(",", ":"))]
-    # twice is harmless: now it is there
-    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(aside))
+    assert [json.loads(r["key"])["subject"] for r in rep["import"]["imported"]] == [
+        subjects[10], subjects[12]]
+    reasons = {r["reason"] for r in rep["import"]["skipped"]}
+    assert reasons == {"already present (same key, same value)"}
+    assert len(rep["import"]["skipped"]) == N - 2
+    # twice is harmless
+    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(backup))
     assert code == 0 and rep["import"]["imported"] == []
-    assert [r["reason"] for r in rep["import"]["skipped"]] == [
-        "already present (same key, same value)"]
+    # the set-aside files hold only the damaged records: nothing to import from them
+    for f in data.glob("journal.corrupt-*"):
+        code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(f))
+        assert code == 0 and rep["import"] == {"file": str(f), "imported": [], "skipped": []}
 
     api = Api(ferry_factory.start(data_dir=data))
-    assert _served(api, subjects, schemas, ids) == set(range(N)) - {10, 12}
+    assert _served(api, subjects, schemas, ids) == set(range(N))
 
 
 def test_import_of_what_an_older_ferry_cut_never_overwrites_newer_values(ferry_factory):

@@ -800,6 +800,46 @@ START_TEST(test_journal_fake_record_inside_a_value_does_not_fool_resync)
 }
 END_TEST
 
+START_TEST(test_journal_two_damaged_records_one_apart_keep_the_one_between)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill_varied(st, 8);
+    reg_store_close(st);
+    struct pos_list clean;
+    inspect(dir, &clean);
+    size_t len;
+    char *buf = read_file(jpath, &len);
+    /* records 2 and 4 damaged: 3 is whole, followed by damage, and its offset
+     * lies between 1 (before) and 5 (the next confirmed record) */
+    buf[clean.v[2].pos + 36] ^= 1;
+    buf[clean.v[4].pos + 36] ^= 1;
+    write_file(jpath, buf, len);
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n, 6);
+    ck_assert_uint_eq(pl.n_dmg, 2);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pl.dmg[i].pos, clean.v[2 + 2 * i].pos);
+        ck_assert_int_eq(pl.dmg[i].len, (int64_t)clean.v[2 + 2 * i].len);
+    }
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    static const int64_t want[] = {0, 1, 3, 5, 6, 7};
+    ck_assert_uint_eq(l.n, 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(l.v[i].offset, want[i]);
+    reg_store_close(st);
+    ck_assert_int_eq(remove_corrupt_files(dir), 2);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_journal_inspect_reports_records_inside_damage_and_changes_nothing)
 {
     char *dir = make_dir();
@@ -811,29 +851,37 @@ START_TEST(test_journal_inspect_reports_records_inside_damage_and_changes_nothin
     inspect(dir, &clean);
     size_t len;
     char *buf = read_file(jpath, &len);
-    /* records 2 and 4 damaged: 3 is whole, but what follows it is not a record */
-    buf[clean.v[2].pos + 36] ^= 1;
-    buf[clean.v[4].pos + 36] ^= 1;
-    write_file(jpath, buf, len);
+    /* between records 4 and 5: garbage, a second copy of record 1 (an offset
+     * not above 4: never replayed there), garbage */
+    size_t r1 = clean.v[1].len, at = (size_t)clean.v[5].pos, ins = 10 + r1 + 10;
+    char *bad = fy_malloc(len + ins);
+    memcpy(bad, buf, at);
+    memset(bad + at, 0x33, 10);
+    memcpy(bad + at + 10, buf + clean.v[1].pos, r1);
+    memset(bad + at + 10 + r1, 0x33, 10);
+    memcpy(bad + at + ins, buf + at, len - at);
+    write_file(jpath, bad, len + ins);
     struct pos_list pl;
     inspect(dir, &pl);
-    ck_assert_uint_eq(pl.n, 5); /* 0 1 5 6 7 */
+    ck_assert_uint_eq(pl.n, 8);
     ck_assert_uint_eq(pl.n_dmg, 1);
-    ck_assert_int_eq(pl.dmg[0].pos, clean.v[2].pos);
-    ck_assert_int_eq(pl.dmg[0].len, clean.v[5].pos - clean.v[2].pos);
+    ck_assert_int_eq(pl.dmg[0].pos, (int64_t)at);
+    ck_assert_int_eq(pl.dmg[0].len, (int64_t)ins);
+    ck_assert_int_eq(pl.dmg[0].offset_before, 4);
+    ck_assert_int_eq(pl.dmg[0].offset_after, 5);
     ck_assert_uint_eq(pl.dmg[0].n_inside, 1);
     ck_assert_uint_eq(pl.n_inside, 1);
-    ck_assert_int_eq(pl.inside[0], 3);
+    ck_assert_int_eq(pl.inside[0], 1);
     size_t len2;
     char *now = read_file(jpath, &len2);
-    ck_assert_uint_eq(len2, len);
-    ck_assert_mem_eq(now, buf, len);
+    ck_assert_uint_eq(len2, len + ins);
+    ck_assert_mem_eq(now, bad, len2);
     ck_assert_ptr_null(find_entry(dir, "journal.corrupt-"));
-    /* the set-aside file of a repair holds record 3, whole */
+    /* a replay sets the range aside: the file holds the copy, whole */
     struct rec_list l;
     list_init(&l);
     st = open_replay(dir, true, &l);
-    ck_assert_uint_eq(l.n, 5);
+    ck_assert_uint_eq(l.n, 8);
     reg_store_close(st);
     char *c = find_entry(dir, "journal.corrupt-");
     ck_assert_ptr_nonnull(c);
@@ -846,10 +894,52 @@ START_TEST(test_journal_inspect_reports_records_inside_damage_and_changes_nothin
     struct reg_journal_visit v = {note_pos, note_inside, note_damage, &pl};
     ck_assert_int_eq(reg_journal_inspect(cpath, true, &v, &fi, &err), 0);
     ck_assert(!fi.has_header);
-    ck_assert_uint_eq(pl.n_inside + pl.n, 1);
+    ck_assert_int_eq(fi.size, (int64_t)ins);
+    ck_assert_uint_eq(pl.n, 1);
+    ck_assert_int_eq(pl.v[0].offset, 1);
     free(cpath);
     free(c);
     free(now);
+    free(bad);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_record_between_garbage_at_the_end_is_kept)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill_varied(st, 4);
+    reg_store_close(st);
+    size_t len, rlen;
+    char *buf = read_file(jpath, &len);
+    char *rec = encoded_record("{\"k\":\"late\"}", "{\"late\":1}", 9, &rlen);
+    /* the end of the file: garbage, a whole record with offset 9, garbage */
+    char *bad = fy_malloc(len + 5 + rlen + 5);
+    memcpy(bad, buf, len);
+    memset(bad + len, 0x44, 5);
+    memcpy(bad + len + 5, rec, rlen);
+    memset(bad + len + 5 + rlen, 0x44, 5);
+    write_file(jpath, bad, len + 5 + rlen + 5);
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 5);
+    check_rec(&l.v[4], "{\"k\":\"late\"}", "{\"late\":1}", 9);
+    ck_assert_int_eq(file_size(dir, "journal"), (int64_t)(len + rlen));
+    reg_store_close(st);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 5);
+    ck_assert_int_eq(append1(st, "k", "v"), 10);
+    reg_store_close(st);
+    /* the 5 bytes at the very end look like a torn header: cut, not kept */
+    ck_assert_int_eq(remove_corrupt_files(dir), 1);
+    free(rec);
+    free(bad);
     free(buf);
     free(jpath);
     list_destroy(&l);
@@ -1475,7 +1565,9 @@ Suite *journal_suite(void)
     tcase_add_test(tc, test_journal_zeroed_page_loses_only_the_records_it_covers);
     tcase_add_test(tc, test_journal_damage_in_middle_and_torn_tail);
     tcase_add_test(tc, test_journal_fake_record_inside_a_value_does_not_fool_resync);
+    tcase_add_test(tc, test_journal_two_damaged_records_one_apart_keep_the_one_between);
     tcase_add_test(tc, test_journal_inspect_reports_records_inside_damage_and_changes_nothing);
+    tcase_add_test(tc, test_journal_record_between_garbage_at_the_end_is_kept);
     tcase_add_test(tc, test_journal_foreign_file_is_refused_untouched);
     tcase_add_test(tc, test_journal_tail_claiming_huge_length_is_cut);
     tcase_add_test(tc, test_journal_stale_compaction_temp_is_removed);
