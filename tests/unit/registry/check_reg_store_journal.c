@@ -585,6 +585,20 @@ static void fill_varied(struct reg_store *st, int n)
     sync_ok(st, last);
 }
 
+/* A new journal of `n` records from fill_varied, closed: its dir and path
+ * (**new**), its bytes (**new**) and where each record sits. */
+static void varied_journal(int n, bool fsync, char **dir, char **jpath, char **buf, size_t *len,
+                           struct pos_list *clean)
+{
+    *dir = make_dir();
+    *jpath = fy_asprintf("%s/journal", *dir);
+    struct reg_store *st = open_replay(*dir, fsync, NULL);
+    fill_varied(st, n);
+    reg_store_close(st);
+    inspect(*dir, clean);
+    *buf = read_file(*jpath, len);
+}
+
 /* After damage to [dpos, dend) of a journal whose clean layout is `clean`:
  * every record that does not overlap the damage is replayed, in order, with
  * its offset; the others are not. */
@@ -652,15 +666,11 @@ END_TEST
 
 START_TEST(test_journal_zeroed_page_loses_only_the_records_it_covers)
 {
-    char *dir = make_dir();
-    char *jpath = fy_asprintf("%s/journal", dir);
-    struct reg_store *st = open_replay(dir, false, NULL);
-    fill_varied(st, 200);
-    reg_store_close(st);
-    struct pos_list clean;
-    inspect(dir, &clean);
+    char *dir, *jpath, *buf;
     size_t len;
-    char *buf = read_file(jpath, &len);
+    struct pos_list clean;
+    varied_journal(200, false, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
     ck_assert_uint_gt(len, 3 * 4096);
     struct rec_list l;
     list_init(&l);
@@ -684,15 +694,11 @@ END_TEST
 
 START_TEST(test_journal_damage_in_middle_and_torn_tail)
 {
-    char *dir = make_dir();
-    char *jpath = fy_asprintf("%s/journal", dir);
-    struct reg_store *st = open_replay(dir, true, NULL);
-    fill_varied(st, 8);
-    reg_store_close(st);
-    struct pos_list clean;
-    inspect(dir, &clean);
+    char *dir, *jpath, *buf;
     size_t len;
-    char *buf = read_file(jpath, &len);
+    struct pos_list clean;
+    varied_journal(8, true, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
     buf[clean.v[2].pos + 40] ^= 0x10;
     write_file(jpath, buf, len - 5); /* and the last append torn */
     struct rec_list l;
@@ -802,15 +808,11 @@ END_TEST
 
 START_TEST(test_journal_two_damaged_records_one_apart_keep_the_one_between)
 {
-    char *dir = make_dir();
-    char *jpath = fy_asprintf("%s/journal", dir);
-    struct reg_store *st = open_replay(dir, true, NULL);
-    fill_varied(st, 8);
-    reg_store_close(st);
-    struct pos_list clean;
-    inspect(dir, &clean);
+    char *dir, *jpath, *buf;
     size_t len;
-    char *buf = read_file(jpath, &len);
+    struct pos_list clean;
+    varied_journal(8, true, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
     /* records 2 and 4 damaged: 3 is whole, followed by damage, and its offset
      * lies between 1 (before) and 5 (the next confirmed record) */
     buf[clean.v[2].pos + 36] ^= 1;
@@ -842,15 +844,11 @@ END_TEST
 
 START_TEST(test_journal_inspect_reports_records_inside_damage_and_changes_nothing)
 {
-    char *dir = make_dir();
-    char *jpath = fy_asprintf("%s/journal", dir);
-    struct reg_store *st = open_replay(dir, true, NULL);
-    fill_varied(st, 8);
-    reg_store_close(st);
-    struct pos_list clean;
-    inspect(dir, &clean);
+    char *dir, *jpath, *buf;
     size_t len;
-    char *buf = read_file(jpath, &len);
+    struct pos_list clean;
+    varied_journal(8, true, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
     /* between records 4 and 5: garbage, a second copy of record 1 (an offset
      * not above 4: never replayed there), garbage */
     size_t r1 = clean.v[1].len, at = (size_t)clean.v[5].pos, ins = 10 + r1 + 10;
