@@ -653,9 +653,10 @@ static int boundary_after(struct probe *pb, int64_t next, int64_t end, int64_t o
  * (boundary_after), or when its offset lies below that of the first such
  * confirmed record after it: a checksummed record embedded in a value is
  * followed by the rest of the value, and would need an offset inside the gap
- * as well. The damaged record's own length is tried first (a flipped byte in a
- * body leaves the header right, and then nothing inside its body is looked
- * at), then every byte after `bad`. Checksummed records that are not taken
+ * as well. The damaged record's own length is tried first: when a candidate
+ * sits at its claimed end (a flipped byte in a key or value leaves the header
+ * right), records inside its body are only reported, never taken. Then every
+ * byte after `bad` is tried. Checksummed records that are not taken
  * are reported to v->inside and stay part of the damage. Fills *d; *resume is
  * where valid records start again (`end` for a tail). */
 static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64_t last_off,
@@ -669,7 +670,7 @@ static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64
     } *cands = NULL;
     size_t n_cands = 0, cap_cands = 0;
     int64_t first = -1, first_off = -1; /* the first candidate above last_off */
-    int64_t from = bad + 1;
+    int64_t body_end = -1; /* the damaged record's body, when its claimed end is a record */
     int rc = -1;
     memset(d, 0, sizeof *d);
     d->pos = bad;
@@ -697,10 +698,10 @@ static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64
         if (r == PROBE_REC) {
             first = at;
             first_off = off;
-            from = at;
+            body_end = at;
         }
     }
-    scan_init(&sc, fd, path, from, end);
+    scan_init(&sc, fd, path, bad + 1, end);
     for (;;) {
         size_t avail, total;
         if (scan_fill(&sc, REC_HDR, &avail, err) != 0)
@@ -713,7 +714,8 @@ static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64
                 goto out;
             if (avail >= total && rec_crc_ok(sc.buf + sc.off, total)) {
                 int64_t off = get_i64(sc.buf + sc.off + 16), after;
-                if (off > last_off) {
+                /* inside a body whose length checks out: only reported */
+                if (off > last_off && p >= body_end) {
                     int b = boundary_after(&pb, p + (int64_t)total, end, off, &after, err);
                     if (b < 0)
                         goto out;

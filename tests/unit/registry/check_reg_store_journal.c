@@ -906,6 +906,33 @@ START_TEST(test_journal_inspect_reports_records_inside_damage_and_changes_nothin
 }
 END_TEST
 
+START_TEST(test_journal_length_that_lands_on_a_later_record_reports_the_one_it_covers)
+{
+    char *dir, *jpath, *buf;
+    size_t len;
+    struct pos_list clean;
+    varied_journal(8, false, &dir, &jpath, &buf, &len, &clean);
+    /* record 2's value length grows by exactly record 3's size: its claimed end
+     * is record 4, so record 3 sits inside its body: reported, kept aside */
+    uint32_t vlen = (uint32_t)(unsigned char)buf[clean.v[2].pos + 8] |
+                    (uint32_t)(unsigned char)buf[clean.v[2].pos + 9] << 8;
+    vlen += (uint32_t)clean.v[3].len;
+    buf[clean.v[2].pos + 8] = (char)(vlen & 0xff);
+    buf[clean.v[2].pos + 9] = (char)(vlen >> 8);
+    write_file(jpath, buf, len);
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n_dmg, 1);
+    ck_assert_int_eq(pl.dmg[0].len, (int64_t)(clean.v[2].len + clean.v[3].len));
+    ck_assert_uint_eq(pl.n_inside, 1);
+    ck_assert_int_eq(pl.inside[0], 3);
+    ck_assert_uint_eq(pl.n, 6);
+    free(buf);
+    free(jpath);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_journal_record_between_garbage_at_the_end_is_kept)
 {
     char *dir = make_dir();
@@ -1566,6 +1593,7 @@ Suite *journal_suite(void)
     tcase_add_test(tc, test_journal_two_damaged_records_one_apart_keep_the_one_between);
     tcase_add_test(tc, test_journal_inspect_reports_records_inside_damage_and_changes_nothing);
     tcase_add_test(tc, test_journal_record_between_garbage_at_the_end_is_kept);
+    tcase_add_test(tc, test_journal_length_that_lands_on_a_later_record_reports_the_one_it_covers);
     tcase_add_test(tc, test_journal_foreign_file_is_refused_untouched);
     tcase_add_test(tc, test_journal_tail_claiming_huge_length_is_cut);
     tcase_add_test(tc, test_journal_stale_compaction_temp_is_removed);
