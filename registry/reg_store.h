@@ -94,6 +94,55 @@ struct reg_journal_opts {
  * err (FY_E_IO with the path and errno text). */
 struct reg_store *reg_journal_open(const struct reg_journal_opts *opts, struct fy_err *err);
 
+/* ---- reading a journal file without opening the store (ferry store check/repair) ----
+ *
+ * A damaged byte range of a journal: bytes that are not part of any record
+ * that could be confirmed (docs/internals/journal.md, "Resynchronisation"). */
+struct reg_journal_damage {
+    int64_t pos, len;       /* file byte range [pos, pos + len) */
+    const char *why;        /* what was wrong at `pos` (static text) */
+    bool tail;              /* nothing valid follows it: it runs to the end of the file */
+    bool torn;              /* a tail that is only an incomplete last record (a crash during
+                             * an append: normal, nothing worth keeping) */
+    int64_t offset_before;  /* offset of the last valid record before it, -1 none */
+    int64_t offset_after;   /* offset of the first valid record after it, -1 for a tail */
+    int64_t claimed_offset; /* the damaged record's own offset field if its header still looks
+                             * right (magic and lengths), unverified; else -1 */
+    size_t n_inside;        /* whole checksummed records found inside it that could not be
+                             * confirmed as record boundaries (reported to `inside`) */
+};
+
+/* Callbacks of reg_journal_inspect (any may be NULL). Records and keys are
+ * borrowed for the call. Return 0 to go on, -1 to stop with err. */
+struct reg_journal_visit {
+    /* Each valid record, in file order (what replay delivers). */
+    int (*record)(void *arg, const struct reg_store_record *rec, int64_t pos, size_t len,
+                  struct fy_err *err);
+    /* A whole checksummed record inside the damaged range starting at `range_pos`
+     * (called before that range's `damage`): identified, but not replayed. */
+    int (*inside)(void *arg, int64_t range_pos, const struct reg_store_record *rec, int64_t pos,
+                  struct fy_err *err);
+    /* Each damaged range, after the records before it. */
+    int (*damage)(void *arg, const struct reg_journal_damage *d, struct fy_err *err);
+    void *arg;
+};
+
+/* What reg_journal_inspect saw of the file as a whole. */
+struct reg_journal_file_info {
+    bool has_header;     /* a ferry journal file header was there (else a set-aside file) */
+    int64_t floor;       /* the header's offset floor, 0 without a header */
+    int64_t size;        /* bytes */
+};
+
+/* Read `path` read-only with the replay rules (resynchronising past damage)
+ * and report through `v`. `raw_ok`: a file without a journal header (a
+ * `journal.corrupt-*` file) is scanned from byte 0; else such a file is
+ * refused. Changes nothing and takes no lock. 0, or -1 with err: FY_E_IO
+ * (open/read), FY_E_CORRUPT (the file header is damaged or of another
+ * version), or what a callback set. Thread: any. */
+int reg_journal_inspect(const char *path, bool raw_ok, const struct reg_journal_visit *v,
+                        struct reg_journal_file_info *info, struct fy_err *err);
+
 /* Test hook (fault injection, style S9.6): make the next fsync of journal
  * store `st` (one returned by reg_journal_open) fail with `errnum`, as if
  * fdatasync had returned it. The store then refuses every later write and

@@ -338,6 +338,7 @@ enum scan_rc { SCAN_REC, SCAN_END, SCAN_BAD, SCAN_ERR };
 /* The two reasons a plain torn append gives (compared by address). */
 static const char WHY_SHORT_HEADER[] = "short header";
 static const char WHY_SHORT_BODY[] = "short body";
+static const char WHY_OFFSET_ORDER[] = "offset not above the previous record's";
 
 static void scan_init(struct scanner *sc, int fd, const char *path, int64_t pos, int64_t limit)
 {
@@ -375,6 +376,8 @@ static int scan_fill(struct scanner *sc, size_t need, size_t *avail, struct fy_e
         sc->off = 0;
     }
     size_t want = need > sc->chunk ? need : sc->chunk;
+    if (want > need && (int64_t)want > sc->limit - sc->base) /* a small file: a small buffer */
+        want = sc->limit - sc->base > (int64_t)need ? (size_t)(sc->limit - sc->base) : need;
     if (sc->cap < want) {
         sc->buf = fy_realloc(sc->buf, want);
         sc->cap = want;
@@ -554,45 +557,297 @@ static int open_journal_file(struct journal *j, int64_t *floor, struct fy_err *e
     return 0;
 }
 
-/* ---- recovery: cutting a bad tail -------------------------------------------- */
+/* ---- recovery: resynchronising past damage ------------------------------------ */
 
-/* Look for whole, valid records in [pos, end) by sliding one byte at a time
- * past anything that is not one. Counts them and reports their highest offset,
- * so offsets that may have been handed out are never reused. */
-static int salvage_scan(struct journal *j, int fd, int64_t pos, int64_t end, size_t *n_valid,
-                        int64_t *max_offset, struct fy_err *err)
+/* Read up to `len` bytes at `pos`: the count (short only at the end of the
+ * file), or -1 with errno set. */
+static ssize_t pread_full(int fd, void *buf, size_t len, int64_t pos)
 {
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(pos + (int64_t)got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* Scratch buffer for probing records away from the scanner's position. */
+struct probe {
+    int fd;
+    const char *path;
+    unsigned char *buf;
+    size_t cap;
+};
+
+enum probe_rc { PROBE_NONE, PROBE_REC, PROBE_TORN };
+
+/* What is at `pos` (with `end` the end of the range): PROBE_REC, a whole
+ * valid record with an offset above `above` (*offset, *total filled);
+ * PROBE_TORN, the start of an incomplete last record (fewer than a header's
+ * bytes left, or a plausible header whose length runs past `end`); else
+ * PROBE_NONE. -1 on a read error. */
+static int probe_at(struct probe *pb, int64_t pos, int64_t end, int64_t above, int64_t *offset,
+                    size_t *total, struct fy_err *err)
+{
+    if (end - pos < REC_HDR)
+        return PROBE_TORN;
+    if (pb->cap < REC_HDR) {
+        pb->cap = 65536;
+        pb->buf = fy_realloc(pb->buf, pb->cap);
+    }
+    ssize_t r = pread_full(pb->fd, pb->buf, REC_HDR, pos);
+    if (r < 0)
+        return fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", pb->path,
+                          pos, strerror(errno));
+    if (r < REC_HDR)
+        return PROBE_TORN;
+    if (check_rec_header(pb->buf, total) != NULL)
+        return PROBE_NONE;
+    if ((int64_t)*total > end - pos)
+        return PROBE_TORN;
+    if (pb->cap < *total) {
+        pb->cap = *total;
+        pb->buf = fy_realloc(pb->buf, pb->cap);
+    }
+    r = pread_full(pb->fd, pb->buf, *total, pos);
+    if (r < 0)
+        return fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", pb->path,
+                          pos, strerror(errno));
+    if ((size_t)r < *total)
+        return PROBE_TORN;
+    if (!rec_crc_ok(pb->buf, *total) || get_i64(pb->buf + 16) <= above)
+        return PROBE_NONE;
+    *offset = get_i64(pb->buf + 16);
+    return PROBE_REC;
+}
+
+/* Does a record boundary follow a valid record with offset `offset` that ends
+ * at `next`? Yes when `next` is the end, the start of another valid record
+ * with a higher offset, or an incomplete last record. A checksummed record
+ * embedded in some value is followed by the rest of that value, so it does
+ * not pass. 1 yes (*next_off: that record's offset, -1 none), 0 no, -1 error. */
+static int boundary_after(struct probe *pb, int64_t next, int64_t end, int64_t offset,
+                          int64_t *next_off, struct fy_err *err)
+{
+    *next_off = -1;
+    if (next == end)
+        return 1;
+    size_t total;
+    int r = probe_at(pb, next, end, offset, next_off, &total, err);
+    if (r < 0)
+        return -1;
+    if (r != PROBE_REC)
+        *next_off = -1;
+    return r != PROBE_NONE;
+}
+
+/* Bad bytes start at `bad`: find where valid records start again. A
+ * candidate is a whole record with a matching CRC and an offset above
+ * `last_off`. It is a record boundary when what follows it is one too
+ * (boundary_after), or when its offset lies below that of the first such
+ * confirmed record after it: a checksummed record embedded in a value is
+ * followed by the rest of the value, and would need an offset inside the gap
+ * as well. The damaged record's own length is tried first: when a candidate
+ * sits at its claimed end (a flipped byte in a key or value leaves the header
+ * right), records inside its body are only reported, never taken. Then every
+ * byte after `bad` is tried. Checksummed records that are not taken
+ * are reported to v->inside and stay part of the damage. Fills *d; *resume is
+ * where valid records start again (`end` for a tail). */
+static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64_t last_off,
+                       const char *why, const struct reg_journal_visit *v,
+                       struct reg_journal_damage *d, int64_t *resume, struct fy_err *err)
+{
+    struct probe pb = {.fd = fd, .path = path};
     struct scanner sc;
-    scan_init(&sc, fd, j->path, pos, end);
-    int rc = 0;
-    *n_valid = 0;
+    struct cand {
+        int64_t pos, offset;
+    } *cands = NULL;
+    size_t n_cands = 0, cap_cands = 0;
+    int64_t first = -1, first_off = -1; /* the first candidate above last_off */
+    int64_t body_end = -1; /* the damaged record's body, when its claimed end is a record */
+    int rc = -1;
+    memset(d, 0, sizeof *d);
+    d->pos = bad;
+    d->why = why;
+    d->offset_before = last_off;
+    d->offset_after = -1;
+    d->claimed_offset = -1;
+    *resume = end;
+
+    unsigned char h[REC_HDR];
+    size_t claimed = 0;
+    ssize_t hr = pread_full(fd, h, sizeof h, bad);
+    if (hr < 0) {
+        fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", path, bad,
+                   strerror(errno));
+        goto fail;
+    }
+    if (hr == REC_HDR && check_rec_header(h, &claimed) == NULL) {
+        d->claimed_offset = get_i64(h + 16);
+        int64_t at = bad + (int64_t)claimed, off;
+        size_t total;
+        int r = at < end ? probe_at(&pb, at, end, last_off, &off, &total, err) : PROBE_NONE;
+        if (r < 0)
+            goto fail;
+        if (r == PROBE_REC) {
+            first = at;
+            first_off = off;
+            body_end = at;
+        }
+    }
+    scan_init(&sc, fd, path, bad + 1, end);
     for (;;) {
         size_t avail, total;
-        if (scan_fill(&sc, REC_HDR, &avail, err) != 0) {
-            rc = -1;
-            break;
-        }
+        if (scan_fill(&sc, REC_HDR, &avail, err) != 0)
+            goto out;
         if (avail < REC_HDR)
             break;
-        if (check_rec_header(sc.buf + sc.off, &total) == NULL &&
-            (int64_t)total <= end - scan_pos(&sc)) {
-            if (scan_fill(&sc, total, &avail, err) != 0) {
-                rc = -1;
-                break;
-            }
+        int64_t p = scan_pos(&sc);
+        if (check_rec_header(sc.buf + sc.off, &total) == NULL && (int64_t)total <= end - p) {
+            if (scan_fill(&sc, total, &avail, err) != 0)
+                goto out;
             if (avail >= total && rec_crc_ok(sc.buf + sc.off, total)) {
-                struct reg_store_record rec;
-                decode_record(sc.buf + sc.off, &rec);
-                if (*n_valid == 0 || rec.offset > *max_offset)
-                    *max_offset = rec.offset;
-                (*n_valid)++;
+                int64_t off = get_i64(sc.buf + sc.off + 16), after;
+                /* inside a body whose length checks out: only reported */
+                if (off > last_off && p >= body_end) {
+                    int b = boundary_after(&pb, p + (int64_t)total, end, off, &after, err);
+                    if (b < 0)
+                        goto out;
+                    if (b) {
+                        *resume = p;
+                        d->offset_after = off;
+                        break;
+                    }
+                    if (first < 0) {
+                        first = p;
+                        first_off = off;
+                    }
+                }
+                if (n_cands == cap_cands) {
+                    cap_cands = cap_cands ? cap_cands * 2 : 16;
+                    cands = fy_realloc(cands, cap_cands * sizeof *cands);
+                }
+                cands[n_cands++] = (struct cand){p, off};
                 scan_skip(&sc, total);
                 continue;
             }
         }
         scan_skip(&sc, 1);
     }
+    /* the first candidate, if its offset fits below the confirmed record (or
+     * nothing confirmed follows), is where records start again */
+    if (first >= 0 && (*resume == end || first_off < d->offset_after)) {
+        *resume = first;
+        d->offset_after = first_off;
+    }
+    for (size_t i = 0; i < n_cands && cands[i].pos < *resume; i++) {
+        int64_t off;
+        size_t total;
+        int r = probe_at(&pb, cands[i].pos, end, INT64_MIN, &off, &total, err);
+        if (r < 0)
+            goto out;
+        assert(r == PROBE_REC);
+        struct reg_store_record rec;
+        decode_record(pb.buf, &rec);
+        d->n_inside++;
+        if (v && v->inside && v->inside(v->arg, bad, &rec, cands[i].pos, err) != 0)
+            goto out;
+    }
+    d->len = *resume - bad;
+    d->tail = *resume == end;
+    d->torn = d->tail && d->n_inside == 0 && (why == WHY_SHORT_HEADER || why == WHY_SHORT_BODY);
+    rc = 0;
+out:
     scan_destroy(&sc);
+fail:
+    free(cands);
+    free(pb.buf);
+    return rc;
+}
+
+/* Walk [start, end) of `fd` with the replay rules: each valid record goes to
+ * v->record; at a bad one, resynchronise (resync_from) and report the range to
+ * v->damage, then go on. `last_off` is the offset of the record before
+ * `start` (-1 none). */
+static int walk_records(int fd, const char *path, int64_t start, int64_t end, int64_t last_off,
+                        const struct reg_journal_visit *v, struct fy_err *err)
+{
+    int64_t pos = start;
+    for (;;) {
+        struct scanner sc;
+        scan_init(&sc, fd, path, pos, end);
+        const char *why = NULL;
+        int64_t bad = -1;
+        for (;;) {
+            struct reg_store_record rec;
+            size_t total;
+            enum scan_rc r = scan_next(&sc, &rec, &total, &why, err);
+            if (r == SCAN_ERR) {
+                scan_destroy(&sc);
+                return -1;
+            }
+            if (r == SCAN_END)
+                break;
+            if (r == SCAN_REC && rec.offset <= last_off) {
+                r = SCAN_BAD;
+                why = WHY_OFFSET_ORDER;
+            }
+            if (r == SCAN_BAD) {
+                bad = scan_pos(&sc);
+                break;
+            }
+            if (v->record && v->record(v->arg, &rec, scan_pos(&sc), total, err) != 0) {
+                scan_destroy(&sc);
+                return -1;
+            }
+            last_off = rec.offset;
+            scan_skip(&sc, total);
+        }
+        scan_destroy(&sc);
+        if (bad < 0)
+            return 0;
+        struct reg_journal_damage d;
+        if (resync_from(fd, path, bad, end, last_off, why, v, &d, &pos, err) != 0)
+            return -1;
+        if (v->damage && v->damage(v->arg, &d, err) != 0)
+            return -1;
+        if (d.tail)
+            return 0;
+    }
+}
+
+/* Copy bytes [from, to) of `in` to `out` at byte `at`. 0, or -1 with err. */
+static int copy_range(int in, const char *in_path, int64_t from, int64_t to, int out,
+                      const char *out_path, int64_t at, struct fy_err *err)
+{
+    int rc = -1;
+    size_t cap = to - from < (int64_t)SCAN_CHUNK ? (size_t)(to - from) + 1 : SCAN_CHUNK;
+    char *buf = fy_malloc(cap);
+    for (int64_t p = from; p < to;) {
+        size_t want = (int64_t)cap < to - p ? cap : (size_t)(to - p);
+        ssize_t r = pread(in, buf, want, (off_t)p);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", in_path, p,
+                       r < 0 ? strerror(errno) : "unexpected end of file");
+            goto out;
+        }
+        if (pwrite_all(out, buf, (size_t)r, at + (p - from)) != 0) {
+            fy_err_set(err, FY_E_IO, "write of %s failed: %s", out_path, strerror(errno));
+            goto out;
+        }
+        p += r;
+    }
+    rc = 0;
+out:
+    free(buf);
     return rc;
 }
 
@@ -604,7 +859,7 @@ static int keep_cut_bytes(struct journal *j, int fd, int64_t pos, int64_t end, c
     int64_t ms = now_ms();
     char *cpath = NULL;
     int cfd = -1;
-    for (int attempt = 0; attempt < 100 && cfd < 0; attempt++) {
+    for (int attempt = 0; attempt < 1000 && cfd < 0; attempt++) {
         free(cpath);
         cpath = attempt ? fy_asprintf("%s.corrupt-%" PRId64 "-%d", j->path, ms, attempt)
                         : fy_asprintf("%s.corrupt-%" PRId64, j->path, ms);
@@ -619,24 +874,8 @@ static int keep_cut_bytes(struct journal *j, int fd, int64_t pos, int64_t end, c
         return -1;
     }
     int rc = -1;
-    size_t cap = SCAN_CHUNK;
-    char *buf = fy_malloc(cap);
-    for (int64_t at = pos; at < end;) {
-        size_t want = (int64_t)cap < end - at ? cap : (size_t)(end - at);
-        ssize_t r = pread(fd, buf, want, (off_t)at);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            fy_err_set(err, FY_E_IO, "read of %s at byte %" PRId64 " failed: %s", j->path, at,
-                       r < 0 ? strerror(errno) : "unexpected end of file");
-            goto out;
-        }
-        if (pwrite_all(cfd, buf, (size_t)r, at - pos) != 0) {
-            fy_err_set(err, FY_E_IO, "write of %s failed: %s", cpath, strerror(errno));
-            goto out;
-        }
-        at += r;
-    }
+    if (copy_range(fd, j->path, pos, end, cfd, cpath, 0, err) != 0)
+        goto out;
     if (j->fsync && fsync(cfd) != 0) {
         fy_err_set(err, FY_E_IO, "fsync of %s failed: %s", cpath, strerror(errno));
         goto out;
@@ -645,7 +884,6 @@ static int keep_cut_bytes(struct journal *j, int fd, int64_t pos, int64_t end, c
         goto out;
     rc = 0;
 out:
-    free(buf);
     close(cfd);
     if (rc == 0)
         *out_path = cpath;
@@ -654,47 +892,216 @@ out:
     return rc;
 }
 
-/* The record at `bad` cannot be used. Decide tail vs middle, keep a copy when
- * the cut bytes may hold acknowledged data, truncate, and raise *next_offset
- * past anything valid found in the cut part. */
-static int cut_journal(struct journal *j, int64_t bad, int64_t end, const char *why,
-                       int64_t *next_offset, struct fy_err *err)
+/* A record key for a log line: printable ASCII as is, `"` `\` and other
+ * bytes as \xNN, cut at 160 characters. */
+static void key_for_log(const char *key, size_t klen, char *out, size_t cap)
 {
-    int fd = j->cur->fd;
-    size_t n_valid = 0;
-    int64_t max_off = -1;
-    if (salvage_scan(j, fd, bad + 1, end, &n_valid, &max_off, err) != 0)
-        return -1;
-    bool short_tail = n_valid == 0 && (why == WHY_SHORT_HEADER || why == WHY_SHORT_BODY);
-    char *cpath = NULL;
-    if (!short_tail && keep_cut_bytes(j, fd, bad, end, &cpath, err) != 0)
-        return -1;
-    if (n_valid > 0) {
-        /* Valid records after a bad one: corruption in the middle (bit rot, a
-         * foreign write, or a torn multi-page append). Applying records across
-         * a hole could build a state that never existed, so stop at the hole
-         * like a torn tail — but loudly, with the bytes kept for inspection. */
-        fy_log(FY_LOG_ERROR, "store",
-               "msg=\"journal corrupt in the middle; records after the damage are NOT "
-               "replayed\" path=%s byte=%" PRId64 " reason=\"%s\" cut_bytes=%" PRId64
-               " valid_records_after=%zu max_offset_after=%" PRId64 " kept=%s",
-               j->path, bad, why, end - bad, n_valid, max_off, cpath);
-        if (max_off + 1 > *next_offset)
-            *next_offset = max_off + 1;
+    size_t o = 0;
+    for (size_t i = 0; i < klen && o + 5 < cap; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        if (o >= 160) {
+            o += (size_t)snprintf(out + o, cap - o, "...");
+            break;
+        }
+    }
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+/* What a recovery walk past the first bad record found. */
+struct seg {
+    int64_t pos, end;
+};
+
+struct recovery {
+    struct journal *j;
+    struct seg *segs; /* runs of valid records after the damage, in file order */
+    size_t n_segs, cap_segs;
+    struct reg_journal_damage *dmg;
+    size_t n_dmg, cap_dmg;
+    int64_t max_off; /* highest offset of any checksummed record seen, -1 none */
+    size_t n_records;
+};
+
+static int recovery_record(void *arg, const struct reg_store_record *rec, int64_t pos, size_t len,
+                           struct fy_err *err)
+{
+    (void)err;
+    struct recovery *rv = arg;
+    if (rv->n_segs > 0 && rv->segs[rv->n_segs - 1].end == pos) {
+        rv->segs[rv->n_segs - 1].end = pos + (int64_t)len;
     } else {
+        if (rv->n_segs == rv->cap_segs) {
+            rv->cap_segs = rv->cap_segs ? rv->cap_segs * 2 : 8;
+            rv->segs = fy_realloc(rv->segs, rv->cap_segs * sizeof *rv->segs);
+        }
+        rv->segs[rv->n_segs++] = (struct seg){pos, pos + (int64_t)len};
+    }
+    if (rec->offset > rv->max_off)
+        rv->max_off = rec->offset;
+    rv->n_records++;
+    return 0;
+}
+
+static int recovery_inside(void *arg, int64_t range_pos, const struct reg_store_record *rec,
+                           int64_t pos, struct fy_err *err)
+{
+    (void)err;
+    struct recovery *rv = arg;
+    char key[200];
+    key_for_log(rec->key, rec->klen, key, sizeof key);
+    fy_log(FY_LOG_ERROR, "store",
+           "msg=\"checksummed record inside a damaged journal range, not replayed (kept in the "
+           "set-aside file; ferry store repair --import can bring it back)\" path=%s "
+           "range_byte=%" PRId64 " byte=%" PRId64 " offset=%" PRId64 " key=\"%s\"",
+           rv->j->path, range_pos, pos, rec->offset, key);
+    if (rec->offset > rv->max_off)
+        rv->max_off = rec->offset;
+    return 0;
+}
+
+static int recovery_damage(void *arg, const struct reg_journal_damage *d, struct fy_err *err)
+{
+    (void)err;
+    struct recovery *rv = arg;
+    if (rv->n_dmg == rv->cap_dmg) {
+        rv->cap_dmg = rv->cap_dmg ? rv->cap_dmg * 2 : 4;
+        rv->dmg = fy_realloc(rv->dmg, rv->cap_dmg * sizeof *rv->dmg);
+    }
+    rv->dmg[rv->n_dmg++] = *d;
+    return 0;
+}
+
+/* Log one damaged range and keep its bytes aside (not for a plain torn tail). */
+static int set_aside(struct journal *j, const struct reg_journal_damage *d, struct fy_err *err)
+{
+    char *cpath = NULL;
+    if (!d->torn && keep_cut_bytes(j, j->cur->fd, d->pos, d->pos + d->len, &cpath, err) != 0)
+        return -1;
+    if (d->tail)
         fy_log(FY_LOG_WARN, "store",
                "msg=\"journal has a torn tail; cutting it\" path=%s byte=%" PRId64
-               " reason=\"%s\" cut_bytes=%" PRId64 "%s%s",
-               j->path, bad, why, end - bad, cpath ? " kept=" : "", cpath ? cpath : "");
-    }
+               " reason=\"%s\" cut_bytes=%" PRId64 " records_inside=%zu%s%s",
+               j->path, d->pos, d->why, d->len, d->n_inside, cpath ? " kept=" : "",
+               cpath ? cpath : "");
+    else
+        fy_log(FY_LOG_ERROR, "store",
+               "msg=\"journal damaged range removed and set aside\" path=%s byte=%" PRId64
+               " length=%" PRId64 " reason=\"%s\" offset_before=%" PRId64
+               " offset_after=%" PRId64 " claimed_offset=%" PRId64 " records_inside=%zu kept=%s",
+               j->path, d->pos, d->len, d->why, d->offset_before, d->offset_after,
+               d->claimed_offset, d->n_inside, cpath);
     free(cpath);
-    if (ftruncate(fd, (off_t)bad) != 0)
-        return fy_err_set(err, FY_E_IO, "cannot truncate %s to byte %" PRId64 ": %s", j->path,
-                          bad, strerror(errno));
-    if (j->fsync && fdatasync(fd) != 0)
-        return fy_err_set(err, FY_E_IO, "fsync of %s failed after truncating to byte %" PRId64
-                          ": %s", j->path, bad, strerror(errno));
     return 0;
+}
+
+/* The record at `bad` cannot be used. Walk the rest with the resync rule.
+ * Nothing valid after it: a tail, cut (its bytes kept unless it is a plain
+ * torn append). Valid records after it: damage in the middle; every damaged
+ * range is kept aside, then the journal is rewritten without them (temp file,
+ * fsync, rename, dir fsync), so the next append goes after valid records only
+ * and a crash leaves either the old or the new file. *next_offset is raised
+ * past every offset seen; *good_end is the new end of the file. The file's
+ * bytes before `bad` do not move. Locks: append_mu. */
+static int recover_journal(struct journal *j, int64_t bad, int64_t end, int64_t last,
+                           int64_t *next_offset, int64_t *good_end, struct fy_err *err)
+{
+    struct recovery rv = {.j = j, .max_off = -1};
+    struct reg_journal_visit v = {recovery_record, recovery_inside, recovery_damage, &rv};
+    char *tmp = fy_asprintf("%s/journal.repair.tmp", j->dir);
+    int tfd = -1, fd = j->cur->fd;
+    bool tmp_made = false;
+    int rc = -1;
+    if (walk_records(fd, j->path, bad, end, last, &v, err) != 0)
+        goto out;
+    assert(rv.n_dmg > 0 && rv.dmg[0].pos == bad);
+    if (rv.max_off + 1 > *next_offset)
+        *next_offset = rv.max_off + 1;
+    if (rv.n_segs == 0 && rv.max_off <= last) {
+        /* a tail with nothing checksummed in it: cut in place */
+        if (set_aside(j, &rv.dmg[0], err) != 0)
+            goto out;
+        if (ftruncate(fd, (off_t)bad) != 0) {
+            fy_err_set(err, FY_E_IO, "cannot truncate %s to byte %" PRId64 ": %s", j->path, bad,
+                       strerror(errno));
+            goto out;
+        }
+        if (j->fsync && fdatasync(fd) != 0) {
+            fy_err_set(err, FY_E_IO, "fsync of %s failed after truncating to byte %" PRId64 ": %s",
+                       j->path, bad, strerror(errno));
+            goto out;
+        }
+        *good_end = bad;
+        rc = 0;
+        goto out;
+    }
+    /* Rewritten even for a tail when it held checksummed records: the new
+     * header's offset floor keeps their offsets from being handed out again
+     * after a restart (ferry store repair --import compares offsets). */
+    int64_t set_aside_bytes = 0;
+    for (size_t i = 0; i < rv.n_dmg; i++) {
+        if (set_aside(j, &rv.dmg[i], err) != 0)
+            goto out;
+        set_aside_bytes += rv.dmg[i].len;
+    }
+    tfd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (tfd < 0) {
+        fy_err_set(err, FY_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    tmp_made = true;
+    unsigned char h[JNL_FILE_HDR];
+    encode_file_header(h, *next_offset); /* offsets of what was lost are never handed out */
+    if (pwrite_all(tfd, h, sizeof h, 0) != 0) {
+        fy_err_set(err, FY_E_IO, "write of %s failed: %s", tmp, strerror(errno));
+        goto out;
+    }
+    int64_t at = JNL_FILE_HDR;
+    if (copy_range(fd, j->path, JNL_FILE_HDR, bad, tfd, tmp, at, err) != 0)
+        goto out;
+    at = bad;
+    for (size_t i = 0; i < rv.n_segs; i++) {
+        if (copy_range(fd, j->path, rv.segs[i].pos, rv.segs[i].end, tfd, tmp, at, err) != 0)
+            goto out;
+        at += rv.segs[i].end - rv.segs[i].pos;
+    }
+    if (j->fsync && fdatasync(tfd) != 0) {
+        fy_err_set(err, FY_E_IO, "fsync of %s failed: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (rename(tmp, j->path) != 0) {
+        fy_err_set(err, FY_E_IO, "cannot rename %s to %s: %s", tmp, j->path, strerror(errno));
+        goto out;
+    }
+    tmp_made = false;
+    pthread_mutex_lock(&j->mu);
+    close(j->cur->fd);
+    j->cur->fd = tfd; /* the bytes before `bad`, and so the sparse index, are unchanged */
+    pthread_mutex_unlock(&j->mu);
+    tfd = -1;
+    if (j->fsync && fsync_dir(j->dir, err) != 0)
+        goto out;
+    fy_log(FY_LOG_ERROR, "store",
+           "msg=\"journal was damaged; resynchronised: every valid record is "
+           "kept, the damaged ranges are set aside, the store opens read-write (ferry store "
+           "check to see them, ferry store repair --import to re-import what they hold)\" "
+           "path=%s damaged_ranges=%zu bytes_set_aside=%" PRId64
+           " valid_records_after_damage=%zu next_offset=%" PRId64,
+           j->path, rv.n_dmg, set_aside_bytes, rv.n_records, *next_offset);
+    *good_end = at;
+    rc = 0;
+out:
+    if (tfd >= 0)
+        close(tfd);
+    if (tmp_made)
+        unlink(tmp);
+    free(tmp);
+    free(rv.segs);
+    free(rv.dmg);
+    return rc;
 }
 
 /* ---- live-bytes estimate -------------------------------------------------------- */
@@ -785,6 +1192,8 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
     int64_t bad = -1;
     const char *why = NULL;
     int rc = -1;
+    int64_t next = floor;
+    bool recovered = false;
     struct scanner sc;
     scan_init(&sc, jf->fd, j->path, JNL_FILE_HDR, end);
     for (;;) {
@@ -797,11 +1206,28 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
             break;
         if (r == SCAN_REC && rec.offset <= last) {
             r = SCAN_BAD;
-            why = "offset not above the previous record's";
+            why = WHY_OFFSET_ORDER;
         }
         if (r == SCAN_BAD) {
+            /* Resynchronise once: what recover_journal leaves after `bad` is
+             * only records it checked with these same rules. */
             bad = scan_pos(&sc);
-            break;
+            if (recovered) {
+                fy_err_set(err, FY_E_INTERNAL, "journal %s: %s at byte %" PRId64
+                           " after recovery", j->path, why, bad);
+                goto out;
+            }
+            recovered = true;
+            int64_t new_end;
+            if (recover_journal(j, bad, end, last, &next, &new_end, err) != 0)
+                goto out;
+            if (new_end == bad) /* a tail: cut */
+                break;
+            end = new_end;
+            scan_destroy(&sc);
+            scan_init(&sc, jf->fd, j->path, bad, end); /* the same bytes before `bad` */
+            bad = -1;
+            continue;
         }
         if (fn && fn(arg, &rec, err) != 0)
             goto out;
@@ -817,13 +1243,13 @@ static int do_replay(struct journal *j, reg_store_record_fn fn, void *arg, int64
         n++;
         scan_skip(&sc, total);
     }
-    int64_t next = last + 1 > floor ? last + 1 : floor;
+    if (last + 1 > next)
+        next = last + 1;
     int64_t good_end = bad >= 0 ? bad : end;
-    if (bad >= 0 && cut_journal(j, bad, end, why, &next, err) != 0)
-        goto out;
     /* What we replayed may sit only in the page cache (the last process died
-     * before its fsync): make it durable before calling it durable. */
-    if (j->fsync && n > 0 && bad < 0 && fdatasync(jf->fd) != 0) {
+     * before its fsync): make it durable before calling it durable. (A
+     * recovery fsync'd what it wrote.) */
+    if (j->fsync && n > 0 && !recovered && fdatasync(jf->fd) != 0) {
         fy_err_set(err, FY_E_IO, "fsync of %s failed: %s", j->path, strerror(errno));
         goto out;
     }
@@ -1473,6 +1899,10 @@ struct reg_store *reg_journal_open(const struct reg_journal_opts *opts, struct f
     /* a compaction that died before its rename left only a temp file */
     if (unlink(j->tmp_path) == 0)
         fy_log(FY_LOG_INFO, "store", "msg=\"removed unfinished compaction\" path=%s", j->tmp_path);
+    char *repair_tmp = fy_asprintf("%s/journal.repair.tmp", j->dir);
+    if (unlink(repair_tmp) == 0) /* a recovery that died before its rename */
+        fy_log(FY_LOG_INFO, "store", "msg=\"removed unfinished recovery\" path=%s", repair_tmp);
+    free(repair_tmp);
     if (open_journal_file(j, &floor, err) != 0)
         goto fail;
     j->next_offset = floor; /* raised past the last record by replay */
@@ -1488,4 +1918,53 @@ void reg_journal_fault_fsync(struct reg_store *st, int errnum)
     pthread_mutex_lock(&j->mu);
     j->fault_fsync = errnum;
     pthread_mutex_unlock(&j->mu);
+}
+
+/* ---- read-only inspection (ferry store check / repair --import) ----------------- */
+
+int reg_journal_inspect(const char *path, bool raw_ok, const struct reg_journal_visit *v,
+                        struct reg_journal_file_info *info, struct fy_err *err)
+{
+    struct reg_journal_file_info fi = {0};
+    static const struct reg_journal_visit none = {0};
+    int rc = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fy_err_set(err, FY_E_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        fy_err_set(err, FY_E_IO, "cannot stat %s: %s", path, strerror(errno));
+        goto out;
+    }
+    fi.size = sb.st_size;
+    unsigned char h[JNL_FILE_HDR];
+    ssize_t r = pread_full(fd, h, sizeof h, 0);
+    if (r < 0) {
+        fy_err_set(err, FY_E_IO, "cannot read %s: %s", path, strerror(errno));
+        goto out;
+    }
+    fi.has_header = r == JNL_FILE_HDR && memcmp(h, JNL_MAGIC, 8) == 0;
+    if (fi.has_header) {
+        if (get_u32(h + 28) != fy_crc32c(0, h, 28)) {
+            fy_err_set(err, FY_E_CORRUPT, "%s: file header checksum mismatch at byte 0", path);
+            goto out;
+        }
+        if (get_u32(h + 8) != JNL_VERSION || get_u32(h + 12) != JNL_FILE_HDR) {
+            fy_err_set(err, FY_E_CORRUPT, "%s: unsupported journal format version %" PRIu32,
+                       path, get_u32(h + 8));
+            goto out;
+        }
+        fi.floor = get_i64(h + 16);
+    } else if (!raw_ok) {
+        fy_err_set(err, FY_E_CORRUPT, "%s is not a ferry journal (bad file header at byte 0)",
+                   path);
+        goto out;
+    }
+    if (info)
+        *info = fi;
+    rc = walk_records(fd, path, fi.has_header ? JNL_FILE_HDR : 0, fi.size, -1, v ? v : &none,
+                      err);
+out:
+    close(fd);
+    return rc;
 }

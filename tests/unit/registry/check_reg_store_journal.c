@@ -400,7 +400,78 @@ START_TEST(test_journal_bad_checksum_in_last_record_is_cut_and_kept)
 }
 END_TEST
 
-START_TEST(test_journal_garbage_in_middle_stops_there_keeps_bytes_never_reuses_offsets)
+/* Remove every journal.corrupt-* file of `dir`; how many there were. */
+static int remove_corrupt_files(const char *dir)
+{
+    int n = 0;
+    char *c;
+    while ((c = find_entry(dir, "journal.corrupt-")) != NULL) {
+        char *p = fy_asprintf("%s/%s", dir, c);
+        ck_assert_int_eq(unlink(p), 0);
+        free(p);
+        free(c);
+        n++;
+    }
+    return n;
+}
+
+/* Where each record of a clean journal sits (from reg_journal_inspect). */
+struct rec_pos {
+    int64_t offset, pos;
+    size_t len;
+};
+
+struct pos_list {
+    struct rec_pos v[512];
+    size_t n;
+    struct reg_journal_damage dmg[16];
+    size_t n_dmg;
+    int64_t inside[64];
+    size_t n_inside;
+};
+
+static int note_pos(void *arg, const struct reg_store_record *rec, int64_t pos, size_t len,
+                    struct fy_err *err)
+{
+    (void)err;
+    struct pos_list *pl = arg;
+    ck_assert_uint_lt(pl->n, 512);
+    pl->v[pl->n++] = (struct rec_pos){rec->offset, pos, len};
+    return 0;
+}
+
+static int note_inside(void *arg, int64_t range_pos, const struct reg_store_record *rec,
+                       int64_t pos, struct fy_err *err)
+{
+    (void)err;
+    (void)range_pos;
+    (void)pos;
+    struct pos_list *pl = arg;
+    ck_assert_uint_lt(pl->n_inside, 64);
+    pl->inside[pl->n_inside++] = rec->offset;
+    return 0;
+}
+
+static int note_damage(void *arg, const struct reg_journal_damage *d, struct fy_err *err)
+{
+    (void)err;
+    struct pos_list *pl = arg;
+    ck_assert_uint_lt(pl->n_dmg, 16);
+    pl->dmg[pl->n_dmg++] = *d;
+    return 0;
+}
+
+static void inspect(const char *dir, struct pos_list *pl)
+{
+    char *jpath = fy_asprintf("%s/journal", dir);
+    memset(pl, 0, sizeof *pl);
+    struct reg_journal_visit v = {note_pos, note_inside, note_damage, pl};
+    struct fy_err err = {0};
+    ck_assert_msg(reg_journal_inspect(jpath, false, &v, NULL, &err) == 0, "inspect: %s", err.msg);
+    free(jpath);
+}
+
+START_TEST(test_journal_garbage_between_records_is_skipped_and_set_aside)
 {
     char *dir = make_dir();
     char *jpath = fy_asprintf("%s/journal", dir);
@@ -413,31 +484,50 @@ START_TEST(test_journal_garbage_in_middle_stops_there_keeps_bytes_never_reuses_o
     reg_store_close(st);
     size_t len;
     char *buf = read_file(jpath, &len);
-    /* 17 bytes of garbage between record 2 and record 3 */
+    /* 17 bytes of garbage between record 2 and record 3, with the record magic in it */
     size_t glen = 17;
     char *bad = fy_malloc(len + glen);
     memcpy(bad, buf, (size_t)mid);
     memset(bad + mid, 0x5a, glen);
+    bad[mid + 12] = (char)0xa7;
+    bad[mid + 13] = (char)0xf3;
     memcpy(bad + mid + glen, buf + mid, len - (size_t)mid);
     write_file(jpath, bad, len + glen);
+
+    /* check first: it sees the range and changes nothing */
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n, 6);
+    ck_assert_uint_eq(pl.n_dmg, 1);
+    ck_assert_int_eq(pl.dmg[0].pos, mid);
+    ck_assert_int_eq(pl.dmg[0].len, (int64_t)glen);
+    ck_assert(!pl.dmg[0].tail);
+    ck_assert_int_eq(pl.dmg[0].offset_before, 2);
+    ck_assert_int_eq(pl.dmg[0].offset_after, 3);
+    ck_assert_int_eq(file_size(dir, "journal"), (int64_t)(len + glen));
 
     struct rec_list l;
     list_init(&l);
     st = open_replay(dir, true, &l);
-    ck_assert_uint_eq(l.n, 3); /* stops at the damage, never applies across it */
-    ck_assert_int_eq(file_size(dir, "journal"), mid);
+    ck_assert_uint_eq(l.n, 6); /* resynchronised: nothing valid is lost */
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(l.v[i].offset, (int64_t)i);
+    /* the garbage is out of the journal and kept aside, byte for byte */
+    ck_assert_int_eq(file_size(dir, "journal"), (int64_t)len);
     char *c = find_entry(dir, "journal.corrupt-");
     ck_assert_ptr_nonnull(c);
-    ck_assert_int_eq(file_size(dir, c), (int64_t)(len + glen) - mid);
+    ck_assert_int_eq(file_size(dir, c), (int64_t)glen);
     free(c);
-    /* offsets 3..5 may have been seen by feed readers: the next one is 6 */
     ck_assert_int_eq(append1(st, "k", "v"), 6);
     sync_ok(st, 6);
     reg_store_close(st);
     st = open_replay(dir, true, &l);
-    ck_assert_uint_eq(l.n, 4);
-    ck_assert_int_eq(l.v[3].offset, 6);
+    ck_assert_uint_eq(l.n, 7);
+    ck_assert_int_eq(l.v[6].offset, 6);
     reg_store_close(st);
+    ck_assert_int_eq(remove_corrupt_files(dir), 1); /* the clean reopen set nothing aside */
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n_dmg, 0);
     free(bad);
     free(buf);
     free(jpath);
@@ -446,7 +536,7 @@ START_TEST(test_journal_garbage_in_middle_stops_there_keeps_bytes_never_reuses_o
 }
 END_TEST
 
-START_TEST(test_journal_flipped_byte_in_middle_record_cuts_there)
+START_TEST(test_journal_flipped_byte_in_middle_record_loses_only_that_record)
 {
     char *dir = make_dir();
     char *jpath = fy_asprintf("%s/journal", dir);
@@ -461,12 +551,420 @@ START_TEST(test_journal_flipped_byte_in_middle_record_cuts_there)
     char *buf = read_file(jpath, &len);
     buf[mid + 16] ^= 1; /* the offset field of record 2 */
     write_file(jpath, buf, len);
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n_dmg, 1);
+    ck_assert_int_eq(pl.dmg[0].claimed_offset, 3); /* 2 with bit 0 flipped */
     struct rec_list l;
     list_init(&l);
     st = open_replay(dir, true, &l);
-    ck_assert_uint_eq(l.n, 2);
+    ck_assert_uint_eq(l.n, 3);
+    check_rec(&l.v[2], "{\"k\":\"y\"}", "{\"y\":1}", 3);
     ck_assert_int_eq(append1(st, "k", "v"), 4);
     reg_store_close(st);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+/* Records of different sizes: k<i> = v<i> plus i*7 bytes of padding. */
+static void fill_varied(struct reg_store *st, int n)
+{
+    int64_t last = -1;
+    for (int i = 0; i < n; i++) {
+        char k[32], v[256];
+        snprintf(k, sizeof k, "{\"k\":%d}", i);
+        int pad = (i * 7) % 90;
+        snprintf(v, sizeof v, "{\"value\":\"v%d\",\"pad\":\"%.*s\"}", i, pad,
+                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                 "xxxxxxxxxxxxxxxxxxxx");
+        last = append1(st, k, v);
+    }
+    sync_ok(st, last);
+}
+
+/* A new journal of `n` records from fill_varied, closed: its dir and path
+ * (**new**), its bytes (**new**) and where each record sits. */
+static void varied_journal(int n, bool fsync, char **dir, char **jpath, char **buf, size_t *len,
+                           struct pos_list *clean)
+{
+    *dir = make_dir();
+    *jpath = fy_asprintf("%s/journal", *dir);
+    struct reg_store *st = open_replay(*dir, fsync, NULL);
+    fill_varied(st, n);
+    reg_store_close(st);
+    inspect(*dir, clean);
+    *buf = read_file(*jpath, len);
+}
+
+/* After damage to [dpos, dend) of a journal whose clean layout is `clean`:
+ * every record that does not overlap the damage is replayed, in order, with
+ * its offset; the others are not. */
+static void check_survivors(const struct rec_list *l, const struct pos_list *clean, int64_t dpos,
+                            int64_t dend)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < clean->n; i++) {
+        const struct rec_pos *r = &clean->v[i];
+        bool hit = r->pos < dend && r->pos + (int64_t)r->len > dpos;
+        if (hit)
+            continue;
+        ck_assert_msg(k < l->n, "damage [%" PRId64 ",%" PRId64 "): record %" PRId64 " lost",
+                      dpos, dend, r->offset);
+        ck_assert_msg(l->v[k].offset == r->offset,
+                      "damage [%" PRId64 ",%" PRId64 "): got offset %" PRId64 ", want %" PRId64,
+                      dpos, dend, l->v[k].offset, r->offset);
+        char key[32];
+        snprintf(key, sizeof key, "{\"k\":%d}", (int)r->offset);
+        ck_assert_mem_eq(l->v[k].key, key, strlen(key));
+        k++;
+    }
+    ck_assert_msg(k == l->n, "damage [%" PRId64 ",%" PRId64 "): %zu extra records", dpos, dend,
+                  l->n - k);
+}
+
+START_TEST(test_journal_flip_at_every_byte_of_middle_records_keeps_all_others)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, false, NULL);
+    fill_varied(st, 12);
+    reg_store_close(st);
+    struct pos_list clean;
+    inspect(dir, &clean);
+    ck_assert_uint_eq(clean.n, 12);
+    size_t len;
+    char *buf = read_file(jpath, &len);
+    struct rec_list l;
+    list_init(&l);
+    /* every byte of records 3..8, each flipped in two ways */
+    for (int64_t p = clean.v[3].pos; p < clean.v[9].pos; p++) {
+        for (int how = 0; how < 2; how++) {
+            buf[p] ^= how ? (char)0xff : (char)0x01;
+            write_file(jpath, buf, len);
+            buf[p] ^= how ? (char)0xff : (char)0x01;
+            st = open_replay(dir, false, &l);
+            check_survivors(&l, &clean, p, p + 1);
+            ck_assert_int_eq(append1(st, "{\"k\":99}", "{}"), 12); /* offsets never reused */
+            reg_store_close(st);
+            ck_assert_int_eq(remove_corrupt_files(dir), 1);
+            /* the journal left behind is clean and holds the same plus the append */
+            struct pos_list after;
+            inspect(dir, &after);
+            ck_assert_uint_eq(after.n_dmg, 0);
+            ck_assert_uint_eq(after.n, 12);
+        }
+    }
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_zeroed_page_loses_only_the_records_it_covers)
+{
+    char *dir, *jpath, *buf;
+    size_t len;
+    struct pos_list clean;
+    varied_journal(200, false, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
+    ck_assert_uint_gt(len, 3 * 4096);
+    struct rec_list l;
+    list_init(&l);
+    for (int64_t page = 4096; page + 4096 < (int64_t)len; page += 4096) {
+        char *bad = fy_malloc(len);
+        memcpy(bad, buf, len);
+        memset(bad + page, 0, 4096);
+        write_file(jpath, bad, len);
+        free(bad);
+        st = open_replay(dir, false, &l);
+        check_survivors(&l, &clean, page, page + 4096);
+        reg_store_close(st);
+        ck_assert_int_eq(remove_corrupt_files(dir), 1);
+    }
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_damage_in_middle_and_torn_tail)
+{
+    char *dir, *jpath, *buf;
+    size_t len;
+    struct pos_list clean;
+    varied_journal(8, true, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
+    buf[clean.v[2].pos + 40] ^= 0x10;
+    write_file(jpath, buf, len - 5); /* and the last append torn */
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 6); /* 0 1 3 4 5 6 */
+    ck_assert_int_eq(l.v[2].offset, 3);
+    ck_assert_int_eq(l.v[5].offset, 6);
+    ck_assert_int_eq(append1(st, "k", "v"), 7);
+    reg_store_close(st);
+    /* only the middle range is kept; a torn append holds nothing */
+    ck_assert_int_eq(remove_corrupt_files(dir), 1);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+/* Encode one record the way the journal does, by writing it to a scratch
+ * journal with `offset` records before it and cutting it out. */
+static char *encoded_record(const char *key, const char *value, int offset, size_t *len)
+{
+    char *dir = make_dir();
+    struct reg_store *st = open_replay(dir, false, NULL);
+    for (int i = 0; i < offset; i++)
+        append1(st, "pad", "pad");
+    int64_t before = file_size(dir, "journal");
+    append1(st, key, value);
+    reg_store_close(st);
+    char *jpath = fy_asprintf("%s/journal", dir);
+    size_t flen;
+    char *all = read_file(jpath, &flen);
+    *len = flen - (size_t)before;
+    char *rec = fy_malloc(*len);
+    memcpy(rec, all + before, *len);
+    free(all);
+    free(jpath);
+    remove_dir(dir);
+    return rec;
+}
+
+START_TEST(test_journal_fake_record_inside_a_value_does_not_fool_resync)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    size_t flen;
+    char *fake = encoded_record("{\"k\":\"fake\"}", "{\"fake\":1}", 3, &flen);
+    /* value 2: a whole valid record (offset 3, above everything before it)
+     * followed by more bytes; value 3: a plausible header claiming a length
+     * that covers the records after it */
+    char v2[512], v3[128];
+    memcpy(v2, "AAAA", 4);
+    memcpy(v2 + 4, fake, flen);
+    memcpy(v2 + 4 + flen, "BBBBBBBB", 8);
+    size_t v2len = 4 + flen + 8;
+    memset(v3, 'C', sizeof v3);
+    memcpy(v3 + 8, fake, 32);
+    v3[8 + 8] = 0x40; /* vlen 0x40 + ...: runs over records 4.. */
+    v3[8 + 9] = 0x02;
+    size_t v3len = sizeof v3;
+    struct reg_store *st = open_replay(dir, true, NULL);
+    append1(st, "{\"k\":0}", "{}");
+    append1(st, "{\"k\":1}", "{}");
+    struct reg_store_record r2 = {.key = "{\"k\":2}", .klen = 7, .value = v2, .vlen = v2len};
+    struct reg_store_record r3 = {.key = "{\"k\":3}", .klen = 7, .value = v3, .vlen = v3len};
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_store_append(st, &r2, 1, NULL, &err), 0);
+    ck_assert_int_eq(reg_store_append(st, &r3, 1, NULL, &err), 0);
+    for (int i = 4; i < 8; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "{\"k\":%d}", i);
+        append1(st, k, "{}");
+    }
+    sync_ok(st, 7);
+    reg_store_close(st);
+    struct pos_list clean;
+    inspect(dir, &clean);
+    ck_assert_uint_eq(clean.n, 8);
+    size_t len;
+    char *buf = read_file(jpath, &len);
+    struct rec_list l;
+    list_init(&l);
+    /* break record 2's magic (no length to trust: every byte is tried), then
+     * record 3's: the fake record and the fake header are skipped */
+    for (int which = 2; which <= 3; which++) {
+        int64_t p = clean.v[which].pos + 12;
+        buf[p] ^= 0x55;
+        write_file(jpath, buf, len);
+        buf[p] ^= 0x55;
+        st = open_replay(dir, true, &l);
+        ck_assert_uint_eq(l.n, 7);
+        for (size_t i = 0; i < l.n; i++) {
+            ck_assert_int_eq(l.v[i].offset, (int64_t)(i < (size_t)which ? i : i + 1));
+            ck_assert(l.v[i].klen != 12 || memcmp(l.v[i].key, "{\"k\":\"fake\"}", 12) != 0);
+        }
+        reg_store_close(st);
+        ck_assert_int_eq(remove_corrupt_files(dir), 1);
+    }
+    free(fake);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_two_damaged_records_one_apart_keep_the_one_between)
+{
+    char *dir, *jpath, *buf;
+    size_t len;
+    struct pos_list clean;
+    varied_journal(8, true, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
+    /* records 2 and 4 damaged: 3 is whole, followed by damage, and its offset
+     * lies between 1 (before) and 5 (the next confirmed record) */
+    buf[clean.v[2].pos + 36] ^= 1;
+    buf[clean.v[4].pos + 36] ^= 1;
+    write_file(jpath, buf, len);
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n, 6);
+    ck_assert_uint_eq(pl.n_dmg, 2);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pl.dmg[i].pos, clean.v[2 + 2 * i].pos);
+        ck_assert_int_eq(pl.dmg[i].len, (int64_t)clean.v[2 + 2 * i].len);
+    }
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    static const int64_t want[] = {0, 1, 3, 5, 6, 7};
+    ck_assert_uint_eq(l.n, 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(l.v[i].offset, want[i]);
+    reg_store_close(st);
+    ck_assert_int_eq(remove_corrupt_files(dir), 2);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_inspect_reports_records_inside_damage_and_changes_nothing)
+{
+    char *dir, *jpath, *buf;
+    size_t len;
+    struct pos_list clean;
+    varied_journal(8, true, &dir, &jpath, &buf, &len, &clean);
+    struct reg_store *st = NULL;
+    /* between records 4 and 5: garbage, a second copy of record 1 (an offset
+     * not above 4: never replayed there), garbage */
+    size_t r1 = clean.v[1].len, at = (size_t)clean.v[5].pos, ins = 10 + r1 + 10;
+    char *bad = fy_malloc(len + ins);
+    memcpy(bad, buf, at);
+    memset(bad + at, 0x33, 10);
+    memcpy(bad + at + 10, buf + clean.v[1].pos, r1);
+    memset(bad + at + 10 + r1, 0x33, 10);
+    memcpy(bad + at + ins, buf + at, len - at);
+    write_file(jpath, bad, len + ins);
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n, 8);
+    ck_assert_uint_eq(pl.n_dmg, 1);
+    ck_assert_int_eq(pl.dmg[0].pos, (int64_t)at);
+    ck_assert_int_eq(pl.dmg[0].len, (int64_t)ins);
+    ck_assert_int_eq(pl.dmg[0].offset_before, 4);
+    ck_assert_int_eq(pl.dmg[0].offset_after, 5);
+    ck_assert_uint_eq(pl.dmg[0].n_inside, 1);
+    ck_assert_uint_eq(pl.n_inside, 1);
+    ck_assert_int_eq(pl.inside[0], 1);
+    size_t len2;
+    char *now = read_file(jpath, &len2);
+    ck_assert_uint_eq(len2, len + ins);
+    ck_assert_mem_eq(now, bad, len2);
+    ck_assert_ptr_null(find_entry(dir, "journal.corrupt-"));
+    /* a replay sets the range aside: the file holds the copy, whole */
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 8);
+    reg_store_close(st);
+    char *c = find_entry(dir, "journal.corrupt-");
+    ck_assert_ptr_nonnull(c);
+    char *cpath = fy_asprintf("%s/%s", dir, c);
+    struct fy_err err = {0};
+    struct reg_journal_file_info fi;
+    ck_assert_int_eq(reg_journal_inspect(cpath, false, NULL, &fi, &err), -1);
+    ck_assert_int_eq(err.code, FY_E_CORRUPT);
+    memset(&pl, 0, sizeof pl);
+    struct reg_journal_visit v = {note_pos, note_inside, note_damage, &pl};
+    ck_assert_int_eq(reg_journal_inspect(cpath, true, &v, &fi, &err), 0);
+    ck_assert(!fi.has_header);
+    ck_assert_int_eq(fi.size, (int64_t)ins);
+    ck_assert_uint_eq(pl.n, 1);
+    ck_assert_int_eq(pl.v[0].offset, 1);
+    free(cpath);
+    free(c);
+    free(now);
+    free(bad);
+    free(buf);
+    free(jpath);
+    list_destroy(&l);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_length_that_lands_on_a_later_record_reports_the_one_it_covers)
+{
+    char *dir, *jpath, *buf;
+    size_t len;
+    struct pos_list clean;
+    varied_journal(8, false, &dir, &jpath, &buf, &len, &clean);
+    /* record 2's value length grows by exactly record 3's size: its claimed end
+     * is record 4, so record 3 sits inside its body: reported, kept aside */
+    uint32_t vlen = (uint32_t)(unsigned char)buf[clean.v[2].pos + 8] |
+                    (uint32_t)(unsigned char)buf[clean.v[2].pos + 9] << 8;
+    vlen += (uint32_t)clean.v[3].len;
+    buf[clean.v[2].pos + 8] = (char)(vlen & 0xff);
+    buf[clean.v[2].pos + 9] = (char)(vlen >> 8);
+    write_file(jpath, buf, len);
+    struct pos_list pl;
+    inspect(dir, &pl);
+    ck_assert_uint_eq(pl.n_dmg, 1);
+    ck_assert_int_eq(pl.dmg[0].len, (int64_t)(clean.v[2].len + clean.v[3].len));
+    ck_assert_uint_eq(pl.n_inside, 1);
+    ck_assert_int_eq(pl.inside[0], 3);
+    ck_assert_uint_eq(pl.n, 6);
+    free(buf);
+    free(jpath);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_journal_record_between_garbage_at_the_end_is_kept)
+{
+    char *dir = make_dir();
+    char *jpath = fy_asprintf("%s/journal", dir);
+    struct reg_store *st = open_replay(dir, true, NULL);
+    fill_varied(st, 4);
+    reg_store_close(st);
+    size_t len, rlen;
+    char *buf = read_file(jpath, &len);
+    char *rec = encoded_record("{\"k\":\"late\"}", "{\"late\":1}", 9, &rlen);
+    /* the end of the file: garbage, a whole record with offset 9, garbage */
+    char *bad = fy_malloc(len + 5 + rlen + 5);
+    memcpy(bad, buf, len);
+    memset(bad + len, 0x44, 5);
+    memcpy(bad + len + 5, rec, rlen);
+    memset(bad + len + 5 + rlen, 0x44, 5);
+    write_file(jpath, bad, len + 5 + rlen + 5);
+    struct rec_list l;
+    list_init(&l);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 5);
+    check_rec(&l.v[4], "{\"k\":\"late\"}", "{\"late\":1}", 9);
+    ck_assert_int_eq(file_size(dir, "journal"), (int64_t)(len + rlen));
+    reg_store_close(st);
+    st = open_replay(dir, true, &l);
+    ck_assert_uint_eq(l.n, 5);
+    ck_assert_int_eq(append1(st, "k", "v"), 10);
+    reg_store_close(st);
+    /* the 5 bytes at the very end look like a torn header: cut, not kept */
+    ck_assert_int_eq(remove_corrupt_files(dir), 1);
+    free(rec);
+    free(bad);
     free(buf);
     free(jpath);
     list_destroy(&l);
@@ -1086,8 +1584,16 @@ Suite *journal_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_journal_torn_tail_at_every_byte_is_cut);
     tcase_add_test(tc, test_journal_bad_checksum_in_last_record_is_cut_and_kept);
-    tcase_add_test(tc, test_journal_garbage_in_middle_stops_there_keeps_bytes_never_reuses_offsets);
-    tcase_add_test(tc, test_journal_flipped_byte_in_middle_record_cuts_there);
+    tcase_add_test(tc, test_journal_garbage_between_records_is_skipped_and_set_aside);
+    tcase_add_test(tc, test_journal_flipped_byte_in_middle_record_loses_only_that_record);
+    tcase_add_test(tc, test_journal_flip_at_every_byte_of_middle_records_keeps_all_others);
+    tcase_add_test(tc, test_journal_zeroed_page_loses_only_the_records_it_covers);
+    tcase_add_test(tc, test_journal_damage_in_middle_and_torn_tail);
+    tcase_add_test(tc, test_journal_fake_record_inside_a_value_does_not_fool_resync);
+    tcase_add_test(tc, test_journal_two_damaged_records_one_apart_keep_the_one_between);
+    tcase_add_test(tc, test_journal_inspect_reports_records_inside_damage_and_changes_nothing);
+    tcase_add_test(tc, test_journal_record_between_garbage_at_the_end_is_kept);
+    tcase_add_test(tc, test_journal_length_that_lands_on_a_later_record_reports_the_one_it_covers);
     tcase_add_test(tc, test_journal_foreign_file_is_refused_untouched);
     tcase_add_test(tc, test_journal_tail_claiming_huge_length_is_cut);
     tcase_add_test(tc, test_journal_stale_compaction_temp_is_removed);
