@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A link never overwrites or loses a version (issue 9, link side): a destination refusal
+is ERROR with its reason at the refused record, never RUNNING over a different version;
+any journal the store can produce — compacted, with referenced versions after their
+referrers — is delivered; a `reset` survives a crash; records written before their scope
+was switched to IMPORT are still exported."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from conftest import Api, expect_ok, q, record, wait_until
+from test_link_exporters import converged, create_exporter, status
+
+FAST = {"ferry.fsync": "false"}
+COMPACT = {"ferry.fsync": "false", "ferry.store.compact.min.bytes": "4096"}
+
+
+def churn_until_compacted(api: Api, srv, limit: int = 3000) -> None:
+    """Config rewrites on one key until the journal shrinks (a compaction ran)."""
+    journal = srv.data_dir / "journal"
+    top = 0
+    for i in range(limit):
+        expect_ok(api.put("/config/churn", {"compatibility": "FULL" if i % 2 else "NONE"}))
+        size = journal.stat().st_size
+        if size < top:
+            return
+        top = max(top, size)
+    raise AssertionError("no compaction happened")
+
+
+def test_resumed_exporter_reports_refusal_and_never_overwrites_dr(ferry_factory):
+    """A DR drill registers x v2 on DR, the primary registers its own x v2 (the same id:
+    both sides hand out the next one), the drill ends with IMPORT?force=true and the
+    exporter resumes. DR's v2 stays; the exporter is ERROR with the destination's reason,
+    stays at that record through retries and resumes, and runs again once DR gives way."""
+    primary = Api(ferry_factory.start(config=FAST))
+    dr = Api(ferry_factory.start(config=FAST))
+    create_exporter(primary, "to-dr", dr, contextType="CUSTOM", context="primary")
+    primary.register_ok("x", record("X", ("a", "int")))
+    wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="x v1")
+
+    # the drill
+    expect_ok(primary.put("/exporters/to-dr/pause"))
+    dr.set_mode(":.primary:", "READWRITE")
+    dr_schema = record("X", ("a", "int"), ("dr", "string", "d"))
+    dr_id = dr.register_ok(":.primary:x", dr_schema)
+    p_schema = record("X", ("a", "int"), ("p", "string", "p"))
+    p_id = primary.register_ok("x", p_schema)
+    assert p_id == dr_id == 2
+    dr.set_mode(":.primary:", "IMPORT", params={"force": "true"})
+    dr_v2 = expect_ok(dr.version(":.primary:x", 2))
+
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    st = wait_until(lambda: (s := status(primary, "to-dr"))["state"] == "ERROR" and s, 30,
+                    what="ERROR after the refusal")
+    assert "42205" in st["trace"] and "/subjects/:.primary:x/versions" in st["trace"], st
+    offset = st["offset"]
+    time.sleep(1.5)  # retries (backoff) and an explicit resume keep it there
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    time.sleep(0.5)
+    st = status(primary, "to-dr")
+    assert st["state"] == "ERROR" and st["offset"] == offset, st
+    assert expect_ok(dr.version(":.primary:x", 2)) == dr_v2
+
+    # the operator lets DR give way: the refused record is delivered, the link runs
+    expect_ok(dr.delete_version(":.primary:x", 2))
+    expect_ok(dr.delete_version(":.primary:x", 2, permanent=True))
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    wait_until(lambda: status(primary, "to-dr")["state"] == "RUNNING", 30, what="RUNNING")
+    wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="converged")
+    assert expect_ok(dr.version(":.primary:x", 2))["schema"] == p_schema
