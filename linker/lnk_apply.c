@@ -179,21 +179,51 @@ static json_t *field_or_default(json_t *obj, const char *f, json_t *dflt)
  * the import `body` would write: same id, text, type, references, metadata,
  * ruleSet? Only then does a refused import count as done; a different schema
  * at that spot (a DR drill registered its own) is a refusal to report. */
-static bool same_version(json_t *ans, json_t *body)
+/* References with every subject qualified (an unqualified one lives in the
+ * referrer's context `context`), **new** array. */
+static json_t *refs_qualified(json_t *refs, const char *context)
 {
-    static const char *const fields[] = {"id", "schema", "schemaType", "references",
-                                         "metadata", "ruleSet", NULL};
-    json_t *avro = json_string("AVRO"), *none = json_null(), *empty = json_array();
+    json_t *out = json_array();
+    size_t i;
+    json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        json_t *r2 = json_deep_copy(ref);
+        const char *rs = json_string_value(json_object_get(ref, "subject"));
+        struct ctx_subject cs;
+        if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
+            char *q = ctx_subject_format(strncmp(rs, ":.", 2) == 0 ? cs.context : context,
+                                         cs.name);
+            json_object_set_new(r2, "subject", json_string(q));
+            free(q);
+            ctx_subject_destroy(&cs);
+        }
+        json_array_append_new(out, r2);
+    }
+    return out;
+}
+
+static bool same_version(json_t *ans, json_t *body, const char *dsubject)
+{
+    static const char *const fields[] = {"id", "schema", "schemaType", "metadata", "ruleSet",
+                                         NULL};
+    json_t *avro = json_string("AVRO"), *none = json_null();
     bool same = true;
     for (size_t i = 0; same && fields[i]; i++) {
-        json_t *dflt = strcmp(fields[i], "schemaType") == 0   ? avro
-                       : strcmp(fields[i], "references") == 0 ? empty
-                                                              : none;
+        json_t *dflt = strcmp(fields[i], "schemaType") == 0 ? avro : none;
         same = json_equal(field_or_default(ans, fields[i], dflt),
                           field_or_default(body, fields[i], dflt));
     }
     json_decref(avro);
-    json_decref(empty);
+    struct ctx_subject cs;
+    if (same && ctx_subject_parse(dsubject, &cs, NULL) == 0) {
+        json_t *a = refs_qualified(json_object_get(ans, "references"), cs.context);
+        json_t *b = refs_qualified(json_object_get(body, "references"), cs.context);
+        same = json_equal(a, b);
+        json_decref(a);
+        json_decref(b);
+        ctx_subject_destroy(&cs);
+    }
     return same;
 }
 
@@ -251,7 +281,7 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
         json_t *ans = NULL;
         struct fy_err e2 = {0};
         if (lnk_client_call(ap->cl, "GET", gpath, NULL, &status, &ans, &e2) == 0 &&
-            status == 200 && same_version(ans, body)) {
+            status == 200 && same_version(ans, body, d)) {
             fy_err_clear(err);
             rc = 0;
         }

@@ -48,6 +48,9 @@ const char *lnk_state_name(enum lnk_state s);
 int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next,
                       struct fy_err *err);
 
+/* Does s[0..len) contain `needle`? (a cheap pre-filter on record keys) */
+bool lnk_has_text(const char *s, size_t len, const char *needle);
+
 /* The worker thread's body (lnk_worker.c); `arg` is the struct lnk_exp. */
 void *lnk_worker_main(void *arg);
 

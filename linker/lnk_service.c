@@ -80,7 +80,7 @@ struct replay {
     struct fy_map offsets; /* name -> int64_t * */
 };
 
-static bool has_text(const char *s, size_t len, const char *needle)
+bool lnk_has_text(const char *s, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; i + n <= len; i++)
@@ -93,7 +93,7 @@ static int replay_record(void *arg, const struct reg_store_record *rec, struct f
 {
     (void)err;
     struct replay *rp = arg;
-    if (!has_text(rec->key, rec->klen, "\"EXPORTER"))
+    if (!lnk_has_text(rec->key, rec->klen, "\"EXPORTER"))
         return 0; /* cheap pre-filter: most records are schemas */
     json_t *k = json_loadb(rec->key, rec->klen, 0, NULL);
     const char *kt = json_string_value(json_object_get(k, "keytype"));
