@@ -101,6 +101,7 @@ struct worker {
     int64_t next;             /* next source offset; everything before it is acknowledged */
     int64_t read_next;        /* reader: next offset to dispatch in the current feed read */
     int64_t persisted;        /* position last journaled */
+    int64_t epoch;            /* the reset epoch of `next` (lnk_journal_state) */
     int64_t persisted_at;     /* monotonic ms */
     size_t batch;             /* records handled in this feed read */
     bool interrupted;         /* the callback stopped for a control change / batch end */
@@ -765,13 +766,20 @@ static void persist(struct worker *w, bool force)
         return;
     if (!force && mono_ms() - w->persisted_at < PERSIST_EVERY_MS)
         return;
+    /* a pending reset journaled 0 already: never journal an old position after
+     * it (jmu, lnk_int.h); were one there, its old epoch would lose at replay */
+    pthread_mutex_lock(&w->svc->jmu);
     pthread_mutex_lock(&w->svc->mu);
-    bool reset = w->ex->reset; /* a pending reset journaled 0 already: do not undo it */
+    bool reset = w->ex->reset;
     pthread_mutex_unlock(&w->svc->mu);
-    if (reset)
-        return;
     struct fy_err err = {0};
-    if (lnk_journal_state(w->svc, w->def.name, w->next, &err) == 0) {
+    int rc = reset ? 1 : lnk_journal_state(w->svc, w->def.name, w->next, w->epoch, &err);
+    pthread_mutex_unlock(&w->svc->jmu);
+    if (rc == 1) {
+        fy_err_destroy(&err);
+        return;
+    }
+    if (rc == 0) {
         w->persisted = w->next;
         w->persisted_at = mono_ms();
         w->dirty = false;
@@ -820,6 +828,7 @@ void *lnk_worker_main(void *arg)
     pthread_cond_init(&w.done_cv, NULL);
     pthread_mutex_lock(&w.svc->mu);
     w.next = w.persisted = w.ex->next;
+    w.epoch = w.ex->epoch;
     w.gen = w.ex->gen;
     lnk_def_copy(&w.ex->def, &w.def);
     pthread_mutex_unlock(&w.svc->mu);
@@ -849,6 +858,7 @@ void *lnk_worker_main(void *arg)
         if (ex->reset) {
             ex->reset = false;
             w.next = 0;
+            w.epoch = ex->epoch;
             w.persisted = 0; /* the handler journaled 0 */
             retry_at = 0;
             w.attempt = 0;
