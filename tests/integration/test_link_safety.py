@@ -134,3 +134,79 @@ def test_records_written_before_scope_switched_to_import_are_exported(ferry_fact
     time.sleep(1)
     assert dst.version(":.copy:late", 2).status_code == 404  # written by a link: stays
     assert expect_ok(dst.version(":.copy:late", 1))["schema"] == before
+
+
+class ShiftingProxy:
+    """127.0.0.1 HTTP proxy in front of a registry. While `hide` is set, the next paged
+    `GET /schemas?deleted=true` answers without that subject's entries — what a client sees
+    when a hard delete elsewhere shifts the offset pages between two requests."""
+
+    def __init__(self, target: str):
+        import http.server
+        import threading
+        import requests as rq
+
+        proxy = self
+        self.hide: str | None = None
+        self.hidden = 0
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):  # noqa: D401 - quiet
+                pass
+
+            def _fwd(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() in ("content-type", "accept")}
+                r = rq.request(self.command, target + self.path, data=body, headers=hdrs,
+                               timeout=30)
+                data = r.content
+                if (proxy.hide and self.command == "GET" and self.path.startswith("/schemas?")
+                        and "deleted=true" in self.path and r.status_code == 200):
+                    lst = [s for s in r.json() if s.get("subject") != proxy.hide]
+                    if len(lst) != len(r.json()):
+                        proxy.hide = None
+                        proxy.hidden += 1
+                        data = json.dumps(lst).encode()
+                self.send_response(r.status_code)
+                self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _fwd
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.base = f"http://127.0.0.1:{self.srv.server_address[1]}"
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_standalone_link_never_plans_from_a_shifted_listing(ferry_factory, tmp_path):
+    """`ferry link` reads the source's versions page by page. A listing that misses a
+    version (pages shifted by a concurrent hard delete) must not be taken as the truth:
+    the link would purge that version on the destination."""
+    from test_link_standalone import link_props, once
+
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    src.register_ok("keep", record("K", ("a", "int")))
+    src.register_ok("other", record("O", ("a", "int")))
+    proxy = ShiftingProxy(src.base)
+    try:
+        cfg = link_props(tmp_path, Api(proxy.base), dst)
+        once(cfg)
+        assert expect_ok(dst.version(":.lnk:keep", 1))["schema"] == record("K", ("a", "int"))
+        src.register_ok("other", record("O", ("a", "int"), ("b", "int", 0)))
+        proxy.hide = "keep"
+        once(cfg)
+        assert proxy.hidden == 1
+        assert dst.version(":.lnk:keep", 1, {"deleted": "true"}).status_code == 200
+        assert converged(src, ".", dst, ".lnk")
+    finally:
+        proxy.close()
