@@ -164,6 +164,69 @@ static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *co
     return out;
 }
 
+/* `f` of a Schema object, with the defaults Confluent leaves out: schemaType
+ * AVRO, references [], metadata / ruleSet null (an empty object counts as none). */
+static json_t *field_or_default(json_t *obj, const char *f, json_t *dflt)
+{
+    json_t *x = json_object_get(obj, f);
+    if (!x || json_is_null(x) || (json_is_object(x) && json_object_size(x) == 0) ||
+        (json_is_array(x) && json_array_size(x) == 0))
+        return dflt;
+    return x;
+}
+
+/* Is the destination's version `ans` (GET .../versions/{v}) the very version
+ * the import `body` would write: same id, text, type, references, metadata,
+ * ruleSet? Only then does a refused import count as done; a different schema
+ * at that spot (a DR drill registered its own) is a refusal to report. */
+/* References with every subject qualified (an unqualified one lives in the
+ * referrer's context `context`), **new** array. */
+static json_t *refs_qualified(json_t *refs, const char *context)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *ref;
+    json_array_foreach(refs, i, ref)
+    {
+        json_t *r2 = json_deep_copy(ref);
+        const char *rs = json_string_value(json_object_get(ref, "subject"));
+        struct ctx_subject cs;
+        if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
+            char *q = ctx_subject_format(strncmp(rs, ":.", 2) == 0 ? cs.context : context,
+                                         cs.name);
+            json_object_set_new(r2, "subject", json_string(q));
+            free(q);
+            ctx_subject_destroy(&cs);
+        }
+        json_array_append_new(out, r2);
+    }
+    return out;
+}
+
+static bool same_version(json_t *ans, json_t *body, const char *dsubject)
+{
+    static const char *const fields[] = {"id", "schema", "schemaType", "metadata", "ruleSet",
+                                         NULL};
+    json_t *avro = json_string("AVRO"), *none = json_null();
+    bool same = true;
+    for (size_t i = 0; same && fields[i]; i++) {
+        json_t *dflt = strcmp(fields[i], "schemaType") == 0 ? avro : none;
+        same = json_equal(field_or_default(ans, fields[i], dflt),
+                          field_or_default(body, fields[i], dflt));
+    }
+    json_decref(avro);
+    struct ctx_subject cs;
+    if (same && ctx_subject_parse(dsubject, &cs, NULL) == 0) {
+        json_t *a = refs_qualified(json_object_get(ans, "references"), cs.context);
+        json_t *b = refs_qualified(json_object_get(body, "references"), cs.context);
+        same = json_equal(a, b);
+        json_decref(a);
+        json_decref(b);
+        ctx_subject_destroy(&cs);
+    }
+    return same;
+}
+
 int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *name, int v,
                       json_t *schema, bool deleted, struct fy_err *err)
 {
@@ -212,13 +275,13 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
     rc = call_ok(ap, "POST", rpath, body_text, NULL, NULL, err);
     if (rc != 0 && err && err->code == FY_E_HTTP) {
         /* refused, maybe because it is there already (subject made READONLY
-         * after this version): the same id there means done */
+         * after this version): the very same version there means done */
         char *gpath = fy_asprintf("%s?deleted=true", vpath);
         long status;
         json_t *ans = NULL;
         struct fy_err e2 = {0};
         if (lnk_client_call(ap->cl, "GET", gpath, NULL, &status, &ans, &e2) == 0 &&
-            status == 200 && json_equal(json_object_get(ans, "id"), id)) {
+            status == 200 && same_version(ans, body, d)) {
             fy_err_clear(err);
             rc = 0;
         }

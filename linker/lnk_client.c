@@ -139,8 +139,9 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return aborted(arg) ? 1 : 0;
 }
 
-int lnk_client_get_all(struct lnk_client *cl, const char *path, size_t page, json_t **out,
-                       struct fy_err *err)
+/* One pass over the pages of `path`. */
+static int get_pages(struct lnk_client *cl, const char *path, size_t page, json_t **out,
+                     struct fy_err *err)
 {
     json_t *all = json_array();
     const char *sep = strchr(path, '?') ? "&" : "?";
@@ -168,6 +169,33 @@ int lnk_client_get_all(struct lnk_client *cl, const char *path, size_t page, jso
     }
     *out = all;
     return 0;
+}
+
+int lnk_client_get_all(struct lnk_client *cl, const char *path, size_t page, json_t **out,
+                       struct fy_err *err)
+{
+    /* Offset paging is not a snapshot: a delete (or an insert) between two
+     * pages shifts the later ones, so one pass can skip an entry or list one
+     * twice. Nobody may plan from that: pass again until two passes in a row
+     * agree (a change between pages makes them differ). */
+    json_t *prev = NULL;
+    for (int pass = 0; pass < LNK_LIST_PASSES; pass++) {
+        json_t *cur = NULL;
+        if (get_pages(cl, path, page, &cur, err) != 0) {
+            json_decref(prev);
+            return -1;
+        }
+        if (prev && json_equal(prev, cur)) {
+            json_decref(prev);
+            *out = cur;
+            return 0;
+        }
+        json_decref(prev);
+        prev = cur;
+    }
+    json_decref(prev);
+    return fy_err_set(err, FY_E_HTTP, "GET %s kept changing between pages in %d passes; "
+                      "try again when the server is quieter", path, LNK_LIST_PASSES);
 }
 
 const char *lnk_client_url(const struct lnk_client *cl)

@@ -57,8 +57,12 @@ int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
 /* GET a listing endpoint (/schemas, /subjects: servers cap a page, Confluent
  * at schema.search.max.limit = 1000) page by page: `path` with or without a
  * query, `page` entries per request (offset/limit appended) until a short
- * page. 0 with the concatenated array (**new**) in *out; -1 with FY_E_HTTP
- * naming the status and the server's message when a page is not 200. */
+ * page. Offset paging is no snapshot (a delete between pages shifts them):
+ * the whole listing is read again until two passes in a row are equal, at
+ * most LNK_LIST_PASSES. 0 with the concatenated array (**new**) in *out; -1
+ * with FY_E_HTTP naming the status and the server's message when a page is
+ * not 200, or when the listing never held still. */
+#define LNK_LIST_PASSES 5
 /* The page size of lnk_client_get_all for Confluent-compatible servers. */
 #define LNK_LIST_PAGE 1000
 

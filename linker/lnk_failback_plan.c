@@ -65,6 +65,7 @@ struct planner {
     struct fy_map p_latest;  /* subject -> pver with the highest version */
     struct fy_map p_max;     /* context -> pver with the highest id */
     struct fy_map renum;     /* "context\x1fdr id" -> (intptr_t) new id */
+    struct fy_map id_seen;   /* "context\x1fdr id\x1fprimary id" already in id_changes */
     struct pver **pool;      /* every pver, for freeing */
     size_t n_pool;
     int dr_max_id;
@@ -204,11 +205,13 @@ static void load_primary(struct planner *p)
     }
 }
 
+/* DR's subject order: each subject's versions ascending. A renumbered version
+ * takes its subject's next version on the primary, so walking a subject in
+ * version order keeps DR's order there ("latest" stays DR's latest); across
+ * subjects the walk follows references (visit). */
 static int cmp_item(const void *a, const void *b)
 {
     const struct item *x = a, *y = b;
-    if (x->id != y->id)
-        return x->id < y->id ? -1 : 1;
     int c = strcmp(x->subject, y->subject);
     if (c)
         return c;
@@ -327,6 +330,21 @@ static json_t *body_for(const struct item *it, json_t *refs)
     return b;
 }
 
+/* Report that data DR produced with it->id must be read with it->pid on the
+ * primary: every placed version whose id differs (renumbered, or kept from an
+ * earlier run), once per (context, DR id, primary id). */
+static void id_change(struct planner *p, const struct item *it)
+{
+    char *k = fy_asprintf("%s\x1f%d\x1f%d", it->pcontext, it->id, it->pid);
+    if (!fy_map_get(&p->id_seen, k)) {
+        fy_map_put(&p->id_seen, k, (void *)1);
+        json_array_append_new(p->id_changes, json_pack("{s:i,s:i,s:s}", "dr_id", it->id,
+                                                       "primary_id", it->pid, "context",
+                                                       it->pcontext));
+    }
+    free(k);
+}
+
 static void classify(struct planner *p, struct item *it)
 {
     json_t *o = json_object();
@@ -385,6 +403,12 @@ static void classify(struct planner *p, struct item *it)
             write = false;
             it->pversion = same->version;
             it->pid = same->id;
+            if (same->id != it->id) { /* later DR uses of that id follow the same way */
+                k = key2(it->pcontext, it->id);
+                if (!fy_map_get(&p->renum, k))
+                    fy_map_put(&p->renum, k, (void *)(intptr_t)same->id);
+                free(k);
+            }
         } else if (p->in->policy == LNK_FB_FAIL) {
             action = "conflict";
             write = false;
@@ -400,19 +424,16 @@ static void classify(struct planner *p, struct item *it)
                 k = key2(it->pcontext, it->id);
                 intptr_t prev = (intptr_t)fy_map_get(&p->renum, k);
                 it->pid = prev ? (int)prev : fresh_id(p, it->pcontext);
-                if (!prev) {
+                if (!prev)
                     fy_map_put(&p->renum, k, (void *)(intptr_t)it->pid);
-                    json_array_append_new(p->id_changes,
-                                          json_pack("{s:i,s:i,s:s}", "dr_id", it->id,
-                                                    "primary_id", it->pid, "context",
-                                                    it->pcontext));
-                }
                 free(k);
             }
         }
         it->repair = strcmp(action, "conflict") != 0;
     }
     it->placed = strcmp(action, "conflict") != 0;
+    if (it->placed && it->pid != it->id)
+        id_change(p, it);
     json_object_set_new(o, "action", json_string(action));
     json_object_set_new(o, "kept", json_boolean(kept));
     json_object_set_new(o, "primary", where(it->psubject, it->pversion, it->pid));
@@ -506,6 +527,7 @@ json_t *lnk_failback_plan(const struct lnk_fb_input *in)
     fy_map_init(&p.p_latest);
     fy_map_init(&p.p_max);
     fy_map_init(&p.renum);
+    fy_map_init(&p.id_seen);
     p.plan = json_object();
     p.items_out = json_array();
     p.id_changes = json_array();
@@ -544,5 +566,6 @@ json_t *lnk_failback_plan(const struct lnk_fb_input *in)
     fy_map_destroy(&p.p_latest);
     fy_map_destroy(&p.p_max);
     fy_map_destroy(&p.renum);
+    fy_map_destroy(&p.id_seen);
     return p.plan;
 }

@@ -28,7 +28,12 @@
  * with the references renumbered too, and gives way on DR as well; so does
  * every DR version referencing one that gives way (they come back through
  * the link). Items are ordered so that a referenced version is written
- * before its referrers.
+ * before its referrers, and each DR subject's versions in DR's version
+ * order (renumbered versions take the primary's next versions in that
+ * order, so the subject's latest version is the same on both sides).
+ * "id_changes" lists every placed DR version whose primary id differs
+ * (renumbered now or kept from an earlier run), once per (context, DR id,
+ * primary id).
  * Thread: any (pure function of its inputs). */
 #ifndef LNK_FAILBACK_PLAN_H
 #define LNK_FAILBACK_PLAN_H

@@ -4,7 +4,7 @@
  * Locking: `svc->mu` guards every field marked (mu); `svc->ctl_mu`
  * serialises control operations (create, update, delete, pause, resume,
  * reset), which may join a worker or write the journal while holding it.
- * Never hold `mu` across I/O (journal, libcurl). Order: ctl_mu, then mu. */
+ * Never hold `mu` across I/O (journal, libcurl). Order: ctl_mu, jmu, mu. */
 #ifndef LNK_INT_H
 #define LNK_INT_H
 
@@ -28,6 +28,7 @@ struct lnk_exp {
     bool reset;           /* (mu) the worker must restart from offset 0 */
     enum lnk_state state; /* (mu) */
     int64_t next;         /* (mu) next source offset to export (the journaled position) */
+    int64_t epoch;        /* (mu) bumped by every reset; journaled with each position */
     int64_t ts;           /* (mu) ms of the last progress */
     char *trace;          /* (mu) last error text, NULL when none */
     pthread_t thread;
@@ -38,15 +39,26 @@ struct lnk_service {
     struct reg_registry *r;
     pthread_mutex_t mu;
     pthread_mutex_t ctl_mu;
+    pthread_mutex_t jmu;  /* held across journaling a position and the check before it,
+                           * and across a reset's journal + flag: no worker position
+                           * is ever journaled after a reset's offset 0 (compaction keeps
+                           * only the latest EXPORTER_STATE record of a name) */
     struct fy_map exps;   /* (mu) name -> struct lnk_exp */
 };
 
 const char *lnk_state_name(enum lnk_state s);
 
-/* Journal an EXPORTER_STATE record (the position `next`). Locks: none held
- * (takes r->wlock, then waits for durability). */
-int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next,
+/* Journal an EXPORTER_STATE record: the position `next` of reset epoch
+ * `epoch`. At replay the highest epoch wins, then the latest record, so a
+ * worker's position journaled (with the old epoch) after a reset journaled
+ * its offset 0 cannot undo the reset; a record without "epoch" (older
+ * ferry) is epoch 0. Locks: none held (takes r->wlock, then waits for
+ * durability). */
+int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next, int64_t epoch,
                       struct fy_err *err);
+
+/* Does s[0..len) contain `needle`? (a cheap pre-filter on record keys) */
+bool lnk_has_text(const char *s, size_t len, const char *needle);
 
 /* The worker thread's body (lnk_worker.c); `arg` is the struct lnk_exp. */
 void *lnk_worker_main(void *arg);

@@ -62,25 +62,33 @@ static int journal_def(struct lnk_service *svc, const struct lnk_def *d, struct 
     return journal_put(svc, &rec, 1, err);
 }
 
-int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next,
+int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next, int64_t epoch,
                       struct fy_err *err)
 {
     struct fy_buf b;
     fy_buf_init(&b, 0);
     fy_buf_puts(&b, "{\"name\":");
     fy_jsonout_str(&b, name);
-    fy_buf_printf(&b, ",\"offset\":%lld}", (long long)next);
+    fy_buf_printf(&b, ",\"offset\":%lld", (long long)next);
+    if (epoch)
+        fy_buf_printf(&b, ",\"epoch\":%lld", (long long)epoch);
+    fy_buf_putc(&b, '}');
     struct reg_write rec = {exp_key("EXPORTER_STATE", name), fy_buf_steal(&b)};
     return journal_put(svc, &rec, 1, err);
 }
 
-/* Replay: the last EXPORTER / EXPORTER_STATE record of each name wins. */
-struct replay {
-    struct fy_map defs;    /* name -> struct lnk_def * */
-    struct fy_map offsets; /* name -> int64_t * */
+/* Replay: the last EXPORTER record of each name wins; of its EXPORTER_STATE
+ * records the last one of the highest epoch (lnk_journal_state). */
+struct replay_pos {
+    int64_t offset, epoch;
 };
 
-static bool has_text(const char *s, size_t len, const char *needle)
+struct replay {
+    struct fy_map defs;    /* name -> struct lnk_def * */
+    struct fy_map offsets; /* name -> struct replay_pos * */
+};
+
+bool lnk_has_text(const char *s, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
     for (size_t i = 0; i + n <= len; i++)
@@ -93,7 +101,7 @@ static int replay_record(void *arg, const struct reg_store_record *rec, struct f
 {
     (void)err;
     struct replay *rp = arg;
-    if (!has_text(rec->key, rec->klen, "\"EXPORTER"))
+    if (!lnk_has_text(rec->key, rec->klen, "\"EXPORTER"))
         return 0; /* cheap pre-filter: most records are schemas */
     json_t *k = json_loadb(rec->key, rec->klen, 0, NULL);
     const char *kt = json_string_value(json_object_get(k, "keytype"));
@@ -122,14 +130,20 @@ static int replay_record(void *arg, const struct reg_store_record *rec, struct f
             fy_err_destroy(&e);
         }
     } else if (strcmp(kt, "EXPORTER_STATE") == 0) {
-        free(fy_map_del(&rp->offsets, name));
-        if (rec->value) {
+        if (!rec->value) {
+            free(fy_map_del(&rp->offsets, name));
+        } else {
             json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
             json_t *o = json_object_get(v, "offset");
-            if (json_is_integer(o)) {
-                int64_t *p = fy_malloc(sizeof *p);
-                *p = json_integer_value(o);
-                fy_map_put(&rp->offsets, name, p);
+            int64_t epoch = json_integer_value(json_object_get(v, "epoch")); /* absent: 0 */
+            struct replay_pos *p = fy_map_get(&rp->offsets, name);
+            if (json_is_integer(o) && (!p || epoch >= p->epoch)) {
+                if (!p) {
+                    p = fy_malloc(sizeof *p);
+                    fy_map_put(&rp->offsets, name, p);
+                }
+                p->offset = json_integer_value(o);
+                p->epoch = epoch;
             }
             json_decref(v);
         }
@@ -148,13 +162,15 @@ static int64_t now_ms(void)
 }
 
 /* A runtime exporter for `d` (stolen) at position `next`, worker started. Locks: mu held. */
-static struct lnk_exp *exp_start(struct lnk_service *svc, struct lnk_def *d, int64_t next)
+static struct lnk_exp *exp_start(struct lnk_service *svc, struct lnk_def *d, int64_t next,
+                                 int64_t epoch)
 {
     struct lnk_exp *ex = fy_calloc(1, sizeof *ex);
     ex->svc = svc;
     ex->def = *d;
     memset(d, 0, sizeof *d);
     ex->next = next;
+    ex->epoch = epoch;
     ex->ts = now_ms();
     ex->state = ex->def.paused ? LNK_PAUSED : LNK_STARTING;
     fy_map_put(&svc->exps, ex->def.name, ex);
@@ -187,6 +203,7 @@ struct lnk_service *lnk_service_new(struct reg_registry *r, struct fy_err *err)
     svc->r = r;
     pthread_mutex_init(&svc->mu, NULL);
     pthread_mutex_init(&svc->ctl_mu, NULL);
+    pthread_mutex_init(&svc->jmu, NULL);
     fy_map_init(&svc->exps);
     lnk_client_global_init();
 
@@ -201,10 +218,11 @@ struct lnk_service *lnk_service_new(struct reg_registry *r, struct fy_err *err)
     while (fy_map_next(&rp.defs, &it, &name, &v)) {
         struct lnk_def *d = v;
         if (rc == 0) {
-            int64_t *off = fy_map_get(&rp.offsets, name);
+            struct replay_pos *pos = fy_map_get(&rp.offsets, name);
             fy_log(FY_LOG_INFO, "linker", "msg=\"exporter resumed\" exporter=%s offset=%lld "
-                   "paused=%s", name, (long long)(off ? *off : 0), d->paused ? "true" : "false");
-            exp_start(svc, d, off ? *off : 0);
+                   "paused=%s", name, (long long)(pos ? pos->offset : 0),
+                   d->paused ? "true" : "false");
+            exp_start(svc, d, pos ? pos->offset : 0, pos ? pos->epoch : 0);
         }
         lnk_def_destroy(d);
         free(d);
@@ -246,6 +264,7 @@ void lnk_service_free(struct lnk_service *svc)
     fy_map_destroy(&svc->exps);
     pthread_mutex_destroy(&svc->mu);
     pthread_mutex_destroy(&svc->ctl_mu);
+    pthread_mutex_destroy(&svc->jmu);
     lnk_client_global_cleanup();
     free(svc);
 }
@@ -314,14 +333,14 @@ static int h_create(struct lnk_service *svc, const struct reg_ext_req *req, stru
         goto out;
     }
     /* the position first: a crash between the two leaves no exporter */
-    if (lnk_journal_state(svc, d.name, 0, err) != 0 || journal_def(svc, &d, err) != 0)
+    if (lnk_journal_state(svc, d.name, 0, 0, err) != 0 || journal_def(svc, &d, err) != 0)
         goto out;
     fy_log(FY_LOG_INFO, "linker", "msg=\"exporter created\" exporter=%s contextType=%s url=%s",
            d.name, lnk_ctx_type_name(d.ctx_type),
            json_string_value(json_object_get(d.config, "schema.registry.url")));
     put_name(out, d.name);
     pthread_mutex_lock(&svc->mu);
-    exp_start(svc, &d, 0);
+    exp_start(svc, &d, 0, 0);
     pthread_mutex_unlock(&svc->mu);
     rc = 0;
 out:
@@ -343,6 +362,7 @@ static int h_change(struct lnk_service *svc, const char *name, enum change ch,
     pthread_mutex_lock(&svc->mu);
     struct lnk_exp *ex = fy_map_get(&svc->exps, name);
     struct lnk_def cur = {0};
+    int64_t epoch = 0;
     if (ex)
         lnk_def_copy(&ex->def, &cur);
     pthread_mutex_unlock(&svc->mu);
@@ -364,11 +384,18 @@ static int h_change(struct lnk_service *svc, const char *name, enum change ch,
         rc = 0;
         break;
     case CH_RESET:
-        rc = lnk_journal_state(svc, name, 0, err);
+        pthread_mutex_lock(&svc->jmu); /* until the flag is set: see lnk_int.h */
+        pthread_mutex_lock(&svc->mu);
+        epoch = ex->epoch + 1; /* only control operations (ctl_mu, held) change it */
+        pthread_mutex_unlock(&svc->mu);
+        rc = lnk_journal_state(svc, name, 0, epoch, err);
         break;
     }
-    if (rc != 0)
+    if (rc != 0) {
+        if (ch == CH_RESET)
+            pthread_mutex_unlock(&svc->jmu);
         goto out;
+    }
     rc = -1;
     if (ch != CH_RESET && journal_def(svc, &nd, err) != 0)
         goto out;
@@ -376,6 +403,7 @@ static int h_change(struct lnk_service *svc, const char *name, enum change ch,
     if (ch == CH_RESET) {
         ex->reset = true;
         ex->next = 0;
+        ex->epoch = epoch;
     } else {
         lnk_def_destroy(&ex->def);
         ex->def = nd;
@@ -387,6 +415,8 @@ static int h_change(struct lnk_service *svc, const char *name, enum change ch,
             ex->state = LNK_STARTING;
     }
     pthread_mutex_unlock(&svc->mu);
+    if (ch == CH_RESET)
+        pthread_mutex_unlock(&svc->jmu);
     reg_registry_feed_wake(svc->r);
     static const char *const what[] = {"updated", "config updated", "paused", "resumed", "reset"};
     fy_log(FY_LOG_INFO, "linker", "msg=\"exporter %s\" exporter=%s", what[ch], name);

@@ -97,9 +97,11 @@ struct worker {
     struct fy_map last;       /* reader only: canonical subject -> offset + 1 of its last
                                * dispatched record (since the last drain) */
     struct fy_map ensured;    /* (pmu) destination scopes already put into IMPORT */
+    struct fy_map modes;      /* reader only: MODE scope -> its latest record (mode_pack) */
     int64_t next;             /* next source offset; everything before it is acknowledged */
     int64_t read_next;        /* reader: next offset to dispatch in the current feed read */
     int64_t persisted;        /* position last journaled */
+    int64_t epoch;            /* the reset epoch of `next` (lnk_journal_state) */
     int64_t persisted_at;     /* monotonic ms */
     size_t batch;             /* records handled in this feed read */
     bool interrupted;         /* the callback stopped for a control change / batch end */
@@ -135,14 +137,101 @@ static void ensured_clear(struct worker *w)
 /* ---- record translation ------------------------------------------------------ */
 
 /* Should the source (context, name) be exported? See the loop rule above. */
-static bool wanted(struct worker *w, const char *context, const char *name)
+/* The MODE records the reader knows (w->modes): scope -> the latest record's
+ * offset and mode, packed into one pointer-sized value (0 = none known). */
+static uintptr_t mode_pack(int64_t offset, int mode) /* mode -1 = tombstone */
+{
+    return ((uintptr_t)(offset + 1) << 3) | (uintptr_t)(mode + 1);
+}
+
+static void mode_note(struct worker *w, const struct reg_store_record *rec)
+{
+    if (!rec->key || !lnk_has_text(rec->key, rec->klen, "\"MODE\""))
+        return; /* cheap pre-filter: most records are schemas */
+    struct reg_key k;
+    if (reg_key_parse(rec->key, rec->klen, &k, NULL) != 0)
+        return;
+    if (k.type == REG_KEY_MODE) {
+        const char *scope = k.subject ? k.subject : "";
+        uintptr_t old = (uintptr_t)fy_map_get(&w->modes, scope);
+        int mode = -1;
+        if (rec->value) {
+            json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
+            enum reg_mode m;
+            const char *ms = json_string_value(json_object_get(v, "mode"));
+            if (ms && reg_mode_parse(ms, &m) == 0)
+                mode = (int)m;
+            json_decref(v);
+        }
+        if (!old || (int64_t)(old >> 3) - 1 < rec->offset)
+            fy_map_put(&w->modes, scope, (void *)mode_pack(rec->offset, mode));
+    }
+    reg_key_destroy(&k);
+}
+
+static int mode_scan_record(void *arg, const struct reg_store_record *rec, struct fy_err *err)
+{
+    (void)err;
+    mode_note(arg, rec);
+    return 0;
+}
+
+/* Was the source record at `offset` of (context, name) written while its
+ * scope was in IMPORT, i.e. by a link (the loop rule)? The mode *now* is not
+ * enough: records written before the scope was switched to IMPORT and not yet
+ * exported must still go. So: IMPORT now, and the MODE records that decide
+ * it (subject, context, top level; the latest of each, which compaction
+ * keeps) are all older than the record. A newer one, or one the reader has
+ * not seen yet (the index runs ahead of the durable feed), leaves the mode
+ * at `offset` uncertain: the record is exported (an identical re-import is a
+ * no-op on the other side; a skipped record would be lost).
+ * Locks: idx.lock held. Thread: the reader. */
+static bool written_by_link(struct worker *w, const char *context, const char *name,
+                            int64_t offset)
+{
+    if (reg_registry_mode(w->r, context, name) != REG_MODE_IMPORT)
+        return false;
+    char *scopes[3];
+    size_t n = 0;
+    if (name[0])
+        scopes[n++] = reg_registry_scope(context, name);
+    if (!ctx_is_default(context))
+        scopes[n++] = reg_registry_scope(context, "");
+    scopes[n++] = fy_strdup("");
+    int at = -2; /* the mode at `offset`, -2 = no record says */
+    bool newer = false;
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t p = (uintptr_t)fy_map_get(&w->modes, scopes[i]);
+        int64_t off = p ? (int64_t)(p >> 3) - 1 : -1;
+        int m = p ? (int)(p & 7) - 1 : -1;
+        if (off > offset)
+            newer = true;
+        else if (p && at == -2 && m >= 0)
+            at = m;
+        free(scopes[i]);
+    }
+    if (newer)
+        return false;
+    if (at == -2)
+        at = (int)w->r->opts.default_mode;
+    return at == (int)REG_MODE_IMPORT;
+}
+
+static bool wanted_locked(struct worker *w, const char *context, const char *name,
+                          int64_t offset)
+{
+    return lnk_def_matches(&w->def, context, name) &&
+           !written_by_link(w, context, name, offset);
+}
+
+static bool wanted(struct worker *w, const char *context, const char *name, int64_t offset)
 {
     if (!lnk_def_matches(&w->def, context, name))
         return false;
     pthread_rwlock_rdlock(&w->r->idx.lock);
-    enum reg_mode m = reg_registry_mode(w->r, context, name);
+    bool yes = wanted_locked(w, context, name, offset);
     pthread_rwlock_unlock(&w->r->idx.lock);
-    return m != REG_MODE_IMPORT;
+    return yes;
 }
 
 /* One SCHEMA record: the value is the version as Confluent stores it (the
@@ -244,7 +333,7 @@ static struct job *job_for(struct worker *w, const struct reg_store_record *rec)
         keep = j->cs.name[0] && rec->value;
     else
         keep = true;
-    keep = keep && wanted(w, j->cs.context, j->cs.name);
+    keep = keep && wanted(w, j->cs.context, j->cs.name, rec->offset);
 out:
     if (!keep) {
         job_free(j);
@@ -254,6 +343,21 @@ out:
     j->rec.key = bytes_dup(rec->key, rec->klen);
     j->rec.value = bytes_dup(rec->value, rec->vlen);
     return j;
+}
+
+/* The qualified subject a reference `ref` of a version in `context` names
+ * (relative to the referrer's context unless qualified, as map_references),
+ * **new**, or NULL when it has none. */
+static char *ref_subject(json_t *ref, const char *context)
+{
+    const char *rs = json_string_value(json_object_get(ref, "subject"));
+    struct ctx_subject cs;
+    if (!rs || ctx_subject_parse(rs, &cs, NULL) != 0)
+        return NULL;
+    bool qualified = strncmp(rs, ":.", 2) == 0;
+    char *q = ctx_subject_format(qualified ? cs.context : context, cs.name);
+    ctx_subject_destroy(&cs);
+    return q;
 }
 
 /* How a job is ordered against the others (see the file comment): a live
@@ -278,18 +382,13 @@ static bool job_runs_alone(const struct job *j, json_t **deps)
     json_t *ref;
     json_array_foreach(refs, i, ref)
     {
-        const char *rs = json_string_value(json_object_get(ref, "subject"));
-        struct ctx_subject cs;
-        if (!rs || ctx_subject_parse(rs, &cs, NULL) != 0)
+        char *dep = ref_subject(ref, j->cs.context);
+        if (!dep)
             continue;
-        /* relative to the referrer's context unless qualified (as map_references) */
-        bool qualified = strncmp(rs, ":.", 2) == 0;
         if (!*deps)
             *deps = json_array();
-        char *dep = ctx_subject_format(qualified ? cs.context : j->cs.context, cs.name);
         json_array_append_new(*deps, json_string(dep));
         free(dep);
-        ctx_subject_destroy(&cs);
     }
     json_decref(v);
     return alone;
@@ -361,6 +460,137 @@ static int dispatch(struct worker *w, struct job *j, struct fy_err *err)
         fy_map_put(&w->last, subject, (void *)(intptr_t)(offset + 1));
     free(subject);
     json_decref(deps);
+    return rc;
+}
+
+/* ---- referenced versions the feed brings later ------------------------------------ */
+
+/* Compaction keeps each key's latest record, so a referenced version that
+ * changed after its referrer (soft-deleted once the referrer was) comes
+ * after it in the feed, and the destination would refuse the referrer
+ * (42201). Such a version is sent first, live, as the source holds it now,
+ * at the referrer's offset (a failure keeps the position there); its own
+ * record follows later in the feed and applies its state (e.g. the soft
+ * delete). Transitively, dependencies first, without recursion. */
+#define FORWARD_MAX 4096 /* versions pre-sent for one record, at most */
+
+struct fwd_frame {
+    json_t *refs;       /* the references being walked (borrowed from `values`) */
+    char *context;      /* their owner's context */
+    size_t i;
+    struct job *node;   /* the version they belong to (NULL = the root record) */
+};
+
+/* A live import job for (sub, v) as the index holds it, at `offset`.
+ * Locks: idx.lock held. */
+static struct job *job_from_index(const struct reg_subject *sub, const struct reg_version *v,
+                                  int64_t offset)
+{
+    struct job *j = fy_calloc(1, sizeof *j);
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    reg_put_schema_obj(&b, sub, v);
+    j->rec.vlen = b.len;
+    j->rec.value = fy_buf_steal(&b);
+    j->rec.offset = offset;
+    j->k.type = REG_KEY_SCHEMA;
+    j->k.subject = fy_strdup(sub->qname);
+    j->k.version = v->version;
+    if (ctx_subject_parse(sub->qname, &j->cs, NULL) != 0) {
+        job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* The jobs (dependencies first) for the versions `root` references, directly
+ * or not, whose latest record comes after root's in the feed. **new** array
+ * of jobs in *out / *n. Thread: the reader. */
+static void forward_refs(struct worker *w, const struct job *root, struct job ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *rv = json_loadb(root->rec.value, root->rec.vlen, 0, NULL);
+    if (!json_array_size(json_object_get(rv, "references"))) {
+        json_decref(rv);
+        return;
+    }
+    json_t *values = json_array(); /* keeps every parsed value alive for the frames */
+    json_array_append_new(values, rv);
+    struct fy_map seen;
+    fy_map_init(&seen);
+    size_t cap = 8, depth = 0, total = 0;
+    struct fwd_frame *st = fy_malloc(cap * sizeof *st);
+    st[depth++] = (struct fwd_frame){json_object_get(rv, "references"),
+                                     fy_strdup(root->cs.context), 0, NULL};
+    pthread_rwlock_rdlock(&w->r->idx.lock);
+    while (depth) {
+        struct fwd_frame *f = &st[depth - 1];
+        if (f->i == json_array_size(f->refs)) { /* all its dependencies are out: emit it */
+            if (f->node) {
+                *out = fy_realloc(*out, (*n + 1) * sizeof **out);
+                (*out)[(*n)++] = f->node;
+            }
+            free(f->context);
+            depth--;
+            continue;
+        }
+        json_t *ref = json_array_get(f->refs, f->i++);
+        json_t *ver = json_object_get(ref, "version");
+        char *q = ref_subject(ref, f->context);
+        struct ctx_subject cs;
+        if (!q || !json_is_integer(ver) || ctx_subject_parse(q, &cs, NULL) != 0) {
+            free(q);
+            continue;
+        }
+        char *key = fy_asprintf("%s\x1f%lld", q, (long long)json_integer_value(ver));
+        const struct reg_subject *sub = reg_index_subject(&w->r->idx, cs.context, cs.name);
+        const struct reg_version *v =
+            sub ? reg_subject_version(sub, (int32_t)json_integer_value(ver)) : NULL;
+        struct job *j = NULL;
+        if (v && v->offset > root->rec.offset && !fy_map_get(&seen, key) &&
+            total < FORWARD_MAX && wanted_locked(w, cs.context, cs.name, v->offset))
+            j = job_from_index(sub, v, root->rec.offset);
+        if (j) {
+            fy_map_put(&seen, key, (void *)1);
+            total++;
+            json_t *jv = json_loadb(j->rec.value, j->rec.vlen, 0, NULL);
+            json_array_append_new(values, jv);
+            if (depth == cap) {
+                cap *= 2;
+                st = fy_realloc(st, cap * sizeof *st);
+            }
+            st[depth++] = (struct fwd_frame){json_object_get(jv, "references"),
+                                             fy_strdup(cs.context), 0, j};
+        }
+        free(key);
+        free(q);
+        ctx_subject_destroy(&cs);
+    }
+    pthread_rwlock_unlock(&w->r->idx.lock);
+    free(st);
+    fy_map_destroy(&seen);
+    json_decref(values);
+}
+
+/* Dispatch `j` (stolen), after the referenced versions the feed brings later. */
+static int dispatch_with_refs(struct worker *w, struct job *j, struct fy_err *err)
+{
+    struct job **pre = NULL;
+    size_t n = 0;
+    if (j->k.type == REG_KEY_SCHEMA && j->rec.value)
+        forward_refs(w, j, &pre, &n);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = dispatch(w, pre[i], err);
+        else
+            job_free(pre[i]);
+    }
+    free(pre);
+    if (rc == 0)
+        return dispatch(w, j, err);
+    job_free(j);
     return rc;
 }
 
@@ -513,8 +743,9 @@ static int on_record(void *arg, const struct reg_store_record *rec, struct fy_er
         return -1;
     }
     w->batch++;
+    mode_note(w, rec);
     struct job *j = job_for(w, rec);
-    if (j && dispatch(w, j, err) != 0)
+    if (j && dispatch_with_refs(w, j, err) != 0)
         return -1;
     w->read_next = rec->offset + 1;
     return 0;
@@ -535,13 +766,20 @@ static void persist(struct worker *w, bool force)
         return;
     if (!force && mono_ms() - w->persisted_at < PERSIST_EVERY_MS)
         return;
+    /* a pending reset journaled 0 already: never journal an old position after
+     * it (jmu, lnk_int.h); were one there, its old epoch would lose at replay */
+    pthread_mutex_lock(&w->svc->jmu);
     pthread_mutex_lock(&w->svc->mu);
-    bool reset = w->ex->reset; /* a pending reset journaled 0 already: do not undo it */
+    bool reset = w->ex->reset;
     pthread_mutex_unlock(&w->svc->mu);
-    if (reset)
-        return;
     struct fy_err err = {0};
-    if (lnk_journal_state(w->svc, w->def.name, w->next, &err) == 0) {
+    int rc = reset ? 1 : lnk_journal_state(w->svc, w->def.name, w->next, w->epoch, &err);
+    pthread_mutex_unlock(&w->svc->jmu);
+    if (rc == 1) {
+        fy_err_destroy(&err);
+        return;
+    }
+    if (rc == 0) {
         w->persisted = w->next;
         w->persisted_at = mono_ms();
         w->dirty = false;
@@ -590,11 +828,21 @@ void *lnk_worker_main(void *arg)
     pthread_cond_init(&w.done_cv, NULL);
     pthread_mutex_lock(&w.svc->mu);
     w.next = w.persisted = w.ex->next;
+    w.epoch = w.ex->epoch;
     w.gen = w.ex->gen;
     lnk_def_copy(&w.ex->def, &w.def);
     pthread_mutex_unlock(&w.svc->mu);
     w.persisted_at = mono_ms();
     int64_t retry_at = 0;
+    fy_map_init(&w.modes);
+    { /* the loop rule needs the MODE records before our position (written_by_link) */
+        struct fy_err serr = {0};
+        int64_t cont = 0;
+        if (reg_store_read_from(w.r->store, 0, mode_scan_record, &w, &cont, &serr) != 0)
+            fy_log(FY_LOG_WARN, "linker", "msg=\"cannot read modes\" exporter=%s reason=\"%s\"",
+                   w.def.name, fy_err_text(&serr));
+        fy_err_destroy(&serr);
+    }
 
     for (;;) {
         /* marked before the control state is read: a stop/pause/update that
@@ -610,6 +858,7 @@ void *lnk_worker_main(void *arg)
         if (ex->reset) {
             ex->reset = false;
             w.next = 0;
+            w.epoch = ex->epoch;
             w.persisted = 0; /* the handler journaled 0 */
             retry_at = 0;
             w.attempt = 0;
@@ -702,6 +951,7 @@ void *lnk_worker_main(void *arg)
     lnk_def_destroy(&w.def);
     fy_map_destroy(&w.ensured);
     fy_map_destroy(&w.last);
+    fy_map_destroy(&w.modes);
     fy_err_destroy(&w.perr);
     pthread_mutex_destroy(&w.pmu);
     pthread_cond_destroy(&w.work_cv);

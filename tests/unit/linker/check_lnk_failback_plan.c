@@ -241,6 +241,65 @@ START_TEST(test_plan_earlier_run_is_kept_and_unlinked_left_alone)
 }
 END_TEST
 
+START_TEST(test_plan_keeps_dr_version_order_when_ids_are_out_of_order)
+{
+    /* DR registered N (new id 4) as x v3, then C (the older id 3, from y) as x v4; the
+     * primary took x v3 with P. Both DR versions move up in DR's order: N v4, C v5, so
+     * "latest" is C on both sides (sorting by id would write C first). */
+    json_t *plan = plan_of(
+        json_pack("[o,o,o,o]", ver(":.primary:x", 1, 1, A), ver(":.primary:y", 1, 3, C),
+                  ver(":.primary:x", 4, 3, C), ver(":.primary:x", 3, 4, "\"N\"")),
+        json_pack("[o,o,o]", ver("x", 1, 1, A), ver("y", 1, 3, C), ver("x", 3, 5, "\"P\"")),
+        LNK_FB_RENUMBER);
+    json_t *n = item(plan, ":.primary:x", 3), *c = item(plan, ":.primary:x", 4);
+    ck_assert_str_eq(action(n), "renumber");
+    ck_assert_int_eq(pnum(n, "version"), 4);
+    ck_assert_int_eq(pnum(n, "id"), 4);
+    ck_assert_str_eq(action(c), "renumber");
+    ck_assert_int_eq(pnum(c, "version"), 5);
+    ck_assert_int_eq(pnum(c, "id"), 3);
+    /* written in that order */
+    json_t *items = json_object_get(plan, "items");
+    size_t i, at_n = 99, at_c = 99;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        if (it == n)
+            at_n = i;
+        if (it == c)
+            at_c = i;
+    }
+    ck_assert_uint_lt(at_n, at_c);
+    ck_assert_uint_eq(json_array_size(json_object_get(plan, "id_changes")), 0);
+    json_decref(plan);
+}
+END_TEST
+
+START_TEST(test_plan_kept_item_reports_its_id_change)
+{
+    /* an earlier run renumbered DR's B (id 4, the primary's id 4 is X) to s v3 id 5:
+     * the kept item still says that DR's id 4 is the primary's id 5; a second DR use
+     * of id 4 (t v1, same schema) follows to 5 instead of taking another fresh id */
+    json_t *plan = plan_of(
+        json_pack("[o,o,o]", ver(":.primary:s", 1, 1, A), ver(":.primary:s", 2, 4, B),
+                  ver(":.primary:t", 1, 4, B)),
+        json_pack("[o,o,o]", ver("s", 1, 1, A), ver("s", 2, 4, "\"X\""), ver("s", 3, 5, B)),
+        LNK_FB_RENUMBER);
+    json_t *k = item(plan, ":.primary:s", 2);
+    ck_assert(json_is_true(json_object_get(k, "kept")));
+    ck_assert_int_eq(pnum(k, "id"), 5);
+    json_t *t = item(plan, ":.primary:t", 1);
+    ck_assert_str_eq(action(t), "renumber");
+    ck_assert_int_eq(pnum(t, "id"), 5);
+    json_t *ch = json_object_get(plan, "id_changes");
+    ck_assert_uint_eq(json_array_size(ch), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ch, 0), "dr_id")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ch, 0), "primary_id")),
+                     5);
+    json_decref(plan);
+}
+END_TEST
+
 START_TEST(test_plan_policy_names)
 {
     enum lnk_fb_policy p;
@@ -264,6 +323,8 @@ int main(void)
     tcase_add_test(tc, test_plan_versions_competing_for_one_spot_cascade);
     tcase_add_test(tc, test_plan_references_follow_renumbered_versions_referrers_repaired_first);
     tcase_add_test(tc, test_plan_earlier_run_is_kept_and_unlinked_left_alone);
+    tcase_add_test(tc, test_plan_keeps_dr_version_order_when_ids_are_out_of_order);
+    tcase_add_test(tc, test_plan_kept_item_reports_its_id_change);
     tcase_add_test(tc, test_plan_policy_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -8,6 +8,7 @@
 #include "linker/lnk_service.h"
 
 #include "common/fy_alloc.h"
+#include "registry/reg_registry.h"
 #include "registry/reg_route.h"
 #include "tests/unit/unit_registry.h"
 
@@ -180,6 +181,56 @@ START_TEST(test_service_journal_survives_reopen)
 }
 END_TEST
 
+/* A worker's position journaled between the reset's offset 0 and the worker
+ * seeing the reset (the old epoch) must not undo the reset after a crash. */
+static void journal_raw_state(const char *name, const char *value)
+{
+    char key[128];
+    snprintf(key, sizeof key, "{\"keytype\":\"EXPORTER_STATE\",\"name\":\"%s\",\"magic\":0}",
+             name);
+    struct reg_write rec = {fy_strdup(key), fy_strdup(value)};
+    struct fy_err err = {0};
+    int64_t off = -1;
+    pthread_mutex_lock(&reg->wlock);
+    int rc = reg_registry_write(reg, &rec, 1, &off, &err);
+    pthread_mutex_unlock(&reg->wlock);
+    if (rc == 0)
+        rc = reg_registry_sync(reg, off, &err);
+    ck_assert_msg(rc == 0, "write: %s", err.msg);
+    fy_err_destroy(&err);
+}
+
+static long long status_offset(const char *name)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/exporters/%s/status", name);
+    struct answer a = call("GET", path, NULL);
+    long long o = (long long)json_integer_value(json_object_get(a.json, "offset"));
+    json_decref(a.json);
+    return o;
+}
+
+START_TEST(test_service_reset_survives_a_stale_position_journaled_after_it)
+{
+    expect("POST", "/exporters", DEF("r"), 200, 0);
+    expect("PUT", "/exporters/r/pause", NULL, 200, 0);
+    journal_raw_state("r", "{\"name\":\"r\",\"offset\":50}"); /* where it was (old format) */
+    close_all();
+    open_all();
+    ck_assert_int_eq(status_offset("r"), 49); /* a record without epoch still reads */
+    expect("PUT", "/exporters/r/reset", NULL, 200, 0);
+    /* the worker journals its old position just after the reset's record */
+    journal_raw_state("r", "{\"name\":\"r\",\"offset\":50}");
+    close_all(); /* the crash */
+    open_all();
+    ck_assert_int_eq(status_offset("r"), -1);
+    /* positions of the new epoch count again */
+    close_all();
+    open_all();
+    ck_assert_int_eq(status_offset("r"), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lnk_service");
@@ -190,6 +241,7 @@ int main(void)
     tcase_add_test(tc, test_service_pause_status_and_reset);
     tcase_add_test(tc, test_service_context_form_scopes_subject_patterns);
     tcase_add_test(tc, test_service_journal_survives_reopen);
+    tcase_add_test(tc, test_service_reset_survives_a_stale_position_journaled_after_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A link never overwrites or loses a version (issue 9, link side): a destination refusal
+is ERROR with its reason at the refused record, never RUNNING over a different version;
+any journal the store can produce — compacted, with referenced versions after their
+referrers — is delivered; a `reset` survives a crash; records written before their scope
+was switched to IMPORT are still exported."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from conftest import Api, expect_ok, q, record, wait_until
+from test_link_exporters import converged, create_exporter, status
+
+FAST = {"ferry.fsync": "false"}
+COMPACT = {"ferry.fsync": "false", "ferry.store.compact.min.bytes": "4096"}
+
+
+def churn_until_compacted(api: Api, srv, limit: int = 3000) -> None:
+    """Config rewrites on one key until the journal shrinks (a compaction ran)."""
+    journal = srv.data_dir / "journal"
+    top = 0
+    for i in range(limit):
+        expect_ok(api.put("/config/churn", {"compatibility": "FULL" if i % 2 else "NONE"}))
+        size = journal.stat().st_size
+        if size < top:
+            return
+        top = max(top, size)
+    raise AssertionError("no compaction happened")
+
+
+def test_resumed_exporter_reports_refusal_and_never_overwrites_dr(ferry_factory):
+    """A DR drill registers x v2 on DR, the primary registers its own x v2 (the same id:
+    both sides hand out the next one), the drill ends with IMPORT?force=true and the
+    exporter resumes. DR's v2 stays; the exporter is ERROR with the destination's reason,
+    stays at that record through retries and resumes, and runs again once DR gives way."""
+    primary = Api(ferry_factory.start(config=FAST))
+    dr = Api(ferry_factory.start(config=FAST))
+    create_exporter(primary, "to-dr", dr, contextType="CUSTOM", context="primary")
+    primary.register_ok("x", record("X", ("a", "int")))
+    wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="x v1")
+
+    # the drill
+    expect_ok(primary.put("/exporters/to-dr/pause"))
+    dr.set_mode(":.primary:", "READWRITE")
+    dr_schema = record("X", ("a", "int"), ("dr", "string", "d"))
+    dr_id = dr.register_ok(":.primary:x", dr_schema)
+    p_schema = record("X", ("a", "int"), ("p", "string", "p"))
+    p_id = primary.register_ok("x", p_schema)
+    assert p_id == dr_id == 2
+    dr.set_mode(":.primary:", "IMPORT", params={"force": "true"})
+    dr_v2 = expect_ok(dr.version(":.primary:x", 2))
+
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    st = wait_until(lambda: (s := status(primary, "to-dr"))["state"] == "ERROR" and s, 30,
+                    what="ERROR after the refusal")
+    assert "42205" in st["trace"] and "/subjects/:.primary:x/versions" in st["trace"], st
+    offset = st["offset"]
+    time.sleep(1.5)  # retries (backoff) and an explicit resume keep it there
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    time.sleep(0.5)
+    st = status(primary, "to-dr")
+    assert st["state"] == "ERROR" and st["offset"] == offset, st
+    assert expect_ok(dr.version(":.primary:x", 2)) == dr_v2
+
+    # the operator lets DR give way: the refused record is delivered, the link runs
+    expect_ok(dr.delete_version(":.primary:x", 2))
+    expect_ok(dr.delete_version(":.primary:x", 2, permanent=True))
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    wait_until(lambda: status(primary, "to-dr")["state"] == "RUNNING", 30, what="RUNNING")
+    wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="converged")
+    assert expect_ok(dr.version(":.primary:x", 2))["schema"] == p_schema
+
+
+def test_new_exporter_delivers_compacted_journal_referenced_after_referrer(ferry_factory):
+    """Compaction keeps each key's latest record: r v1 soft-deleted after its referrer s v1
+    (itself soft-deleted first) now comes after s in the feed, and q v1 (referenced by r)
+    after both. A new exporter, and a reset, still deliver everything and end RUNNING."""
+    srv = ferry_factory.start(config=COMPACT)
+    src = Api(srv)
+    dst = Api(ferry_factory.start(config=FAST))
+    src.register_ok("q", record("Q", ("a", "int")))
+    src.register_ok("r", record("R", ("q", "Q")),
+                    references=[{"name": "Q", "subject": "q", "version": 1}])
+    src.register_ok("s", record("S", ("r", "R")),
+                    references=[{"name": "R", "subject": "r", "version": 1}])
+    src.register_ok("live", record("L", ("r", "R")),
+                    references=[{"name": "R", "subject": "r", "version": 1}])
+    expect_ok(src.delete_version("s", 1))
+    expect_ok(src.delete_version("live", 1))
+    expect_ok(src.delete_version("r", 1))
+    expect_ok(src.delete_version("q", 1))
+    src.register_ok("live", record("L2", ("b", "int")))
+    churn_until_compacted(src, srv)
+
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+    # a reset replays the same compacted journal
+    expect_ok(src.put("/exporters/dr/pause"))
+    expect_ok(src.put("/exporters/dr/reset"))
+    expect_ok(src.put("/exporters/dr/resume"))
+    time.sleep(0.5)
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
+    assert converged(src, ".", dst, ".copy")
+
+
+def test_records_written_before_scope_switched_to_import_are_exported(ferry_factory):
+    """The loop rule skips what a link wrote (the scope was IMPORT when it was written),
+    not what local clients wrote before the scope was switched to IMPORT and the exporter
+    got to it. Records imported while the scope is IMPORT still stay home."""
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    src.register_ok("first", record("F", ("a", "int")))
+    wait_until(lambda: dst.version(":.copy:first", 1).status_code == 200, 30, what="first")
+    expect_ok(src.put("/exporters/dr/pause"))
+    before = record("B", ("a", "int"))
+    src.register_ok("late", before)
+    src.set_mode("late", "IMPORT", params={"force": "true"})
+    imported = record("I", ("a", "int"))
+    expect_ok(src.register("late", imported, id=100, version=2))
+    expect_ok(src.put("/exporters/dr/resume"))
+    wait_until(lambda: dst.version(":.copy:late", 1).status_code == 200, 30,
+               what="the version written before the switch")
+    assert expect_ok(dst.version(":.copy:late", 1))["schema"] == before
+    # after a restart of the source (the reader rebuilds what it knows of modes)
+    src.server.stop_and_check()
+    src = Api(ferry_factory.start(config=FAST, data_dir=src.server.data_dir))
+    expect_ok(src.put("/exporters/dr/reset"))
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING")
+    time.sleep(1)
+    assert dst.version(":.copy:late", 2).status_code == 404  # written by a link: stays
+    assert expect_ok(dst.version(":.copy:late", 1))["schema"] == before
+
+
+class ShiftingProxy:
+    """127.0.0.1 HTTP proxy in front of a registry. While `hide` is set, the next paged
+    `GET /schemas?deleted=true` answers without that subject's entries — what a client sees
+    when a hard delete elsewhere shifts the offset pages between two requests."""
+
+    def __init__(self, target: str):
+        import http.server
+        import threading
+        import requests as rq
+
+        proxy = self
+        self.hide: str | None = None
+        self.hidden = 0
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):  # noqa: D401 - quiet
+                pass
+
+            def _fwd(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                hdrs = {k: v for k, v in self.headers.items()
+                        if k.lower() in ("content-type", "accept")}
+                r = rq.request(self.command, target + self.path, data=body, headers=hdrs,
+                               timeout=30)
+                data = r.content
+                if (proxy.hide and self.command == "GET" and self.path.startswith("/schemas?")
+                        and "deleted=true" in self.path and r.status_code == 200):
+                    lst = [s for s in r.json() if s.get("subject") != proxy.hide]
+                    if len(lst) != len(r.json()):
+                        proxy.hide = None
+                        proxy.hidden += 1
+                        data = json.dumps(lst).encode()
+                self.send_response(r.status_code)
+                self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _fwd
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.base = f"http://127.0.0.1:{self.srv.server_address[1]}"
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def test_standalone_link_never_plans_from_a_shifted_listing(ferry_factory, tmp_path):
+    """`ferry link` reads the source's versions page by page. A listing that misses a
+    version (pages shifted by a concurrent hard delete) must not be taken as the truth:
+    the link would purge that version on the destination."""
+    from test_link_standalone import link_props, once
+
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    src.register_ok("keep", record("K", ("a", "int")))
+    src.register_ok("other", record("O", ("a", "int")))
+    proxy = ShiftingProxy(src.base)
+    try:
+        cfg = link_props(tmp_path, Api(proxy.base), dst)
+        once(cfg)
+        assert expect_ok(dst.version(":.lnk:keep", 1))["schema"] == record("K", ("a", "int"))
+        src.register_ok("other", record("O", ("a", "int"), ("b", "int", 0)))
+        proxy.hide = "keep"
+        once(cfg)
+        assert proxy.hidden == 1
+        assert dst.version(":.lnk:keep", 1, {"deleted": "true"}).status_code == 200
+        assert converged(src, ".", dst, ".lnk")
+    finally:
+        proxy.close()
