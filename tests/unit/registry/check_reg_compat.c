@@ -362,6 +362,27 @@ static const struct compat_case cases[] = {
      "{'type':'record','name':'O','fields':[{'name':'x','type':" REC1("I", "'long'") "},"
      "{'name':'y','type':'I'}]}",
      false, 0, {MUB("/fields/0/type", "RECORD"), TM("/fields/0/type", "INT", "LONG")}},
+    /* reg_compat checks only the union branches that can read a writer type
+     * (same kind and name); a branch it skips is met again outside the union
+     * and must replay what Avro-Java's loop memoised for it */
+    {"skipped union branch replays root-relative",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':['null'," REC1("A", "'int'") "]},"
+     "{'name':'y','type':'A'}]}",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':" REC1("B", "'int'") "},"
+     "{'name':'y','type':'B'}]}",
+     false, 0, {MUB("/fields/0/type", "RECORD"), NM("/name", "B")}},
+    {"skipped union branch of another kind replays root-relative",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':['null'," ENUM_ABC "]},"
+     "{'name':'y','type':'E'}]}",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':"
+     "{'type':'fixed','name':'F','size':2}},{'name':'y','type':'F'}]}",
+     false, 0, {MUB("/fields/0/type", "FIXED"), TM("/", "ENUM", "FIXED")}},
+    {"branch after the reading one is not replayed",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':[" REC1("B", "'int'") ","
+     REC1("A", "'int'") "]},{'name':'y','type':'A'}]}",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':" REC1("B", "'int'") "},"
+     "{'name':'y','type':'B'}]}",
+     false, 0, {NM("/fields/1/type/name", "B")}},
     /* recursive types */
     {"recursive list same", LIST_INT, LIST_INT, true, 0, {NULL}},
     {"recursive list promoted", LIST_LONG, LIST_INT, true, 0, {NULL}},
