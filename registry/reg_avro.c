@@ -23,19 +23,20 @@
 
 /* ---------------------------------------------------------------- limits */
 
-static const struct reg_avro_limits default_limits = {
-    .max_bytes = REG_AVRO_DEFAULT_MAX_BYTES,
-    .max_json_depth = REG_AVRO_DEFAULT_MAX_JSON_DEPTH,
-    .max_depth = REG_AVRO_DEFAULT_MAX_DEPTH,
-    .max_names = REG_AVRO_DEFAULT_MAX_NAMES,
-    .max_branches = REG_AVRO_DEFAULT_MAX_BRANCHES,
-    .max_symbols = REG_AVRO_DEFAULT_MAX_SYMBOLS,
-    .max_fields = REG_AVRO_DEFAULT_MAX_FIELDS,
-};
+#define DEFAULT_LIMITS                                                                     \
+    {                                                                                      \
+        .max_bytes = REG_AVRO_DEFAULT_MAX_BYTES,                                           \
+        .max_json_depth = REG_AVRO_DEFAULT_MAX_JSON_DEPTH,                                 \
+        .max_depth = REG_AVRO_DEFAULT_MAX_DEPTH, .max_names = REG_AVRO_DEFAULT_MAX_NAMES,  \
+        .max_branches = REG_AVRO_DEFAULT_MAX_BRANCHES,                                     \
+        .max_symbols = REG_AVRO_DEFAULT_MAX_SYMBOLS, .max_fields = REG_AVRO_DEFAULT_MAX_FIELDS \
+    }
+
+static const struct reg_avro_limits default_limits = DEFAULT_LIMITS;
 
 /* Written once at startup before any other thread exists, read-only after
  * (pthread_create orders the write before every reader). */
-static struct reg_avro_limits limits = default_limits;
+static struct reg_avro_limits limits = DEFAULT_LIMITS;
 
 const struct reg_avro_limits *reg_avro_get_limits(void)
 {

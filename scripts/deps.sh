@@ -15,7 +15,7 @@ what="${1:-build}"
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
             librdkafka-dev libavro-dev)
 test_pkgs=(check wrk curl)
-fuzz_pkgs=(clang)
+fuzz_pkgs=(clang libclang-rt-dev)
 
 missing=()
 need() {
