@@ -2,7 +2,8 @@
 # ferry — plain Makefile. Out-of-tree builds in build/<variant>/:
 #   build/release  -O2, what `make`, `make run` and `make bench` use
 #   build/asan     -O1 with AddressSanitizer + UndefinedBehaviorSanitizer, what the tests use
-# Targets: all (./ferry), run, test, check (unit), itest (integration), bench, lint, clean.
+#   build/fuzz     clang libFuzzer + ASan/UBSan, the fuzz targets of tests/fuzz (make fuzz)
+# Targets: all (./ferry), run, test, check (unit), itest (integration), bench, fuzz, lint, clean.
 
 CC      ?= gcc
 PKGS    := libmicrohttpd jansson libcurl rdkafka
@@ -25,6 +26,12 @@ ifeq ($(VARIANT),asan)
 else
   CFLAGS_V := -O2 -g
   LDFLAGS_V :=
+endif
+ifeq ($(VARIANT),fuzz)
+  CC := clang
+  CFLAGS_V := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+  LDFLAGS_V := -fsanitize=address,undefined
 endif
 
 B := build/$(VARIANT)
@@ -65,6 +72,11 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libferry.a
 	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
 	    $(B)/libferry.a $(LDFLAGS_V) $(LIBS) $(TEST_LIBS)
 
+# Bench tool (scenario 9): the worst schema shapes, parsed and checked in-process.
+$(B)/schema_shapes: scripts/bench/schema_shapes.c $(B)/libferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -o $@ $< $(B)/libferry.a $(LDFLAGS_V) $(LIBS)
+
 deps:
 	@scripts/deps.sh build
 
@@ -81,6 +93,7 @@ test: deps-test
 	@ln -sf build/release/ferry ferry
 	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
 	@$(MAKE) --no-print-directory check-run VARIANT=asan
+	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory itest-run VARIANT=asan
 	@$(MAKE) --no-print-directory check-kafka-run
 
@@ -110,9 +123,35 @@ itest-run:
 	FERRY_BIN=$(abspath $(B)/ferry) $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
 
 bench: deps-test
-	@$(MAKE) --no-print-directory VARIANT=release variant-release build/release/rdk_copy
+	@$(MAKE) --no-print-directory VARIANT=release variant-release build/release/rdk_copy \
+	    build/release/schema_shapes
 	@ln -sf build/release/ferry ferry
 	FERRY_BIN=$(abspath build/release/ferry) scripts/bench.sh
+
+# Fuzzing (tests/fuzz/README.md): libFuzzer targets built with clang into build/fuzz.
+# `make fuzz` runs each for FUZZ_SECONDS (default 300; FUZZ_TARGETS=fuzz_avro narrows it);
+# `make test` runs each for FUZZ_SHORT_SECONDS after replaying tests/fuzz/regressions.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_SECONDS ?= 300
+FUZZ_SHORT_SECONDS ?= 4
+.PHONY: fuzz fuzz-short fuzz-build variant-fuzz
+
+variant-fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/fuzz/%)
+
+$(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/libferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -fsanitize=fuzzer -o $@ $< $(B)/libferry.a $(LDFLAGS_V) $(LIBS)
+
+fuzz-build:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory VARIANT=fuzz variant-fuzz
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-short: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|atoi|atol|gets|alloca)\(' \

@@ -10,6 +10,8 @@
 #include "common/fy_log.h"
 #include "common/fy_props.h"
 #include "linker/lnk_service.h"
+#include "registry/reg_avro.h"
+#include "registry/reg_compat.h"
 #include "registry/reg_http.h"
 #include "registry/reg_registry.h"
 
@@ -32,6 +34,8 @@ struct serve_conf {
     bool fsync;
     long long compact_min;
     long long parsed_cache;
+    long long sch_bytes, sch_json_depth, sch_depth, sch_names, sch_branches, sch_symbols,
+        sch_fields, compat_steps, compat_bytes; /* reg_avro_limits, reg_compat_limits */
     char *log_debug;
 };
 
@@ -67,6 +71,24 @@ static const struct fy_setting serve_settings[] = {
      NULL,
      "memory for parsed stored schemas (compatibility checks, normalized lookups), least "
      "recently used out"},
+    {"ferry.schema.max.bytes", FY_SET_INT, O(sch_bytes), "16777216", 1024, 1LL << 31, NULL,
+     "longest schema text (42201 beyond)"},
+    {"ferry.schema.max.json.depth", FY_SET_INT, O(sch_json_depth), "1000", 8, 100000, NULL,
+     "deepest nesting of [ and { in a schema text"},
+    {"ferry.schema.max.depth", FY_SET_INT, O(sch_depth), "1000", 8, 100000, NULL,
+     "deepest nesting of types, through names, in a schema and in a compatibility check"},
+    {"ferry.schema.max.names", FY_SET_INT, O(sch_names), "100000", 1, 1LL << 31, NULL,
+     "named types (record, enum, fixed) one schema text defines"},
+    {"ferry.schema.max.union.branches", FY_SET_INT, O(sch_branches), "100000", 1, 1LL << 31,
+     NULL, "branches of one union"},
+    {"ferry.schema.max.enum.symbols", FY_SET_INT, O(sch_symbols), "100000", 1, 1LL << 31, NULL,
+     "symbols of one enum"},
+    {"ferry.schema.max.fields", FY_SET_INT, O(sch_fields), "100000", 1, 1LL << 31, NULL,
+     "fields of one record"},
+    {"ferry.compatibility.max.steps", FY_SET_INT, O(compat_steps), "20000000", 1000, 1LL << 40,
+     NULL, "CPU budget of one compatibility check, in units of work (42201 beyond)"},
+    {"ferry.compatibility.max.bytes", FY_SET_INT, O(compat_bytes), "134217728", 65536,
+     1LL << 40, NULL, "memory budget of one compatibility check (42201 beyond)"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
      "modules with DEBUG logging: registry,http,... or all"},
 };
@@ -182,6 +204,13 @@ int cmd_serve(int argc, char **argv)
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
         REG_COMPAT_FORWARD_TRANSITIVE, REG_COMPAT_FULL, REG_COMPAT_FULL_TRANSITIVE};
+    reg_avro_set_limits(&(struct reg_avro_limits){
+        .max_bytes = (size_t)conf.sch_bytes, .max_json_depth = (unsigned)conf.sch_json_depth,
+        .max_depth = (unsigned)conf.sch_depth, .max_names = (size_t)conf.sch_names,
+        .max_branches = (size_t)conf.sch_branches, .max_symbols = (size_t)conf.sch_symbols,
+        .max_fields = (size_t)conf.sch_fields});
+    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = (uint64_t)conf.compat_steps,
+                                                      .max_bytes = (size_t)conf.compat_bytes});
     struct reg_registry_opts ro = {
         .data_dir = conf.data_dir,
         .fsync = conf.fsync,

@@ -2,7 +2,9 @@
  * fy_jsonout: writing JSON text straight into an fy_buf, for hot response
  * paths that should not build a jansson tree. Strings are escaped the way
  * Jackson does (what Confluent's clients see): `"` `\\` and control characters
- * (\b \f \n \r \t, else \u00XX upper-case hex); UTF-8 and `/` left as is.
+ * (\b \f \n \r \t, else \u00XX upper-case hex); UTF-8 and `/` left as is,
+ * and each byte that is not part of well-formed UTF-8 written as U+FFFD, so
+ * the output is always valid JSON.
  * The fy_buf cap applies (functions return -1 when it is exceeded).
  * Thread: one owner of the buffer at a time. */
 #ifndef FY_JSONOUT_H

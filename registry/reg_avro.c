@@ -21,6 +21,85 @@
 /* Longest schema excerpt quoted in an error message (fy_err.msg is 256 bytes). */
 #define EXCERPT_MAX 120
 
+/* ---------------------------------------------------------------- limits */
+
+#define DEFAULT_LIMITS                                                                     \
+    {                                                                                      \
+        .max_bytes = REG_AVRO_DEFAULT_MAX_BYTES,                                           \
+        .max_json_depth = REG_AVRO_DEFAULT_MAX_JSON_DEPTH,                                 \
+        .max_depth = REG_AVRO_DEFAULT_MAX_DEPTH, .max_names = REG_AVRO_DEFAULT_MAX_NAMES,  \
+        .max_branches = REG_AVRO_DEFAULT_MAX_BRANCHES,                                     \
+        .max_symbols = REG_AVRO_DEFAULT_MAX_SYMBOLS, .max_fields = REG_AVRO_DEFAULT_MAX_FIELDS \
+    }
+
+static const struct reg_avro_limits default_limits = DEFAULT_LIMITS;
+
+/* Written once at startup before any other thread exists, read-only after
+ * (pthread_create orders the write before every reader). */
+static struct reg_avro_limits limits = DEFAULT_LIMITS;
+
+const struct reg_avro_limits *reg_avro_get_limits(void)
+{
+    return &limits;
+}
+
+void reg_avro_set_limits(const struct reg_avro_limits *l)
+{
+    limits = default_limits;
+    if (!l)
+        return;
+    if (l->max_bytes)
+        limits.max_bytes = l->max_bytes;
+    if (l->max_json_depth)
+        limits.max_json_depth = l->max_json_depth;
+    if (l->max_depth)
+        limits.max_depth = l->max_depth;
+    if (l->max_names)
+        limits.max_names = l->max_names;
+    if (l->max_branches)
+        limits.max_branches = l->max_branches;
+    if (l->max_symbols)
+        limits.max_symbols = l->max_symbols;
+    if (l->max_fields)
+        limits.max_fields = l->max_fields;
+}
+
+/* The message every limit failure carries: what, how many, which setting. */
+static int fail_limit(struct fy_err *err, const char *what, size_t n, const char *setting,
+                      size_t max)
+{
+    return fy_err_set(err, REG_E_INVALID_SCHEMA,
+                      "Invalid schema: %s (%zu) exceeds the limit %s=%zu", what, n, setting, max);
+}
+
+/* Deepest nesting of [ and { in JSON text `s` (outside strings), scanning
+ * only until it exceeds `max`: a bound checked before anything recursive
+ * reads the text. */
+static unsigned json_nesting(const char *s, unsigned max)
+{
+    unsigned depth = 0, deepest = 0;
+    bool in_str = false;
+    for (; *s; s++) {
+        if (in_str) {
+            if (*s == '\\' && s[1])
+                s++;
+            else if (*s == '"')
+                in_str = false;
+        } else if (*s == '"') {
+            in_str = true;
+        } else if (*s == '{' || *s == '[') {
+            if (++depth > deepest) {
+                deepest = depth;
+                if (deepest > max)
+                    break;
+            }
+        } else if ((*s == '}' || *s == ']') && depth) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
 static const char *const type_names[] = {
     [REG_AVRO_NULL] = "null",     [REG_AVRO_BOOLEAN] = "boolean", [REG_AVRO_INT] = "int",
     [REG_AVRO_LONG] = "long",     [REG_AVRO_FLOAT] = "float",     [REG_AVRO_DOUBLE] = "double",
@@ -110,6 +189,7 @@ struct pctx {
     const char *space;      /* enclosing namespace, NULL = none (borrowed) */
     bool validate;
     unsigned call;
+    size_t n_names;         /* named types this call defined so far */
     struct fy_err *err;
 };
 
@@ -202,6 +282,9 @@ static int names_add(struct pctx *c, struct reg_avro_node *n)
 {
     if (names_find(c, n->pub.fullname))
         return fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Can't redefine: %s", n->pub.fullname);
+    if (++c->n_names > limits.max_names)
+        return fail_limit(c->err, "number of named types", c->n_names, "ferry.schema.max.names",
+                          limits.max_names);
     fy_map_put(&c->pending, n->pub.fullname, n);
     return 0;
 }
@@ -481,20 +564,21 @@ static int parse_aliases(struct pctx *c, const json_t *obj, char ***out, size_t 
         return fail_json(c, "aliases not an array", obj);
     char **list = fy_calloc(json_array_size(a) + 1, sizeof *list);
     size_t n = 0;
+    struct fy_map seen; /* a set: a linear check however many aliases */
+    fy_map_init(&seen);
     for (size_t i = 0; i < json_array_size(a); i++) {
         const json_t *e = json_array_get(a, i);
         if (!json_is_string(e) || check_nul(c, e) != 0) {
             for (size_t k = 0; k < n; k++)
                 free(list[k]);
             free(list);
+            fy_map_destroy(&seen);
             return json_is_string(e) ? -1 : fail_json(c, "alias not a string", e);
         }
-        bool dup = false;
-        for (size_t k = 0; k < n && !dup; k++)
-            dup = strcmp(list[k], json_string_value(e)) == 0;
-        if (!dup)
+        if (!fy_map_put(&seen, json_string_value(e), (void *)e))
             list[n++] = fy_strdup(json_string_value(e));
     }
+    fy_map_destroy(&seen);
     *out = list;
     *n_out = n;
     return 0;
@@ -618,6 +702,9 @@ static int parse_record(struct pctx *c, struct reg_avro_node *n, const json_t *j
     if (!fields || !json_is_array(fields))
         return fail_json(c, "Record has no fields", j);
     struct reg_avro *s = &n->pub;
+    if (json_array_size(fields) > limits.max_fields)
+        return fail_limit(c->err, "number of record fields", json_array_size(fields),
+                          "ferry.schema.max.fields", limits.max_fields);
     s->fields = fy_calloc(json_array_size(fields) + 1, sizeof *s->fields);
     for (size_t i = 0; i < json_array_size(fields); i++) {
         struct reg_avro_field *f = &s->fields[s->n_fields];
@@ -646,6 +733,9 @@ static int parse_enum(struct pctx *c, struct reg_avro_node *n, const json_t *j)
     if (!syms || !json_is_array(syms))
         return fail_json(c, "Enum has no symbols", j);
     struct reg_avro *s = &n->pub;
+    if (json_array_size(syms) > limits.max_symbols)
+        return fail_limit(c->err, "number of enum symbols", json_array_size(syms),
+                          "ferry.schema.max.enum.symbols", limits.max_symbols);
     int rc = -1;
     struct fy_map seen; /* symbol -> itself (a set: enums may be large) */
     fy_map_init(&seen);
@@ -744,14 +834,12 @@ static int parse_named_aliases(struct pctx *c, struct reg_avro_node *n, const js
     struct reg_avro *s = &n->pub;
     s->aliases = fy_calloc(count + 1, sizeof *s->aliases);
     int rc = 0;
+    struct fy_map seen; /* a set of Names: the same full name twice is kept once */
+    fy_map_init(&seen);
     for (size_t i = 0; i < count; i++) {
         struct avro_name an;
         if (rc == 0 && avro_name_make(c, list[i], s->namespace_, &an) == 0) {
-            /* a set of Names: the same full name twice is kept once */
-            bool dup = false;
-            for (size_t k = 0; k < s->n_aliases && !dup; k++)
-                dup = strcmp(s->aliases[k], an.full) == 0;
-            if (!dup) {
+            if (!fy_map_put(&seen, an.full, an.full)) {
                 s->aliases[s->n_aliases++] = an.full;
                 an.full = NULL;
             }
@@ -762,6 +850,7 @@ static int parse_named_aliases(struct pctx *c, struct reg_avro_node *n, const js
         free(list[i]);
     }
     free(list);
+    fy_map_destroy(&seen);
     return rc;
 }
 
@@ -829,7 +918,14 @@ fail:
 static struct reg_avro_node *parse_union(struct pctx *c, const json_t *j)
 {
     size_t count = json_array_size(j);
+    if (count > limits.max_branches) {
+        fail_limit(c->err, "number of union branches", count, "ferry.schema.max.union.branches",
+                   limits.max_branches);
+        return NULL;
+    }
     struct reg_avro **br = fy_calloc(count + 1, sizeof *br);
+    struct fy_map seen; /* branch type names: a set, so the check is linear */
+    fy_map_init(&seen);
     for (size_t i = 0; i < count; i++) {
         struct reg_avro_node *b = parse_schema(c, json_array_get(j, i));
         if (!b)
@@ -841,21 +937,20 @@ static struct reg_avro_node *parse_union(struct pctx *c, const json_t *j)
             fail_json(c, "Nested union", j);
             goto fail;
         }
+        /* Avro-Java UnionSchema: the first duplicate in branch order */
         const char *ni = is_named(br[i]->type) ? br[i]->fullname : reg_avro_type_name(br[i]->type);
-        for (size_t k = 0; k < i; k++) {
-            const char *nk =
-                is_named(br[k]->type) ? br[k]->fullname : reg_avro_type_name(br[k]->type);
-            if (strcmp(ni, nk) == 0) {
-                fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Duplicate in union:%.*s", EXCERPT_MAX, ni);
-                goto fail;
-            }
+        if (fy_map_put(&seen, ni, br[i])) {
+            fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Duplicate in union:%.*s", EXCERPT_MAX, ni);
+            goto fail;
         }
     }
+    fy_map_destroy(&seen);
     struct reg_avro_node *n = node_new(c, REG_AVRO_UNION);
     n->pub.branches = br;
     n->pub.n_branches = count;
     return n;
 fail:
+    fy_map_destroy(&seen);
     free(br);
     return NULL;
 }
@@ -1035,12 +1130,28 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
     struct pctx c = {.p = p, .validate = validate, .call = (unsigned)p->n_roots + 1, .err = err};
     size_t first_node = p->n_nodes;
     fy_map_init(&c.pending);
+    char *clean = NULL;
+    json_t *j = NULL;
+    /* bounded before anything reads the text recursively */
+    size_t len = text ? strlen(text) : 0;
+    if (len > limits.max_bytes) {
+        fail_limit(err, "schema size in bytes", len, "ferry.schema.max.bytes", limits.max_bytes);
+        goto out;
+    }
     /* a comment needs a '/': most schemas have none and skip the copy */
-    char *clean = text && strchr(text, '/') ? strip_comments(text) : NULL;
+    clean = text && strchr(text, '/') ? strip_comments(text) : NULL;
     const char *doc = clean ? clean : text ? text : "";
+    unsigned nesting = json_nesting(doc, limits.max_json_depth);
+    if (nesting > limits.max_json_depth) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA,
+                   "Invalid schema: JSON nesting depth exceeds the limit "
+                   "ferry.schema.max.json.depth=%u",
+                   limits.max_json_depth);
+        goto out;
+    }
     /* the fast reader builds jansson's tree; jansson itself decides (and
      * words the error) for whatever the fast reader leaves to it */
-    json_t *j = reg_json_load(doc);
+    j = reg_json_load(doc);
     if (!j)
         j = json_loads(doc, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!j) {
@@ -1051,6 +1162,15 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
     struct reg_avro_node *root = parse_schema(&c, j);
     if (!root)
         goto out;
+    /* every writer and walker of the model recurses along type nesting, which
+     * names make independent of the JSON's: bound it once here */
+    size_t depth = reg_avro_write_depth(p, &root->pub);
+    if (depth > limits.max_depth) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA,
+                   "Invalid schema: types nest deeper than the limit ferry.schema.max.depth=%u",
+                   limits.max_depth);
+        goto out;
+    }
     /* commit: the names this call defined become visible to later calls */
     size_t it = 0;
     const char *k;

@@ -80,6 +80,37 @@ struct reg_avro {
     json_t *props;
 };
 
+/* What one schema text may hold, checked before and while parsing so that no
+ * client-sized input can exhaust the stack, the heap or the CPU (sqlite's
+ * sqlite3_limit). A text over any of them is refused with 42201 and a message
+ * naming the setting. `ferry serve` sets them from its .properties file
+ * (ferry.schema.max.*); the defaults pass every real schema by far. */
+struct reg_avro_limits {
+    size_t max_bytes;          /* ferry.schema.max.bytes: text length */
+    unsigned max_json_depth;   /* ferry.schema.max.json.depth: nesting of [ and { */
+    unsigned max_depth;        /* ferry.schema.max.depth: type nesting, through names
+                                * (what every recursive walk of the model descends) */
+    size_t max_names;          /* ferry.schema.max.names: named types one text defines */
+    size_t max_branches;       /* ferry.schema.max.union.branches: per union */
+    size_t max_symbols;        /* ferry.schema.max.enum.symbols: per enum */
+    size_t max_fields;         /* ferry.schema.max.fields: per record */
+};
+
+#define REG_AVRO_DEFAULT_MAX_BYTES ((size_t)16 << 20)
+#define REG_AVRO_DEFAULT_MAX_JSON_DEPTH 1000 /* Jackson's StreamReadConstraints default */
+#define REG_AVRO_DEFAULT_MAX_DEPTH 1000
+#define REG_AVRO_DEFAULT_MAX_NAMES 100000
+#define REG_AVRO_DEFAULT_MAX_BRANCHES 100000
+#define REG_AVRO_DEFAULT_MAX_SYMBOLS 100000
+#define REG_AVRO_DEFAULT_MAX_FIELDS 100000
+
+/* The limits in force (the defaults until reg_avro_set_limits). Never NULL. */
+const struct reg_avro_limits *reg_avro_get_limits(void);
+/* Replace the limits in force; a zero member keeps its default. Call at
+ * startup, before any thread parses (config is read-only afterwards).
+ * Thread: main, before the registry opens. */
+void reg_avro_set_limits(const struct reg_avro_limits *l);
+
 struct reg_avro_parser;
 
 /* New empty parser (no known names). Never NULL. */

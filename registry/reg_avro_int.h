@@ -40,6 +40,14 @@ static inline const struct reg_avro_node *reg_avro_node_of(const struct reg_avro
 struct reg_avro_parser *reg_avro_parser_new_child(const struct reg_avro_parser *parent,
                                                   unsigned limit);
 
+/* How deep the canonical writer's recursion goes on `root` (one level per
+ * type it visits), the larger of a write seeded with the references (as
+ * reg_avro_canonical) and one seeded with nothing (a stored model written
+ * on its own). Computed without recursion, in time linear in the nodes
+ * visited; the parser refuses a root deeper than max_depth, so the writers'
+ * own depth guards never cut a parsed root's text short. */
+size_t reg_avro_write_depth(const struct reg_avro_parser *p, const struct reg_avro *root);
+
 /* Avro-Java LogicalTypes.fromSchemaIgnoreInvalid: the valid logical type
  * name of `s` ("decimal", "date", ...) or NULL, and for decimal its
  * precision and scale. */

@@ -58,7 +58,22 @@ struct wctx {
     struct fy_buf *b;
     struct fy_map written; /* full name -> node already written (or a reference) */
     const char *space;     /* Avro-Java Names.space: the enclosing namespace */
+    unsigned depth;        /* write_canonical calls in progress */
+    bool too_deep;         /* cut short at the max_depth limit */
 };
+
+/* One more level of a recursive writer: false (and *too_deep set) past the
+ * ferry.schema.max.depth limit, so client-made nesting cannot exhaust the
+ * stack. Parsed roots never get there (reg_avro_write_depth). */
+static bool depth_enter(unsigned *depth, bool *too_deep)
+{
+    if (*depth >= reg_avro_get_limits()->max_depth) {
+        *too_deep = true;
+        return false;
+    }
+    (*depth)++;
+    return true;
+}
 
 /* Avro-Java Name.getQualified: the short name when its namespace is the
  * enclosing one, unless the short name is also a type name ("record",
@@ -201,7 +216,19 @@ static void write_named(struct wctx *w, const struct reg_avro *s)
     w->space = saved;
 }
 
+static void write_canonical_at(struct wctx *w, const struct reg_avro *s);
+
 static void write_canonical(struct wctx *w, const struct reg_avro *s)
+{
+    if (!depth_enter(&w->depth, &w->too_deep)) {
+        fy_buf_puts(w->b, "null");
+        return;
+    }
+    write_canonical_at(w, s);
+    w->depth--;
+}
+
+static void write_canonical_at(struct wctx *w, const struct reg_avro *s)
 {
     struct fy_buf *b = w->b;
     switch (s->type) {
@@ -253,10 +280,83 @@ char *reg_avro_canonical(const struct reg_avro_parser *p, const struct reg_avro 
     return fy_buf_steal(&b);
 }
 
+/* A child of `s` in write_canonical's order, or NULL after the last. */
+static const struct reg_avro *child_at(const struct reg_avro *s, size_t i)
+{
+    switch (s->type) {
+    case REG_AVRO_RECORD:
+        return i < s->n_fields ? s->fields[i].type : NULL;
+    case REG_AVRO_ARRAY:
+    case REG_AVRO_MAP:
+        return i == 0 ? s->items : NULL;
+    case REG_AVRO_UNION:
+        return i < s->n_branches ? s->branches[i] : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* write_canonical's walk with an explicit stack: same visiting order, same
+ * "already written" rule, so the depth it reports is the writer's. */
+static size_t canonical_depth(const struct reg_avro_parser *p, const struct reg_avro *root,
+                              bool seeded)
+{
+    struct frame {
+        const struct reg_avro *s;
+        size_t next;
+    };
+    struct fy_map written;
+    fy_map_init(&written);
+    if (seeded)
+        seed_references(&written, p, root_call(p, root));
+    struct frame *st = NULL;
+    size_t n = 0, cap = 0, deepest = 0;
+    const struct reg_avro *s = root;
+    for (;;) {
+        if (s) {
+            /* a write_canonical call at depth n + 1 */
+            if (n + 1 > deepest)
+                deepest = n + 1;
+            bool expand = true;
+            if (is_named(s->type)) {
+                expand = fy_map_get(&written, s->fullname) != s;
+                if (expand)
+                    fy_map_put(&written, s->fullname, (void *)s);
+            }
+            if (expand && child_at(s, 0)) {
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    st = fy_realloc(st, cap * sizeof *st);
+                }
+                st[n].s = s;
+                st[n].next = 0;
+                n++;
+            }
+        }
+        if (n == 0)
+            break;
+        s = child_at(st[n - 1].s, st[n - 1].next++);
+        if (!s)
+            n--;
+    }
+    free(st);
+    fy_map_destroy(&written);
+    return deepest;
+}
+
+size_t reg_avro_write_depth(const struct reg_avro_parser *p, const struct reg_avro *root)
+{
+    size_t a = canonical_depth(p, root, true);
+    size_t b = canonical_depth(p, root, false);
+    return a > b ? a : b;
+}
+
 /* ---------------------------------------------------------------- normalized */
 
 struct nctx {
     struct fy_buf *b;
+    unsigned depth;       /* write_normalized calls in progress */
+    bool too_deep;        /* cut short at the max_depth limit */
     struct fy_map env;  /* full name -> node already written (Confluent's env) */
     const char *failed; /* field whose default Confluent's code cannot convert */
 };
@@ -323,7 +423,56 @@ static void put_latin1(struct fy_buf *b, const char *s, size_t len)
  * written) when Avro-Java's conversion yields null (e.g. a real for an int,
  * which drops the default), -1 when Confluent's code would throw: a null
  * inside a container, or a record default naming an unknown field. */
+/* Record schema -> its fields by name (struct fy_map *), built on first use
+ * so that looking up a default's keys stays linear in the default's size. */
+static const struct reg_avro *record_field_type(struct fy_map *cache, const struct reg_avro *rec,
+                                                const char *key)
+{
+    if (rec->n_fields <= 8) {
+        for (size_t k = 0; k < rec->n_fields; k++)
+            if (strcmp(rec->fields[k].name, key) == 0)
+                return rec->fields[k].type;
+        return NULL;
+    }
+    struct fy_map *m = fy_map_getn(cache, &rec, sizeof rec);
+    if (!m) {
+        m = fy_calloc(1, sizeof *m);
+        fy_map_init(m);
+        for (size_t k = rec->n_fields; k-- > 0;) /* the first of equal names wins */
+            fy_map_put(m, rec->fields[k].name, rec->fields[k].type);
+        fy_map_putn(cache, &rec, sizeof rec, m);
+    }
+    return fy_map_get(m, key);
+}
+
+static void field_cache_destroy(struct fy_map *cache)
+{
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (fy_map_next(cache, &it, &k, &v)) {
+        fy_map_destroy(v);
+        free(v);
+    }
+    fy_map_destroy(cache);
+}
+
+static int put_converted_at(struct fy_buf *b, const json_t *v, const struct reg_avro *schema,
+                            struct fy_map *cache);
+
 static int put_converted(struct fy_buf *b, const json_t *v, const struct reg_avro *schema)
+{
+    struct fy_map cache;
+    fy_map_init(&cache);
+    int rc = put_converted_at(b, v, schema, &cache);
+    field_cache_destroy(&cache);
+    return rc;
+}
+
+/* Recursion: one level per level of the JSON value, which the parser bounds
+ * (ferry.schema.max.json.depth). */
+static int put_converted_at(struct fy_buf *b, const json_t *v, const struct reg_avro *schema,
+                            struct fy_map *cache)
 {
     while (schema && schema->type == REG_AVRO_UNION)
         schema = schema->n_branches ? schema->branches[0] : NULL;
@@ -376,7 +525,8 @@ static int put_converted(struct fy_buf *b, const json_t *v, const struct reg_avr
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
                 fy_buf_putc(b, ',');
-            if (put_converted(b, json_array_get(v, i), schema ? schema->items : NULL) != 1)
+            if (put_converted_at(b, json_array_get(v, i), schema ? schema->items : NULL, cache) !=
+                1)
                 return -1;
         }
         fy_buf_putc(b, ']');
@@ -392,9 +542,7 @@ static int put_converted(struct fy_buf *b, const json_t *v, const struct reg_avr
             if (schema && t == REG_AVRO_MAP) {
                 vs = schema->items;
             } else if (schema && t == REG_AVRO_RECORD) {
-                for (size_t k = 0; k < schema->n_fields && !vs; k++)
-                    if (strcmp(schema->fields[k].name, keys[i]) == 0)
-                        vs = schema->fields[k].type;
+                vs = record_field_type(cache, schema, keys[i]);
                 if (!vs)
                     rc = -1; /* schema.getField(key).schema(): NullPointerException */
             }
@@ -403,7 +551,7 @@ static int put_converted(struct fy_buf *b, const json_t *v, const struct reg_avr
             if (i)
                 fy_buf_putc(b, ',');
             fy_jsonout_key(b, keys[i]);
-            if (put_converted(b, json_object_get(v, keys[i]), vs) != 1)
+            if (put_converted_at(b, json_object_get(v, keys[i]), vs, cache) != 1)
                 rc = -1;
         }
         fy_buf_putc(b, '}');
@@ -507,7 +655,17 @@ static void write_norm_field(struct nctx *n, const struct reg_avro_field *f)
 
 /* Confluent AvroSchemaUtils.build. Names, field names and symbols are
  * appended unescaped, as Confluent does (valid Avro names need no escaping). */
+static void write_normalized_at(struct nctx *n, const struct reg_avro *s);
+
 static void write_normalized(struct nctx *n, const struct reg_avro *s)
+{
+    if (!depth_enter(&n->depth, &n->too_deep))
+        return;
+    write_normalized_at(n, s);
+    n->depth--;
+}
+
+static void write_normalized_at(struct nctx *n, const struct reg_avro *s)
 {
     struct fy_buf *b = n->b;
     switch (s->type) {
@@ -603,6 +761,13 @@ static char *normalized_text(const struct reg_avro_parser *p, const struct reg_a
     seed_references(&n.env, p, root_call(p, root));
     write_normalized(&n, root);
     fy_map_destroy(&n.env);
+    if (n.too_deep) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA,
+                   "Invalid schema: types nest deeper than the limit ferry.schema.max.depth=%u",
+                   reg_avro_get_limits()->max_depth);
+        fy_buf_destroy(&b);
+        return NULL;
+    }
     if (n.failed) {
         fy_err_set(err, REG_E_INVALID_SCHEMA,
                    "Cannot normalize the default of field %s: it does not match its type",

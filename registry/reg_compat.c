@@ -174,6 +174,10 @@ struct result {
 struct memo_entry {
     bool in_progress;     /* RECURSION_IN_PROGRESS */
     struct result res;
+    /* reader union against a non-union writer: how many reader branches
+     * Avro-Java's loop has reached (the ones it would have checked and
+     * memoised), whether or not this checker skipped them (reader_union) */
+    size_t union_upto;
 };
 
 /* The location stack (Avro's Deque<String>): a token is a literal ("fields",
@@ -196,7 +200,39 @@ struct checker {
     /* Set when Avro-Java would have thrown (a reader field matching several
      * writer fields); Confluent then reports only this text. */
     char *exception;
+    /* Reader unions met so far: node -> struct union_index *, and each named
+     * reader branch -> struct branch_refs * (the unions holding it). */
+    struct fy_map unions;
+    struct fy_map branch_refs;
+    /* The per-check budget (reg_compat_limits, max_depth of reg_avro): when
+     * one runs out, `over` names it and the check stops, like `exception`. */
+    unsigned depth;
+    uint64_t steps;
+    size_t bytes;
+    const char *over;
 };
+
+/* Allocation-free accounting of the check's own memory: every structure the
+ * check grows reports here; the walk stops once the budget is spent. */
+static void spend_bytes(struct checker *c, size_t n)
+{
+    c->bytes += n;
+    if (c->bytes > reg_compat_get_limits()->max_bytes && !c->over)
+        c->over = "ferry.compatibility.max.bytes";
+}
+
+static void spend_steps(struct checker *c, uint64_t n)
+{
+    c->steps += n;
+    if (c->steps > reg_compat_get_limits()->max_steps && !c->over)
+        c->over = "ferry.compatibility.max.steps";
+}
+
+/* The walk stops at an Avro exception or a spent budget. */
+static bool stopped(const struct checker *c)
+{
+    return c->exception || c->over;
+}
 
 struct memo_key {
     const struct reg_avro *reader;
@@ -289,6 +325,7 @@ static void incompatible(struct checker *c, struct result *r, enum incompat_type
     inc->type = type;
     inc->message = msg;
     inc->location = loc_string(l);
+    spend_bytes(c, sizeof *inc + strlen(msg) + strlen(inc->location) + 2 * 16 + sizeof(size_t));
     result_add(r, c->n_found++);
 }
 
@@ -308,38 +345,80 @@ static const char *java_type_name(enum reg_avro_type t)
 }
 
 static struct result calculate(struct checker *c, const struct reg_avro *reader,
-                               const struct reg_avro *writer, struct loc *l);
+                               const struct reg_avro *writer, struct loc *l,
+                               struct memo_entry *self);
 
 /* getCompatibility(referenceToken, reader, writer, location): push the token,
  * answer from the memo (a pair still in progress counts as compatible: that is
  * what ends recursion through recursive types), else calculate and memoise.
  * As in Avro, a memoised result is replayed with the locations recorded when it
  * was first calculated. Returns a **new** result. */
+static struct memo_entry *memo_get(const struct checker *c, const struct reg_avro *reader,
+                                   const struct reg_avro *writer)
+{
+    struct memo_key key;
+    memset(&key, 0, sizeof key);
+    key.reader = reader;
+    key.writer = writer;
+    return fy_map_getn(&c->memo, &key, sizeof key);
+}
+
+static bool skipped_in_union(struct checker *c, const struct reg_avro *reader,
+                             const struct reg_avro *writer);
+
+/* A pair not in the memo: mark it in progress, calculate at location `l`,
+ * memoise. Returns a **new** result. */
+static struct result memo_calculate(struct checker *c, const struct reg_avro *reader,
+                                    const struct reg_avro *writer, struct loc *l)
+{
+    struct memo_key key;
+    memset(&key, 0, sizeof key);
+    key.reader = reader;
+    key.writer = writer;
+    struct memo_entry *e = fy_calloc(1, sizeof *e);
+    e->in_progress = true;
+    fy_map_putn(&c->memo, &key, sizeof key, e);
+    spend_bytes(c, sizeof *e + sizeof key + 64);
+    struct result res = calculate(c, reader, writer, l, e);
+    e->res = result_copy(&res);
+    spend_bytes(c, res.n * sizeof *res.idx);
+    e->in_progress = false;
+    return res;
+}
+
 static struct result get_compat(struct checker *c, const char *token, size_t index,
                                 const struct reg_avro *reader, const struct reg_avro *writer,
                                 struct loc *l)
 {
     struct result res = {0};
-    if (c->exception)
+    if (stopped(c))
         return res;
+    /* the walk recurses once per level of type nesting of the pair, which
+     * recursive types can make far deeper than either schema: bounded */
+    if (c->depth >= reg_avro_get_limits()->max_depth) {
+        c->over = "ferry.schema.max.depth";
+        return res;
+    }
+    spend_steps(c, 1);
+    c->depth++;
     loc_push(l, token, index);
-    struct memo_key key;
-    memset(&key, 0, sizeof key);
-    key.reader = reader;
-    key.writer = writer;
-    struct memo_entry *e = fy_map_getn(&c->memo, &key, sizeof key);
+    struct memo_entry *e = memo_get(c, reader, writer);
     if (e) {
         if (!e->in_progress)
             res = result_copy(&e->res);
+    } else if (skipped_in_union(c, reader, writer)) {
+        /* Avro-Java checked this pair in a union loop this checker cut
+         * short: calculate it now as it was then (root-relative), so what
+         * is replayed here and later matches the memo Avro-Java holds */
+        struct loc fresh = {0};
+        loc_push(&fresh, "", 0);
+        res = memo_calculate(c, reader, writer, &fresh);
+        free(fresh.tok);
     } else {
-        e = fy_calloc(1, sizeof *e);
-        e->in_progress = true;
-        fy_map_putn(&c->memo, &key, sizeof key, e);
-        res = calculate(c, reader, writer, l);
-        e->res = result_copy(&res);
-        e->in_progress = false;
+        res = memo_calculate(c, reader, writer, l);
     }
     loc_pop(l);
+    c->depth--;
     return res;
 }
 
@@ -350,6 +429,8 @@ static struct result get_compat(struct checker *c, const char *token, size_t ind
 static struct result get_compat_fresh(struct checker *c, const struct reg_avro *reader,
                                       const struct reg_avro *writer)
 {
+    if (stopped(c))
+        return (struct result){0};
     struct loc fresh = {0};
     struct result res = get_compat(c, "", 0, reader, writer, &fresh);
     free(fresh.tok);
@@ -397,8 +478,29 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool has_symbol(const struct reg_avro *e, const char *sym)
+/* An enum's symbols as a set: a scan for small enums, a hash table for
+ * large ones, so comparing two enums is linear in their symbols. */
+struct symbol_set {
+    const struct reg_avro *e;
+    struct fy_map map; /* used when e->n_symbols > SYMBOL_SCAN_MAX */
+};
+
+#define SYMBOL_SCAN_MAX 8
+
+static void symbol_set_init(struct symbol_set *set, const struct reg_avro *e)
 {
+    set->e = e;
+    fy_map_init(&set->map);
+    if (e->n_symbols > SYMBOL_SCAN_MAX)
+        for (size_t i = 0; i < e->n_symbols; i++)
+            fy_map_put(&set->map, e->symbols[i], e->symbols[i]);
+}
+
+static bool has_symbol(const struct symbol_set *set, const char *sym)
+{
+    const struct reg_avro *e = set->e;
+    if (e->n_symbols > SYMBOL_SCAN_MAX)
+        return fy_map_get(&set->map, sym) != NULL;
     for (size_t i = 0; i < e->n_symbols; i++)
         if (strcmp(e->symbols[i], sym) == 0)
             return true;
@@ -413,12 +515,16 @@ static void check_enum_symbols(struct checker *c, struct result *res,
                                struct loc *l)
 {
     loc_push(l, "symbols", 0);
+    spend_steps(c, reader->n_symbols + writer->n_symbols);
+    spend_bytes(c, (reader->n_symbols + writer->n_symbols) * 2 * sizeof(void *));
+    struct symbol_set rs;
+    symbol_set_init(&rs, reader);
     const char **missing = fy_calloc(writer->n_symbols + 1, sizeof *missing);
     size_t n = 0;
     for (size_t i = 0; i < writer->n_symbols; i++)
-        if (!has_symbol(reader, writer->symbols[i]))
+        if (!has_symbol(&rs, writer->symbols[i]))
             missing[n++] = writer->symbols[i];
-    if (n && !(reader->enum_default && has_symbol(reader, reader->enum_default))) {
+    if (n && !(reader->enum_default && has_symbol(&rs, reader->enum_default))) {
         qsort(missing, n, sizeof *missing, cmp_str);
         struct fy_buf b;
         fy_buf_init(&b, 0);
@@ -433,6 +539,7 @@ static void check_enum_symbols(struct checker *c, struct result *res,
         fy_buf_putc(&b, ']');
         incompatible(c, res, INC_MISSING_ENUM_SYMBOLS, fy_buf_steal(&b), l);
     }
+    fy_map_destroy(&rs.map);
     free(missing);
     loc_pop(l);
 }
@@ -492,22 +599,20 @@ static void check_record_fields(struct checker *c, struct result *res,
                                 struct loc *l)
 {
     struct field_index fi;
+    spend_steps(c, reader->n_fields + writer->n_fields);
+    spend_bytes(c, writer->n_fields * 2 * sizeof(struct fy_map_slot));
     field_index_init(&fi, writer);
     loc_push(l, "fields", 0);
-    for (size_t i = 0; i < reader->n_fields && !c->exception; i++) {
+    for (size_t i = 0; i < reader->n_fields && !stopped(c); i++) {
         const struct reg_avro_field *rf = &reader->fields[i];
         loc_push(l, NULL, (size_t)rf->position);
         /* lookupWriterField: the direct match plus one per matching alias;
          * more than one (even the same field twice) is an exception */
         const struct reg_avro_field *wf = writer_field(&fi, rf->name);
         size_t matches = wf ? 1 : 0;
+        /* Field.aliases() is a set: the parser keeps each alias once */
+        spend_steps(c, rf->n_aliases);
         for (size_t a = 0; a < rf->n_aliases; a++) {
-            /* Field.aliases() is a set: an alias written twice counts once */
-            bool seen = false;
-            for (size_t b = 0; b < a && !seen; b++)
-                seen = strcmp(rf->aliases[b], rf->aliases[a]) == 0;
-            if (seen)
-                continue;
             const struct reg_avro_field *af = writer_field(&fi, rf->aliases[a]);
             if (af) {
                 wf = af;
@@ -569,9 +674,204 @@ static bool promotes(enum reg_avro_type r, enum reg_avro_type w)
     }
 }
 
+/* ---- reader unions ------------------------------------------------------ */
+
+/* Avro-Java reads a writer type with a reader union by checking the reader's
+ * branches in order until one reads it, memoising every pair: quadratic in
+ * the branches for a union against a union. Only a few branches can read a
+ * given writer type at all: one of the same unnamed type or one it promotes
+ * to, or a named type of the same kind whose name matches (schemaNameEquals:
+ * same simple name, or an alias equal to the writer's full name). Every other
+ * pair is a TYPE_MISMATCH or NAME_MISMATCH, so the answer is the same when
+ * only the candidates are checked. What the skipped pairs would have left in
+ * Avro's memo only shows when one of them is met again outside the union
+ * (then get_compat calculates it the way the loop would have: see
+ * skipped_in_union). */
+
+struct idx_list {
+    size_t *v;
+    size_t n, cap;
+};
+
+static void idx_add(struct checker *c, struct idx_list *li, size_t i)
+{
+    if (li->n == li->cap) {
+        li->cap = li->cap ? li->cap * 2 : 2;
+        li->v = fy_realloc(li->v, li->cap * sizeof *li->v);
+        spend_bytes(c, li->cap / 2 * sizeof *li->v + 16);
+    }
+    li->v[li->n++] = i;
+}
+
+struct union_index {
+    size_t by_type[REG_AVRO_FIXED + 1]; /* unnamed branch of that type: index + 1, or 0 */
+    struct fy_map named;                /* kind, 'n' + simple name or 'a' + alias -> idx_list */
+};
+
+/* A reader union's named branches hold it: which unions, at which index. */
+struct branch_ref {
+    const struct reg_avro *u;
+    size_t index;
+};
+
+struct branch_refs {
+    struct branch_ref *v;
+    size_t n, cap;
+};
+
+static void named_key(struct fy_buf *b, enum reg_avro_type kind, char what, const char *name)
+{
+    fy_buf_reset(b);
+    fy_buf_putc(b, (char)('A' + kind));
+    fy_buf_putc(b, what);
+    fy_buf_puts(b, name ? name : "");
+}
+
+static void named_add(struct checker *c, struct union_index *ui, struct fy_buf *key, size_t i)
+{
+    struct idx_list *li = fy_map_getn(&ui->named, key->data, key->len);
+    if (!li) {
+        li = fy_calloc(1, sizeof *li);
+        fy_map_putn(&ui->named, key->data, key->len, li);
+        spend_bytes(c, sizeof *li + key->len + 64);
+    }
+    /* a branch with an alias equal to its name is listed once */
+    if (!li->n || li->v[li->n - 1] != i)
+        idx_add(c, li, i);
+}
+
+static struct union_index *union_index_of(struct checker *c, const struct reg_avro *u)
+{
+    struct union_index *ui = fy_map_getn(&c->unions, &u, sizeof u);
+    if (ui)
+        return ui;
+    ui = fy_calloc(1, sizeof *ui);
+    fy_map_init(&ui->named);
+    fy_map_putn(&c->unions, &u, sizeof u, ui);
+    spend_steps(c, u->n_branches);
+    spend_bytes(c, sizeof *ui + u->n_branches * (sizeof(struct branch_ref) + 128));
+    struct fy_buf key;
+    fy_buf_init(&key, 0);
+    for (size_t i = 0; i < u->n_branches; i++) {
+        const struct reg_avro *b = u->branches[i];
+        bool named = b->type == REG_AVRO_RECORD || b->type == REG_AVRO_ENUM ||
+                     b->type == REG_AVRO_FIXED;
+        if (!named) {
+            if ((size_t)b->type < sizeof ui->by_type / sizeof ui->by_type[0] &&
+                !ui->by_type[b->type])
+                ui->by_type[b->type] = i + 1;
+            continue;
+        }
+        named_key(&key, b->type, 'n', b->name);
+        named_add(c, ui, &key, i);
+        spend_steps(c, b->n_aliases);
+        for (size_t a = 0; a < b->n_aliases; a++) {
+            named_key(&key, b->type, 'a', b->aliases[a]);
+            named_add(c, ui, &key, i);
+        }
+        struct branch_refs *br = fy_map_getn(&c->branch_refs, &b, sizeof b);
+        if (!br) {
+            br = fy_calloc(1, sizeof *br);
+            fy_map_putn(&c->branch_refs, &b, sizeof b, br);
+        }
+        if (br->n == br->cap) {
+            br->cap = br->cap ? br->cap * 2 : 2;
+            br->v = fy_realloc(br->v, br->cap * sizeof *br->v);
+        }
+        br->v[br->n].u = u;
+        br->v[br->n].index = i;
+        br->n++;
+    }
+    fy_buf_destroy(&key);
+    return ui;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The branches of reader union `u` that could read `writer` (a non-union),
+ * ascending and each once, into *out (**new** array, *n entries). */
+static size_t *union_candidates(struct checker *c, const struct reg_avro *u,
+                                const struct reg_avro *writer, size_t *n)
+{
+    struct union_index *ui = union_index_of(c, u);
+    *n = 0;
+    enum reg_avro_type w = writer->type;
+    if (w != REG_AVRO_RECORD && w != REG_AVRO_ENUM && w != REG_AVRO_FIXED) {
+        size_t *out = fy_calloc(REG_AVRO_FIXED + 1, sizeof *out);
+        for (size_t t = 0; t <= REG_AVRO_FIXED; t++)
+            if (ui->by_type[t] && (t == (size_t)w || promotes((enum reg_avro_type)t, w)))
+                out[(*n)++] = ui->by_type[t] - 1;
+        qsort(out, *n, sizeof *out, cmp_size);
+        return out;
+    }
+    struct fy_buf key;
+    fy_buf_init(&key, 0);
+    named_key(&key, w, 'n', writer->name);
+    const struct idx_list *by_name = fy_map_getn(&ui->named, key.data, key.len);
+    named_key(&key, w, 'a', writer->fullname);
+    const struct idx_list *by_alias = fy_map_getn(&ui->named, key.data, key.len);
+    fy_buf_destroy(&key);
+    size_t na = by_name ? by_name->n : 0, nb = by_alias ? by_alias->n : 0;
+    size_t *out = fy_calloc(na + nb + 1, sizeof *out);
+    spend_steps(c, na + nb);
+    spend_bytes(c, (na + nb) * sizeof *out);
+    /* merge two ascending lists */
+    size_t i = 0, k = 0;
+    while (i < na || k < nb) {
+        size_t next;
+        if (k >= nb || (i < na && by_name->v[i] <= by_alias->v[k]))
+            next = by_name->v[i++];
+        else
+            next = by_alias->v[k++];
+        if (!*n || out[*n - 1] != next)
+            out[(*n)++] = next;
+    }
+    return out;
+}
+
+/* Did Avro-Java's loop over a reader union check (reader, writer) already,
+ * where this checker skipped it? Only a named reader can be met both in a
+ * union and outside one (an unnamed node has one parent). */
+static bool skipped_in_union(struct checker *c, const struct reg_avro *reader,
+                             const struct reg_avro *writer)
+{
+    if (reader->type != REG_AVRO_RECORD && reader->type != REG_AVRO_ENUM &&
+        reader->type != REG_AVRO_FIXED)
+        return false;
+    const struct branch_refs *br = fy_map_getn(&c->branch_refs, &reader, sizeof reader);
+    if (!br)
+        return false;
+    spend_steps(c, br->n);
+    for (size_t i = 0; i < br->n; i++) {
+        const struct memo_entry *e = memo_get(c, br->v[i].u, writer);
+        if (e && br->v[i].index < e->union_upto)
+            return true;
+    }
+    return false;
+}
+
+static void union_index_free(void *v)
+{
+    struct union_index *ui = v;
+    size_t it = 0;
+    const char *k;
+    void *li;
+    while (fy_map_next(&ui->named, &it, &k, &li)) {
+        free(((struct idx_list *)li)->v);
+        free(li);
+    }
+    fy_map_destroy(&ui->named);
+    free(ui);
+}
+
 /* calculateCompatibility. Returns a **new** result. */
 static struct result calculate(struct checker *c, const struct reg_avro *reader,
-                               const struct reg_avro *writer, struct loc *l)
+                               const struct reg_avro *writer, struct loc *l,
+                               struct memo_entry *self)
 {
     struct result res = {0};
     if (reader->type == writer->type) {
@@ -594,7 +894,8 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
             return res;
         case REG_AVRO_UNION:
             /* every writer branch must be readable by the reader union */
-            for (size_t i = 0; i < writer->n_branches && !c->exception; i++) {
+            spend_steps(c, writer->n_branches);
+            for (size_t i = 0; i < writer->n_branches && !stopped(c); i++) {
                 loc_push(l, NULL, i);
                 struct result sub = get_compat_fresh(c, reader, writer->branches[i]);
                 if (sub.n)
@@ -613,7 +914,8 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
 
     /* a writer union: the reader must read every branch */
     if (writer->type == REG_AVRO_UNION) {
-        for (size_t i = 0; i < writer->n_branches; i++) {
+        spend_steps(c, writer->n_branches);
+        for (size_t i = 0; i < writer->n_branches && !stopped(c); i++) {
             struct result sub = get_compat(c, NULL, i, reader, writer->branches[i], l);
             result_merge(&res, &sub);
         }
@@ -621,14 +923,23 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
     }
 
     if (reader->type == REG_AVRO_UNION) {
-        /* a reader union: some branch must read the writer */
-        for (size_t i = 0; i < reader->n_branches; i++) {
-            struct result sub = get_compat_fresh(c, reader->branches[i], writer);
+        /* a reader union: some branch must read the writer; only the
+         * candidates can (see union_candidates) */
+        size_t n_cand;
+        size_t *cand = union_candidates(c, reader, writer, &n_cand);
+        for (size_t k = 0; k < n_cand; k++) {
+            self->union_upto = cand[k]; /* Avro's loop is at this branch */
+            struct result sub = get_compat_fresh(c, reader->branches[cand[k]], writer);
             bool ok = sub.n == 0;
             result_free(&sub);
-            if (ok || c->exception)
+            if (ok || stopped(c)) {
+                self->union_upto = cand[k] + 1;
+                free(cand);
                 return res;
+            }
         }
+        free(cand);
+        self->union_upto = reader->n_branches;
         incompatible(c, &res, INC_MISSING_UNION_BRANCH,
                      fy_asprintf("reader union lacking writer type: %s",
                                  java_type_name(writer->type)),
@@ -690,16 +1001,23 @@ static char *difference_text(const struct incompat *inc, const char *rw, const c
 /* AvroSchema.isBackwardCompatible(previous) with `reader` as `this`, each
  * message formatted with the reader's and the writer's word ("new"/"old").
  * Appends to `out`; returns how many messages were added. */
-static size_t check_direction(const struct reg_avro *reader, const struct reg_avro *writer,
-                              const char *rw, const char *ww, struct reg_compat_msgs *out)
+static long check_direction(const struct reg_avro *reader, const struct reg_avro *writer,
+                            const char *rw, const char *ww, struct reg_compat_msgs *out,
+                            struct fy_err *err)
 {
     struct checker c;
     memset(&c, 0, sizeof c);
     fy_map_init(&c.memo);
+    fy_map_init(&c.unions);
+    fy_map_init(&c.branch_refs);
     struct loc l = {0};
     struct result res = get_compat(&c, "", 0, reader, writer, &l);
     size_t before = out->n;
-    if (c.exception) {
+    if (c.over) {
+        fy_err_set(err, REG_E_INVALID_SCHEMA,
+                   "Schema too complex to check compatibility: the check exceeds the limit %s",
+                   c.over);
+    } else if (c.exception) {
         /* AvroSchema.isBackwardCompatible catches it and reports its message */
         msgs_take(out, fy_asprintf("Unexpected exception during compatibility check: %s",
                                    c.exception));
@@ -718,23 +1036,50 @@ static size_t check_direction(const struct reg_avro *reader, const struct reg_av
         free(e);
     }
     fy_map_destroy(&c.memo);
+    it = 0;
+    while (fy_map_next(&c.unions, &it, &k, &v))
+        union_index_free(v);
+    fy_map_destroy(&c.unions);
+    it = 0;
+    while (fy_map_next(&c.branch_refs, &it, &k, &v)) {
+        free(((struct branch_refs *)v)->v);
+        free(v);
+    }
+    fy_map_destroy(&c.branch_refs);
     for (size_t i = 0; i < c.n_found; i++) {
         free(c.found[i].message);
         free(c.found[i].location);
     }
     free(c.found);
     free(c.exception);
-    return out->n - before;
+    if (c.over)
+        return -1;
+    return (long)(out->n - before);
+}
+
+int reg_compat_reader_writer_bounded(const struct reg_avro *reader, const struct reg_avro *writer,
+                                     struct reg_compat_msgs *msgs, struct fy_err *err)
+{
+    struct reg_compat_msgs tmp;
+    reg_compat_msgs_init(&tmp);
+    long n = check_direction(reader, writer, "new", "old", &tmp, err);
+    if (n < 0) {
+        reg_compat_msgs_destroy(&tmp);
+        return -1;
+    }
+    msgs_move(msgs, &tmp);
+    return n == 0;
 }
 
 bool reg_compat_reader_writer(const struct reg_avro *reader, const struct reg_avro *writer,
                               struct reg_compat_msgs *msgs)
 {
-    struct reg_compat_msgs tmp;
-    reg_compat_msgs_init(&tmp);
-    size_t n = check_direction(reader, writer, "new", "old", &tmp);
-    msgs_move(msgs, &tmp);
-    return n == 0;
+    struct fy_err err = {0};
+    int rc = reg_compat_reader_writer_bounded(reader, writer, msgs, &err);
+    if (rc < 0 && msgs)
+        reg_compat_msgs_add(msgs, err.msg);
+    fy_err_destroy(&err);
+    return rc == 1;
 }
 
 /* ---- levels over prior versions ----------------------------------------- */
@@ -794,35 +1139,40 @@ static void add_old_schema(struct reg_compat_msgs *out, const struct reg_compat_
 
 enum strategy { CAN_READ, CAN_BE_READ, MUTUAL_READ };
 
-/* One SchemaValidationStrategy.validate(candidate, existing). */
-static size_t validate_one(enum strategy st, const struct reg_avro *candidate,
-                           const struct reg_compat_prior *p, struct reg_compat_msgs *out)
+/* One SchemaValidationStrategy.validate(candidate, existing): the number of
+ * messages added, or -1 with err when a check ran out of budget. */
+static long validate_one(enum strategy st, const struct reg_avro *candidate,
+                         const struct reg_compat_prior *p, struct reg_compat_msgs *out,
+                         struct fy_err *err)
 {
     size_t before = out->n;
+    long n = 0;
     switch (st) {
     case CAN_READ:
-        if (check_direction(candidate, p->schema, "new", "old", out))
-            add_old_schema(out, p);
+        n = check_direction(candidate, p->schema, "new", "old", out, err);
         break;
     case CAN_BE_READ:
-        if (check_direction(p->schema, candidate, "old", "new", out))
-            add_old_schema(out, p);
+        n = check_direction(p->schema, candidate, "old", "new", out, err);
         break;
     case MUTUAL_READ:
         /* old-reads-new first, without the trailer; the trailer comes only
          * after new-reads-old messages, so a FULL failure in the forward
          * direction alone carries no {oldSchemaVersion}/{oldSchema} */
-        check_direction(p->schema, candidate, "old", "new", out);
-        if (check_direction(candidate, p->schema, "new", "old", out))
-            add_old_schema(out, p);
+        if (check_direction(p->schema, candidate, "old", "new", out, err) < 0)
+            return -1;
+        n = check_direction(candidate, p->schema, "new", "old", out, err);
         break;
     }
-    return out->n - before;
+    if (n < 0)
+        return -1;
+    if (n > 0)
+        add_old_schema(out, p);
+    return (long)(out->n - before);
 }
 
-bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candidate,
-                      const struct reg_compat_prior *prior, size_t n_prior,
-                      struct reg_compat_msgs *msgs)
+int reg_compat_check_bounded(enum reg_compat_level level, const struct reg_avro *candidate,
+                             const struct reg_compat_prior *prior, size_t n_prior,
+                             struct reg_compat_msgs *msgs, struct fy_err *err)
 {
     enum strategy st;
     bool transitive = false;
@@ -846,23 +1196,67 @@ bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candid
         st = MUTUAL_READ;
         break;
     default:
-        return true;
+        return 1;
     }
     if (n_prior == 0)
-        return true;
+        return 1;
     /* CompatibilityChecker reverses the list: validateLatest takes the newest,
      * validateAll walks newest -> oldest and stops at the first failure */
     size_t last = transitive ? 0 : n_prior - 1;
     for (size_t i = n_prior; i-- > last;) {
         struct reg_compat_msgs tmp;
         reg_compat_msgs_init(&tmp);
-        if (validate_one(st, candidate, &prior[i], &tmp)) {
+        long n = validate_one(st, candidate, &prior[i], &tmp, err);
+        if (n < 0) {
+            reg_compat_msgs_destroy(&tmp);
+            return -1;
+        }
+        if (n) {
             msgs_take(&tmp, fy_asprintf("{validateFields: 'false', compatibility: '%s'}",
                                         reg_compat_level_name(level)));
             msgs_move(msgs, &tmp);
-            return false;
+            return 0;
         }
         reg_compat_msgs_destroy(&tmp);
     }
-    return true;
+    return 1;
+}
+
+bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candidate,
+                      const struct reg_compat_prior *prior, size_t n_prior,
+                      struct reg_compat_msgs *msgs)
+{
+    struct fy_err err = {0};
+    int rc = reg_compat_check_bounded(level, candidate, prior, n_prior, msgs, &err);
+    if (rc < 0 && msgs)
+        reg_compat_msgs_add(msgs, err.msg);
+    fy_err_destroy(&err);
+    return rc == 1;
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+static const struct reg_compat_limits default_limits = {
+    .max_steps = REG_COMPAT_DEFAULT_MAX_STEPS,
+    .max_bytes = REG_COMPAT_DEFAULT_MAX_BYTES,
+};
+
+/* Written once at startup before other threads exist, read-only after. */
+static struct reg_compat_limits limits = {
+    .max_steps = REG_COMPAT_DEFAULT_MAX_STEPS,
+    .max_bytes = REG_COMPAT_DEFAULT_MAX_BYTES,
+};
+
+const struct reg_compat_limits *reg_compat_get_limits(void)
+{
+    return &limits;
+}
+
+void reg_compat_set_limits(const struct reg_compat_limits *l)
+{
+    limits = default_limits;
+    if (l && l->max_steps)
+        limits.max_steps = l->max_steps;
+    if (l && l->max_bytes)
+        limits.max_bytes = l->max_bytes;
 }

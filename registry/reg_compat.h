@@ -7,6 +7,7 @@
 #ifndef REG_COMPAT_H
 #define REG_COMPAT_H
 
+#include "common/fy_err.h"
 #include "registry/reg_avro.h"
 
 #include <stdbool.h>
@@ -56,6 +57,32 @@ void reg_compat_msgs_add(struct reg_compat_msgs *m, const char *s);
 bool reg_compat_reader_writer(const struct reg_avro *reader, const struct reg_avro *writer,
                               struct reg_compat_msgs *msgs);
 
+/* The budget of one reader/writer check, so that no pair of schemas can
+ * take the CPU or the heap (sqlite3_limit): `max_steps` counts the units of
+ * work (pairs visited, fields, symbols and branches looked at), `max_bytes`
+ * the memory the check itself allocates (memo, messages, indexes). The walk
+ * also stops at reg_avro's max_depth levels of type nesting. `ferry serve`
+ * sets them from ferry.compatibility.max.steps / .max.bytes. */
+struct reg_compat_limits {
+    uint64_t max_steps;
+    size_t max_bytes;
+};
+
+#define REG_COMPAT_DEFAULT_MAX_STEPS 20000000ULL
+#define REG_COMPAT_DEFAULT_MAX_BYTES ((size_t)128 << 20)
+
+/* The budget in force (the defaults until reg_compat_set_limits). */
+const struct reg_compat_limits *reg_compat_get_limits(void);
+/* Replace it; zero members keep their default. Thread: main, at startup. */
+void reg_compat_set_limits(const struct reg_compat_limits *l);
+
+/* reg_compat_reader_writer within the budget: 1 compatible, 0 incompatible
+ * (messages appended to `msgs`, may be NULL), or -1 with err->code 42201
+ * and a message naming the limit that ran out (nothing appended). The bool
+ * form above reports that message as its only incompatibility. */
+int reg_compat_reader_writer_bounded(const struct reg_avro *reader, const struct reg_avro *writer,
+                                     struct reg_compat_msgs *msgs, struct fy_err *err);
+
 /* One prior (live) version of the subject, oldest first in the array. */
 struct reg_compat_prior {
     const struct reg_avro *schema;
@@ -78,5 +105,12 @@ struct reg_compat_prior {
 bool reg_compat_check(enum reg_compat_level level, const struct reg_avro *candidate,
                       const struct reg_compat_prior *prior, size_t n_prior,
                       struct reg_compat_msgs *msgs);
+
+/* reg_compat_check within the budget (reg_compat_limits): 1 compatible,
+ * 0 incompatible with the messages above, -1 with err->code 42201 when a
+ * check ran out of budget (nothing appended to `msgs`). */
+int reg_compat_check_bounded(enum reg_compat_level level, const struct reg_avro *candidate,
+                             const struct reg_compat_prior *prior, size_t n_prior,
+                             struct reg_compat_msgs *msgs, struct fy_err *err);
 
 #endif

@@ -484,7 +484,7 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
         prior[n].canonical = v->schema->schema;
         n++;
     }
-    rc = reg_compat_check(level, candidate, prior, n, msgs) ? 1 : 0;
+    rc = reg_compat_check_bounded(level, candidate, prior, n, msgs, err);
 out:
     for (size_t i = 0; i < n; i++)
         reg_parsed_release(models[i]);

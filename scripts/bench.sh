@@ -10,8 +10,10 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 3 4 5 6 7 8"       scenarios to run (7: schema linking, link_bench.py;
-#                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py)
+#      BENCH_ONLY="1 2 3 4 5 6 7 8 9"     scenarios to run (7: schema linking, link_bench.py;
+#                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py;
+#                                         9: hostile schema shapes, schema_shapes.c)
+#      BENCH_SHAPES_N                     size of the scenario 9 shapes (default 40000)
 #      BENCH_MIRROR_ARGS                  extra mirror_bench.py arguments (e.g. --records 200000)
 #      BENCH_KEEP=1                       keep the temp dir (logs, journals)
 #      BENCH_PROPS=FILE                   ferry .properties to serve with (default: none)
@@ -27,7 +29,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -327,6 +329,33 @@ if want 8; then
     SUMMARY+=("$(printf '%-40s %12s %-5s' "8 ferry mirror lag p99" "$(kv lag_p99_ms "$R_LINE")" "ms")")
 fi
 
+# ---------------------------------------------------------------------------
+# 9: the worst schema shapes of issue 11, parsed and checked (FULL) in-process
+# by build/release/schema_shapes, one child process per shape
+declare -a SHAPES=()
+if want 9; then
+    SHAPES_BIN=${SHAPES_BIN:-$(dirname "$FERRY_BIN")/schema_shapes}
+    [ -x "$SHAPES_BIN" ] || die "no $SHAPES_BIN (make bench builds it)"
+    SHAPES_OUT=$(timeout 600 "$SHAPES_BIN" "${BENCH_SHAPES_N:-40000}") \
+        || { echo "$SHAPES_OUT"; die "schema_shapes failed"; }
+    while IFS= read -r R_LINE; do
+        name=$(kv name "$R_LINE")
+        SHAPES+=("$(printf '%-34s %10s %9s %9s %10s  %s' "$name" "$(kv bytes "$R_LINE")" \
+            "$(kv ms "$R_LINE")" "$(kv cpu_ms "$R_LINE")" "$(kv peak_mib "$R_LINE")" \
+            "$(kv answer "$R_LINE")")")
+        summ "9 $name cpu" "$(kv cpu_ms "$R_LINE")" "ms" "<" 1000
+        summ "9 $name peak" "$(kv peak_mib "$R_LINE")" "MiB" "<" 256
+        case "$(kv answer "$R_LINE")" in CRASHED*) ERRORS+=("9 $name: $R_LINE") ;; esac
+    done < <(grep '^SHAPE_RESULT' <<<"$SHAPES_OUT")
+fi
+
+if [ ${#SHAPES[@]} -gt 0 ]; then
+    echo
+    echo "== hostile schema shapes (parse both + FULL check, n=${BENCH_SHAPES_N:-40000}) =="
+    printf '%-34s %10s %9s %9s %10s  %s\n' "shape" "bytes" "wall ms" "cpu ms" "peak MiB" \
+        "answer"
+    for r in "${SHAPES[@]}"; do echo "$r"; done
+fi
 echo
 echo "== throughput and latency =="
 printf '%-42s %10s %9s %9s\n' "scenario" "req/s" "p50 ms" "p99 ms"

@@ -6,6 +6,8 @@
 #   scripts/deps.sh build   -> C toolchain + libraries (make, make run)
 #   scripts/deps.sh test    -> build + check + wrk + Python venv (make test)
 #   scripts/deps.sh kafka   -> test + JDK + Maven + Kafka jars (make check-kafka)
+#   scripts/deps.sh fuzz    -> build + clang (libFuzzer) for make fuzz; `test` needs it too,
+#                              because make test runs every fuzz target for a few seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,7 @@ what="${1:-build}"
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
             librdkafka-dev libavro-dev)
 test_pkgs=(check wrk curl)
+fuzz_pkgs=(clang libclang-rt-dev)
 
 missing=()
 need() {
@@ -22,7 +25,8 @@ need() {
     done
 }
 need "${build_pkgs[@]}"
-if [ "$what" != build ]; then need "${test_pkgs[@]}"; fi
+if [ "$what" != build ] && [ "$what" != fuzz ]; then need "${test_pkgs[@]}"; fi
+if [ "$what" != build ]; then need "${fuzz_pkgs[@]}"; fi
 if [ "$what" = kafka ]; then need openjdk-17-jre-headless maven; fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -33,7 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$what" != build ]; then
+if [ "$what" != build ] && [ "$what" != fuzz ]; then
     venv=.venv
     stamp="$venv/.requirements.stamp"
     if [ ! -x "$venv/bin/python" ]; then

@@ -3,6 +3,7 @@
  * Jackson-style writer that Avro canonical texts depend on. The expected
  * strings were printed by JDK 17. */
 #include "common/fy_json.h"
+#include "common/fy_jsonout.h"
 
 #include <check.h>
 #include <math.h>
@@ -82,6 +83,36 @@ START_TEST(test_write_keeps_key_order_and_escapes_like_jackson)
 }
 END_TEST
 
+/* Found by fuzz_route: an error message quoting a client's raw path with
+ * bytes that are no UTF-8 made the whole answer invalid JSON. */
+START_TEST(test_jsonout_writes_malformed_utf8_as_replacement_characters)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"a\x99z", "\"a\xef\xbf\xbdz\""},                    /* stray continuation byte */
+        {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""}, /* valid */
+        {"\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\""},          /* overlong */
+        {"\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* surrogate */
+        {"\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},
+        {"\xe2\x82", "\"\xef\xbf\xbd\xef\xbf\xbd\""},            /* cut short */
+        {"x\xff\"", "\"x\xef\xbf\xbd\\\"\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fy_buf b;
+        fy_buf_init(&b, 0);
+        ck_assert_int_eq(fy_jsonout_str(&b, cases[i].in), 0);
+        ck_assert_str_eq(fy_buf_str(&b), cases[i].out);
+        json_error_t jerr;
+        json_t *v = json_loads(fy_buf_str(&b), JSON_DECODE_ANY, &jerr);
+        ck_assert_msg(v != NULL, "case %zu: %s", i, jerr.text);
+        json_decref(v);
+        fy_buf_destroy(&b);
+    }
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
     Suite *s = suite_create("fy_json");
@@ -91,6 +122,7 @@ static Suite *json_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("write");
     tcase_add_test(tc, test_write_keeps_key_order_and_escapes_like_jackson);
+    tcase_add_test(tc, test_jsonout_writes_malformed_utf8_as_replacement_characters);
     suite_add_tcase(s, tc);
     return s;
 }

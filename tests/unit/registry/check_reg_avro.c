@@ -7,6 +7,8 @@
  * Run from the repository root (make test does). */
 #include "registry/reg_avro.h"
 
+#include "common/fy_alloc.h"
+#include "common/fy_buf.h"
 #include "registry/reg_avro_int.h"
 
 #include <check.h>
@@ -935,6 +937,166 @@ START_TEST(test_normalized_record_default_with_unknown_field_fails)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- limits */
+
+/* **new** text of n items made by fmt (with %zu = index) joined by commas */
+static char *joined(const char *head, const char *fmt, size_t n, const char *tail)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, head);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fy_buf_putc(&b, ',');
+        fy_buf_printf(&b, fmt, i, i);
+    }
+    fy_buf_puts(&b, tail);
+    return fy_buf_steal(&b);
+}
+
+static void assert_parses(const char *in)
+{
+    struct reg_avro_parser *p = reg_avro_parser_new();
+    const struct reg_avro *root = NULL;
+    struct fy_err err = {0};
+    ck_assert_msg(reg_avro_parser_parse(p, in, true, &root, &err) == 0, "%s", err.msg);
+    fy_err_destroy(&err);
+    reg_avro_parser_free(p);
+}
+
+START_TEST(test_limits_refuse_with_42201_naming_the_setting)
+{
+    reg_avro_set_limits(&(struct reg_avro_limits){.max_bytes = 300, .max_json_depth = 6,
+                                                  .max_depth = 6, .max_names = 5,
+                                                  .max_branches = 4, .max_symbols = 3,
+                                                  .max_fields = 3});
+    char *big = joined("{\"type\":\"record\",\"name\":\"R\",\"doc\":\"", "%.0zu%.0zuxxxxxxxxxx",
+                       30, "\",\"fields\":[]}");
+    assert_rejected(big, true, "ferry.schema.max.bytes=300");
+    free(big);
+    assert_rejected("{\"type\":\"int\",\"x\":[[[[[[[1]]]]]]]}", false,
+                    "ferry.schema.max.json.depth=6");
+    assert_rejected("[\"null\",\"int\",\"long\",\"string\",\"bytes\"]", false,
+                    "ferry.schema.max.union.branches=4");
+    assert_rejected("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\",\"D\"]}", false,
+                    "ferry.schema.max.enum.symbols=3");
+    assert_rejected("{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":"
+                    "\"int\"},{\"name\":\"b\",\"type\":\"int\"},{\"name\":\"c\",\"type\":\"int\"},"
+                    "{\"name\":\"d\",\"type\":\"int\"}]}",
+                    false, "ferry.schema.max.fields=3");
+    char *names = joined("[", "{\"type\":\"fixed\",\"name\":\"F%zu%.0zu\",\"size\":1}", 4, "]");
+    assert_parses(names); /* 4 branches, 4 names: at the limits */
+    free(names);
+    assert_rejected("{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"b\",\"type\":"
+                    "{\"type\":\"fixed\",\"name\":\"B\",\"size\":1}},{\"name\":\"c\",\"type\":"
+                    "{\"type\":\"enum\",\"name\":\"C\",\"symbols\":[\"X\"]}}]},",
+                    false, "Invalid"); /* trailing comma: a JSON error, not a limit */
+    char *many = joined("{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"u\",\"type\":[",
+                        "{\"type\":\"fixed\",\"name\":\"F%zu%.0zu\",\"size\":1}", 4,
+                        "]},{\"name\":\"v\",\"type\":{\"type\":\"fixed\",\"name\":\"G\",\"size\":1}}]}");
+    assert_rejected(many, false, "ferry.schema.max.names=5"); /* A, F0..F3, G */
+    free(many);
+    /* type nesting through arrays: JSON depth 2 per level, so allow the JSON */
+    reg_avro_set_limits(&(struct reg_avro_limits){.max_depth = 6});
+    assert_rejected("{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":"
+                    "\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"array\","
+                    "\"items\":{\"type\":\"array\",\"items\":\"int\"}}}}}}",
+                    false, "ferry.schema.max.depth=6");
+    assert_parses("{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":"
+                  "\"array\",\"items\":{\"type\":\"array\",\"items\":{\"type\":\"array\","
+                  "\"items\":\"int\"}}}}}");
+    reg_avro_set_limits(NULL);
+    ck_assert_uint_eq(reg_avro_get_limits()->max_depth, REG_AVRO_DEFAULT_MAX_DEPTH);
+}
+END_TEST
+
+/* A reference holding a chain of records defined flat: the schema that uses
+ * the last one writes the whole chain nested (types inside a reference are
+ * written in full), so its depth is the chain's, whatever the JSON's. */
+START_TEST(test_depth_through_a_reference_is_bounded_and_writers_stay_safe)
+{
+    char *ref = joined("[{\"type\":\"record\",\"name\":\"C0\",\"fields\":[]}",
+                       ",{\"type\":\"record\",\"name\":\"C%zu\",\"fields\":[{\"name\":\"p\","
+                       "\"type\":\"C%zu\"}]}",
+                       40, "]");
+    /* the joined format prints the same index twice: fix C<i>'s field to C<i-1> */
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "[{\"type\":\"record\",\"name\":\"C0\",\"fields\":[]}");
+    for (size_t i = 1; i < 40; i++)
+        fy_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"C%zu\",\"fields\":[{\"name\":\"p\","
+                          "\"type\":\"C%zu\"}]}",
+                      i, i - 1);
+    fy_buf_putc(&b, ']');
+    free(ref);
+    ref = fy_buf_steal(&b);
+    const char *use = "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"c\","
+                      "\"type\":\"C39\"}]}";
+    struct fy_err err = {0};
+    const struct reg_avro *r0 = NULL, *root = NULL;
+    /* default limits: fine, and the depth the parser measured is the writer's */
+    struct reg_avro_parser *p = reg_avro_parser_new();
+    ck_assert_int_eq(reg_avro_parser_parse(p, ref, true, &r0, &err), 0);
+    ck_assert_int_eq(reg_avro_parser_parse(p, use, true, &root, &err), 0);
+    ck_assert_uint_ge(reg_avro_write_depth(p, root), 40);
+    /* the writers cut short past the limit: 42201 from normalize, no crash */
+    reg_avro_set_limits(&(struct reg_avro_limits){.max_depth = 16});
+    char *n = NULL;
+    ck_assert_int_eq(reg_avro_normalize(p, root, &n, &err), -1);
+    ck_assert_int_eq(err.code, REG_E_INVALID_SCHEMA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ferry.schema.max.depth"));
+    char *c = reg_avro_canonical(p, root);
+    ck_assert_ptr_nonnull(c);
+    free(c);
+    reg_avro_parser_free(p);
+    /* and the parser refuses the schema at that limit */
+    p = reg_avro_parser_new();
+    ck_assert_int_eq(reg_avro_parser_parse(p, ref, true, &r0, &err), 0);
+    ck_assert_int_eq(reg_avro_parser_parse(p, use, true, &root, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ferry.schema.max.depth=16"));
+    reg_avro_parser_free(p);
+    reg_avro_set_limits(NULL);
+    fy_err_destroy(&err);
+    free(ref);
+}
+END_TEST
+
+START_TEST(test_large_unions_enums_and_aliases_keep_their_rules)
+{
+    /* 10,000 branches: the duplicate check is a set, and names the first duplicate */
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_putc(&b, '[');
+    for (size_t i = 0; i < 10000; i++)
+        fy_buf_printf(&b, "%s{\"type\":\"fixed\",\"name\":\"U%zu\",\"size\":1}", i ? "," : "", i);
+    char *ok = fy_strdup(b.data);
+    fy_buf_puts(&b, ",\"int\",\"U7\",\"U8\"]");
+    assert_rejected(b.data, false, "Duplicate in union:U7");
+    fy_buf_destroy(&b);
+    char *ok_closed = fy_asprintf("%s]", ok);
+    assert_parses(ok_closed);
+    free(ok_closed);
+    free(ok);
+    /* aliases written twice are kept once, in first-seen order */
+    struct reg_avro_parser *p = reg_avro_parser_new();
+    const struct reg_avro *root = NULL;
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_avro_parser_parse(p,
+                                           "{\"type\":\"record\",\"name\":\"R\",\"aliases\":[\"B\","
+                                           "\"A\",\"B\"],\"fields\":[{\"name\":\"f\",\"type\":"
+                                           "\"int\",\"aliases\":[\"y\",\"x\",\"y\"]}]}",
+                                           true, &root, &err),
+                     0);
+    ck_assert_uint_eq(root->n_aliases, 2);
+    ck_assert_str_eq(root->aliases[0], "B");
+    ck_assert_str_eq(root->aliases[1], "A");
+    ck_assert_uint_eq(root->fields[0].n_aliases, 2);
+    ck_assert_str_eq(root->fields[0].aliases[0], "y");
+    reg_avro_parser_free(p);
+    fy_err_destroy(&err);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- main */
 
 static Suite *avro_suite(void)
@@ -975,6 +1137,10 @@ static Suite *avro_suite(void)
         {"normalized",
          {test_normalized_form_sorts_and_converts_as_confluent,
           test_normalized_record_default_with_unknown_field_fails}},
+        {"limits",
+         {test_limits_refuse_with_42201_naming_the_setting,
+          test_depth_through_a_reference_is_bounded_and_writers_stay_safe,
+          test_large_unions_enums_and_aliases_keep_their_rules}},
     };
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
         TCase *tc = tcase_create(groups[i].name);

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -362,6 +364,27 @@ static const struct compat_case cases[] = {
      "{'type':'record','name':'O','fields':[{'name':'x','type':" REC1("I", "'long'") "},"
      "{'name':'y','type':'I'}]}",
      false, 0, {MUB("/fields/0/type", "RECORD"), TM("/fields/0/type", "INT", "LONG")}},
+    /* reg_compat checks only the union branches that can read a writer type
+     * (same kind and name); a branch it skips is met again outside the union
+     * and must replay what Avro-Java's loop memoised for it */
+    {"skipped union branch replays root-relative",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':['null'," REC1("A", "'int'") "]},"
+     "{'name':'y','type':'A'}]}",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':" REC1("B", "'int'") "},"
+     "{'name':'y','type':'B'}]}",
+     false, 0, {MUB("/fields/0/type", "RECORD"), NM("/name", "B")}},
+    {"skipped union branch of another kind replays root-relative",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':['null'," ENUM_ABC "]},"
+     "{'name':'y','type':'E'}]}",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':"
+     "{'type':'fixed','name':'F','size':2}},{'name':'y','type':'F'}]}",
+     false, 0, {MUB("/fields/0/type", "FIXED"), TM("/", "ENUM", "FIXED")}},
+    {"branch after the reading one is not replayed",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':[" REC1("B", "'int'") ","
+     REC1("A", "'int'") "]},{'name':'y','type':'A'}]}",
+     "{'type':'record','name':'O','fields':[{'name':'x','type':" REC1("B", "'int'") "},"
+     "{'name':'y','type':'B'}]}",
+     false, 0, {NM("/fields/1/type/name", "B")}},
     /* recursive types */
     {"recursive list same", LIST_INT, LIST_INT, true, 0, {NULL}},
     {"recursive list promoted", LIST_LONG, LIST_INT, true, 0, {NULL}},
@@ -1111,6 +1134,328 @@ START_TEST(test_oracle_avro_c_decodes_every_compatible_case)
 }
 END_TEST
 
+/* ---- budgets and bounds ------------------------------------------------- */
+
+/* **new** record text: n records R0..R{n-1} defined flat in a union field
+ * (`defs`, with a null default when `dflt`), then a field of type R{n-1}:
+ * the check descends n levels through names while the JSON stays flat. */
+static char *chain_text(size_t n, const char *defs, bool dflt)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"%s\","
+                      "\"type\":[\"null\",{\"type\":\"record\",\"name\":\"R0\",\"fields\":[]}",
+                  defs);
+    for (size_t i = 1; i < n; i++)
+        fy_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"p\","
+                          "\"type\":\"R%zu\"}]}",
+                      i, i - 1);
+    fy_buf_printf(&b, "]%s},{\"name\":\"last\",\"type\":\"R%zu\"}]}", dflt ? ",\"default\":null" : "",
+                  n - 1);
+    return fy_buf_steal(&b);
+}
+
+/* **new** union of n records named R in namespaces n0.., field f of `type` */
+static char *same_name_union(size_t n, const char *type)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++)
+        fy_buf_printf(&b, "%s{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n%zu\","
+                          "\"fields\":[{\"name\":\"f\",\"type\":\"%s\"}]}",
+                      i ? "," : "", i, type);
+    fy_buf_putc(&b, ']');
+    return fy_buf_steal(&b);
+}
+
+static int bounded(const char *reader, const char *writer, struct reg_compat_msgs *msgs,
+                   struct fy_err *err)
+{
+    struct reg_avro_parser *pr = reg_avro_parser_new(), *pw = reg_avro_parser_new();
+    const struct reg_avro *r = NULL, *w = NULL;
+    ck_assert_int_eq(reg_avro_parser_parse(pr, reader, false, &r, err), 0);
+    ck_assert_int_eq(reg_avro_parser_parse(pw, writer, false, &w, err), 0);
+    int rc = reg_compat_reader_writer_bounded(r, w, msgs, err);
+    reg_avro_parser_free(pr);
+    reg_avro_parser_free(pw);
+    return rc;
+}
+
+START_TEST(test_budget_depth_of_the_walk_is_bounded_with_42201)
+{
+    /* 3,000 levels: past the default max_depth of 1,000 (the release build
+     * crashed at 40,000, ASan at 20,000) */
+    char *w = chain_text(3000, "wdefs", false), *r = chain_text(3000, "rdefs", true);
+    struct reg_compat_msgs msgs;
+    reg_compat_msgs_init(&msgs);
+    struct fy_err err = {0};
+    ck_assert_int_eq(bounded(r, w, &msgs, &err), -1);
+    ck_assert_int_eq(err.code, REG_E_INVALID_SCHEMA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ferry.schema.max.depth"));
+    ck_assert_uint_eq(msgs.n, 0);
+    free(w);
+    free(r);
+    /* within the limit the same shape is simply compatible */
+    w = chain_text(500, "wdefs", false);
+    r = chain_text(500, "rdefs", true);
+    ck_assert_int_eq(bounded(r, w, &msgs, &err), 1);
+    /* the bool form reports the limit as its one message */
+    reg_avro_set_limits(&(struct reg_avro_limits){.max_depth = 100});
+    struct reg_avro_parser *pr = reg_avro_parser_new(), *pw = reg_avro_parser_new();
+    const struct reg_avro *rr = NULL, *ww = NULL;
+    ck_assert_int_eq(reg_avro_parser_parse(pr, r, false, &rr, &err), 0);
+    ck_assert_int_eq(reg_avro_parser_parse(pw, w, false, &ww, &err), 0);
+    ck_assert(!reg_compat_reader_writer(rr, ww, &msgs));
+    ck_assert_uint_eq(msgs.n, 1);
+    ck_assert_ptr_nonnull(strstr(msgs.items[0], "ferry.schema.max.depth"));
+    reg_compat_msgs_destroy(&msgs);
+    reg_avro_parser_free(pr);
+    reg_avro_parser_free(pw);
+    reg_avro_set_limits(NULL);
+    fy_err_destroy(&err);
+    free(w);
+    free(r);
+}
+END_TEST
+
+START_TEST(test_budget_steps_and_bytes_answer_42201)
+{
+    /* every reader branch is a candidate for every writer branch (same simple
+     * name) and none reads it: quadratic, in Avro-Java too */
+    char *w = same_name_union(300, "boolean"), *r = same_name_union(300, "int");
+    struct reg_compat_msgs msgs;
+    reg_compat_msgs_init(&msgs);
+    struct fy_err err = {0};
+    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = 20000});
+    ck_assert_int_eq(bounded(r, w, &msgs, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ferry.compatibility.max.steps"));
+    reg_compat_set_limits(&(struct reg_compat_limits){.max_bytes = 256 << 10});
+    ck_assert_int_eq(bounded(r, w, &msgs, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ferry.compatibility.max.bytes"));
+    ck_assert_uint_eq(msgs.n, 0);
+    /* reg_compat_check_bounded passes the error up, nothing appended */
+    struct reg_avro_parser *pr = reg_avro_parser_new(), *pw = reg_avro_parser_new();
+    const struct reg_avro *rr = NULL, *ww = NULL;
+    ck_assert_int_eq(reg_avro_parser_parse(pr, r, false, &rr, &err), 0);
+    ck_assert_int_eq(reg_avro_parser_parse(pw, w, false, &ww, &err), 0);
+    struct reg_compat_prior prior = {.schema = ww, .version = 1, .canonical = w};
+    ck_assert_int_eq(reg_compat_check_bounded(REG_COMPAT_FULL, rr, &prior, 1, &msgs, &err), -1);
+    ck_assert_uint_eq(msgs.n, 0);
+    /* the defaults: answered (incompatible) */
+    reg_compat_set_limits(NULL);
+    ck_assert_int_eq(reg_compat_check_bounded(REG_COMPAT_BACKWARD, rr, &prior, 1, &msgs, &err), 0);
+    ck_assert_uint_gt(msgs.n, 300);
+    reg_compat_msgs_destroy(&msgs);
+    reg_avro_parser_free(pr);
+    reg_avro_parser_free(pw);
+    fy_err_destroy(&err);
+    free(w);
+    free(r);
+}
+END_TEST
+
+START_TEST(test_large_enums_compare_by_set)
+{
+    struct fy_buf a, b;
+    fy_buf_init(&a, 0);
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&a, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
+    fy_buf_puts(&b, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
+    for (size_t i = 0; i < 20000; i++) {
+        fy_buf_printf(&a, "%s\"S%zu\"", i ? "," : "", i);
+        if (i != 7 && i != 19999)
+            fy_buf_printf(&b, "%s\"S%zu\"", i ? "," : "", i);
+    }
+    fy_buf_puts(&a, "]}");
+    fy_buf_puts(&b, "]}");
+    struct reg_compat_msgs msgs;
+    reg_compat_msgs_init(&msgs);
+    struct fy_err err = {0};
+    ck_assert_int_eq(bounded(b.data, a.data, &msgs, &err), 0);
+    ck_assert_uint_eq(msgs.n, 1);
+    ck_assert_ptr_nonnull(strstr(msgs.items[0], "'[S19999, S7]'"));
+    reg_compat_msgs_destroy(&msgs);
+    ck_assert_int_eq(bounded(a.data, b.data, &msgs, &err), 1);
+    fy_err_destroy(&err);
+    fy_buf_destroy(&a);
+    fy_buf_destroy(&b);
+}
+END_TEST
+
+/* ---- property: random large and odd pairs stay within their bounds ------- */
+
+/* A random schema of about n elements, of one of seven shapes; the same
+ * (kind, seed) with a different `mut` gives a close relative of it (the
+ * pairs are mostly relatives: that is where checks go deep). **new** */
+static char *random_schema(unsigned kind, unsigned seed, unsigned mut, size_t n)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    unsigned rs = seed * 2654435761u + 1;
+    unsigned ms = (seed ^ mut) * 40503u + 7;
+    static const char *const prims[] = {"int", "long", "float", "double", "string", "bytes",
+                                        "boolean", "null"};
+    switch (kind % 7) {
+    case 0: /* union of named types, few simple names, many namespaces, aliases */
+        fy_buf_putc(&b, '[');
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = next_rand(&rs), m = next_rand(&ms);
+            const char *nm = (r % 3 == 0) ? "A" : (r % 3 == 1) ? "B" : "C";
+            if (i)
+                fy_buf_putc(&b, ',');
+            switch ((r >> 4) % 3) {
+            case 0:
+                fy_buf_printf(&b, "{\"type\":\"fixed\",\"name\":\"%s\",\"namespace\":\"n%zu\","
+                                  "\"size\":%u}",
+                              nm, i, 1 + (m % 4 == 0) + (r >> 8) % 2);
+                break;
+            case 1:
+                fy_buf_printf(&b, "{\"type\":\"enum\",\"name\":\"%s\",\"namespace\":\"n%zu\","
+                                  "\"symbols\":[\"X\",\"Y\"%s]%s}",
+                              nm, i, m % 3 ? ",\"Z\"" : "",
+                              m % 5 == 0 ? ",\"aliases\":[\"n0.A\",\"n1.B\"]" : "");
+                break;
+            default:
+                fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"%s\",\"namespace\":\"n%zu\","
+                                  "\"fields\":[{\"name\":\"f\",\"type\":\"%s\"}]}",
+                              nm, i, prims[(r >> 10) % 5 + (m % 7 == 0)]);
+            }
+        }
+        fy_buf_putc(&b, ']');
+        break;
+    case 1: { /* a chain through names (depth n, capped near the limit) */
+        char *t = chain_text(n < 1200 ? n : 1200, mut % 2 ? "rdefs" : "wdefs", mut % 2);
+        fy_buf_puts(&b, t);
+        free(t);
+        break;
+    }
+    case 2: /* enum, symbols dropped by the mutation */
+        fy_buf_puts(&b, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
+        for (size_t i = 0, k = 0; i < n; i++) {
+            if (next_rand(&ms) % 17 == 0 && i)
+                continue;
+            fy_buf_printf(&b, "%s\"S%zu\"", k++ ? "," : "", i);
+        }
+        fy_buf_puts(&b, mut % 3 == 0 ? "],\"default\":\"S0\"}" : "]}");
+        break;
+    case 3: /* wide record, types and defaults mutated */
+        fy_buf_puts(&b, "{\"type\":\"record\",\"name\":\"W\",\"fields\":[");
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = next_rand(&rs), m = next_rand(&ms);
+            fy_buf_printf(&b, "%s{\"name\":\"f%zu\",\"type\":\"%s\"%s%s}", i ? "," : "", i,
+                          prims[(r % 4) + (m % 9 == 0)], m % 4 == 0 ? ",\"default\":1" : "",
+                          m % 11 == 0 ? ",\"aliases\":[\"g\",\"f0\"]" : "");
+        }
+        fy_buf_puts(&b, "]}");
+        break;
+    case 4: /* recursive types: a tree through arrays, maps and nullable unions */
+        fy_buf_puts(&b, "{\"type\":\"record\",\"name\":\"T\",\"fields\":[");
+        for (size_t i = 0; i < n && i < 400; i++) {
+            unsigned m = next_rand(&ms);
+            const char *t = m % 3 == 0   ? "{\"type\":\"array\",\"items\":\"T\"}"
+                            : m % 3 == 1 ? "{\"type\":\"map\",\"values\":[\"null\",\"T\"]}"
+                                         : "[\"null\",\"T\",\"int\"]";
+            fy_buf_printf(&b, "%s{\"name\":\"k%zu\",\"type\":%s%s}", i ? "," : "", i, t,
+                          m % 5 == 0 ? ",\"default\":null" : "");
+        }
+        fy_buf_puts(&b, "]}");
+        break;
+    case 5: { /* deep anonymous nesting (within the JSON depth limit) */
+        size_t d = n < 300 ? n : 300;
+        for (size_t i = 0; i < d; i++)
+            fy_buf_puts(&b, (next_rand(&rs) ^ (mut & 1)) % 2 ? "{\"type\":\"array\",\"items\":"
+                                                             : "{\"type\":\"map\",\"values\":");
+        fy_buf_puts(&b, mut % 2 ? "\"int\"" : "\"long\"");
+        for (size_t i = 0; i < d; i++)
+            fy_buf_putc(&b, '}');
+        break;
+    }
+    default: { /* the quadratic shape: same simple name, n namespaces */
+        char *t = same_name_union(n < 400 ? n : 400, mut % 2 ? "int" : "long");
+        fy_buf_puts(&b, t);
+        free(t);
+    }
+    }
+    return fy_buf_steal(&b);
+}
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Bounds under ASan on a loaded 2-core machine; release is ~10x faster. */
+#define PROP_CHECK_MS 8000.0
+#define PROP_PEAK_MIB 1536
+
+START_TEST(test_property_random_pairs_stay_within_time_and_memory)
+{
+    const char *env = getenv("FERRY_PROP_PAIRS");
+    unsigned pairs = env ? (unsigned)strtoul(env, NULL, 10) : 28;
+    const char *seed_env = getenv("FERRY_PROP_SEED");
+    unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : 20261202;
+    /* a budget small enough to be reached by the quadratic shapes */
+    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = 2000000,
+                                                      .max_bytes = 64 << 20});
+    for (unsigned i = 0; i < pairs; i++) {
+        unsigned kind = next_rand(&seed) % 7, s = next_rand(&seed);
+        size_t n = 1 + next_rand(&seed) % (next_rand(&seed) % 4 == 0 ? 4000 : 300);
+        bool related = next_rand(&seed) % 4 != 0;
+        char *reader = random_schema(kind, s, 1, n);
+        char *writer = related ? random_schema(kind, s, 2, n)
+                               : random_schema(next_rand(&seed) % 7, next_rand(&seed), 2, n);
+        struct reg_avro_parser *pr = reg_avro_parser_new(), *pw = reg_avro_parser_new();
+        const struct reg_avro *r = NULL, *w = NULL;
+        struct fy_err err = {0};
+        if (reg_avro_parser_parse(pr, reader, false, &r, &err) == 0 &&
+            reg_avro_parser_parse(pw, writer, false, &w, &err) == 0) {
+            struct reg_compat_prior prior = {.schema = w, .version = 1, .canonical = writer};
+            int first = 0;
+            size_t first_n = 0;
+            for (int round = 0; round < 2; round++) {
+                struct reg_compat_msgs msgs;
+                reg_compat_msgs_init(&msgs);
+                double t0 = mono_ms();
+                int rc = reg_compat_check_bounded(REG_COMPAT_FULL, r, &prior, 1, &msgs, &err);
+                double ms = mono_ms() - t0;
+                ck_assert_msg(ms < PROP_CHECK_MS, "pair %u (kind %u, n %zu): %.0f ms", i, kind,
+                              n, ms);
+                ck_assert_msg(rc >= -1 && rc <= 1, "pair %u: rc %d", i, rc);
+                if (rc < 0)
+                    ck_assert_msg(strstr(err.msg, "ferry.") && err.code == REG_E_INVALID_SCHEMA,
+                                  "pair %u: %s", i, err.msg);
+                else
+                    ck_assert_msg((rc == 1) == (msgs.n == 0), "pair %u: rc %d, %zu messages", i,
+                                  rc, msgs.n);
+                /* the same pair, the same answer */
+                if (round == 0) {
+                    first = rc;
+                    first_n = msgs.n;
+                } else {
+                    ck_assert_int_eq(rc, first);
+                    ck_assert_uint_eq(msgs.n, first_n);
+                }
+                reg_compat_msgs_destroy(&msgs);
+            }
+        } else {
+            ck_assert_int_eq(err.code, REG_E_INVALID_SCHEMA);
+        }
+        fy_err_destroy(&err);
+        reg_avro_parser_free(pr);
+        reg_avro_parser_free(pw);
+        free(reader);
+        free(writer);
+    }
+    reg_compat_set_limits(NULL);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    ck_assert_msg(ru.ru_maxrss / 1024 < PROP_PEAK_MIB, "peak RSS %ld MiB", ru.ru_maxrss / 1024);
+}
+END_TEST
+
 /* ---- main ----------------------------------------------------------------- */
 
 static void dump_cases(void)
@@ -1149,6 +1494,13 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_levels_empty_history_and_null_msgs);
     tcase_add_test(tc, test_levels_old_schema_truncated_past_10k_chars);
     tcase_add_test(tc, test_levels_names_round_trip);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bounds");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, test_budget_depth_of_the_walk_is_bounded_with_42201);
+    tcase_add_test(tc, test_budget_steps_and_bytes_answer_42201);
+    tcase_add_test(tc, test_large_enums_compare_by_set);
+    tcase_add_test(tc, test_property_random_pairs_stay_within_time_and_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("oracle_avro_c");
     tcase_set_timeout(tc, 60);

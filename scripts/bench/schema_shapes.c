@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Bench tool (scenario 9, scripts/bench/README.md): the worst schema shapes
+ * of issue 11, parsed and checked in-process the way a registration does
+ * (parse writer and reader, then a FULL compatibility check: both
+ * directions). Each shape runs in a child process so that its peak memory
+ * (ru_maxrss) is its own. Prints one SHAPE_RESULT line per shape:
+ *   SHAPE_RESULT name=<n> bytes=<text> ms=<wall> cpu_ms=<user+sys> peak_mib=<rss> answer=<...>
+ * (ms and cpu_ms: parse of both texts + the check; peak_mib: the child's
+ * maximum resident set, parse trees included).
+ * usage: schema_shapes [N]   (N = 40000 by default: records, branches, symbols) */
+#include "common/fy_alloc.h"
+#include "common/fy_buf.h"
+#include "registry/reg_compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static size_t n_items = 40000;
+static const double gen_cpu_ms = 0; /* texts are made before the fork: not the child's */
+
+/* Records R0..R{n-1}, each holding the previous one, defined flat in a union
+ * field the other side does not read; the shared field starts at the deep end. */
+static char *chain(const char *defs_field, bool with_default)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"%s\","
+                      "\"type\":[\"null\",{\"type\":\"record\",\"name\":\"R0\",\"fields\":[]}",
+                  defs_field);
+    for (size_t i = 1; i < n_items; i++)
+        fy_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"p\","
+                          "\"type\":\"R%zu\"}]}",
+                      i, i - 1);
+    fy_buf_printf(&b, "]%s},{\"name\":\"last\",\"type\":\"R%zu\"}]}",
+                  with_default ? ",\"default\":null" : "", n_items - 1);
+    return fy_buf_steal(&b);
+}
+
+/* A union of n fixed types named <stem>i (in namespace <ns>i when ns). */
+static char *union_of(const char *stem, const char *ns, size_t n, const char *item_type)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fy_buf_putc(&b, ',');
+        if (item_type)
+            fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"%s\",\"namespace\":\"%s%zu\","
+                              "\"fields\":[{\"name\":\"f\",\"type\":\"%s\"}]}",
+                          stem, ns, i, item_type);
+        else
+            fy_buf_printf(&b, "{\"type\":\"fixed\",\"name\":\"%s%zu\",\"size\":4}", stem, i);
+    }
+    fy_buf_putc(&b, ']');
+    return fy_buf_steal(&b);
+}
+
+static char *enum_of(size_t from, size_t n)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
+    for (size_t i = from; i < n; i++)
+        fy_buf_printf(&b, "%s\"S%zu\"", i > from ? "," : "", i);
+    fy_buf_puts(&b, "]}");
+    return fy_buf_steal(&b);
+}
+
+static char *record_of(size_t n, const char *type)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"type\":\"record\",\"name\":\"Wide\",\"fields\":[");
+    for (size_t i = 0; i < n; i++)
+        fy_buf_printf(&b, "%s{\"name\":\"f%zu\",\"type\":\"%s\"}", i ? "," : "", i, type);
+    fy_buf_puts(&b, "]}");
+    return fy_buf_steal(&b);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* In the child: parse both texts, check FULL; print the answer on fd 1. */
+static int run_shape(const char *name, const char *writer, const char *reader)
+{
+    double t0 = now_ms();
+    struct reg_avro_parser *pw = reg_avro_parser_new(), *pr = reg_avro_parser_new();
+    const struct reg_avro *w = NULL, *r = NULL;
+    struct fy_err err = {0};
+    char answer[160] = "";
+    if (reg_avro_parser_parse(pw, writer, true, &w, &err) != 0 ||
+        reg_avro_parser_parse(pr, reader, true, &r, &err) != 0) {
+        snprintf(answer, sizeof answer, "parse-%d", err.code);
+    } else {
+        struct reg_compat_prior prior = {.schema = w, .version = 1, .canonical = writer};
+        struct reg_compat_msgs msgs;
+        reg_compat_msgs_init(&msgs);
+        int rc = reg_compat_check_bounded(REG_COMPAT_FULL, r, &prior, 1, &msgs, &err);
+        if (rc < 0)
+            snprintf(answer, sizeof answer, "refused-%d", err.code);
+        else
+            snprintf(answer, sizeof answer, "%s(%zu-messages)",
+                     rc ? "compatible" : "incompatible", msgs.n);
+        reg_compat_msgs_destroy(&msgs);
+    }
+    double ms = now_ms() - t0;
+    char why[200] = "";
+    if (err.code)
+        snprintf(why, sizeof why, " reason=\"%.150s\"", err.msg);
+    printf("%s %zu %.1f %s%s\n", name, strlen(writer) + strlen(reader), ms, answer, why);
+    fflush(stdout);
+    fy_err_destroy(&err);
+    reg_avro_parser_free(pw);
+    reg_avro_parser_free(pr);
+    return 0;
+}
+
+static void shape(const char *name, char *writer, char *reader)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        exit(1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        _exit(run_shape(name, writer, reader));
+    }
+    close(fds[1]);
+    char line[512] = "";
+    ssize_t got = read(fds[0], line, sizeof line - 1);
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    wait4(pid, &status, 0, &ru);
+    char nm[64] = "?", ans[160] = "?", reason[220] = "";
+    size_t bytes = 0;
+    double ms = 0;
+    if (got > 0) {
+        line[got] = '\0';
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        sscanf(line, "%63s %zu %lf %159s", nm, &bytes, &ms, ans);
+        char *rs = strstr(line, " reason=");
+        if (rs)
+            snprintf(reason, sizeof reason, "%s", rs);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        snprintf(ans, sizeof ans, "CRASHED(status-%d)", status);
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    printf("SHAPE_RESULT name=%s bytes=%zu ms=%.1f cpu_ms=%.1f peak_mib=%.1f answer=%s%s\n", name,
+           bytes, ms, cpu - gen_cpu_ms, (double)ru.ru_maxrss / 1024.0, ans, reason);
+    fflush(stdout);
+    free(writer);
+    free(reader);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        n_items = (size_t)strtoull(argv[1], NULL, 10);
+    if (n_items < 2)
+        n_items = 2;
+    shape("chained_records", chain("wdefs", false), chain("rdefs", true));
+    shape("union_vs_union_same", union_of("U", NULL, n_items, NULL),
+          union_of("U", NULL, n_items, NULL));
+    shape("union_vs_union_disjoint", union_of("W", NULL, n_items, NULL),
+          union_of("R", NULL, n_items, NULL));
+    shape("union_one_name_many_namespaces", union_of("R", "n", n_items, "boolean"),
+          union_of("R", "n", n_items, "int"));
+    shape("enum_symbols", enum_of(0, n_items), enum_of(1, n_items));
+    shape("record_fields", record_of(n_items, "int"), record_of(n_items, "long"));
+    return 0;
+}
