@@ -42,6 +42,8 @@ struct serve_conf {
     long long max_header_bytes;
     long long max_query_params;
     long long graceful_ms;
+    long long max_exporters;
+    long long max_lanes;
     bool fsync;
     long long compact_min;
     long long parsed_cache;
@@ -99,6 +101,10 @@ static const struct fy_setting serve_settings[] = {
     {"shutdown.graceful.ms", FY_SET_INT, O(graceful_ms), "1000", 0, 60000, NULL,
      "on SIGTERM, how long running requests may take to finish; a request still running "
      "after it is not acknowledged (rest-utils)"},
+    {"ferry.link.max.exporters", FY_SET_INT, O(max_exporters), "32", 1, 10000, NULL,
+     "schema exporters (links) that may exist; creating one more answers 40964"},
+    {"ferry.link.max.threads.per.exporter", FY_SET_INT, O(max_lanes), "8", 1, 64, NULL,
+     "sender threads (and connections) per exporter: its max.in.flight is capped to this"},
     {"ferry.fsync", FY_SET_BOOL, O(fsync), "true", 0, 0, NULL,
      "fsync before acknowledging writes (false only for throwaway benchmarks)"},
     {"ferry.store.compact.min.bytes", FY_SET_INT, O(compact_min), "67108864", 4096,
@@ -259,7 +265,9 @@ int cmd_serve(int argc, char **argv)
         goto out;
     /* exporters resume from their journaled positions; their REST API is a
      * route extension, so it must exist before the first request */
-    links = lnk_service_new(r, &err);
+    struct lnk_service_opts lo = {.max_exporters = (size_t)conf.max_exporters,
+                                  .max_lanes = (size_t)conf.max_lanes};
+    links = lnk_service_new(r, &lo, &err);
     if (!links)
         goto out;
     struct reg_http_opts ho = {

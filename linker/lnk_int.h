@@ -39,6 +39,7 @@ struct lnk_service {
     pthread_mutex_t mu;
     pthread_mutex_t ctl_mu;
     struct fy_map exps;   /* (mu) name -> struct lnk_exp */
+    struct lnk_service_opts o; /* fixed at lnk_service_new */
 };
 
 const char *lnk_state_name(enum lnk_state s);

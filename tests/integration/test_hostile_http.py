@@ -415,3 +415,35 @@ def test_sigterm_under_load_stops_within_2s_and_keeps_acknowledged_writes(ferry_
     for subject, schema, sid in acked:
         b = expect_ok(again.lookup(subject, schema))
         assert b["id"] == sid, (subject, b)
+
+
+# ---- exporters and their threads
+
+
+def _threads(srv) -> int:
+    return len(list((__import__("pathlib").Path(f"/proc/{srv.proc.pid}/task")).iterdir()))
+
+
+def test_exporters_and_their_threads_are_bounded(ferry_factory):
+    """max.in.flight=64 once started 65 threads per exporter, and exporters were unbounded.
+    Now each runs at most ferry.link.max.threads.per.exporter senders (+ its reader), and
+    one exporter beyond ferry.link.max.exporters is refused with 40964."""
+    src = Api(ferry_factory.start(config={"ferry.link.max.exporters": "3"}))
+    dst = Api(ferry_factory.start())
+    src.register_ok("thr-a", '"string"')
+    base = _threads(src.server)
+    for i in range(3):
+        expect_ok(src.post("/exporters", {"name": f"e{i}", "config": {
+            "schema.registry.url": dst.base, "max.in.flight": "64"}}))
+    wait_until(lambda: all(expect_ok(src.get(f"/exporters/e{i}/status"))["state"] == "RUNNING"
+                           for i in range(3)), timeout=30, what="exporters running")
+    b = expect_error(src.post("/exporters", {"name": "e3", "config": {
+        "schema.registry.url": dst.base}}), 409, 40964)
+    assert "ferry.link.max.exporters" in b["message"]
+    assert expect_ok(src.get("/exporters")) == ["e0", "e1", "e2"]
+    grown = _threads(src.server) - base
+    assert grown <= 3 * (8 + 1), f"{grown} threads for 3 exporters"
+    # deleting one makes room again
+    expect_ok(src.delete("/exporters/e0"))
+    expect_ok(src.post("/exporters", {"name": "e3", "config": {
+        "schema.registry.url": dst.base}}))
