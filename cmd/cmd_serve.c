@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 struct serve_conf {
     char *listeners;
@@ -31,6 +33,19 @@ struct serve_conf {
     char *group_id;
     long long max_body;
     long long http_threads;
+    long long max_conns;
+    long long max_conns_per_addr;
+    long long idle_timeout_ms;
+    long long header_timeout_ms;
+    long long body_timeout_ms;
+    long long conn_memory;
+    long long conn_memory_increment;
+    long long max_uri;
+    long long max_header_bytes;
+    long long max_query_params;
+    long long graceful_ms;
+    long long max_exporters;
+    long long max_lanes;
     bool fsync;
     long long compact_min;
     long long parsed_cache;
@@ -61,6 +76,39 @@ static const struct fy_setting serve_settings[] = {
      "largest accepted request body in bytes (413 beyond)"},
     {"ferry.http.threads", FY_SET_INT, O(http_threads), "8", 1, 256, NULL,
      "HTTP worker threads"},
+    {"ferry.http.max.connections", FY_SET_INT, O(max_conns), "4096", 16, 1000000, NULL,
+     "open client connections in all; at the limit the one that has waited longest for a "
+     "request is closed to admit a new one (refused only when all are busy)"},
+    {"ferry.http.max.connections.per.address", FY_SET_INT, O(max_conns_per_addr), "1024", 0,
+     1000000, NULL, "open connections per client IP address (0 = no limit)"},
+    {"idle.timeout.ms", FY_SET_INT, O(idle_timeout_ms), "30000", 1000, 86400000, NULL,
+     "a connection with no byte in either direction for this long is closed (rest-utils)"},
+    {"ferry.http.request.header.timeout.ms", FY_SET_INT, O(header_timeout_ms), "10000", 100,
+     3600000, NULL,
+     "request line and headers must be complete this long after the connection opened (after "
+     "a kept-alive answer: plus idle.timeout.ms), however slowly they trickle in"},
+    {"ferry.http.request.body.timeout.ms", FY_SET_INT, O(body_timeout_ms), "60000", 100,
+     3600000, NULL, "the whole request body must arrive this long after its headers"},
+    {"ferry.http.connection.memory.bytes", FY_SET_INT, O(conn_memory), "65536", 8192,
+     16777216, NULL,
+     "libmicrohttpd memory pool per connection (request line, headers and their records, "
+     "buffers), at least twice ferry.http.max.header.bytes; twice MHD's 32 KiB so that a "
+     "header block just over the limit still gets ferry's 431"},
+    {"ferry.http.connection.memory.increment.bytes", FY_SET_INT, O(conn_memory_increment),
+     "1024", 256, 1048576, NULL, "step by which libmicrohttpd grows a connection's read buffer"},
+    {"ferry.http.max.uri.bytes", FY_SET_INT, O(max_uri), "8192", 256, 1048576, NULL,
+     "longest request target (path and query); 414 beyond"},
+    {"ferry.http.max.header.bytes", FY_SET_INT, O(max_header_bytes), "8192", 1024, 8388608,
+     NULL, "largest request line plus headers; 431 beyond"},
+    {"ferry.http.max.query.params", FY_SET_INT, O(max_query_params), "256", 1, 100000, NULL,
+     "most query parameters in one request; 431 beyond"},
+    {"shutdown.graceful.ms", FY_SET_INT, O(graceful_ms), "1000", 0, 60000, NULL,
+     "on SIGTERM, how long running requests may take to finish; a request still running "
+     "after it is not acknowledged (rest-utils)"},
+    {"ferry.link.max.exporters", FY_SET_INT, O(max_exporters), "32", 1, 10000, NULL,
+     "schema exporters (links) that may exist; creating one more answers 40964"},
+    {"ferry.link.max.threads.per.exporter", FY_SET_INT, O(max_lanes), "8", 1, 64, NULL,
+     "sender threads (and connections) per exporter: its max.in.flight is capped to this"},
     {"ferry.fsync", FY_SET_BOOL, O(fsync), "true", 0, 0, NULL,
      "fsync before acknowledging writes (false only for throwaway benchmarks)"},
     {"ferry.store.compact.min.bytes", FY_SET_INT, O(compact_min), "67108864", 4096,
@@ -116,6 +164,17 @@ static void usage(FILE *f)
           "settings:\n",
           f);
     fy_settings_print(serve_settings, N_SETTINGS, f);
+}
+
+/* Every client connection is a descriptor: take all the process may have. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        fy_log(FY_LOG_WARN, "serve", "msg=\"cannot raise the open-file limit\"");
 }
 
 /* "http://h:p,..." or "h:p" or "[::1]:p" -> host and port */
@@ -192,6 +251,15 @@ int cmd_serve(int argc, char **argv)
         goto out;
     if (conf.log_debug[0])
         fy_log_set_debug(conf.log_debug);
+    /* the header limits answer 414/431 only while MHD still has pool room to build it */
+    if (conf.max_header_bytes * 2 > conf.conn_memory || conf.max_uri * 2 > conf.conn_memory) {
+        fy_err_set(&err, FY_E_CONFIG,
+                   "ferry.http.connection.memory.bytes (%lld) must be at least twice "
+                   "ferry.http.max.header.bytes (%lld) and ferry.http.max.uri.bytes (%lld)",
+                   conf.conn_memory, conf.max_header_bytes, conf.max_uri);
+        goto out;
+    }
+    raise_nofile();
     if (parse_listener(conf.listeners, &host, &port) != 0) {
         fy_err_set(&err, FY_E_CONFIG, "listeners: '%s' is not http://HOST:PORT", conf.listeners);
         goto out;
@@ -226,11 +294,27 @@ int cmd_serve(int argc, char **argv)
         goto out;
     /* exporters resume from their journaled positions; their REST API is a
      * route extension, so it must exist before the first request */
-    links = lnk_service_new(r, &err);
+    struct lnk_service_opts lo = {.max_exporters = (size_t)conf.max_exporters,
+                                  .max_lanes = (size_t)conf.max_lanes};
+    links = lnk_service_new(r, &lo, &err);
     if (!links)
         goto out;
-    struct reg_http_opts ho = {.host = host, .port = port, .threads = (int)conf.http_threads,
-                               .max_body = (size_t)conf.max_body};
+    struct reg_http_opts ho = {
+        .host = host,
+        .port = port,
+        .threads = (int)conf.http_threads,
+        .max_body = (size_t)conf.max_body,
+        .max_conns = (int)conf.max_conns,
+        .max_conns_per_addr = (int)conf.max_conns_per_addr,
+        .idle_timeout_ms = (int)conf.idle_timeout_ms,
+        .header_timeout_ms = (int)conf.header_timeout_ms,
+        .body_timeout_ms = (int)conf.body_timeout_ms,
+        .conn_memory = (size_t)conf.conn_memory,
+        .conn_memory_increment = (size_t)conf.conn_memory_increment,
+        .max_uri = (size_t)conf.max_uri,
+        .max_header_bytes = (size_t)conf.max_header_bytes,
+        .max_query_params = (int)conf.max_query_params,
+    };
     http = reg_http_start(r, &ho, &err);
     if (!http)
         goto out;
@@ -241,6 +325,18 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&sigs, &sig);
     fy_log(FY_LOG_INFO, "serve", "msg=\"stopping\" signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (reg_http_quiesce(http, (int)conf.graceful_ms) != 0) {
+        /* a handler is still running (a long check, a write queued behind one): freeing
+         * the registry under it is not possible, waiting breaks the stop deadline, and
+         * what it has not answered was never acknowledged — so end here, as a crash
+         * would, which the journal is built to survive */
+        fy_log(FY_LOG_WARN, "serve",
+               "msg=\"requests still running after shutdown.graceful.ms; exiting without "
+               "them (not acknowledged)\" graceful_ms=%lld",
+               conf.graceful_ms);
+        fflush(NULL);
+        _exit(0);
+    }
     status = 0;
 out:
     if (err.code != FY_OK) {

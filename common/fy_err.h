@@ -34,6 +34,7 @@ enum fy_code {
     REG_E_EXPORTER_NOT_FOUND = 40450,
     REG_E_INCOMPATIBLE = 409,          /* Confluent <= 8.0.3 answers error_code 409 */
     REG_E_EXPORTER_EXISTS = 40950,
+    REG_E_TOO_MANY_EXPORTERS = 40964, /* Confluent schema exporter: "Too many exporters" */
     REG_E_INVALID_SCHEMA = 42201,
     REG_E_INVALID_VERSION = 42202,
     REG_E_INVALID_COMPAT_LEVEL = 42203,

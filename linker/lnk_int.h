@@ -44,6 +44,7 @@ struct lnk_service {
                            * is ever journaled after a reset's offset 0 (compaction keeps
                            * only the latest EXPORTER_STATE record of a name) */
     struct fy_map exps;   /* (mu) name -> struct lnk_exp */
+    struct lnk_service_opts o; /* fixed at lnk_service_new */
 };
 
 const char *lnk_state_name(enum lnk_state s);

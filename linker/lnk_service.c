@@ -197,10 +197,17 @@ static void exp_stop_free(struct lnk_service *svc, struct lnk_exp *ex)
     free(ex);
 }
 
-struct lnk_service *lnk_service_new(struct reg_registry *r, struct fy_err *err)
+struct lnk_service *lnk_service_new(struct reg_registry *r, const struct lnk_service_opts *opts,
+                                    struct fy_err *err)
 {
     struct lnk_service *svc = fy_calloc(1, sizeof *svc);
     svc->r = r;
+    if (opts)
+        svc->o = *opts;
+    if (!svc->o.max_exporters)
+        svc->o.max_exporters = 32;
+    if (!svc->o.max_lanes)
+        svc->o.max_lanes = 8;
     pthread_mutex_init(&svc->mu, NULL);
     pthread_mutex_init(&svc->ctl_mu, NULL);
     pthread_mutex_init(&svc->jmu, NULL);
@@ -327,9 +334,18 @@ static int h_create(struct lnk_service *svc, const struct reg_ext_req *req, stru
     pthread_mutex_lock(&svc->ctl_mu);
     pthread_mutex_lock(&svc->mu);
     bool taken = fy_map_get(&svc->exps, d.name) != NULL;
+    size_t count = svc->exps.count;
     pthread_mutex_unlock(&svc->mu);
     if (taken) {
         fy_err_set(err, REG_E_EXPORTER_EXISTS, "Exporter '%s' already exists.", d.name);
+        goto out;
+    }
+    /* every exporter is threads and connections: bounded like Confluent's
+     * TooManySchemaExportersException (40964) */
+    if (count >= svc->o.max_exporters) {
+        fy_err_set(err, REG_E_TOO_MANY_EXPORTERS,
+                   "Too many exporters: the limit is %zu (ferry.link.max.exporters)",
+                   svc->o.max_exporters);
         goto out;
     }
     /* the position first: a crash between the two leaves no exporter */

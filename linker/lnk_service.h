@@ -17,11 +17,20 @@
 
 struct lnk_service;
 
+/* Bounds on what clients can make the service start (issue 11). */
+struct lnk_service_opts {
+    size_t max_exporters; /* creating one more answers 40964; 0 = 32 */
+    size_t max_lanes;     /* sender threads per exporter: max.in.flight is capped to it;
+                           * 0 = 8 (max.in.flight's default) */
+};
+
 /* Replay the exporters journaled in `r`'s store, start their workers (each
  * resumes from its journaled position) and register the "exporters" route
  * extension on `r`. Call before reg_http_start(). NULL with err on failure.
- * `r` must outlive the service. */
-struct lnk_service *lnk_service_new(struct reg_registry *r, struct fy_err *err);
+ * `r` must outlive the service. `opts` NULL = the defaults. Exporters already
+ * journaled all start, even beyond max_exporters. */
+struct lnk_service *lnk_service_new(struct reg_registry *r, const struct lnk_service_opts *opts,
+                                    struct fy_err *err);
 /* Stop every worker (each journals its position first) and free. Call after
  * reg_http_stop() and before reg_registry_close(). NULL-safe. */
 void lnk_service_free(struct lnk_service *svc);

@@ -705,6 +705,8 @@ static int lanes_start(struct worker *w, struct fy_err *err)
 {
     const char *s = json_string_value(json_object_get(w->def.config, "max.in.flight"));
     size_t n = s ? (size_t)strtol(s, NULL, 10) : IN_FLIGHT_DEFAULT; /* checked: 1..64 */
+    if (n > w->svc->o.max_lanes) /* ferry.link.max.threads.per.exporter */
+        n = w->svc->o.max_lanes;
     w->lanes = fy_calloc(n, sizeof *w->lanes);
     w->n_lanes = n;
     for (size_t i = 0; i < n; i++) {

@@ -2,7 +2,16 @@
  * reg_http: libmicrohttpd glue (see reg_http.h). Kept thin on purpose: the
  * callback only accumulates the body and fills a struct reg_req; everything
  * else is reg_route(). MHD is told not to unescape the URL, because a subject
- * may contain an encoded '/', which must not split a path segment. */
+ * may contain an encoded '/', which must not split a path segment.
+ *
+ * Hostile clients (issue 11). MHD 0.9.75 resets a connection's timeout on
+ * every byte, so a trickle keeps it forever, and it has no total deadline for
+ * a request's headers or body. Each connection is therefore tracked here
+ * (notify-connection callback) with the phase it is in and since when; a
+ * reaper thread shuts down the socket of one that overstays its phase, and MHD
+ * then closes it as a broken connection. At the connection limit the accept
+ * policy closes the connection that has waited longest for a request instead
+ * of refusing the new one, so idle sockets cannot lock clients out. */
 #include "registry/reg_http.h"
 
 #include "common/fy_alloc.h"
@@ -12,28 +21,76 @@
 #include "registry/reg_route.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CT_ERROR "application/vnd.schemaregistry.v1+json"
+#define REAPER_TICK_MS 100
+
+/* What a connection is waiting for, which decides its deadline. */
+enum phase {
+    PH_HEAD,    /* request line + headers (or the next request on a kept-alive one) */
+    PH_BODY,    /* the request body */
+    PH_HANDLER, /* our handler / the answer: no deadline of ours (MHD's idle timeout) */
+};
+
+/* One open connection; owned by the list in struct reg_http, linked at
+ * NOTIFY_STARTED and unlinked at NOTIFY_CLOSED, which MHD calls before it
+ * closes the socket — so `fd` is never a reused descriptor while linked. */
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    enum phase phase;
+    bool served;      /* a request was answered: the head wait includes the idle time */
+    bool shut;        /* shutdown() already issued */
+    int64_t since_ms; /* monotonic, start of the current phase */
+};
 
 struct reg_http {
     struct MHD_Daemon *daemon;
     struct reg_registry *r;
-    size_t max_body;
+    struct reg_http_opts o; /* with defaults applied */
     int port;
+
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t wake;
+    struct conn *head, *tail; /* oldest first */
+    int n_conns;
+    bool stopping;
+    pthread_t reaper;
+    bool reaper_started;
 };
 
-/* Per-request state, hung off MHD's per-connection pointer. */
+/* Per-request state, hung off MHD's per-request pointer (created by the URI log
+ * callback, the first thing MHD calls for a request). */
 struct request_state {
     struct fy_buf body;
+    bool started;     /* the access handler has seen this request */
     bool too_large;
     bool has_body;
+    int reject_status; /* non-zero: answer this error instead of routing */
+    char reject_msg[200];
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct args_acc {
     struct reg_query_arg *items;
@@ -57,7 +114,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, int status, char *body,
-                                     const char *content_type)
+                                     const char *content_type, bool close)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
@@ -67,20 +124,282 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, int status, ch
     }
     if (status != 204)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    /* MHD closes the connection after an answer that says so */
+    if (close)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
 
-static enum MHD_Result send_too_large(struct MHD_Connection *conn, const struct reg_http *h)
+/* A refusal of the HTTP layer in Confluent's shape ({"error_code": status,
+ * "message"}, as rest-utils' exception mappers write it); the connection is
+ * closed after it, since the rest of the request may not be trusted. */
+static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const char *msg)
 {
     struct fy_buf b;
     fy_buf_init(&b, 0);
-    fy_buf_printf(&b,
-                  "{\"error_code\":413,\"message\":\"Request body is larger than the limit of %zu "
-                  "bytes (ferry.request.max.bytes)\"}",
-                  h->max_body);
-    return send_response(conn, 413, fy_buf_steal(&b), "application/vnd.schemaregistry.v1+json");
+    fy_buf_printf(&b, "{\"error_code\":%d,\"message\":", status);
+    fy_jsonout_str(&b, msg);
+    fy_buf_printf(&b, "}");
+    return send_response(conn, status, fy_buf_steal(&b), CT_ERROR, true);
+}
+
+static void reject(struct request_state *st, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void reject(struct request_state *st, int status, const char *fmt, ...)
+{
+    if (st->reject_status)
+        return;
+    st->reject_status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->reject_msg, sizeof st->reject_msg, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- connection tracking (called with h->lock held) */
+
+static void conn_shut(struct conn *c);
+
+/* Move `mc` to phase `ph`. Once stopping, nothing new starts: a connection
+ * leaving its handler, or not yet in one, is closed, and false says so (the
+ * request must not be run). */
+static bool conn_phase(struct reg_http *h, struct MHD_Connection *mc, enum phase ph)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *c = ci ? ci->socket_context : NULL;
+    if (!c)
+        return true;
+    pthread_mutex_lock(&h->lock);
+    bool was_handler = c->phase == PH_HANDLER;
+    if (ph == PH_HEAD)
+        c->served = true;
+    c->phase = ph;
+    c->since_ms = now_ms();
+    bool ok = !h->stopping;
+    if (h->stopping) {
+        if (ph == PH_HANDLER)
+            c->phase = PH_BODY; /* refused: not counted as running */
+        conn_shut(c);
+    }
+    if (was_handler)
+        pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    return ok;
+}
+
+/* MHD sees EOF/an error on the socket and closes the connection in its own
+ * thread; the struct stays linked until NOTIFY_CLOSED. */
+static void conn_shut(struct conn *c)
+{
+    if (c->shut)
+        return;
+    c->shut = true;
+    shutdown(c->fd, SHUT_RDWR);
+}
+
+static int64_t conn_deadline(const struct reg_http *h, const struct conn *c)
+{
+    switch (c->phase) {
+    case PH_HEAD:
+        return c->since_ms + h->o.header_timeout_ms + (c->served ? h->o.idle_timeout_ms : 0);
+    case PH_BODY:
+        return c->since_ms + h->o.body_timeout_ms;
+    case PH_HANDLER:
+        break;
+    }
+    return INT64_MAX;
+}
+
+static void *reaper_main(void *arg)
+{
+    struct reg_http *h = arg;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stopping) {
+        int64_t now = now_ms();
+        for (struct conn *c = h->head; c; c = c->next)
+            if (!c->shut && now >= conn_deadline(h, c)) {
+                fy_log(FY_LOG_DEBUG, "http", "msg=\"closing a connection past its %s deadline\"",
+                       c->phase == PH_HEAD ? "header" : "body");
+                conn_shut(c);
+            }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += REAPER_TICK_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct reg_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn *c = fy_calloc(1, sizeof *c);
+        c->fd = ci ? ci->connect_fd : -1;
+        c->phase = PH_HEAD;
+        c->since_ms = now_ms();
+        pthread_mutex_lock(&h->lock);
+        c->prev = h->tail;
+        if (h->tail)
+            h->tail->next = c;
+        else
+            h->head = c;
+        h->tail = c;
+        h->n_conns++;
+        if (c->fd < 0 || h->stopping)
+            conn_shut(c);
+        pthread_mutex_unlock(&h->lock);
+        *socket_context = c;
+        return;
+    }
+    struct conn *c = *socket_context;
+    if (!c)
+        return;
+    pthread_mutex_lock(&h->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        h->tail = c->prev;
+    h->n_conns--;
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* At the limit, make room by closing the connection that has waited longest
+ * for a request's headers (nginx frees "reusable" keep-alive connections the
+ * same way); only when every connection is busy is the newcomer refused. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    struct reg_http *h = cls;
+    enum MHD_Result ok = MHD_YES;
+    pthread_mutex_lock(&h->lock);
+    if (h->stopping) {
+        ok = MHD_NO;
+    } else if (h->n_conns >= h->o.max_conns) {
+        struct conn *victim = NULL;
+        int open = 0;
+        for (struct conn *c = h->head; c; c = c->next) {
+            if (c->shut)
+                continue;
+            open++;
+            if (c->phase == PH_HEAD && (!victim || c->since_ms < victim->since_ms))
+                victim = c;
+        }
+        if (open >= h->o.max_conns) {
+            if (victim)
+                conn_shut(victim);
+            else
+                ok = MHD_NO;
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    return ok;
+}
+
+/* ---- requests */
+
+static enum MHD_Result send_too_large(struct MHD_Connection *conn, const struct reg_http *h)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "Request body is larger than the limit of %zu bytes (ferry.request.max.bytes)",
+             h->o.max_body);
+    return send_error(conn, 413, msg);
+}
+
+/* The first thing MHD calls for a request, once its request line is in and
+ * before it splits the query into its pool: a query with more parameters than
+ * the limit would exhaust the pool, and MHD could then not even build its 431,
+ * so it is cut off here (MHD parses the buffer this pointer points into after
+ * this call returns) and the request is answered 431 by on_request. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+    (void)mc;
+    struct reg_http *h = cls;
+    struct request_state *st = fy_calloc(1, sizeof *st);
+    fy_buf_init(&st->body, h->o.max_body);
+    size_t len = strlen(uri);
+    char *query = strchr(uri, '?');
+    if (len > h->o.max_uri) {
+        reject(st, 414, "URI Too Long: the request target has %zu bytes, more than the limit of "
+               "%zu (ferry.http.max.uri.bytes)", len, h->o.max_uri);
+    } else if (query) {
+        long params = 1;
+        for (const char *p = query; *p; p++)
+            params += *p == '&';
+        if (params > h->o.max_query_params)
+            reject(st, 431, "Request Header Fields Too Large: %ld query parameters, more than the "
+                   "limit of %d (ferry.http.max.query.params)", params, h->o.max_query_params);
+    }
+    if (st->reject_status && query)
+        query[1] = '\0';
+    return st;
+}
+
+struct framing {
+    int n_length;
+    const char *length;
+    bool lengths_differ;
+    int n_encoding;
+    const char *encoding;
+};
+
+static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    struct framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_length++ && strcmp(f->length, value ? value : "") != 0)
+            f->lengths_differ = true;
+        f->length = value ? value : "";
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->n_encoding++;
+        f->encoding = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* Refuse what a proxy in front of us could read differently (request
+ * smuggling, RFC 9112 §6.3): Jetty, under Confluent, answers 400 to duplicate
+ * differing Content-Lengths and to Content-Length with Transfer-Encoding;
+ * MHD 0.9.75 would take the first length, or read an unknown coding to EOF. */
+static void check_head(const struct reg_http *h, struct MHD_Connection *conn,
+                       struct request_state *st)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (ci && ci->header_size > h->o.max_header_bytes)
+        reject(st, 431, "Request Header Fields Too Large: %zu bytes of request line and headers, "
+               "more than the limit of %zu (ferry.http.max.header.bytes)", ci->header_size,
+               h->o.max_header_bytes);
+    struct framing f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_framing, &f);
+    if (f.n_length && f.n_encoding)
+        reject(st, 400, "Bad Request: Transfer-Encoding and Content-Length");
+    else if (f.lengths_differ || (f.length && strchr(f.length, ',')))
+        reject(st, 400, "Bad Request: Duplicate Content-Lengths");
+    else if (f.n_encoding > 1 || (f.encoding && strcasecmp(f.encoding, "chunked") != 0))
+        reject(st, 400, "Bad Request: Unsupported Transfer-Encoding (only chunked)");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -91,14 +410,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct reg_http *h = cls;
     struct request_state *st = *con_cls;
-    if (!st) {
-        st = fy_calloc(1, sizeof *st);
-        fy_buf_init(&st->body, h->max_body);
-        *con_cls = st;
+    if (!st) /* MHD calls on_uri for every request; this is only belt and braces */
+        st = *con_cls = on_uri(h, "", conn);
+    if (!st->started) {
+        st->started = true;
+        conn_phase(h, conn, PH_BODY);
+        check_head(h, conn, st);
+        if (st->reject_status)
+            return send_error(conn, st->reject_status, st->reject_msg);
         /* refuse a declared oversize body before it is sent (no 100-continue) */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > h->max_body) {
+        if (cl && strtoull(cl, NULL, 10) > h->o.max_body) {
             st->too_large = true;
             return send_too_large(conn, h);
         }
@@ -116,6 +439,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (!conn_phase(h, conn, PH_HANDLER))
+        return send_error(conn, 503, "Service Unavailable: the server is shutting down");
     if (st->too_large)
         return send_too_large(conn, h);
     struct args_acc args = {0};
@@ -135,15 +460,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     reg_route(h->r, &req, &resp);
     free(args.items);
     fy_log(FY_LOG_DEBUG, "http", "method=%s path=%s status=%d", method, url, resp.status);
-    return send_response(conn, resp.status, resp.body, resp.content_type);
+    return send_response(conn, resp.status, resp.body, resp.content_type, false);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)conn;
     (void)toe;
+    struct reg_http *h = cls;
+    conn_phase(h, conn, PH_HEAD);
     struct request_state *st = *con_cls;
     if (!st)
         return;
@@ -165,7 +490,52 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     (void)cls;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
     fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", line);
+}
+
+static void opts_defaults(struct reg_http_opts *o)
+{
+    if (o->max_conns <= 0)
+        o->max_conns = 4096;
+    if (o->idle_timeout_ms <= 0)
+        o->idle_timeout_ms = 30000;
+    if (o->header_timeout_ms <= 0)
+        o->header_timeout_ms = 10000;
+    if (o->body_timeout_ms <= 0)
+        o->body_timeout_ms = 60000;
+    if (!o->conn_memory)
+        o->conn_memory = 65536;
+    if (!o->conn_memory_increment)
+        o->conn_memory_increment = 1024;
+    if (!o->max_uri)
+        o->max_uri = 8192;
+    if (!o->max_header_bytes)
+        o->max_header_bytes = 8192;
+    if (o->max_query_params <= 0)
+        o->max_query_params = 256;
+}
+
+/* MHD's own limit is a backstop above ours (it splits it evenly over the pool's
+ * threads, and ours lets a closing connection overlap its replacement); both
+ * must fit the descriptors this process may open. */
+static unsigned mhd_conn_limit(struct reg_http_opts *o)
+{
+    struct rlimit rl;
+    long long budget = 1LL << 30;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        budget = (long long)rl.rlim_cur - 256; /* journal, Kafka, curl, exporters */
+    if (budget < 64)
+        budget = 64;
+    if (o->max_conns > budget / 2) {
+        fy_log(FY_LOG_WARN, "http",
+               "msg=\"ferry.http.max.connections lowered to fit the open-file limit\" "
+               "configured=%d used=%lld",
+               o->max_conns, budget / 2);
+        o->max_conns = (int)(budget / 2);
+    }
+    long long lim = 2LL * o->max_conns + 2LL * (o->threads > 0 ? o->threads : 1);
+    return (unsigned)(lim < budget ? lim : budget);
 }
 
 struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_opts *opts,
@@ -185,30 +555,49 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
     }
     struct reg_http *h = fy_calloc(1, sizeof *h);
     h->r = r;
-    h->max_body = opts->max_body;
+    h->o = *opts;
+    opts_defaults(&h->o);
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
+    unsigned limit = mhd_conn_limit(&h->o);
     /* poll(), not epoll: with MHD 0.9.75's edge-triggered epoll a client that
      * sends a partial body and then half-closes is never noticed, and the
      * connection hangs until the idle timeout (seen in the truncated-body test) */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC; /* MHD_quiesce_daemon needs it with a thread pool */
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 1),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
-        keep_escaped, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)4096, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(h->o.threads > 0 ? h->o.threads : 1),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((h->o.idle_timeout_ms + 999) / 1000),
+        MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)h->o.max_conns_per_addr,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->o.conn_memory,
+        MHD_OPTION_CONNECTION_MEMORY_INCREMENT, h->o.conn_memory_increment,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->daemon) {
         fy_err_set(err, FY_E_IO, "cannot listen on %s:%d (address in use or not available)",
                    host ? host : "*", opts->port);
-        free(h);
-        return NULL;
+        goto fail;
     }
+    if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0) {
+        fy_err_set(err, FY_E_IO, "cannot start the HTTP reaper thread");
+        goto fail;
+    }
+    h->reaper_started = true;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : opts->port;
     return h;
+fail:
+    reg_http_stop(h);
+    return NULL;
 }
 
 int reg_http_port(const struct reg_http *h)
@@ -216,10 +605,59 @@ int reg_http_port(const struct reg_http *h)
     return h->port;
 }
 
+static int handlers_running(const struct reg_http *h)
+{
+    int n = 0;
+    for (const struct conn *c = h->head; c; c = c->next)
+        n += c->phase == PH_HANDLER && !c->shut;
+    return n;
+}
+
+int reg_http_quiesce(struct reg_http *h, int grace_ms)
+{
+    if (!h->daemon)
+        return 0;
+    MHD_socket lfd = MHD_quiesce_daemon(h->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    int64_t end = now_ms() + (grace_ms > 0 ? grace_ms : 0);
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    for (struct conn *c = h->head; c; c = c->next)
+        if (c->phase != PH_HANDLER)
+            conn_shut(c);
+    pthread_cond_broadcast(&h->wake);
+    int n;
+    while ((n = handlers_running(h)) > 0 && now_ms() < end) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return n > 0 ? -1 : 0;
+}
+
 void reg_http_stop(struct reg_http *h)
 {
     if (!h)
         return;
-    MHD_stop_daemon(h->daemon);
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    for (struct conn *c = h->head; c; c = c->next)
+        if (c->phase != PH_HANDLER)
+            conn_shut(c);
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    if (h->reaper_started)
+        pthread_join(h->reaper, NULL);
+    if (h->daemon)
+        MHD_stop_daemon(h->daemon);
+    pthread_cond_destroy(&h->wake);
+    pthread_mutex_destroy(&h->lock);
     free(h);
 }

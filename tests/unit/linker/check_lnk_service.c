@@ -27,7 +27,7 @@ static void open_all(void)
 {
     struct fy_err err = {0};
     reg = unit_registry_open(dir);
-    svc = lnk_service_new(reg, &err);
+    svc = lnk_service_new(reg, NULL, &err);
     ck_assert_msg(svc != NULL, "service: %s", err.msg);
     fy_err_destroy(&err);
 }
