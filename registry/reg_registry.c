@@ -375,27 +375,43 @@ char *reg_registry_scope(const char *context, const char *name)
     return ctx_subject_format(context, name);
 }
 
-/* Walk subject -> context -> top level; returns the first scope's stored config. */
+/* The scope a subject falls back to when it has no record of its own: its
+ * named context's, or for the default context the top-level one. **new**. */
+static char *parent_scope(const char *context)
+{
+    return ctx_is_default(context) ? fy_strdup("") : reg_registry_scope(context, "");
+}
+
+/* InMemoryCache.config(subject, true, default) as AbstractSchemaRegistry
+ * .getConfigInScope uses it (Confluent 8.2+): a subject's own record wins and
+ * lacks nothing the top-level record has (Config.mergeConfigs); without one,
+ * the first record of [named context or top level, :.__GLOBAL:] answers
+ * whole. The top level no longer reaches named contexts. Returns the field
+ * (borrowed from the index) or NULL for the server default. */
 static json_t *config_chain(const struct reg_registry *r, const char *context, const char *name,
                             const char *field)
 {
-    char *scopes[3] = {NULL, NULL, NULL};
-    size_t n = 0;
-    if (name[0])
-        scopes[n++] = reg_registry_scope(context, name);
-    if (!ctx_is_default(context))
-        scopes[n++] = reg_registry_scope(context, "");
-    scopes[n++] = fy_strdup("");
     json_t *found = NULL;
-    for (size_t i = 0; i < n && !found; i++) {
-        json_t *cfg = reg_index_config(&r->idx, scopes[i]);
-        json_t *v = cfg ? json_object_get(cfg, field) : NULL;
-        if (v && !json_is_null(v))
-            found = v;
+    char *subject = name[0] ? reg_registry_scope(context, name) : NULL;
+    char *parent = parent_scope(context);
+    char *global = reg_registry_scope(CTX_GLOBAL, "");
+    json_t *own = subject ? reg_index_config(&r->idx, subject) : NULL;
+    if (own) {
+        found = json_object_get(own, field);
+        if (!found || json_is_null(found)) {
+            json_t *top = reg_index_config(&r->idx, "");
+            found = top ? json_object_get(top, field) : NULL;
+        }
+    } else {
+        json_t *cfg = reg_index_config(&r->idx, parent);
+        if (!cfg)
+            cfg = reg_index_config(&r->idx, global);
+        found = cfg ? json_object_get(cfg, field) : NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        free(scopes[i]);
-    return found;
+    free(subject);
+    free(parent);
+    free(global);
+    return found && !json_is_null(found) ? found : NULL;
 }
 
 enum reg_compat_level reg_registry_level(const struct reg_registry *r, const char *context,
@@ -408,28 +424,22 @@ enum reg_compat_level reg_registry_level(const struct reg_registry *r, const cha
     return r->opts.default_level;
 }
 
+/* InMemoryCache.mode(subject, true, default) (Confluent 8.2+): subject ->
+ * named context or top level -> :.__GLOBAL: -> server default. A top-level
+ * READONLY_OVERRIDE no longer overrides lower levels (8.0/8.1 did; 8.2 made
+ * :.__GLOBAL: READONLY the way to freeze everything not set otherwise). */
 enum reg_mode reg_registry_mode(const struct reg_registry *r, const char *context,
                                 const char *name)
 {
     enum reg_mode m;
-    char *s;
-    if (name[0]) {
-        s = reg_registry_scope(context, name);
-        bool found = reg_index_mode(&r->idx, s, &m);
-        free(s);
-        if (found)
-            return m;
-    }
-    if (!ctx_is_default(context)) {
-        s = reg_registry_scope(context, "");
-        bool found = reg_index_mode(&r->idx, s, &m);
-        free(s);
-        if (found)
-            return m;
-    }
-    if (reg_index_mode(&r->idx, "", &m))
-        return m;
-    return r->opts.default_mode;
+    char *scopes[3] = {name[0] ? reg_registry_scope(context, name) : NULL,
+                       parent_scope(context), reg_registry_scope(CTX_GLOBAL, "")};
+    bool found = false;
+    for (size_t i = 0; i < 3 && !found; i++)
+        found = scopes[i] && reg_index_mode(&r->idx, scopes[i], &m);
+    for (size_t i = 0; i < 3; i++)
+        free(scopes[i]);
+    return found ? m : r->opts.default_mode;
 }
 
 int reg_version_parse(const char *s, int32_t *out, struct fy_err *err)

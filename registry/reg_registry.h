@@ -108,7 +108,9 @@ int reg_registry_feed_wait(struct reg_registry *r, int64_t after, uint64_t mark,
 void reg_registry_feed_wake(struct reg_registry *r);
 
 /* Effective compatibility level and mode of a subject (context, name; name ""
- * = the context itself): subject -> context -> top level -> server default.
+ * = the context itself), as Confluent 8.2+: subject -> its named context, or
+ * the top level for the default context -> :.__GLOBAL: -> server default
+ * (the top level does not reach named contexts).
  * Locks: idx.lock held (shared is enough) or r->wlock. */
 enum reg_compat_level reg_registry_level(const struct reg_registry *r, const char *context,
                                          const char *name);

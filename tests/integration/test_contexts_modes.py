@@ -44,17 +44,20 @@ EXPECTED = {  # mode -> op -> (status, error_code or None)
 }
 
 
-@pytest.mark.parametrize("scope", ["global", "context", "subject"])
+@pytest.mark.parametrize("scope", ["global", "top", "context", "subject"])
 @pytest.mark.parametrize("mode", list(EXPECTED))
 @pytest.mark.parametrize("op", OPS)
 def test_mode_operation_scope_table(registry, scope, mode, op):
+    """Confluent 8.2+ InMemoryCache.mode: subject -> named context -> :.__GLOBAL: ->
+    default; the top-level /mode is the default context's and does not reach a named
+    context (so under "top" every mode answers as READWRITE)."""
     ctx = fresh_ctx()
     name = aname("T")
     subj = f":{ctx}:orders"
     registry.register_ok(subj, schema_v(1, name))
     registry.register_ok(subj, schema_v(2, name))
-    mode_path = {"global": "/mode", "context": f"/mode/{q(':' + ctx + ':')}",
-                 "subject": f"/mode/{q(subj)}"}[scope]
+    mode_path = {"global": f"/mode/{q(':.__GLOBAL:')}", "top": "/mode",
+                 "context": f"/mode/{q(':' + ctx + ':')}", "subject": f"/mode/{q(subj)}"}[scope]
     # live subjects are in scope, so IMPORT needs force (sr-api §7)
     params = {"force": "true"} if mode == "IMPORT" else None
     expect_ok(registry.put(mode_path, {"mode": mode}, params=params))
@@ -68,7 +71,7 @@ def test_mode_operation_scope_table(registry, scope, mode, op):
         r = registry.delete_version(subj, 2)
     else:
         r = registry.put(f"/config/{q(subj)}", {"compatibility": "NONE"})
-    status, code = EXPECTED[mode][op]
+    status, code = EXPECTED["READWRITE" if scope == "top" else mode][op]
     if code is None:
         expect_ok(r, status)
     else:
@@ -191,13 +194,19 @@ def test_url_prefix_form_for_every_endpoint_family(registry):
 
 
 def test_config_inherits_subject_context_global(registry):
+    """AbstractSchemaRegistry.getConfigInScope / InMemoryCache.config (8.2+):
+    subject -> named context -> :.__GLOBAL: -> default; the top-level /config is
+    the default context's and does not reach named contexts."""
     c = fresh_ctx()
     s = f":{c}:s"
     name = aname("I")
     registry.register_ok(s, record(name, ("a", "int")))
     incompatible = record(name, ("a", "int"), ("b", "int"))  # new field without default
     expect_error(registry.register(s, incompatible), 409, 409)
-    registry.set_config(None, "NONE")                      # global
+    registry.set_config(None, "NONE")                      # top level: not this context's
+    assert expect_ok(registry.post(f"/compatibility/subjects/{q(s)}/versions/latest",
+                                   {"schema": incompatible})) == {"is_compatible": False}
+    registry.set_config(":.__GLOBAL:", "NONE")             # the global tier
     expect_ok(registry.post(f"/compatibility/subjects/{q(s)}/versions/latest",
                             {"schema": incompatible}))
     registry.set_config(f":{c}:", "BACKWARD")               # context beats global
@@ -207,6 +216,45 @@ def test_config_inherits_subject_context_global(registry):
     registry.register_ok(s, incompatible)
     assert expect_ok(registry.get(f"/config/{q(s)}", params={"defaultToGlobal": "true"})) == \
         {"compatibilityLevel": "NONE"}
+    expect_ok(registry.delete(f"/config/{q(':.__GLOBAL:')}"))
+    expect_ok(registry.delete("/config"))
+
+
+def test_global_tier_reaches_the_default_context_below_the_top_level(registry):
+    s = "g" + uuid.uuid4().hex[:8]
+    name = aname("G")
+    registry.register_ok(s, record(name, ("a", "int")))
+    incompatible = record(name, ("a", "int"), ("b", "int"))
+    registry.set_config(":.__GLOBAL:", "NONE")
+    assert expect_ok(registry.get(f"/config/{q(':.__GLOBAL:')}"))["compatibilityLevel"] == "NONE"
+    expect_ok(registry.post(f"/compatibility/subjects/{q(s)}/versions/latest",
+                            {"schema": incompatible}))
+    registry.set_config(None, "BACKWARD")                  # top level beats global here
+    assert expect_ok(registry.post(f"/compatibility/subjects/{q(s)}/versions/latest",
+                                   {"schema": incompatible})) == {"is_compatible": False}
+    expect_ok(registry.put(f"/mode/{q(':.__GLOBAL:')}", {"mode": "READONLY"}))
+    expect_error(registry.register(s, incompatible), 422, 42205)
+    expect_ok(registry.put("/mode", {"mode": "READWRITE"}))   # top level beats global
+    registry.set_config(None, "NONE")
+    registry.register_ok(s, incompatible)
+    expect_ok(registry.delete("/mode"))
+    expect_error(registry.register(s, record(name, ("c", "int"))), 422, 42205)
+    expect_ok(registry.delete(f"/mode/{q(':.__GLOBAL:')}"))
+    expect_ok(registry.delete(f"/config/{q(':.__GLOBAL:')}"))
+
+
+def test_readonly_override_at_top_level_does_not_override_lower_modes(registry):
+    """8.0/8.1's getModeInScope let a top-level READONLY_OVERRIDE win over every
+    subject; 8.2 dropped that (Mode.READONLY_OVERRIDE is deprecated for READONLY in
+    :.__GLOBAL:), so a subject's own READWRITE still writes."""
+    s = "o" + uuid.uuid4().hex[:8]
+    name = aname("O")
+    registry.register_ok(s, record(name, ("a", "int")))
+    expect_ok(registry.put(f"/mode/{q(s)}", {"mode": "READWRITE"}))
+    expect_ok(registry.put("/mode", {"mode": "READONLY_OVERRIDE"}))
+    registry.register_ok(s, record(name, ("a", "int"), ("b", "int", 0)))
+    expect_error(registry.register("o2" + s, record(name, ("a", "int"))), 422, 42205)
+    expect_ok(registry.put("/mode", {"mode": "READWRITE"}))
 
 
 @pytest.mark.parametrize("body,code", [({"mode": "SIDEWAYS"}, 42204), ({"mode": ""}, 42204),

@@ -430,7 +430,8 @@ def test_sigterm_during_a_long_request_stops_within_2s(ferry_factory):
     """A request still running after shutdown.graceful.ms (here a compatibility check of a
     150,000-field record, seconds under ASan) no longer holds the stop: ferry exits 0 within
     2 s without answering it, and everything acknowledged before is there after restart."""
-    srv = ferry_factory.start(config={"shutdown.graceful.ms": "500"})
+    srv = ferry_factory.start(config={"shutdown.graceful.ms": "500",
+                                      "ferry.schema.max.fields": "200000"})
     api = Api(srv)
     big = json.dumps({"type": "record", "name": "Big",
                       "fields": [{"name": f"f{i}", "type": "int"} for i in range(150000)]})

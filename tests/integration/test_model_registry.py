@@ -100,8 +100,11 @@ class Run:
             tag = ctx.strip(".") or "d"
             self.pool[ctx] = [record(f"M_{tag}_{seed % 100000}_{i}", ("a", "int"))
                               for i in range(24)]
-        r = self.api.put("/config", {"compatibility": "NONE"})
-        assert r.status_code == 200, describe(r)
+        # NONE everywhere a subject has no level of its own: the top level is the
+        # default context's, :.__GLOBAL: the named contexts' (Confluent 8.2+ chain)
+        for path in ("/config", f"/config/{q(':.__GLOBAL:')}"):
+            r = self.api.put(path, {"compatibility": "NONE"})
+            assert r.status_code == 200, describe(r)
 
     # ---- helpers
     def expect(self, r, status: int, code: int | None = None):

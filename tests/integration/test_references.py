@@ -171,7 +171,12 @@ def test_deleting_referenced_version_or_subject_is_42206(mod_registry, uniq):
 
 
 def test_soft_deleted_referrer_allows_soft_delete_but_blocks_permanent(mod_registry, uniq):
-    """sr-api §2.3/§2.4: soft delete ignores soft-deleted referrers, permanent counts them."""
+    """sr-api §2.3/§2.4: soft delete ignores soft-deleted referrers, permanent counts them.
+    KafkaSchemaRegistry.deleteSchemaVersion checks getReferencedBy(key, permanentDelete) and
+    deleteSubject getReferencedBySubjects(key, permanentDelete): with permanent=true the
+    lookup includes soft-deleted referrers (AbstractSchemaRegistry.getReferencedBy), so a
+    permanent delete under a soft-deleted referrer is 42206 (released 7.x-8.3 count every
+    referrer, soft-deleted ones included, for soft deletes too)."""
     addr, person, an, pn, a, p, aid, pid, refs = _setup(mod_registry, uniq)
     assert expect_ok(mod_registry.delete_subject(person)) == [1]
     assert expect_ok(mod_registry.delete_version(addr, 1)) == 1
