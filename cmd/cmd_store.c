@@ -681,13 +681,18 @@ static int store_repair(const char *dir, const char *import, bool as_json)
     struct reg_journal_opts o = {.dir = dir, .fsync = true};
     struct stat sb;
     struct reg_store *st = NULL;
-    if (stat(jpath, &sb) != 0) {
+    /* no journal: only an import makes sense (into a new one: the way back
+     * from a damaged file header, docs/internals/journal.md) */
+    if (stat(jpath, &sb) != 0 && (errno != ENOENT || !import)) {
         fy_err_set(&err, FY_E_IO, "cannot stat %s: %s", jpath, strerror(errno));
         goto out;
     }
     st = reg_journal_open(&o, &err);
-    if (!st)
+    if (!st) {
+        if (err.code == FY_E_CORRUPT) /* the file header: see "damaged file header" in the docs */
+            status = 1;
         goto out;
+    }
     if (scan_file(jpath, false, &before, &fi, &err) != 0) {
         status = 1;
         goto out;

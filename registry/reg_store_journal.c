@@ -1955,7 +1955,7 @@ int reg_journal_inspect(const char *path, bool raw_ok, const struct reg_journal_
             goto out;
         }
         fi.floor = get_i64(h + 16);
-    } else if (!raw_ok) {
+    } else if (!raw_ok && fi.size > 0) { /* an empty file is an empty journal (open_journal_file) */
         fy_err_set(err, FY_E_CORRUPT, "%s is not a ferry journal (bad file header at byte 0)",
                    path);
         goto out;

@@ -193,6 +193,28 @@ def test_import_of_what_an_older_ferry_cut_never_overwrites_newer_values(ferry_f
     assert api.register_ok("rep-new", record(aname(), ("n", "int"))) > max(ids)
 
 
+def test_damaged_file_header_is_rebuilt_by_importing_the_old_journal(ferry_factory):
+    data, subjects, schemas, ids, recs = _register_30(ferry_factory)
+    j = data / "journal"
+    b = bytearray(j.read_bytes())
+    b[0] ^= 0xff  # the file header: open refuses the file, and leaves it alone
+    j.write_bytes(bytes(b))
+    code, rep, _ = _store("check", "--data-dir", str(data))
+    assert code == 1 and "not a ferry journal" in rep["error"], rep
+    code, rep, _ = _store("repair", "--data-dir", str(data))
+    assert code == 1 and "refusing to touch it" in rep["error"], rep
+    assert j.read_bytes() == bytes(b)
+    # the way back: move it aside, import it into a new journal
+    old = data / "journal.bad"
+    j.rename(old)
+    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(old))
+    assert code == 0, rep
+    assert len(rep["import"]["imported"]) == N and rep["import"]["skipped"] == []
+    api = Api(ferry_factory.start(data_dir=data))
+    assert _served(api, subjects, schemas, ids) == set(range(N))
+    assert api.register_ok("rep-new", record(aname(), ("n", "int"))) > max(ids)
+
+
 def test_check_usage_and_io_errors(tmp_path):
     bin_ = str(_ferry_bin())
     p = subprocess.run([bin_, "store", "check"], capture_output=True, text=True, timeout=30)
