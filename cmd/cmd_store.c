@@ -693,25 +693,19 @@ static int store_repair(const char *dir, const char *import, bool as_json)
             status = 1;
         goto out;
     }
-    if (scan_file(jpath, false, &before, &fi, &err) != 0) {
-        status = 1;
+    status = 1; /* from here on a failure means the journal could not be repaired */
+    if (scan_file(jpath, false, &before, &fi, &err) != 0)
         goto out;
-    }
     json_object_set_new(rep, "found", findings_json(&before, &fi));
-    if (reg_store_replay(st, replay_latest, &latest, &err) != 0) {
-        status = 1;
+    if (reg_store_replay(st, replay_latest, &latest, &err) != 0 ||
+        scan_file(jpath, false, &after, &fi, &err) != 0)
         goto out;
-    }
-    if (scan_file(jpath, false, &after, &fi, &err) != 0) {
-        status = 1;
-        goto out;
-    }
     json_object_set_new(rep, "after", findings_json(&after, &fi));
     if (after.ranges > 0 || after.torn_tail) {
         fy_err_set(&err, FY_E_CORRUPT, "%s is still damaged after the repair", jpath);
-        status = 1;
         goto out;
     }
+    status = 2; /* the import: reading FILE or appending */
     if (import && import_file(st, import, &latest, rep, &err) != 0)
         goto out;
     status = 0;
