@@ -195,6 +195,8 @@ static int on_damage(void *arg, const struct reg_journal_damage *d, struct fy_er
                           (json_int_t)d->offset_after, "claimed_offset",
                           (json_int_t)d->claimed_offset, "records_inside",
                           (json_int_t)d->n_inside);
+    if (d->claimed_klen > 0) /* unverified: what the damaged record's header says */
+        json_object_set_new(o, "claimed_key", bytes_json(d->claimed_key, d->claimed_klen));
     json_array_append_new(fd->damage, o);
     if (d->torn)
         fd->torn_tail = true;
@@ -298,12 +300,15 @@ static void print_findings(json_t *j, FILE *f)
             fprintf(f, "  DAMAGED bytes %" JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT
                     " (%" JSON_INTEGER_FORMAT " bytes, %s)%s: between offsets %"
                     JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT
-                    "; damaged record claims offset %" JSON_INTEGER_FORMAT
+                    "; damaged record claims offset %" JSON_INTEGER_FORMAT " key %s"
                     "; %" JSON_INTEGER_FORMAT " whole records inside\n",
                     num(d, "byte"), num(d, "byte") + num(d, "length"), num(d, "length"),
                     json_string_value(json_object_get(d, "reason")),
                     json_is_true(json_object_get(d, "tail")) ? " at the end" : "",
                     num(d, "offset_before"), num(d, "offset_after"), num(d, "claimed_offset"),
+                    json_object_get(d, "claimed_key")
+                        ? json_string_value(json_object_get(d, "claimed_key"))
+                        : "(unreadable)",
                     num(d, "records_inside"));
     }
     json_array_foreach(json_object_get(j, "records_inside_damage"), i, d)

@@ -84,6 +84,7 @@ def test_flipped_byte_in_the_middle_loses_only_that_record(ferry_factory):
     d = found["damage"][0]
     assert (d["byte"], d["length"]) == (recs[hit]["pos"], recs[hit]["len"])
     assert d["claimed_offset"] == recs[hit]["offset"]
+    assert json.loads(d["claimed_key"]) == recs[hit]["key"]  # the value was hit: names the loss
     assert found["records_by_keytype"]["SCHEMA"] == N - 1
     assert rep["set_aside_files"] == [] and not rep["in_use"]
     assert not list(data.glob("journal.corrupt-*")), "check changed nothing"
@@ -94,6 +95,7 @@ def test_flipped_byte_in_the_middle_loses_only_that_record(ferry_factory):
     log = srv.stderr()
     assert "journal damaged range removed and set aside" in log
     assert f"byte={recs[hit]['pos']} length={recs[hit]['len']}" in log
+    assert f'\\x22subject\\x22:\\x22rep-{hit}\\x22' in log  # claimed_key="..." escapes quotes
     # read-write, and new ids above every id ever handed out
     assert api.register_ok("rep-new", record(aname(), ("n", "int"))) > max(ids)
     # the journal on disk is clean now; the damaged bytes are kept aside
