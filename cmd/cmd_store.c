@@ -195,6 +195,8 @@ static int on_damage(void *arg, const struct reg_journal_damage *d, struct fy_er
                           (json_int_t)d->offset_after, "claimed_offset",
                           (json_int_t)d->claimed_offset, "records_inside",
                           (json_int_t)d->n_inside);
+    if (d->claimed_klen > 0) /* unverified: what the damaged record's header says */
+        json_object_set_new(o, "claimed_key", bytes_json(d->claimed_key, d->claimed_klen));
     json_array_append_new(fd->damage, o);
     if (d->torn)
         fd->torn_tail = true;
@@ -298,12 +300,15 @@ static void print_findings(json_t *j, FILE *f)
             fprintf(f, "  DAMAGED bytes %" JSON_INTEGER_FORMAT "..%" JSON_INTEGER_FORMAT
                     " (%" JSON_INTEGER_FORMAT " bytes, %s)%s: between offsets %"
                     JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT
-                    "; damaged record claims offset %" JSON_INTEGER_FORMAT
+                    "; damaged record claims offset %" JSON_INTEGER_FORMAT " key %s"
                     "; %" JSON_INTEGER_FORMAT " whole records inside\n",
                     num(d, "byte"), num(d, "byte") + num(d, "length"), num(d, "length"),
                     json_string_value(json_object_get(d, "reason")),
                     json_is_true(json_object_get(d, "tail")) ? " at the end" : "",
                     num(d, "offset_before"), num(d, "offset_after"), num(d, "claimed_offset"),
+                    json_object_get(d, "claimed_key")
+                        ? json_string_value(json_object_get(d, "claimed_key"))
+                        : "(unreadable)",
                     num(d, "records_inside"));
     }
     json_array_foreach(json_object_get(j, "records_inside_damage"), i, d)
@@ -681,32 +686,31 @@ static int store_repair(const char *dir, const char *import, bool as_json)
     struct reg_journal_opts o = {.dir = dir, .fsync = true};
     struct stat sb;
     struct reg_store *st = NULL;
-    if (stat(jpath, &sb) != 0) {
+    /* no journal: only an import makes sense (into a new one: the way back
+     * from a damaged file header, docs/internals/journal.md) */
+    if (stat(jpath, &sb) != 0 && (errno != ENOENT || !import)) {
         fy_err_set(&err, FY_E_IO, "cannot stat %s: %s", jpath, strerror(errno));
         goto out;
     }
     st = reg_journal_open(&o, &err);
-    if (!st)
-        goto out;
-    if (scan_file(jpath, false, &before, &fi, &err) != 0) {
-        status = 1;
+    if (!st) {
+        if (err.code == FY_E_CORRUPT) /* the file header: see "damaged file header" in the docs */
+            status = 1;
         goto out;
     }
+    status = 1; /* from here on a failure means the journal could not be repaired */
+    if (scan_file(jpath, false, &before, &fi, &err) != 0)
+        goto out;
     json_object_set_new(rep, "found", findings_json(&before, &fi));
-    if (reg_store_replay(st, replay_latest, &latest, &err) != 0) {
-        status = 1;
+    if (reg_store_replay(st, replay_latest, &latest, &err) != 0 ||
+        scan_file(jpath, false, &after, &fi, &err) != 0)
         goto out;
-    }
-    if (scan_file(jpath, false, &after, &fi, &err) != 0) {
-        status = 1;
-        goto out;
-    }
     json_object_set_new(rep, "after", findings_json(&after, &fi));
     if (after.ranges > 0 || after.torn_tail) {
         fy_err_set(&err, FY_E_CORRUPT, "%s is still damaged after the repair", jpath);
-        status = 1;
         goto out;
     }
+    status = 2; /* the import: reading FILE or appending */
     if (import && import_file(st, import, &latest, rep, &err) != 0)
         goto out;
     status = 0;

@@ -108,6 +108,10 @@ struct reg_journal_damage {
     int64_t offset_after;   /* offset of the first valid record after it, -1 for a tail */
     int64_t claimed_offset; /* the damaged record's own offset field if its header still looks
                              * right (magic and lengths), unverified; else -1 */
+    char claimed_key[256];  /* ...and the first bytes of its key as they are on disk (unverified:
+                             * the record's CRC failed), claimed_klen of them; names what was
+                             * lost when the damage is in the value */
+    size_t claimed_klen;
     size_t n_inside;        /* whole checksummed records found inside it that could not be
                              * confirmed as record boundaries (reported to `inside`) */
 };

@@ -690,6 +690,11 @@ static int resync_from(int fd, const char *path, int64_t bad, int64_t end, int64
     }
     if (hr == REC_HDR && check_rec_header(h, &claimed) == NULL) {
         d->claimed_offset = get_i64(h + 16);
+        size_t klen = get_u32(h + 4);
+        if (klen > sizeof d->claimed_key)
+            klen = sizeof d->claimed_key;
+        ssize_t kr = pread_full(fd, d->claimed_key, klen, bad + REC_HDR);
+        d->claimed_klen = kr > 0 ? (size_t)kr : 0;
         int64_t at = bad + (int64_t)claimed, off;
         size_t total;
         int r = at < end ? probe_at(&pb, at, end, last_off, &off, &total, err) : PROBE_NONE;
@@ -987,13 +992,17 @@ static int set_aside(struct journal *j, const struct reg_journal_damage *d, stru
                " reason=\"%s\" cut_bytes=%" PRId64 " records_inside=%zu%s%s",
                j->path, d->pos, d->why, d->len, d->n_inside, cpath ? " kept=" : "",
                cpath ? cpath : "");
-    else
+    else {
+        char key[200];
+        key_for_log(d->claimed_key, d->claimed_klen, key, sizeof key);
         fy_log(FY_LOG_ERROR, "store",
                "msg=\"journal damaged range removed and set aside\" path=%s byte=%" PRId64
                " length=%" PRId64 " reason=\"%s\" offset_before=%" PRId64
-               " offset_after=%" PRId64 " claimed_offset=%" PRId64 " records_inside=%zu kept=%s",
+               " offset_after=%" PRId64 " claimed_offset=%" PRId64
+               " claimed_key=\"%s\" records_inside=%zu kept=%s",
                j->path, d->pos, d->len, d->why, d->offset_before, d->offset_after,
-               d->claimed_offset, d->n_inside, cpath);
+               d->claimed_offset, key, d->n_inside, cpath);
+    }
     free(cpath);
     return 0;
 }
@@ -1955,7 +1964,7 @@ int reg_journal_inspect(const char *path, bool raw_ok, const struct reg_journal_
             goto out;
         }
         fi.floor = get_i64(h + 16);
-    } else if (!raw_ok) {
+    } else if (!raw_ok && fi.size > 0) { /* an empty file is an empty journal (open_journal_file) */
         fy_err_set(err, FY_E_CORRUPT, "%s is not a ferry journal (bad file header at byte 0)",
                    path);
         goto out;

@@ -84,6 +84,7 @@ def test_flipped_byte_in_the_middle_loses_only_that_record(ferry_factory):
     d = found["damage"][0]
     assert (d["byte"], d["length"]) == (recs[hit]["pos"], recs[hit]["len"])
     assert d["claimed_offset"] == recs[hit]["offset"]
+    assert json.loads(d["claimed_key"]) == recs[hit]["key"]  # the value was hit: names the loss
     assert found["records_by_keytype"]["SCHEMA"] == N - 1
     assert rep["set_aside_files"] == [] and not rep["in_use"]
     assert not list(data.glob("journal.corrupt-*")), "check changed nothing"
@@ -94,6 +95,7 @@ def test_flipped_byte_in_the_middle_loses_only_that_record(ferry_factory):
     log = srv.stderr()
     assert "journal damaged range removed and set aside" in log
     assert f"byte={recs[hit]['pos']} length={recs[hit]['len']}" in log
+    assert f'\\x22subject\\x22:\\x22rep-{hit}\\x22' in log  # claimed_key="..." escapes quotes
     # read-write, and new ids above every id ever handed out
     assert api.register_ok("rep-new", record(aname(), ("n", "int"))) > max(ids)
     # the journal on disk is clean now; the damaged bytes are kept aside
@@ -190,6 +192,28 @@ def test_import_of_what_an_older_ferry_cut_never_overwrites_newer_values(ferry_f
     api = Api(ferry_factory.start(data_dir=data))
     assert _served(api, subjects, schemas, ids) == set(range(N)) - {hit}
     assert expect_ok(api.get("/config/rep-0"))["compatibilityLevel"] == "NONE"
+    assert api.register_ok("rep-new", record(aname(), ("n", "int"))) > max(ids)
+
+
+def test_damaged_file_header_is_rebuilt_by_importing_the_old_journal(ferry_factory):
+    data, subjects, schemas, ids, recs = _register_30(ferry_factory)
+    j = data / "journal"
+    b = bytearray(j.read_bytes())
+    b[0] ^= 0xff  # the file header: open refuses the file, and leaves it alone
+    j.write_bytes(bytes(b))
+    code, rep, _ = _store("check", "--data-dir", str(data))
+    assert code == 1 and "not a ferry journal" in rep["error"], rep
+    code, rep, _ = _store("repair", "--data-dir", str(data))
+    assert code == 1 and "refusing to touch it" in rep["error"], rep
+    assert j.read_bytes() == bytes(b)
+    # the way back: move it aside, import it into a new journal
+    old = data / "journal.bad"
+    j.rename(old)
+    code, rep, _ = _store("repair", "--data-dir", str(data), "--import", str(old))
+    assert code == 0, rep
+    assert len(rep["import"]["imported"]) == N and rep["import"]["skipped"] == []
+    api = Api(ferry_factory.start(data_dir=data))
+    assert _served(api, subjects, schemas, ids) == set(range(N))
     assert api.register_ok("rep-new", record(aname(), ("n", "int"))) > max(ids)
 
 

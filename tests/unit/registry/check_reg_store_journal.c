@@ -555,6 +555,8 @@ START_TEST(test_journal_flipped_byte_in_middle_record_loses_only_that_record)
     inspect(dir, &pl);
     ck_assert_uint_eq(pl.n_dmg, 1);
     ck_assert_int_eq(pl.dmg[0].claimed_offset, 3); /* 2 with bit 0 flipped */
+    ck_assert_uint_eq(pl.dmg[0].claimed_klen, 9);    /* names the lost record */
+    ck_assert_mem_eq(pl.dmg[0].claimed_key, "{\"k\":\"x\"}", 9);
     struct rec_list l;
     list_init(&l);
     st = open_replay(dir, true, &l);
