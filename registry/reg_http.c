@@ -213,6 +213,17 @@ static int64_t conn_deadline(const struct reg_http *h, const struct conn *c)
     return INT64_MAX;
 }
 
+/* Wait on h->wake for at most `ms`. Locks: h->lock held. */
+static void wait_ms(struct reg_http *h, long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+}
+
 static void *reaper_main(void *arg)
 {
     struct reg_http *h = arg;
@@ -225,14 +236,7 @@ static void *reaper_main(void *arg)
                        c->phase == PH_HEAD ? "header" : "body");
                 conn_shut(c);
             }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += REAPER_TICK_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+        wait_ms(h, REAPER_TICK_MS);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
@@ -613,6 +617,17 @@ static int handlers_running(const struct reg_http *h)
     return n;
 }
 
+/* Nothing new starts; connections not running a handler go now (nothing of
+ * theirs was acknowledged). Locks: h->lock held. */
+static void begin_stop(struct reg_http *h)
+{
+    h->stopping = true;
+    for (struct conn *c = h->head; c; c = c->next)
+        if (c->phase != PH_HANDLER)
+            conn_shut(c);
+    pthread_cond_broadcast(&h->wake);
+}
+
 int reg_http_quiesce(struct reg_http *h, int grace_ms)
 {
     if (!h->daemon)
@@ -622,21 +637,10 @@ int reg_http_quiesce(struct reg_http *h, int grace_ms)
         close(lfd);
     int64_t end = now_ms() + (grace_ms > 0 ? grace_ms : 0);
     pthread_mutex_lock(&h->lock);
-    h->stopping = true;
-    for (struct conn *c = h->head; c; c = c->next)
-        if (c->phase != PH_HANDLER)
-            conn_shut(c);
-    pthread_cond_broadcast(&h->wake);
+    begin_stop(h);
     int n;
     while ((n = handlers_running(h)) > 0 && now_ms() < end) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+        wait_ms(h, 20);
     }
     pthread_mutex_unlock(&h->lock);
     return n > 0 ? -1 : 0;
@@ -647,11 +651,7 @@ void reg_http_stop(struct reg_http *h)
     if (!h)
         return;
     pthread_mutex_lock(&h->lock);
-    h->stopping = true;
-    for (struct conn *c = h->head; c; c = c->next)
-        if (c->phase != PH_HANDLER)
-            conn_shut(c);
-    pthread_cond_broadcast(&h->wake);
+    begin_stop(h);
     pthread_mutex_unlock(&h->lock);
     if (h->reaper_started)
         pthread_join(h->reaper, NULL);
