@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int reg_h_root(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
 {
@@ -391,11 +392,22 @@ static bool prefix_covers(const struct prefix *px, const char *context, const ch
            strncmp(name, px->name, strlen(px->name)) == 0;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Every place under the prefix, sorted by (subject, version), one per
- * subject-version. Locks: idx.lock held. */
+ * subject-version: the versions shown, and those that went away in the last
+ * REG_GHOST_KEEP_MS (soft-deleted while the listing hides them, or
+ * hard-deleted: ghosts). With nothing recently gone, the places are the
+ * shown versions and pages are Confluent's exactly. Locks: idx.lock held. */
 static void schemas_places(const struct reg_index *idx, const struct prefix *px, bool deleted,
                            bool latest_only, struct entries *es)
 {
+    int64_t recent = now_ms() - REG_GHOST_KEEP_MS;
     size_t it = 0;
     void *cv;
     while (fy_map_next(&idx->contexts, &it, NULL, &cv)) {
@@ -412,13 +424,15 @@ static void schemas_places(const struct reg_index *idx, const struct prefix *px,
             for (size_t i = 0; i < sub->n_versions; i++) {
                 const struct reg_version *v = sub->versions[i];
                 bool shown = !(v->deleted && !deleted) && !(latest_only && v != latest);
-                entries_add(es, (struct entry){sub->qname, v->version, sub, v, shown});
+                bool gone = v->deleted && !deleted && v->deleted_ts >= recent;
+                if (shown || gone)
+                    entries_add(es, (struct entry){sub->qname, v->version, sub, v, shown});
             }
         }
     }
     for (size_t i = 0; i < idx->n_ghosts; i++) {
         const struct reg_ghost *g = &idx->ghosts[i];
-        if (prefix_covers(px, g->context, g->name))
+        if (g->ts >= recent && prefix_covers(px, g->context, g->name))
             entries_add(es, (struct entry){g->qname, g->version, NULL, NULL, false});
     }
     if (es->n > 1)
@@ -432,9 +446,9 @@ static void schemas_places(const struct reg_index *idx, const struct prefix *px,
 }
 
 /* GET /schemas with Confluent's offset/limit, over places that do not move
- * when a version goes away: a version hidden by the filters, soft-deleted or
- * hard-deleted a moment ago keeps its place, and a page holds the next
- * `limit` shown versions from place `offset` on. A client reading page after
+ * when a version goes away: a version soft-deleted (while the listing hides
+ * those) or hard-deleted a moment ago keeps its place, and a page holds the
+ * next `limit` shown versions from place `offset` on. A client reading page after
  * page (offset += limit) may see a version twice, never miss one that
  * existed throughout (issue 9). */
 int reg_h_schemas_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)

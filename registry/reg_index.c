@@ -701,6 +701,10 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
         identity_count_add(sub, sc, 1);
         identity_counts_build(sub);
     }
+    if (deleted && !ver->deleted)
+        ver->deleted_ts = ts;
+    else if (!deleted)
+        ver->deleted_ts = 0;
     ver->deleted = deleted;
     ver->offset = offset;
     ver->ts = ts;
@@ -720,9 +724,13 @@ static void apply_delete_subject(struct reg_index *idx, const char *subject, con
     if (json_is_integer(jver) && subject && ctx_subject_parse(subject, &cs, NULL) == 0) {
         struct reg_subject *sub = reg_index_subject(idx, cs.context, cs.name);
         int32_t upto = (int32_t)json_integer_value(jver);
-        for (size_t i = 0; sub && i < sub->n_versions; i++)
-            if (sub->versions[i]->version <= upto)
-                sub->versions[i]->deleted = true;
+        for (size_t i = 0; sub && i < sub->n_versions; i++) {
+            struct reg_version *ver = sub->versions[i];
+            if (ver->version <= upto && !ver->deleted) {
+                ver->deleted = true;
+                ver->deleted_ts = idx->apply_ts;
+            }
+        }
         ctx_subject_destroy(&cs);
     }
     json_decref(v);

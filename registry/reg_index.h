@@ -49,6 +49,7 @@ struct reg_version {
     struct reg_schema *schema;
     int64_t offset;          /* store offset of the record that wrote it */
     int64_t ts;              /* ms */
+    int64_t deleted_ts;      /* ms of the record that soft-deleted it; 0 while live */
 };
 
 struct reg_subject {
@@ -77,10 +78,11 @@ struct reg_context {
     bool recorded;           /* a CONTEXT record exists */
 };
 
-/* A subject-version removed from memory (hard-deleted), remembered for a
- * while so a reader paging through GET /schemas by offset never skips a
- * version when one before its offset goes away: the removed entry keeps its
- * place (reg_handlers_read.c). */
+/* A subject-version removed from memory (hard-deleted), remembered for
+ * REG_GHOST_KEEP_MS so a reader paging through GET /schemas by offset never
+ * skips a version when one before its offset goes away: the removed entry
+ * keeps its place for that long (reg_handlers_read.c). Replay rebuilds the
+ * ghosts of the tombstones it applies. */
 struct reg_ghost {
     char *context;           /* ".", ".ctx" */
     char *name;              /* inside its context */
@@ -89,7 +91,7 @@ struct reg_ghost {
     int64_t ts;              /* ms, of the record that removed it */
 };
 
-#define REG_GHOST_KEEP_MS (15 * 60 * 1000) /* longer than any one read of every page */
+#define REG_GHOST_KEEP_MS (5 * 60 * 1000) /* longer than any one read of every page */
 #define REG_GHOST_MAX 100000               /* and at most this many */
 
 struct reg_index {

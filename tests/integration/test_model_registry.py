@@ -71,11 +71,11 @@ class Model:
 
     def note_id(self, ctx: str, sid: int, schema: str, fresh: bool) -> None:
         key = (ctx, sid)
-        if key in self.meaning:
-            assert self.meaning[key] == schema, f"I2: id {sid} in {ctx} changed meaning"
-        elif fresh:
+        if fresh:  # even for content the id once had: a hard-deleted id never comes back
             assert sid > self.max_id.get(ctx, 0), \
                 f"I4: new id {sid} in {ctx} not above {self.max_id.get(ctx, 0)}"
+        if key in self.meaning:
+            assert self.meaning[key] == schema, f"I2: id {sid} in {ctx} changed meaning"
         self.meaning[key] = schema
         self.max_id[ctx] = max(self.max_id.get(ctx, 0), sid)
 
@@ -99,7 +99,7 @@ class Run:
             self.m.mode[ctx] = "READWRITE"
             tag = ctx.strip(".") or "d"
             self.pool[ctx] = [record(f"M_{tag}_{seed % 100000}_{i}", ("a", "int"))
-                              for i in range(24)]
+                              for i in range(400)]
         # NONE everywhere a subject has no level of its own: the top level is the
         # default context's, :.__GLOBAL: the named contexts' (Confluent 8.2+ chain)
         for path in ("/config", f"/config/{q(':.__GLOBAL:')}"):
@@ -124,9 +124,17 @@ class Run:
         return max(vs) + 1 if vs else 1
 
     # ---- operations (each returns after checking the answer and updating the model)
+    def pick_schema(self, ctx: str) -> str:
+        """Half the time one the context has seen (dedupe, idempotence), else from a pool
+        large enough that most are new (fresh ids, I4)."""
+        seen = [t for (c, _i), t in self.m.meaning.items() if c == ctx]
+        if seen and self.rng.random() < 0.5:
+            return self.rng.choice(seen)
+        return self.rng.choice(self.pool[ctx])
+
     def op_register(self) -> None:
         ctx, s = self.touched = self.pick_subject()
-        schema = self.rng.choice(self.pool[ctx])
+        schema = self.pick_schema(ctx)
         r = self.api.register(qs(ctx, s), schema)
         live = self.m.live(ctx, s)
         same_live = [n for n, v in live.items() if v.schema == schema]
@@ -175,7 +183,7 @@ class Run:
             kind = "fresh"
             version = self.next_version(ctx, s) + self.rng.choice([0, 0, 0, 2])
             sid = self.m.max_id.get(ctx, 0) + self.rng.randint(1, 3)
-            schema = self.rng.choice(self.pool[ctx])
+            schema = self.pick_schema(ctx)
         r = self.api.register(qs(ctx, s), schema, id=sid, version=version)
         if self.m.mode[ctx] != "IMPORT":  # an explicit id needs IMPORT
             self.expect(r, 422, 42205)
@@ -191,7 +199,7 @@ class Run:
 
     def op_lookup(self) -> None:
         ctx, s = self.touched = self.pick_subject()
-        schema = self.rng.choice(self.pool[ctx])
+        schema = self.pick_schema(ctx)
         r = self.api.lookup(qs(ctx, s), schema)
         live = self.m.live(ctx, s)
         hits = [n for n, v in live.items() if v.schema == schema]
@@ -220,6 +228,25 @@ class Run:
         self.expect(self.api.delete_version(qs(ctx, s), n, permanent=True), 200)
         del self.m.vers(ctx, s)[n]
         if not self.m.vers(ctx, s):  # the subject's own config goes with its last version
+            self.m.level.pop((ctx, s), None)
+
+    def op_retract(self) -> None:
+        """Take back the newest schema of a context: soft- then hard-delete the version
+        holding its highest id (the id a restart must not hand out again, I4)."""
+        ctx = self.rng.choice(CONTEXTS)
+        held = [(v.id, s, n) for (c, s), vs in self.m.subjects.items() if c == ctx
+                for n, v in vs.items()]
+        if not held:
+            return
+        _, s, n = max(held)
+        self.touched = (ctx, s)
+        v = self.m.vers(ctx, s)[n]
+        if not v.deleted:
+            self.expect(self.api.delete_version(qs(ctx, s), n), 200)
+            v.deleted = True
+        self.expect(self.api.delete_version(qs(ctx, s), n, permanent=True), 200)
+        del self.m.vers(ctx, s)[n]
+        if not self.m.vers(ctx, s):
             self.m.level.pop((ctx, s), None)
 
     def op_delete_subject(self) -> None:
@@ -280,8 +307,8 @@ class Run:
         self.check_all()
 
     OPS = [("register", 30), ("import", 14), ("lookup", 10), ("delete_version", 10),
-           ("hard_delete_version", 8), ("delete_subject", 4), ("hard_delete_subject", 5),
-           ("config", 5), ("mode", 4), ("churn", 3), ("restart", 1)]
+           ("hard_delete_version", 8), ("retract", 4), ("delete_subject", 4),
+           ("hard_delete_subject", 5), ("config", 5), ("mode", 4), ("churn", 3), ("restart", 1)]
 
     # ---- checks
     def listing(self, prefix: str, deleted: bool) -> dict[tuple[str, int], tuple[int, str]]:
@@ -322,6 +349,11 @@ class Run:
                     assert self.expect(r, 200)["schema"] == text, f"I2 {ctx} id {sid}"
                 else:
                     assert r.status_code == 404, f"I2 {ctx} id {sid} freed: {describe(r)}"
+            if in_use:  # I4: ferry's next id is above every id the context ever had
+                b = self.expect(self.api.get(f"/schemas/ids/{min(in_use)}", params={
+                    "subject": qs(ctx, ""), "fetchMaxId": "true"}), 200)
+                assert b["maxId"] >= self.m.max_id.get(ctx, 0), \
+                    f"I4 {ctx}: maxId {b['maxId']} < {self.m.max_id.get(ctx, 0)}"
             mode = self.expect(self.api.get(f"/mode/{q(':' + ctx + ':')}",
                                             params={"defaultToGlobal": "true"}), 200)
             assert mode["mode"] == self.m.mode[ctx], mode
