@@ -11,7 +11,6 @@ must be RUNNING. The seed is printed on failure; FERRY_MODEL_SEED=<n> replays it
 FERRY_MODEL_LINK_STEPS sets the number of steps (default 1500, bounded by 55 s)."""
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -63,11 +62,11 @@ class Run:
                 tname = f"T_{other}_{v}"
                 fields.append(("ref", tname))
                 refs = [{"name": tname, "subject": other, "version": v}]
-        # every version of subject s at version v is the record T_s_<v> (so referrers can
-        # name it); the next version number is unknown under concurrency of deletes, so the
-        # name uses the generation and is aliased through the reference name only
+        # the record is named after its (subject, next version) so that referrers can name it
         name = f"T_{s}_{len(self.all_versions(s)) + 1}"
-        self.src.register(s, record(name, *fields), references=refs or None) if refs else \
+        if refs:
+            self.src.register(s, record(name, *fields), references=refs)
+        else:
             self.src.register(s, record(name, *fields))
         self.log.append(f"register {s} refs={refs}")
 
@@ -188,19 +187,6 @@ def test_link_converges_under_random_workload_and_faults(ferry_factory, monkeypa
                     a, b = diff["versions"]
                     diff["versions"] = {k: (a.get(k), b.get(k)) for k in set(a) | set(b)
                                         if a.get(k) != b.get(k)}
-                if os.environ.get("FERRY_MODEL_DEBUG"):
-                    import re as _re
-                    m = _re.search(r"subject=(:\.copy:)?(\w+),version=(\d+)", st.get("trace", ""))
-                    if m:
-                        sub, ver = m.group(2), m.group(3)
-                        print("SRC refby", run.src.get(f"/subjects/{sub}/versions/{ver}/referencedby", params={"deleted": "true"}).text)
-                        print("DST refby", run.dst.get(f"/subjects/:.copy:{sub}/versions/{ver}/referencedby", params={"deleted": "true"}).text)
-                        for sid in set(json.loads(run.dst.get(f"/subjects/:.copy:{sub}/versions/{ver}/referencedby", params={"deleted": "true"}).text)):
-                            print("ID", sid, "DST", run.dst.get(f"/schemas/ids/{sid}/versions", params={"deleted": "true", "subject": ":.copy:"}).text,
-                                  run.dst.get(f"/schemas/ids/{sid}", params={"subject": ":.copy:"}).text[:300])
-                            print("ID", sid, "SRC", run.src.get(f"/schemas/ids/{sid}/versions", params={"deleted": "true"}).text,
-                                  run.src.get(f"/schemas/ids/{sid}").text[:300])
-                        print("LOG", "\n".join(run.log))
                 raise AssertionError(f"not converged after {CONVERGE_S}s: status {st}\n"
                                      f"differences (source, destination): {diff}")
             time.sleep(0.2)
