@@ -74,6 +74,46 @@ def test_resumed_exporter_reports_refusal_and_never_overwrites_dr(ferry_factory)
     assert expect_ok(dr.version(":.primary:x", 2))["schema"] == p_schema
 
 
+def registry_refuses_version_overwrite(api: Api) -> bool:
+    """Does this build's IMPORT refuse an occupied version with other content (issue 9
+    item 1, the registry side)? Probed in a scratch context."""
+    api.set_mode(":.probe:", "IMPORT")
+    expect_ok(api.register(":.probe:p", record("P", ("a", "int")), id=90001, version=1))
+    r = api.register(":.probe:p", record("P", ("b", "int")), id=90002, version=1)
+    return r.status_code != 200
+
+
+def test_resumed_exporter_never_overwrites_a_dr_version_with_another_id(ferry_factory):
+    """The same drill, the primary's x v2 with another id than DR's (the primary took an id
+    elsewhere meanwhile): the destination refuses the overwrite and the exporter is ERROR
+    with that reason, DR's v2 intact."""
+    primary = Api(ferry_factory.start(config=FAST))
+    dr = Api(ferry_factory.start(config=FAST))
+    if not registry_refuses_version_overwrite(dr):
+        pytest.skip("needs the registry's IMPORT overwrite refusal (branch regsafe)")
+    create_exporter(primary, "to-dr", dr, contextType="CUSTOM", context="primary")
+    primary.register_ok("x", record("X", ("a", "int")))
+    wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="x v1")
+    expect_ok(primary.put("/exporters/to-dr/pause"))
+    dr.set_mode(":.primary:", "READWRITE")
+    d_schema = record("X", ("a", "int"), ("dr", "string", "d"))
+    dr_id = dr.register_ok(":.primary:x", d_schema)
+    # the primary hands out that id too, for the same schema in another subject (so the
+    # id is no conflict), and the next one for its own x v2
+    assert primary.register_ok("elsewhere", d_schema) == dr_id
+    p_id = primary.register_ok("x", record("X", ("a", "int"), ("p", "string", "p")))
+    assert p_id != dr_id
+    dr.set_mode(":.primary:", "IMPORT", params={"force": "true"})
+    dr_v2 = expect_ok(dr.version(":.primary:x", 2))
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    st = wait_until(lambda: (s := status(primary, "to-dr"))["state"] == "ERROR" and s, 30,
+                    what="ERROR after the refusal")
+    assert "/subjects/:.primary:x/versions" in st["trace"], st
+    time.sleep(1)
+    assert status(primary, "to-dr")["state"] == "ERROR"
+    assert expect_ok(dr.version(":.primary:x", 2)) == dr_v2
+
+
 def test_new_exporter_delivers_compacted_journal_referenced_after_referrer(ferry_factory):
     """Compaction keeps each key's latest record: r v1 soft-deleted after its referrer s v1
     (itself soft-deleted first) now comes after s in the feed, and q v1 (referenced by r)
