@@ -208,7 +208,10 @@ static int ensure_import(struct lnk_apply *ap, const char *dsubject, struct fy_e
     return rc;
 }
 
-static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *context)
+/* `refs` with every subject qualified — an unqualified one lives in the
+ * referrer's context `context` — and, with `ap`, mapped to its destination
+ * name. **new** array. */
+static json_t *refs_mapped(struct lnk_apply *ap, json_t *refs, const char *context)
 {
     json_t *out = json_array();
     size_t i;
@@ -219,8 +222,8 @@ static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *co
         const char *rs = json_string_value(json_object_get(ref, "subject"));
         struct ctx_subject cs;
         if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
-            bool qualified = strncmp(rs, ":.", 2) == 0;
-            char *d = dest(ap, qualified ? cs.context : context, cs.name);
+            const char *c = strncmp(rs, ":.", 2) == 0 ? cs.context : context;
+            char *d = ap ? dest(ap, c, cs.name) : ctx_subject_format(c, cs.name);
             json_object_set_new(r2, "subject", json_string(d));
             free(d);
             ctx_subject_destroy(&cs);
@@ -231,7 +234,7 @@ static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *co
 }
 
 /* `f` of a Schema object, with the defaults Confluent leaves out: schemaType
- * AVRO, references [], metadata / ruleSet null (an empty object counts as none). */
+ * AVRO, metadata / ruleSet null (an empty object counts as none). */
 static json_t *field_or_default(json_t *obj, const char *f, json_t *dflt)
 {
     json_t *x = json_object_get(obj, f);
@@ -245,30 +248,6 @@ static json_t *field_or_default(json_t *obj, const char *f, json_t *dflt)
  * the import `body` would write: same id, text, type, references, metadata,
  * ruleSet? Only then does a refused import count as done; a different schema
  * at that spot (a DR drill registered its own) is a refusal to report. */
-/* References with every subject qualified (an unqualified one lives in the
- * referrer's context `context`), **new** array. */
-static json_t *refs_qualified(json_t *refs, const char *context)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *ref;
-    json_array_foreach(refs, i, ref)
-    {
-        json_t *r2 = json_deep_copy(ref);
-        const char *rs = json_string_value(json_object_get(ref, "subject"));
-        struct ctx_subject cs;
-        if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
-            char *q = ctx_subject_format(strncmp(rs, ":.", 2) == 0 ? cs.context : context,
-                                         cs.name);
-            json_object_set_new(r2, "subject", json_string(q));
-            free(q);
-            ctx_subject_destroy(&cs);
-        }
-        json_array_append_new(out, r2);
-    }
-    return out;
-}
-
 static bool same_version(json_t *ans, json_t *body, const char *dsubject)
 {
     static const char *const fields[] = {"id", "schema", "schemaType", "metadata", "ruleSet",
@@ -283,8 +262,8 @@ static bool same_version(json_t *ans, json_t *body, const char *dsubject)
     json_decref(avro);
     struct ctx_subject cs;
     if (same && ctx_subject_parse(dsubject, &cs, NULL) == 0) {
-        json_t *a = refs_qualified(json_object_get(ans, "references"), cs.context);
-        json_t *b = refs_qualified(json_object_get(body, "references"), cs.context);
+        json_t *a = refs_mapped(NULL, json_object_get(ans, "references"), cs.context);
+        json_t *b = refs_mapped(NULL, json_object_get(body, "references"), cs.context);
         same = json_equal(a, b);
         json_decref(a);
         json_decref(b);
@@ -329,7 +308,7 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
     json_object_set_new(body, "version", json_integer(v));
     json_t *refs = json_object_get(schema, "references");
     if (json_is_array(refs) && json_array_size(refs))
-        json_object_set_new(body, "references", map_references(ap, refs, context));
+        json_object_set_new(body, "references", refs_mapped(ap, refs, context));
     json_t *md = json_object_get(schema, "metadata");
     if (json_is_object(md))
         json_object_set(body, "metadata", md);

@@ -123,27 +123,25 @@ class Run:
             expect_ok(self.src.put("/config/churn", {"compatibility": LEVELS[i % 4]}))
         self.log.append("churn (compaction)")
 
-    def op_restart_src(self) -> None:
-        srv = self.src.server
-        if self.rng.random() < 0.5:
+    def restart(self, api: Api, who: str) -> Api:
+        """kill -9 or SIGTERM `api`'s server and start it again on its data dir; the
+        destination keeps its port (the exporter's URL)."""
+        srv = api.server
+        how = "kill -9" if self.rng.random() < 0.5 else "restart"
+        if how == "kill -9":
             srv.kill9()
-            how = "kill -9"
         else:
             srv.stop_and_check()
-            how = "restart"
-        self.src = Api(self.ff.start(config=SRC_CONF, data_dir=srv.data_dir))
-        self.log.append(f"{how} source")
+        self.log.append(f"{how} {who}")
+        if who == "destination":
+            return restart_same_port(self.ff, srv, self.mp)
+        return Api(self.ff.start(config=srv.config, data_dir=srv.data_dir))
+
+    def op_restart_src(self) -> None:
+        self.src = self.restart(self.src, "source")
 
     def op_restart_dst(self) -> None:
-        srv = self.dst.server
-        if self.rng.random() < 0.5:
-            srv.kill9()
-            how = "kill -9"
-        else:
-            srv.stop_and_check()
-            how = "restart"
-        self.dst = restart_same_port(self.ff, srv, self.mp)
-        self.log.append(f"{how} destination")
+        self.dst = self.restart(self.dst, "destination")
 
     def op_reset(self) -> None:
         expect_ok(self.src.put("/exporters/m/pause"))
