@@ -83,12 +83,16 @@ static const char *answer_msg(json_t *ans)
     return m ? m : "";
 }
 
-/* Call; 200 or one of `accept` (0-terminated error codes) is success. */
-static int call_ok(struct lnk_apply *ap, const char *method, const char *path, const char *body,
-                   const long *accept, long *code_out, struct fy_err *err)
+/* One call; 200 or one of `accept` (0-terminated error codes) is success.
+ * *refused_ro tells a 42205 "read-only mode" refusal apart. */
+static int call_once(struct lnk_apply *ap, const char *method, const char *path,
+                     const char *body, const long *accept, long *code_out, bool *refused_ro,
+                     struct fy_err *err)
 {
     long status;
     json_t *ans = NULL;
+    if (refused_ro)
+        *refused_ro = false;
     if (lnk_client_call(ap->cl, method, path, body, &status, &ans, err) != 0)
         return -1;
     long code = answer_code(ans, status);
@@ -99,11 +103,73 @@ static int call_ok(struct lnk_apply *ap, const char *method, const char *path, c
         bool ok = false;
         for (size_t i = 0; accept && accept[i]; i++)
             ok = ok || accept[i] == code;
-        if (!ok)
+        if (!ok) {
+            if (refused_ro)
+                *refused_ro = code == 42205 && strstr(answer_msg(ans), "read-only") != NULL;
             rc = fy_err_set(err, FY_E_HTTP, "destination %s %s answered %ld (error_code %ld): %s",
                             method, path, status, code, answer_msg(ans));
+        }
     }
     json_decref(ans);
+    return rc;
+}
+
+static char *dest_context(const char *dsubject)
+{
+    struct ctx_subject cs;
+    if (ctx_subject_parse(dsubject, &cs, NULL) != 0)
+        return fy_strdup(CTX_DEFAULT);
+    char *c = fy_strdup(cs.context);
+    ctx_subject_destroy(&cs);
+    return c;
+}
+
+/* Call a write on destination subject `dsubject` (NULL: not subject-level).
+ * A re-sent older record (after a reset or a crash) may meet the subject in
+ * the READONLY mode a later record gave it: then the subject-level mode is
+ * lifted for this one write (DELETE: the scope's IMPORT applies; IMPORT in
+ * the default context) and put back right after. */
+static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *method,
+                   const char *path, const char *body, const long *accept, long *code_out,
+                   struct fy_err *err)
+{
+    bool ro = false;
+    int rc = call_once(ap, method, path, body, accept, code_out, dsubject ? &ro : NULL, err);
+    if (rc == 0 || !ro)
+        return rc;
+    char *s = seg(dsubject);
+    char *mpath = fy_asprintf("/mode/%s", s);
+    long status;
+    json_t *ans = NULL;
+    struct fy_err e2 = {0};
+    const char *m = NULL;
+    if (lnk_client_call(ap->cl, "GET", mpath, NULL, &status, &ans, &e2) == 0 && status == 200)
+        m = json_string_value(json_object_get(ans, "mode"));
+    if (m && strncmp(m, "READONLY", 8) == 0) {
+        char *ctx = dest_context(dsubject);
+        bool dflt = ctx_is_default(ctx);
+        free(ctx);
+        static const long gone[] = {40401, 40409, 0};
+        int lifted = dflt ? call_once(ap, "PUT", mpath, "{\"mode\":\"IMPORT\"}", NULL, NULL,
+                                      NULL, &e2)
+                          : call_once(ap, "DELETE", mpath, NULL, gone, NULL, NULL, &e2);
+        if (lifted == 0) {
+            fy_err_clear(err);
+            rc = call_once(ap, method, path, body, accept, code_out, NULL, err);
+            char *restore = fy_asprintf("{\"mode\":\"%s\"}", m);
+            struct fy_err e3 = {0};
+            int back = call_once(ap, "PUT", mpath, restore, NULL, NULL, NULL, &e3);
+            if (back != 0 && rc == 0) { /* the write landed, the mode did not come back */
+                rc = fy_err_set(err, FY_E_HTTP, "%s", fy_err_text(&e3));
+            }
+            fy_err_destroy(&e3);
+            free(restore);
+        }
+    }
+    json_decref(ans);
+    fy_err_destroy(&e2);
+    free(mpath);
+    free(s);
     return rc;
 }
 
@@ -126,7 +192,7 @@ static int ensure_import(struct lnk_apply *ap, const char *dsubject, struct fy_e
     if (!ensured_has(ap, scope)) {
         char *s = seg(scope);
         char *path = fy_asprintf("/mode/%s", s);
-        rc = call_ok(ap, "PUT", path, "{\"mode\":\"IMPORT\"}", NULL, NULL, err);
+        rc = call_ok(ap, NULL, "PUT", path, "{\"mode\":\"IMPORT\"}", NULL, NULL, err);
         if (rc == 0) {
             ensured_add(ap, scope);
         } else {
@@ -142,7 +208,10 @@ static int ensure_import(struct lnk_apply *ap, const char *dsubject, struct fy_e
     return rc;
 }
 
-static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *context)
+/* `refs` with every subject qualified — an unqualified one lives in the
+ * referrer's context `context` — and, with `ap`, mapped to its destination
+ * name. **new** array. */
+static json_t *refs_mapped(struct lnk_apply *ap, json_t *refs, const char *context)
 {
     json_t *out = json_array();
     size_t i;
@@ -153,8 +222,8 @@ static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *co
         const char *rs = json_string_value(json_object_get(ref, "subject"));
         struct ctx_subject cs;
         if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
-            bool qualified = strncmp(rs, ":.", 2) == 0;
-            char *d = dest(ap, qualified ? cs.context : context, cs.name);
+            const char *c = strncmp(rs, ":.", 2) == 0 ? cs.context : context;
+            char *d = ap ? dest(ap, c, cs.name) : ctx_subject_format(c, cs.name);
             json_object_set_new(r2, "subject", json_string(d));
             free(d);
             ctx_subject_destroy(&cs);
@@ -165,7 +234,7 @@ static json_t *map_references(struct lnk_apply *ap, json_t *refs, const char *co
 }
 
 /* `f` of a Schema object, with the defaults Confluent leaves out: schemaType
- * AVRO, references [], metadata / ruleSet null (an empty object counts as none). */
+ * AVRO, metadata / ruleSet null (an empty object counts as none). */
 static json_t *field_or_default(json_t *obj, const char *f, json_t *dflt)
 {
     json_t *x = json_object_get(obj, f);
@@ -179,30 +248,6 @@ static json_t *field_or_default(json_t *obj, const char *f, json_t *dflt)
  * the import `body` would write: same id, text, type, references, metadata,
  * ruleSet? Only then does a refused import count as done; a different schema
  * at that spot (a DR drill registered its own) is a refusal to report. */
-/* References with every subject qualified (an unqualified one lives in the
- * referrer's context `context`), **new** array. */
-static json_t *refs_qualified(json_t *refs, const char *context)
-{
-    json_t *out = json_array();
-    size_t i;
-    json_t *ref;
-    json_array_foreach(refs, i, ref)
-    {
-        json_t *r2 = json_deep_copy(ref);
-        const char *rs = json_string_value(json_object_get(ref, "subject"));
-        struct ctx_subject cs;
-        if (rs && ctx_subject_parse(rs, &cs, NULL) == 0) {
-            char *q = ctx_subject_format(strncmp(rs, ":.", 2) == 0 ? cs.context : context,
-                                         cs.name);
-            json_object_set_new(r2, "subject", json_string(q));
-            free(q);
-            ctx_subject_destroy(&cs);
-        }
-        json_array_append_new(out, r2);
-    }
-    return out;
-}
-
 static bool same_version(json_t *ans, json_t *body, const char *dsubject)
 {
     static const char *const fields[] = {"id", "schema", "schemaType", "metadata", "ruleSet",
@@ -217,8 +262,8 @@ static bool same_version(json_t *ans, json_t *body, const char *dsubject)
     json_decref(avro);
     struct ctx_subject cs;
     if (same && ctx_subject_parse(dsubject, &cs, NULL) == 0) {
-        json_t *a = refs_qualified(json_object_get(ans, "references"), cs.context);
-        json_t *b = refs_qualified(json_object_get(body, "references"), cs.context);
+        json_t *a = refs_mapped(NULL, json_object_get(ans, "references"), cs.context);
+        json_t *b = refs_mapped(NULL, json_object_get(body, "references"), cs.context);
         same = json_equal(a, b);
         json_decref(a);
         json_decref(b);
@@ -247,7 +292,7 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
         goto out;
     if (deleted) {
         long code = 0;
-        if (call_ok(ap, "DELETE", vpath, NULL, gone, &code, err) != 0)
+        if (call_ok(ap, d, "DELETE", vpath, NULL, gone, &code, err) != 0)
             goto out;
         if (code == 200 || code == 40406) { /* was there: deleting was all that was left */
             rc = 0;
@@ -263,7 +308,7 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
     json_object_set_new(body, "version", json_integer(v));
     json_t *refs = json_object_get(schema, "references");
     if (json_is_array(refs) && json_array_size(refs))
-        json_object_set_new(body, "references", map_references(ap, refs, context));
+        json_object_set_new(body, "references", refs_mapped(ap, refs, context));
     json_t *md = json_object_get(schema, "metadata");
     if (json_is_object(md))
         json_object_set(body, "metadata", md);
@@ -272,7 +317,7 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
         json_object_set(body, "ruleSet", rs);
     body_text = json_dumps(body, JSON_COMPACT);
     rpath = fy_asprintf("/subjects/%s/versions", ds);
-    rc = call_ok(ap, "POST", rpath, body_text, NULL, NULL, err);
+    rc = call_ok(ap, d, "POST", rpath, body_text, NULL, NULL, err);
     if (rc != 0 && err && err->code == FY_E_HTTP) {
         /* refused, maybe because it is there already (subject made READONLY
          * after this version): the very same version there means done */
@@ -290,7 +335,7 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
         free(gpath);
     }
     if (rc == 0 && deleted)
-        rc = call_ok(ap, "DELETE", vpath, NULL, gone, NULL, err);
+        rc = call_ok(ap, d, "DELETE", vpath, NULL, gone, NULL, err);
 out:
     free(rpath);
     free(body_text);
@@ -310,9 +355,9 @@ int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const cha
     char *ds = seg(d);
     char *vpath = fy_asprintf("/subjects/%s/versions/%d", ds, v);
     char *perm = fy_asprintf("%s?permanent=true", vpath);
-    int rc = call_ok(ap, "DELETE", vpath, NULL, gone, NULL, err);
+    int rc = call_ok(ap, d, "DELETE", vpath, NULL, gone, NULL, err);
     if (rc == 0)
-        rc = call_ok(ap, "DELETE", perm, NULL, gone_hard, NULL, err);
+        rc = call_ok(ap, d, "DELETE", perm, NULL, gone_hard, NULL, err);
     free(perm);
     free(vpath);
     free(ds);
@@ -321,13 +366,45 @@ int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const cha
 }
 
 int lnk_apply_subject_delete(struct lnk_apply *ap, const char *context, const char *name,
-                             struct fy_err *err)
+                             int upto, struct fy_err *err)
 {
     static const long gone[] = {40401, 40404, 0};
+    static const long vgone[] = {40401, 40402, 40406, 0};
     char *d = dest(ap, context, name);
     char *ds = seg(d);
     char *path = fy_asprintf("/subjects/%s", ds);
-    int rc = call_ok(ap, "DELETE", path, NULL, gone, NULL, err);
+    int rc = 0;
+    if (upto < 0) {
+        rc = call_ok(ap, d, "DELETE", path, NULL, gone, NULL, err);
+    } else {
+        /* only the versions the source deleted: a re-sent record must not
+         * delete versions registered after it (the destination may hold them
+         * already, e.g. after a reset, and they may be referenced) */
+        char *lpath = fy_asprintf("%s/versions", path);
+        long status;
+        json_t *ans = NULL;
+        if (lnk_client_call(ap->cl, "GET", lpath, NULL, &status, &ans, err) != 0) {
+            rc = -1;
+        } else if (status == 200 && json_is_array(ans)) {
+            size_t i;
+            json_t *v;
+            json_array_foreach(ans, i, v)
+            {
+                json_int_t ver = json_integer_value(v);
+                if (ver < 1 || ver > upto)
+                    continue;
+                char *vpath = fy_asprintf("%s/versions/%lld", path, (long long)ver);
+                rc = call_ok(ap, d, "DELETE", vpath, NULL, vgone, NULL, err);
+                free(vpath);
+                if (rc != 0)
+                    break;
+            }
+        } else if (status != 404) {
+            rc = fy_err_set(err, FY_E_HTTP, "destination GET %s answered %ld", lpath, status);
+        }
+        json_decref(ans);
+        free(lpath);
+    }
     free(path);
     free(ds);
     free(d);
@@ -354,7 +431,7 @@ int lnk_apply_config(struct lnk_apply *ap, const char *context, const char *name
     char *path = fy_asprintf("/config/%s", ds);
     int rc;
     if (!config) {
-        rc = call_ok(ap, "DELETE", path, NULL, gone, NULL, err);
+        rc = call_ok(ap, name[0] ? d : NULL, "DELETE", path, NULL, gone, NULL, err);
     } else {
         json_t *body = json_object();
         json_t *lvl = json_object_get(config, "compatibilityLevel");
@@ -364,7 +441,7 @@ int lnk_apply_config(struct lnk_apply *ap, const char *context, const char *name
             json_object_set(body, config_fields[i], f ? f : json_null());
         }
         char *text = json_dumps(body, JSON_COMPACT);
-        rc = call_ok(ap, "PUT", path, text, NULL, NULL, err);
+        rc = call_ok(ap, name[0] ? d : NULL, "PUT", path, text, NULL, NULL, err);
         free(text);
         json_decref(body);
     }
@@ -388,10 +465,10 @@ int lnk_apply_mode(struct lnk_apply *ap, const char *context, const char *name,
     int rc;
     if (m || dest_default) {
         char *body = fy_asprintf("{\"mode\":\"%s\"}", m ? m : "IMPORT");
-        rc = call_ok(ap, "PUT", path, body, NULL, NULL, err);
+        rc = call_ok(ap, NULL, "PUT", path, body, NULL, NULL, err);
         free(body);
     } else {
-        rc = call_ok(ap, "DELETE", path, NULL, gone, NULL, err);
+        rc = call_ok(ap, NULL, "DELETE", path, NULL, gone, NULL, err);
     }
     free(path);
     free(ds);

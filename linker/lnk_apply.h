@@ -49,10 +49,13 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
 /* The version is gone from the source (hard delete): soft, then permanent. */
 int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const char *name, int v,
                             struct fy_err *err);
-/* The source soft-deleted the whole subject: DELETE /subjects/{d} ("already
- * gone" answers count as done). */
+/* The source soft-deleted the subject's versions 1..upto (a DELETE_SUBJECT
+ * record): each of them still live on the destination is soft-deleted, not
+ * the versions registered after (a re-sent record meets them after a reset);
+ * upto < 0 = every version (DELETE /subjects/{d}). "Already gone" answers
+ * count as done. */
 int lnk_apply_subject_delete(struct lnk_apply *ap, const char *context, const char *name,
-                             struct fy_err *err);
+                             int upto, struct fy_err *err);
 /* Subject (name) or context (name "") config: `config` is the source's GET
  * /config answer (borrowed), NULL = none (DELETE). The destination's top
  * level is never touched. */

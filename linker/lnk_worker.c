@@ -266,8 +266,13 @@ static int export_job(struct lane *ln, const struct job *j, struct fy_err *err)
         rc = export_schema(ln, &j->k, &j->rec, cs->context, cs->name, err);
         break;
     case REG_KEY_DELETE_SUBJECT:
-        rc = lnk_apply_subject_delete(&ln->ap, cs->context, cs->name, err);
+    {
+        json_t *upto = json_object_get(v, "version"); /* Confluent's DeleteSubjectValue */
+        rc = lnk_apply_subject_delete(&ln->ap, cs->context, cs->name,
+                                      json_is_integer(upto) ? (int)json_integer_value(upto) : -1,
+                                      err);
         break;
+    }
     case REG_KEY_CONFIG: /* the record is the whole config; a tombstone removes it */
         rc = lnk_apply_config(&ln->ap, cs->context, cs->name, v, err);
         break;

@@ -28,6 +28,31 @@ def failback(cfg: pathlib.Path, *extra: str) -> tuple[int, dict]:
     return p.returncode, json.loads(p.stdout)
 
 
+def exporting_pair(ferry_factory) -> tuple[Api, Api]:
+    """A primary and a DR registry; exporter `to-dr` copies the primary's default context
+    into DR's context `.primary`."""
+    primary = Api(ferry_factory.start(config=FAST))
+    dr = Api(ferry_factory.start(config=FAST))
+    expect_ok(primary.post("/exporters", {
+        "name": "to-dr", "contextType": "CUSTOM", "context": "primary",
+        "config": {"schema.registry.url": dr.base, "max.retries": "1",
+                   "retries.wait.ms": "20"}}))
+    return primary, dr
+
+
+def drill_props(tmp_path: pathlib.Path, dr: Api, primary: Api) -> pathlib.Path:
+    """dr.properties of the drills: DR's context `.primary`, exporter `to-dr`."""
+    return write_props(tmp_path / "dr.properties", {
+        "dr.schema.registry.url": dr.base,
+        "dr.context": ".primary",
+        "primary.schema.registry.url": primary.base,
+        "primary.max.retries": "1",
+        "primary.retries.wait.ms": "20",
+        "primary.connect.timeout.ms": "2000",
+        "exporter.name": "to-dr",
+    })
+
+
 def versions_of(api: Api, prefix: str = "") -> dict:
     every = expect_ok(api.get("/schemas", params={"subjectPrefix": prefix, "deleted": "true"}))
     return {(s["subject"], s["version"]): s for s in every}
@@ -35,12 +60,7 @@ def versions_of(api: Api, prefix: str = "") -> dict:
 
 def test_failback_drill_plan_conflicts_apply_renumber_converges(ferry_factory, tmp_path,
                                                                  monkeypatch):
-    primary = Api(ferry_factory.start(config=FAST))
-    dr = Api(ferry_factory.start(config=FAST))
-    expect_ok(primary.post("/exporters", {
-        "name": "to-dr", "contextType": "CUSTOM", "context": "primary",
-        "config": {"schema.registry.url": dr.base, "max.retries": "1",
-                   "retries.wait.ms": "20"}}))
+    primary, dr = exporting_pair(ferry_factory)
 
     # replicated before the disaster: two subjects, one of them with a reference
     base = record("Base", ("b", "int"))
@@ -58,15 +78,7 @@ def test_failback_drill_plan_conflicts_apply_renumber_converges(ferry_factory, t
     lost_id = primary.register_ok("orders", lost_schema)
     primary.server.kill9()
 
-    cfg = write_props(tmp_path / "dr.properties", {
-        "dr.schema.registry.url": dr.base,
-        "dr.context": ".primary",
-        "primary.schema.registry.url": primary.base,
-        "primary.max.retries": "1",
-        "primary.retries.wait.ms": "20",
-        "primary.connect.timeout.ms": "2000",
-        "exporter.name": "to-dr",
-    })
+    cfg = drill_props(tmp_path, dr, primary)
     p = run_cmd("failover", cfg)
     assert p.returncode == 0, p.stdout + p.stderr
 
@@ -176,6 +188,43 @@ def test_failback_drill_plan_conflicts_apply_renumber_converges(ferry_factory, t
     counts = rep["plan"]["counts"]
     assert counts["copy"] == counts["renumber"] == counts["conflict"] == 0, counts
     wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="still converged")
+
+
+def test_failback_keeps_dr_version_order_with_an_older_id(ferry_factory, tmp_path, monkeypatch):
+    """Issue 9 item 4: during the outage DR registers x v3 = N (a new id) and then x v4 = C,
+    a schema DR already had (an older id, from y). The primary came back with its own x v3.
+    Renumbered, N and C keep DR's order on the primary (N v4, C v5): the latest x is C on
+    both sides once the link has run."""
+    primary, dr = exporting_pair(ferry_factory)
+    primary.register_ok("x", record("X", ("a", "int")))
+    primary.register_ok("x", record("X", ("a", "int"), ("b", "int", 0)))
+    c_schema = record("X", ("a", "int"), ("c", "int", 0))
+    c_id = primary.register_ok("y", c_schema)
+    wait_until(lambda: dr.version(":.primary:y", 1).status_code == 200, 30, what="replicated")
+    expect_ok(primary.put("/exporters/to-dr/pause"))
+    p_schema = record("X", ("a", "int"), ("p", "int", 0))
+    primary.register_ok("x", p_schema)
+    primary.server.kill9()
+
+    cfg = drill_props(tmp_path, dr, primary)
+    p = run_cmd("failover", cfg)
+    assert p.returncode == 0, p.stdout + p.stderr
+    n_schema = record("X", ("a", "int"), ("n", "int", 0))
+    n_id = dr.register_ok(":.primary:x", n_schema)
+    assert dr.register_ok(":.primary:x", c_schema) == c_id < n_id
+    assert expect_ok(dr.version(":.primary:x", 4))["id"] == c_id
+
+    primary = restart_same_port(ferry_factory, primary.server, monkeypatch)
+    rc, rep = failback(cfg, "--apply", "--on-conflict=renumber")
+    assert rc == 0, json.dumps(rep, indent=1)
+    after = versions_of(primary)
+    assert json.loads(after[("x", 3)]["schema"]) == json.loads(p_schema)
+    assert json.loads(after[("x", 4)]["schema"]) == json.loads(n_schema)
+    assert json.loads(after[("x", 5)]["schema"]) == json.loads(c_schema)
+    assert after[("x", 5)]["id"] == c_id
+    assert expect_ok(primary.version("x", "latest"))["schema"] == after[("x", 5)]["schema"]
+    wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="link converges")
+    assert expect_ok(dr.version(":.primary:x", "latest"))["id"] == c_id
 
 
 def test_failback_config_and_usage_errors_exit_2(tmp_path):

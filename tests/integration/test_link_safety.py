@@ -31,20 +31,36 @@ def churn_until_compacted(api: Api, srv, limit: int = 3000) -> None:
     raise AssertionError("no compaction happened")
 
 
+def drill_start(ferry_factory, need_overwrite_refusal: bool = False) -> tuple[Api, Api]:
+    """A primary exporting into DR's context `.primary` with x v1 replicated, then the
+    start of a DR drill: the exporter paused, DR's context READWRITE."""
+    primary = Api(ferry_factory.start(config=FAST))
+    dr = Api(ferry_factory.start(config=FAST))
+    if need_overwrite_refusal and not registry_refuses_version_overwrite(dr):
+        pytest.skip("needs the registry's IMPORT overwrite refusal (branch regsafe)")
+    create_exporter(primary, "to-dr", dr, contextType="CUSTOM", context="primary")
+    primary.register_ok("x", record("X", ("a", "int")))
+    wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="x v1")
+    expect_ok(primary.put("/exporters/to-dr/pause"))
+    dr.set_mode(":.primary:", "READWRITE")
+    return primary, dr
+
+
+def registry_refuses_version_overwrite(api: Api) -> bool:
+    """Does this build's IMPORT refuse an occupied version with other content (issue 9
+    item 1, the registry side)? Probed in a scratch context."""
+    api.set_mode(":.probe:", "IMPORT")
+    expect_ok(api.register(":.probe:p", record("P", ("a", "int")), id=90001, version=1))
+    r = api.register(":.probe:p", record("P", ("b", "int")), id=90002, version=1)
+    return r.status_code != 200
+
+
 def test_resumed_exporter_reports_refusal_and_never_overwrites_dr(ferry_factory):
     """A DR drill registers x v2 on DR, the primary registers its own x v2 (the same id:
     both sides hand out the next one), the drill ends with IMPORT?force=true and the
     exporter resumes. DR's v2 stays; the exporter is ERROR with the destination's reason,
     stays at that record through retries and resumes, and runs again once DR gives way."""
-    primary = Api(ferry_factory.start(config=FAST))
-    dr = Api(ferry_factory.start(config=FAST))
-    create_exporter(primary, "to-dr", dr, contextType="CUSTOM", context="primary")
-    primary.register_ok("x", record("X", ("a", "int")))
-    wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="x v1")
-
-    # the drill
-    expect_ok(primary.put("/exporters/to-dr/pause"))
-    dr.set_mode(":.primary:", "READWRITE")
+    primary, dr = drill_start(ferry_factory)
     dr_schema = record("X", ("a", "int"), ("dr", "string", "d"))
     dr_id = dr.register_ok(":.primary:x", dr_schema)
     p_schema = record("X", ("a", "int"), ("p", "string", "p"))
@@ -72,6 +88,29 @@ def test_resumed_exporter_reports_refusal_and_never_overwrites_dr(ferry_factory)
     wait_until(lambda: status(primary, "to-dr")["state"] == "RUNNING", 30, what="RUNNING")
     wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="converged")
     assert expect_ok(dr.version(":.primary:x", 2))["schema"] == p_schema
+
+
+def test_resumed_exporter_never_overwrites_a_dr_version_with_another_id(ferry_factory):
+    """The same drill, the primary's x v2 with another id than DR's (the primary took an id
+    elsewhere meanwhile): the destination refuses the overwrite and the exporter is ERROR
+    with that reason, DR's v2 intact."""
+    primary, dr = drill_start(ferry_factory, need_overwrite_refusal=True)
+    d_schema = record("X", ("a", "int"), ("dr", "string", "d"))
+    dr_id = dr.register_ok(":.primary:x", d_schema)
+    # the primary hands out that id too, for the same schema in another subject (so the
+    # id is no conflict), and the next one for its own x v2
+    assert primary.register_ok("elsewhere", d_schema) == dr_id
+    p_id = primary.register_ok("x", record("X", ("a", "int"), ("p", "string", "p")))
+    assert p_id != dr_id
+    dr.set_mode(":.primary:", "IMPORT", params={"force": "true"})
+    dr_v2 = expect_ok(dr.version(":.primary:x", 2))
+    expect_ok(primary.put("/exporters/to-dr/resume"))
+    st = wait_until(lambda: (s := status(primary, "to-dr"))["state"] == "ERROR" and s, 30,
+                    what="ERROR after the refusal")
+    assert "/subjects/:.primary:x/versions" in st["trace"], st
+    time.sleep(1)
+    assert status(primary, "to-dr")["state"] == "ERROR"
+    assert expect_ok(dr.version(":.primary:x", 2)) == dr_v2
 
 
 def test_new_exporter_delivers_compacted_journal_referenced_after_referrer(ferry_factory):
