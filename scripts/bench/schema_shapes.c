@@ -4,7 +4,8 @@
  * (parse writer and reader, then a FULL compatibility check: both
  * directions). Each shape runs in a child process so that its peak memory
  * (ru_maxrss) is its own. Prints one SHAPE_RESULT line per shape:
- *   SHAPE_RESULT name=<n> bytes=<text> ms=<wall> cpu_ms=<user+sys> peak_mib=<rss> answer=<...>
+ *   SHAPE_RESULT name=<n> bytes=<text> ms=<wall> cpu_ms=<user+sys> parse_cpu_ms=<..>
+ *                check_cpu_ms=<..> peak_mib=<rss> answer=<...>
  * (ms and cpu_ms: parse of both texts + the check; peak_mib: the child's
  * maximum resident set, parse trees included).
  * usage: schema_shapes [N]   (N = 40000 by default: records, branches, symbols) */
@@ -22,7 +23,6 @@
 #include <unistd.h>
 
 static size_t n_items = 40000;
-static const double gen_cpu_ms = 0; /* texts are made before the fork: not the child's */
 
 /* Records R0..R{n-1}, each holding the previous one, defined flat in a union
  * field the other side does not read; the shared field starts at the deep end. */
@@ -84,17 +84,22 @@ static char *record_of(size_t n, const char *type)
     return fy_buf_steal(&b);
 }
 
-static double now_ms(void)
+static double clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 /* In the child: parse both texts, check FULL; print the answer on fd 1. */
 static int run_shape(const char *name, const char *writer, const char *reader)
 {
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), c1 = c0;
     struct reg_avro_parser *pw = reg_avro_parser_new(), *pr = reg_avro_parser_new();
     const struct reg_avro *w = NULL, *r = NULL;
     struct fy_err err = {0};
@@ -103,6 +108,7 @@ static int run_shape(const char *name, const char *writer, const char *reader)
         reg_avro_parser_parse(pr, reader, true, &r, &err) != 0) {
         snprintf(answer, sizeof answer, "parse-%d", err.code);
     } else {
+        c1 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         struct reg_compat_prior prior = {.schema = w, .version = 1, .canonical = writer};
         struct reg_compat_msgs msgs;
         reg_compat_msgs_init(&msgs);
@@ -114,11 +120,12 @@ static int run_shape(const char *name, const char *writer, const char *reader)
                      rc ? "compatible" : "incompatible", msgs.n);
         reg_compat_msgs_destroy(&msgs);
     }
-    double ms = now_ms() - t0;
+    double ms = now_ms() - t0, c2 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     char why[200] = "";
     if (err.code)
         snprintf(why, sizeof why, " reason=\"%.150s\"", err.msg);
-    printf("%s %zu %.1f %s%s\n", name, strlen(writer) + strlen(reader), ms, answer, why);
+    printf("%s %zu %.1f %.1f %.1f %s%s\n", name, strlen(writer) + strlen(reader), ms, c1 - c0,
+           c2 - c1, answer, why);
     fflush(stdout);
     fy_err_destroy(&err);
     reg_avro_parser_free(pw);
@@ -147,13 +154,13 @@ static void shape(const char *name, char *writer, char *reader)
     wait4(pid, &status, 0, &ru);
     char nm[64] = "?", ans[160] = "?", reason[220] = "";
     size_t bytes = 0;
-    double ms = 0;
+    double ms = 0, parse_cpu = 0, check_cpu = 0;
     if (got > 0) {
         line[got] = '\0';
         char *nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
-        sscanf(line, "%63s %zu %lf %159s", nm, &bytes, &ms, ans);
+        sscanf(line, "%63s %zu %lf %lf %lf %159s", nm, &bytes, &ms, &parse_cpu, &check_cpu, ans);
         char *rs = strstr(line, " reason=");
         if (rs)
             snprintf(reason, sizeof reason, "%s", rs);
@@ -162,8 +169,9 @@ static void shape(const char *name, char *writer, char *reader)
         snprintf(ans, sizeof ans, "CRASHED(status-%d)", status);
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-    printf("SHAPE_RESULT name=%s bytes=%zu ms=%.1f cpu_ms=%.1f peak_mib=%.1f answer=%s%s\n", name,
-           bytes, ms, cpu - gen_cpu_ms, (double)ru.ru_maxrss / 1024.0, ans, reason);
+    printf("SHAPE_RESULT name=%s bytes=%zu ms=%.1f cpu_ms=%.1f parse_cpu_ms=%.1f check_cpu_ms=%.1f "
+           "peak_mib=%.1f answer=%s%s\n",
+           name, bytes, ms, cpu, parse_cpu, check_cpu, (double)ru.ru_maxrss / 1024.0, ans, reason);
     fflush(stdout);
     free(writer);
     free(reader);

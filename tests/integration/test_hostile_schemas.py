@@ -234,3 +234,20 @@ def test_limits_below_their_minimum_are_refused(tmp_path):
                         "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "ferry.schema.max.depth" in p.stderr, p.stderr
+
+
+def test_error_quoting_bytes_that_are_no_utf8_is_valid_json(mod_registry):
+    """Found by fuzz_route: a path with raw non-UTF-8 bytes came back quoted in the error
+    message as they were, which made the answer invalid JSON; they are U+FFFD now."""
+    import socket
+    host, port = mod_registry.base.rsplit("//", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /contexts/bad%zz\x99\xff/subjects HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 4"), data
+    b = json.loads(body.decode("utf-8"))  # strict: raises on invalid UTF-8
+    assert isinstance(b["error_code"], int) and "\ufffd" in b["message"], b

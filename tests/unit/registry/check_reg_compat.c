@@ -1398,8 +1398,8 @@ START_TEST(test_property_random_pairs_stay_within_time_and_memory)
     const char *seed_env = getenv("FERRY_PROP_SEED");
     unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : 20261202;
     /* a budget small enough to be reached by the quadratic shapes */
-    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = 2000000,
-                                                      .max_bytes = 64 << 20});
+    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = 500000,
+                                                      .max_bytes = 32 << 20});
     for (unsigned i = 0; i < pairs; i++) {
         unsigned kind = next_rand(&seed) % 7, s = next_rand(&seed);
         size_t n = 1 + next_rand(&seed) % (next_rand(&seed) % 4 == 0 ? 4000 : 300);
