@@ -12,6 +12,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "registry/reg_compat.h"
+#include "tests/hostile_shapes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,66 +24,6 @@
 #include <unistd.h>
 
 static size_t n_items = 40000;
-
-/* Records R0..R{n-1}, each holding the previous one, defined flat in a union
- * field the other side does not read; the shared field starts at the deep end. */
-static char *chain(const char *defs_field, bool with_default)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"%s\","
-                      "\"type\":[\"null\",{\"type\":\"record\",\"name\":\"R0\",\"fields\":[]}",
-                  defs_field);
-    for (size_t i = 1; i < n_items; i++)
-        fy_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"p\","
-                          "\"type\":\"R%zu\"}]}",
-                      i, i - 1);
-    fy_buf_printf(&b, "]%s},{\"name\":\"last\",\"type\":\"R%zu\"}]}",
-                  with_default ? ",\"default\":null" : "", n_items - 1);
-    return fy_buf_steal(&b);
-}
-
-/* A union of n fixed types named <stem>i (in namespace <ns>i when ns). */
-static char *union_of(const char *stem, const char *ns, size_t n, const char *item_type)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fy_buf_putc(&b, ',');
-        if (item_type)
-            fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"%s\",\"namespace\":\"%s%zu\","
-                              "\"fields\":[{\"name\":\"f\",\"type\":\"%s\"}]}",
-                          stem, ns, i, item_type);
-        else
-            fy_buf_printf(&b, "{\"type\":\"fixed\",\"name\":\"%s%zu\",\"size\":4}", stem, i);
-    }
-    fy_buf_putc(&b, ']');
-    return fy_buf_steal(&b);
-}
-
-static char *enum_of(size_t from, size_t n)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
-    for (size_t i = from; i < n; i++)
-        fy_buf_printf(&b, "%s\"S%zu\"", i > from ? "," : "", i);
-    fy_buf_puts(&b, "]}");
-    return fy_buf_steal(&b);
-}
-
-static char *record_of(size_t n, const char *type)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"type\":\"record\",\"name\":\"Wide\",\"fields\":[");
-    for (size_t i = 0; i < n; i++)
-        fy_buf_printf(&b, "%s{\"name\":\"f%zu\",\"type\":\"%s\"}", i ? "," : "", i, type);
-    fy_buf_puts(&b, "]}");
-    return fy_buf_steal(&b);
-}
 
 static double clock_ms(clockid_t id)
 {
@@ -183,14 +124,13 @@ int main(int argc, char **argv)
         n_items = (size_t)strtoull(argv[1], NULL, 10);
     if (n_items < 2)
         n_items = 2;
-    shape("chained_records", chain("wdefs", false), chain("rdefs", true));
-    shape("union_vs_union_same", union_of("U", NULL, n_items, NULL),
-          union_of("U", NULL, n_items, NULL));
-    shape("union_vs_union_disjoint", union_of("W", NULL, n_items, NULL),
-          union_of("R", NULL, n_items, NULL));
-    shape("union_one_name_many_namespaces", union_of("R", "n", n_items, "boolean"),
-          union_of("R", "n", n_items, "int"));
-    shape("enum_symbols", enum_of(0, n_items), enum_of(1, n_items));
-    shape("record_fields", record_of(n_items, "int"), record_of(n_items, "long"));
+    size_t n = n_items;
+    shape("chained_records", hostile_chain(n, "wdefs", false), hostile_chain(n, "rdefs", true));
+    shape("union_vs_union_same", hostile_fixed_union("U", n), hostile_fixed_union("U", n));
+    shape("union_vs_union_disjoint", hostile_fixed_union("W", n), hostile_fixed_union("R", n));
+    shape("union_one_name_many_namespaces", hostile_same_name_union(n, "boolean"),
+          hostile_same_name_union(n, "int"));
+    shape("enum_symbols", hostile_enum(0, n), hostile_enum(1, n));
+    shape("record_fields", hostile_record(n, "int"), hostile_record(n, "long"));
     return 0;
 }

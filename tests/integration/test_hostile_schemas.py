@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import Api, expect_error, expect_ok, q
+from conftest import Api, expect_error, expect_ok, q, serve_config_error
 
 # Generous wall-clock bounds: the suite runs under ASan on a shared 2-core machine. Before the
 # fix these shapes took minutes (or crashed); after it, a fraction of a second in release.
@@ -225,15 +225,9 @@ def test_compatibility_budget_answers_42201(limited, uniq):
 
 
 def test_limits_below_their_minimum_are_refused(tmp_path):
-    import subprocess
-
-    import conftest
-    bad = tmp_path / "bad.properties"
-    bad.write_text("ferry.schema.max.depth=1\n", encoding="utf-8")
-    p = subprocess.run([str(conftest._ferry_bin()), "serve", "--config", str(bad),
-                        "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
-                       capture_output=True, text=True, timeout=30)
-    assert p.returncode == 2 and "ferry.schema.max.depth" in p.stderr, p.stderr
+    for key in ("ferry.schema.max.depth", "ferry.compatibility.max.steps"):
+        p = serve_config_error(tmp_path, f"{key}=1\n")
+        assert p.returncode == 2 and key in p.stderr, p.stderr
 
 
 def test_error_quoting_bytes_that_are_no_utf8_is_valid_json(mod_registry):
