@@ -245,3 +245,29 @@ def test_error_quoting_bytes_that_are_no_utf8_is_valid_json(mod_registry):
     assert head.startswith(b"HTTP/1.1 4"), data
     b = json.loads(body.decode("utf-8"))  # strict: raises on invalid UTF-8
     assert isinstance(b["error_code"], int) and "\ufffd" in b["message"], b
+
+
+def test_type_nested_in_a_reference_cannot_nest_the_writer_deep(mod_registry, uniq):
+    """A type nested inside a reference is written in full where the schema uses it, and so
+    is everything it holds: a flat chain of 40,000 records in a reference made the canonical
+    writer (registration, ?format=resolved) recurse 40,000 deep. Refused at parse now."""
+    ref_subject = uniq()
+    defs = _chain_defs(40000)
+    expect_ok(_register(mod_registry, ref_subject, json.dumps(["null", *defs])))
+    user = json.dumps({"type": "record", "name": "User",
+                       "fields": [{"name": "c", "type": "R39999"}]})
+    refs = [{"name": "chain", "subject": ref_subject, "version": 1}]
+    r = mod_registry.post(f"/subjects/{q(uniq())}/versions",
+                          {"schema": user, "references": refs}, timeout=120)
+    b = expect_error(r, 422, 42201)
+    assert "ferry.schema.max.depth" in b["message"], b
+    # a shallow use of the same reference is fine, resolved format included
+    s = uniq()
+    shallow = json.dumps({"type": "record", "name": "User",
+                          "fields": [{"name": "c", "type": "R3"}]})
+    sid = expect_ok(mod_registry.post(f"/subjects/{q(s)}/versions",
+                                      {"schema": shallow, "references": refs},
+                                      timeout=120))["id"]
+    got = expect_ok(mod_registry.get(f"/schemas/ids/{sid}", params={"format": "resolved"}))
+    assert '"name":"R0"' in got["schema"], got
+    _alive(mod_registry)
