@@ -346,6 +346,9 @@ static size_t canonical_depth(const struct reg_avro_parser *p, const struct reg_
 
 size_t reg_avro_write_depth(const struct reg_avro_parser *p, const struct reg_avro *root)
 {
+    /* no references known to the write: both walks are the same walk */
+    if (!p->parent && root_call(p, root) <= 1)
+        return canonical_depth(p, root, false);
     size_t a = canonical_depth(p, root, true);
     size_t b = canonical_depth(p, root, false);
     return a > b ? a : b;

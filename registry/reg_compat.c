@@ -193,17 +193,40 @@ struct loc {
     size_t n, cap;
 };
 
+/* A hash table from a pair of node pointers to a value, keys inline (the
+ * memo holds one entry per pair visited: no allocation per entry). */
+struct pair_slot {
+    const void *a, *b; /* a == NULL: empty */
+    void *v;
+};
+
+struct pair_map {
+    struct pair_slot *slots;
+    size_t cap, count; /* cap: a power of two, at most half full */
+};
+
+/* Memo entries come from blocks, freed together (their addresses stay put:
+ * a union loop keeps its own entry while the table grows). */
+#define ENTRY_BLOCK 1024
+
+struct entry_block {
+    struct entry_block *next;
+    size_t n;
+    struct memo_entry e[ENTRY_BLOCK];
+};
+
 struct checker {
-    struct fy_map memo;   /* (reader node, writer node) pointers -> struct memo_entry * */
+    struct pair_map memo; /* (reader node, writer node) -> struct memo_entry * */
+    struct entry_block *entries;
     struct incompat *found;
     size_t n_found, cap_found;
     /* Set when Avro-Java would have thrown (a reader field matching several
      * writer fields); Confluent then reports only this text. */
     char *exception;
-    /* Reader unions met so far: node -> struct union_index *, and each named
-     * reader branch -> struct branch_refs * (the unions holding it). */
-    struct fy_map unions;
-    struct fy_map branch_refs;
+    /* Reader unions met so far: (node, NULL) -> struct union_index *, and
+     * each named reader branch -> struct branch_refs * (the unions holding it). */
+    struct pair_map unions;
+    struct pair_map branch_refs;
     /* The per-check budget (reg_compat_limits, max_depth of reg_avro): when
      * one runs out, `over` names it and the check stops, like `exception`. */
     unsigned depth;
@@ -234,10 +257,73 @@ static bool stopped(const struct checker *c)
     return c->exception || c->over;
 }
 
-struct memo_key {
-    const struct reg_avro *reader;
-    const struct reg_avro *writer;
-};
+static size_t pair_hash(const void *a, const void *b)
+{
+    uint64_t h = (uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)b;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return (size_t)h;
+}
+
+static void *pair_get(const struct pair_map *m, const void *a, const void *b)
+{
+    if (!m->cap)
+        return NULL;
+    size_t mask = m->cap - 1;
+    for (size_t i = pair_hash(a, b) & mask;; i = (i + 1) & mask) {
+        const struct pair_slot *s = &m->slots[i];
+        if (!s->a)
+            return NULL;
+        if (s->a == a && s->b == b)
+            return s->v;
+    }
+}
+
+static void pair_insert(struct pair_slot *slots, size_t cap, const void *a, const void *b,
+                        void *v)
+{
+    size_t mask = cap - 1;
+    size_t i = pair_hash(a, b) & mask;
+    while (slots[i].a)
+        i = (i + 1) & mask;
+    slots[i].a = a;
+    slots[i].b = b;
+    slots[i].v = v;
+}
+
+
+/* Add a pair that is not in `m` yet. */
+static void pair_put(struct checker *c, struct pair_map *m, const void *a, const void *b,
+                     void *v)
+{
+    if ((m->count + 1) * 2 > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 64;
+        struct pair_slot *ns = fy_calloc(ncap, sizeof *ns);
+        spend_bytes(c, ncap * sizeof *ns);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i].a)
+                pair_insert(ns, ncap, m->slots[i].a, m->slots[i].b, m->slots[i].v);
+        free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+    }
+    pair_insert(m->slots, m->cap, a, b, v);
+    m->count++;
+}
+
+static struct memo_entry *entry_new(struct checker *c)
+{
+    if (!c->entries || c->entries->n == ENTRY_BLOCK) {
+        struct entry_block *blk = fy_calloc(1, sizeof *blk);
+        spend_bytes(c, sizeof *blk);
+        blk->next = c->entries;
+        c->entries = blk;
+    }
+    return &c->entries->e[c->entries->n++];
+}
 
 static void result_add(struct result *r, size_t i)
 {
@@ -356,11 +442,7 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
 static struct memo_entry *memo_get(const struct checker *c, const struct reg_avro *reader,
                                    const struct reg_avro *writer)
 {
-    struct memo_key key;
-    memset(&key, 0, sizeof key);
-    key.reader = reader;
-    key.writer = writer;
-    return fy_map_getn(&c->memo, &key, sizeof key);
+    return pair_get(&c->memo, reader, writer);
 }
 
 static bool skipped_in_union(struct checker *c, const struct reg_avro *reader,
@@ -371,14 +453,9 @@ static bool skipped_in_union(struct checker *c, const struct reg_avro *reader,
 static struct result memo_calculate(struct checker *c, const struct reg_avro *reader,
                                     const struct reg_avro *writer, struct loc *l)
 {
-    struct memo_key key;
-    memset(&key, 0, sizeof key);
-    key.reader = reader;
-    key.writer = writer;
-    struct memo_entry *e = fy_calloc(1, sizeof *e);
+    struct memo_entry *e = entry_new(c);
     e->in_progress = true;
-    fy_map_putn(&c->memo, &key, sizeof key, e);
-    spend_bytes(c, sizeof *e + sizeof key + 64);
+    pair_put(c, &c->memo, reader, writer, e);
     struct result res = calculate(c, reader, writer, l, e);
     e->res = result_copy(&res);
     spend_bytes(c, res.n * sizeof *res.idx);
@@ -742,12 +819,12 @@ static void named_add(struct checker *c, struct union_index *ui, struct fy_buf *
 
 static struct union_index *union_index_of(struct checker *c, const struct reg_avro *u)
 {
-    struct union_index *ui = fy_map_getn(&c->unions, &u, sizeof u);
+    struct union_index *ui = pair_get(&c->unions, u, NULL);
     if (ui)
         return ui;
     ui = fy_calloc(1, sizeof *ui);
     fy_map_init(&ui->named);
-    fy_map_putn(&c->unions, &u, sizeof u, ui);
+    pair_put(c, &c->unions, u, NULL, ui);
     spend_steps(c, u->n_branches);
     spend_bytes(c, sizeof *ui + u->n_branches * (sizeof(struct branch_ref) + 128));
     struct fy_buf key;
@@ -769,10 +846,10 @@ static struct union_index *union_index_of(struct checker *c, const struct reg_av
             named_key(&key, b->type, 'a', b->aliases[a]);
             named_add(c, ui, &key, i);
         }
-        struct branch_refs *br = fy_map_getn(&c->branch_refs, &b, sizeof b);
+        struct branch_refs *br = pair_get(&c->branch_refs, b, NULL);
         if (!br) {
             br = fy_calloc(1, sizeof *br);
-            fy_map_putn(&c->branch_refs, &b, sizeof b, br);
+            pair_put(c, &c->branch_refs, b, NULL, br);
         }
         if (br->n == br->cap) {
             br->cap = br->cap ? br->cap * 2 : 2;
@@ -842,7 +919,7 @@ static bool skipped_in_union(struct checker *c, const struct reg_avro *reader,
     if (reader->type != REG_AVRO_RECORD && reader->type != REG_AVRO_ENUM &&
         reader->type != REG_AVRO_FIXED)
         return false;
-    const struct branch_refs *br = fy_map_getn(&c->branch_refs, &reader, sizeof reader);
+    const struct branch_refs *br = pair_get(&c->branch_refs, reader, NULL);
     if (!br)
         return false;
     spend_steps(c, br->n);
@@ -1007,9 +1084,6 @@ static long check_direction(const struct reg_avro *reader, const struct reg_avro
 {
     struct checker c;
     memset(&c, 0, sizeof c);
-    fy_map_init(&c.memo);
-    fy_map_init(&c.unions);
-    fy_map_init(&c.branch_refs);
     struct loc l = {0};
     struct result res = get_compat(&c, "", 0, reader, writer, &l);
     size_t before = out->n;
@@ -1027,25 +1101,25 @@ static long check_direction(const struct reg_avro *reader, const struct reg_avro
     }
     result_free(&res);
     free(l.tok);
-    size_t it = 0;
-    const char *k;
-    void *v;
-    while (fy_map_next(&c.memo, &it, &k, &v)) {
-        struct memo_entry *e = v;
-        result_free(&e->res);
-        free(e);
+    while (c.entries) {
+        struct entry_block *blk = c.entries;
+        c.entries = blk->next;
+        for (size_t i = 0; i < blk->n; i++)
+            result_free(&blk->e[i].res);
+        free(blk);
     }
-    fy_map_destroy(&c.memo);
-    it = 0;
-    while (fy_map_next(&c.unions, &it, &k, &v))
-        union_index_free(v);
-    fy_map_destroy(&c.unions);
-    it = 0;
-    while (fy_map_next(&c.branch_refs, &it, &k, &v)) {
-        free(((struct branch_refs *)v)->v);
-        free(v);
-    }
-    fy_map_destroy(&c.branch_refs);
+    free(c.memo.slots);
+    for (size_t i = 0; i < c.unions.cap; i++)
+        if (c.unions.slots[i].a)
+            union_index_free(c.unions.slots[i].v);
+    free(c.unions.slots);
+    for (size_t i = 0; i < c.branch_refs.cap; i++)
+        if (c.branch_refs.slots[i].a) {
+            struct branch_refs *br = c.branch_refs.slots[i].v;
+            free(br->v);
+            free(br);
+        }
+    free(c.branch_refs.slots);
     for (size_t i = 0; i < c.n_found; i++) {
         free(c.found[i].message);
         free(c.found[i].location);

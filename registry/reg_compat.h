@@ -68,8 +68,8 @@ struct reg_compat_limits {
     size_t max_bytes;
 };
 
-#define REG_COMPAT_DEFAULT_MAX_STEPS 20000000ULL
-#define REG_COMPAT_DEFAULT_MAX_BYTES ((size_t)128 << 20)
+#define REG_COMPAT_DEFAULT_MAX_STEPS 2000000ULL
+#define REG_COMPAT_DEFAULT_MAX_BYTES ((size_t)64 << 20)
 
 /* The budget in force (the defaults until reg_compat_set_limits). */
 const struct reg_compat_limits *reg_compat_get_limits(void);

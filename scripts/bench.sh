@@ -356,10 +356,12 @@ if [ ${#SHAPES[@]} -gt 0 ]; then
         "answer"
     for r in "${SHAPES[@]}"; do echo "$r"; done
 fi
-echo
-echo "== throughput and latency =="
-printf '%-42s %10s %9s %9s\n' "scenario" "req/s" "p50 ms" "p99 ms"
-for r in "${ROWS[@]}"; do echo "$r"; done
+if [ ${#ROWS[@]} -gt 0 ]; then
+    echo
+    echo "== throughput and latency =="
+    printf '%-42s %10s %9s %9s\n' "scenario" "req/s" "p50 ms" "p99 ms"
+    for r in "${ROWS[@]}"; do echo "$r"; done
+fi
 echo
 echo "== summary (ratio = figure / target) =="
 printf '%-40s %12s %-5s %4s %-10s %7s  %s\n' "figure" "value" "unit" "" "target" "ratio" "verdict"

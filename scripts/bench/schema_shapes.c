@@ -4,13 +4,15 @@
  * (parse writer and reader, then a FULL compatibility check: both
  * directions). Each shape runs in a child process so that its peak memory
  * (ru_maxrss) is its own. Prints one SHAPE_RESULT line per shape:
- *   SHAPE_RESULT name=<n> bytes=<text> ms=<wall> cpu_ms=<user+sys> peak_mib=<rss> answer=<...>
+ *   SHAPE_RESULT name=<n> bytes=<text> ms=<wall> cpu_ms=<user+sys> parse_cpu_ms=<..>
+ *                check_cpu_ms=<..> peak_mib=<rss> answer=<...>
  * (ms and cpu_ms: parse of both texts + the check; peak_mib: the child's
  * maximum resident set, parse trees included).
  * usage: schema_shapes [N]   (N = 40000 by default: records, branches, symbols) */
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "registry/reg_compat.h"
+#include "tests/hostile_shapes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,79 +24,23 @@
 #include <unistd.h>
 
 static size_t n_items = 40000;
-static const double gen_cpu_ms = 0; /* texts are made before the fork: not the child's */
 
-/* Records R0..R{n-1}, each holding the previous one, defined flat in a union
- * field the other side does not read; the shared field starts at the deep end. */
-static char *chain(const char *defs_field, bool with_default)
+static double clock_ms(clockid_t id)
 {
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"%s\","
-                      "\"type\":[\"null\",{\"type\":\"record\",\"name\":\"R0\",\"fields\":[]}",
-                  defs_field);
-    for (size_t i = 1; i < n_items; i++)
-        fy_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"p\","
-                          "\"type\":\"R%zu\"}]}",
-                      i, i - 1);
-    fy_buf_printf(&b, "]%s},{\"name\":\"last\",\"type\":\"R%zu\"}]}",
-                  with_default ? ",\"default\":null" : "", n_items - 1);
-    return fy_buf_steal(&b);
-}
-
-/* A union of n fixed types named <stem>i (in namespace <ns>i when ns). */
-static char *union_of(const char *stem, const char *ns, size_t n, const char *item_type)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fy_buf_putc(&b, ',');
-        if (item_type)
-            fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"%s\",\"namespace\":\"%s%zu\","
-                              "\"fields\":[{\"name\":\"f\",\"type\":\"%s\"}]}",
-                          stem, ns, i, item_type);
-        else
-            fy_buf_printf(&b, "{\"type\":\"fixed\",\"name\":\"%s%zu\",\"size\":4}", stem, i);
-    }
-    fy_buf_putc(&b, ']');
-    return fy_buf_steal(&b);
-}
-
-static char *enum_of(size_t from, size_t n)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[");
-    for (size_t i = from; i < n; i++)
-        fy_buf_printf(&b, "%s\"S%zu\"", i > from ? "," : "", i);
-    fy_buf_puts(&b, "]}");
-    return fy_buf_steal(&b);
-}
-
-static char *record_of(size_t n, const char *type)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"type\":\"record\",\"name\":\"Wide\",\"fields\":[");
-    for (size_t i = 0; i < n; i++)
-        fy_buf_printf(&b, "%s{\"name\":\"f%zu\",\"type\":\"%s\"}", i ? "," : "", i, type);
-    fy_buf_puts(&b, "]}");
-    return fy_buf_steal(&b);
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 /* In the child: parse both texts, check FULL; print the answer on fd 1. */
 static int run_shape(const char *name, const char *writer, const char *reader)
 {
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID), c1 = c0;
     struct reg_avro_parser *pw = reg_avro_parser_new(), *pr = reg_avro_parser_new();
     const struct reg_avro *w = NULL, *r = NULL;
     struct fy_err err = {0};
@@ -103,6 +49,7 @@ static int run_shape(const char *name, const char *writer, const char *reader)
         reg_avro_parser_parse(pr, reader, true, &r, &err) != 0) {
         snprintf(answer, sizeof answer, "parse-%d", err.code);
     } else {
+        c1 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
         struct reg_compat_prior prior = {.schema = w, .version = 1, .canonical = writer};
         struct reg_compat_msgs msgs;
         reg_compat_msgs_init(&msgs);
@@ -114,11 +61,12 @@ static int run_shape(const char *name, const char *writer, const char *reader)
                      rc ? "compatible" : "incompatible", msgs.n);
         reg_compat_msgs_destroy(&msgs);
     }
-    double ms = now_ms() - t0;
+    double ms = now_ms() - t0, c2 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     char why[200] = "";
     if (err.code)
         snprintf(why, sizeof why, " reason=\"%.150s\"", err.msg);
-    printf("%s %zu %.1f %s%s\n", name, strlen(writer) + strlen(reader), ms, answer, why);
+    printf("%s %zu %.1f %.1f %.1f %s%s\n", name, strlen(writer) + strlen(reader), ms, c1 - c0,
+           c2 - c1, answer, why);
     fflush(stdout);
     fy_err_destroy(&err);
     reg_avro_parser_free(pw);
@@ -147,13 +95,13 @@ static void shape(const char *name, char *writer, char *reader)
     wait4(pid, &status, 0, &ru);
     char nm[64] = "?", ans[160] = "?", reason[220] = "";
     size_t bytes = 0;
-    double ms = 0;
+    double ms = 0, parse_cpu = 0, check_cpu = 0;
     if (got > 0) {
         line[got] = '\0';
         char *nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
-        sscanf(line, "%63s %zu %lf %159s", nm, &bytes, &ms, ans);
+        sscanf(line, "%63s %zu %lf %lf %lf %159s", nm, &bytes, &ms, &parse_cpu, &check_cpu, ans);
         char *rs = strstr(line, " reason=");
         if (rs)
             snprintf(reason, sizeof reason, "%s", rs);
@@ -162,8 +110,9 @@ static void shape(const char *name, char *writer, char *reader)
         snprintf(ans, sizeof ans, "CRASHED(status-%d)", status);
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-    printf("SHAPE_RESULT name=%s bytes=%zu ms=%.1f cpu_ms=%.1f peak_mib=%.1f answer=%s%s\n", name,
-           bytes, ms, cpu - gen_cpu_ms, (double)ru.ru_maxrss / 1024.0, ans, reason);
+    printf("SHAPE_RESULT name=%s bytes=%zu ms=%.1f cpu_ms=%.1f parse_cpu_ms=%.1f check_cpu_ms=%.1f "
+           "peak_mib=%.1f answer=%s%s\n",
+           name, bytes, ms, cpu, parse_cpu, check_cpu, (double)ru.ru_maxrss / 1024.0, ans, reason);
     fflush(stdout);
     free(writer);
     free(reader);
@@ -175,14 +124,13 @@ int main(int argc, char **argv)
         n_items = (size_t)strtoull(argv[1], NULL, 10);
     if (n_items < 2)
         n_items = 2;
-    shape("chained_records", chain("wdefs", false), chain("rdefs", true));
-    shape("union_vs_union_same", union_of("U", NULL, n_items, NULL),
-          union_of("U", NULL, n_items, NULL));
-    shape("union_vs_union_disjoint", union_of("W", NULL, n_items, NULL),
-          union_of("R", NULL, n_items, NULL));
-    shape("union_one_name_many_namespaces", union_of("R", "n", n_items, "boolean"),
-          union_of("R", "n", n_items, "int"));
-    shape("enum_symbols", enum_of(0, n_items), enum_of(1, n_items));
-    shape("record_fields", record_of(n_items, "int"), record_of(n_items, "long"));
+    size_t n = n_items;
+    shape("chained_records", hostile_chain(n, "wdefs", false), hostile_chain(n, "rdefs", true));
+    shape("union_vs_union_same", hostile_fixed_union("U", n), hostile_fixed_union("U", n));
+    shape("union_vs_union_disjoint", hostile_fixed_union("W", n), hostile_fixed_union("R", n));
+    shape("union_one_name_many_namespaces", hostile_same_name_union(n, "boolean"),
+          hostile_same_name_union(n, "int"));
+    shape("enum_symbols", hostile_enum(0, n), hostile_enum(1, n));
+    shape("record_fields", hostile_record(n, "int"), hostile_record(n, "long"));
     return 0;
 }

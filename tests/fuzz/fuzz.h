@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,6 +25,23 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
         memcpy(s, data, size);
     s[size] = '\0';
     return s;
+}
+
+/* Make a fresh /tmp/ferry-fuzz-<tag>-XXXXXX in `dir` (64 bytes); aborts on failure. */
+static inline void fuzz_tmpdir(char *dir, const char *tag)
+{
+    snprintf(dir, 64, "/tmp/ferry-fuzz-%s-XXXXXX", tag);
+    if (!mkdtemp(dir))
+        abort();
+}
+
+/* Remove a directory made by fuzz_tmpdir, with what it holds. */
+static inline void fuzz_rmdir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
 }
 
 #endif

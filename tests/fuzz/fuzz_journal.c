@@ -70,19 +70,14 @@ static void write_seed(const char *out)
 
 static void cleanup(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    fuzz_rmdir(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(dir, sizeof dir, "/tmp/ferry-fuzz-journal-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
+    fuzz_tmpdir(dir, "journal");
     snprintf(path, sizeof path, "%s/journal", dir);
     atexit(cleanup);
     const char *seed = getenv("FUZZ_JOURNAL_SEED");

@@ -22,18 +22,19 @@ static char dir[64];
 static struct reg_registry *reg;
 static unsigned long runs;
 
+static void registry_drop(void)
+{
+    if (!reg)
+        return;
+    reg_registry_close(reg);
+    reg = NULL;
+    fuzz_rmdir(dir);
+}
+
 static void registry_reset(void)
 {
-    if (reg) {
-        reg_registry_close(reg);
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            abort();
-    }
-    snprintf(dir, sizeof dir, "/tmp/ferry-fuzz-route-XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
+    registry_drop();
+    fuzz_tmpdir(dir, "route");
     struct reg_registry_opts o = {.data_dir = dir, .fsync = false,
                                   .default_level = REG_COMPAT_BACKWARD,
                                   .default_mode = REG_MODE_READWRITE, .mode_mutability = true};
@@ -44,18 +45,6 @@ static void registry_reset(void)
         abort();
     }
     fy_err_destroy(&err);
-}
-
-static void registry_drop(void)
-{
-    if (!reg)
-        return;
-    reg_registry_close(reg);
-    reg = NULL;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -518,6 +518,15 @@ class Api:
 # fixtures
 
 
+def serve_config_error(tmp_path: pathlib.Path, properties: str) -> subprocess.CompletedProcess:
+    """`ferry serve` with a .properties file it must refuse: the finished process (bounded)."""
+    bad = tmp_path / "bad.properties"
+    bad.write_text(properties, encoding="utf-8")
+    return subprocess.run([str(_ferry_bin()), "serve", "--config", str(bad),
+                           "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
+                          capture_output=True, text=True, timeout=30)
+
+
 @pytest.fixture
 def ferry_factory(tmp_path):
     pool = ServerPool(tmp_path)

@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
 """POST /compatibility/subjects/{s}/versions[/{v}] and the Avro rules (sr-api §2.5, §6)."""
-import subprocess
 
 import pytest
 
@@ -331,9 +330,5 @@ def test_small_parsed_schema_cache_keeps_checks_right(ferry_factory, tmp_path):
             api.register_ok(f"cache-{s}", record(f"W{s}", *wide[: 200 + 40 * v]))
         r = api.register(f"cache-{s}", record(f"W{s}", ("f0", "int")))  # f0 changed type
         assert r.status_code == 409, r.text
-    bad = tmp_path / "bad.properties"
-    bad.write_text("ferry.schema.cache.bytes=10\n", encoding="utf-8")
-    p = subprocess.run([str(conftest._ferry_bin()), "serve", "--config", str(bad),
-                        "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
-                       capture_output=True, text=True, timeout=30)
+    p = conftest.serve_config_error(tmp_path, "ferry.schema.cache.bytes=10\n")
     assert p.returncode == 2 and "ferry.schema.cache.bytes" in p.stderr, p.stderr

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import Api, expect_error, expect_ok, q
+from conftest import Api, expect_error, expect_ok, q, serve_config_error
 
 # Generous wall-clock bounds: the suite runs under ASan on a shared 2-core machine. Before the
 # fix these shapes took minutes (or crashed); after it, a fraction of a second in release.
@@ -225,12 +225,49 @@ def test_compatibility_budget_answers_42201(limited, uniq):
 
 
 def test_limits_below_their_minimum_are_refused(tmp_path):
-    import subprocess
+    for key in ("ferry.schema.max.depth", "ferry.compatibility.max.steps"):
+        p = serve_config_error(tmp_path, f"{key}=1\n")
+        assert p.returncode == 2 and key in p.stderr, p.stderr
 
-    import conftest
-    bad = tmp_path / "bad.properties"
-    bad.write_text("ferry.schema.max.depth=1\n", encoding="utf-8")
-    p = subprocess.run([str(conftest._ferry_bin()), "serve", "--config", str(bad),
-                        "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path / "d")],
-                       capture_output=True, text=True, timeout=30)
-    assert p.returncode == 2 and "ferry.schema.max.depth" in p.stderr, p.stderr
+
+def test_error_quoting_bytes_that_are_no_utf8_is_valid_json(mod_registry):
+    """Found by fuzz_route: a path with raw non-UTF-8 bytes came back quoted in the error
+    message as they were, which made the answer invalid JSON; they are U+FFFD now."""
+    import socket
+    host, port = mod_registry.base.rsplit("//", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"GET /contexts/bad%zz\x99\xff/subjects HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 4"), data
+    b = json.loads(body.decode("utf-8"))  # strict: raises on invalid UTF-8
+    assert isinstance(b["error_code"], int) and "\ufffd" in b["message"], b
+
+
+def test_type_nested_in_a_reference_cannot_nest_the_writer_deep(mod_registry, uniq):
+    """A type nested inside a reference is written in full where the schema uses it, and so
+    is everything it holds: a flat chain of 40,000 records in a reference made the canonical
+    writer (registration, ?format=resolved) recurse 40,000 deep. Refused at parse now."""
+    ref_subject = uniq()
+    defs = _chain_defs(40000)
+    expect_ok(_register(mod_registry, ref_subject, json.dumps(["null", *defs])))
+    user = json.dumps({"type": "record", "name": "User",
+                       "fields": [{"name": "c", "type": "R39999"}]})
+    refs = [{"name": "chain", "subject": ref_subject, "version": 1}]
+    r = mod_registry.post(f"/subjects/{q(uniq())}/versions",
+                          {"schema": user, "references": refs}, timeout=120)
+    b = expect_error(r, 422, 42201)
+    assert "ferry.schema.max.depth" in b["message"], b
+    # a shallow use of the same reference is fine, resolved format included
+    s = uniq()
+    shallow = json.dumps({"type": "record", "name": "User",
+                          "fields": [{"name": "c", "type": "R3"}]})
+    sid = expect_ok(mod_registry.post(f"/subjects/{q(s)}/versions",
+                                      {"schema": shallow, "references": refs},
+                                      timeout=120))["id"]
+    got = expect_ok(mod_registry.get(f"/schemas/ids/{sid}", params={"format": "resolved"}))
+    assert '"name":"R0"' in got["schema"], got
+    _alive(mod_registry)

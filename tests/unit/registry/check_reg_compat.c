@@ -11,6 +11,7 @@
 
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
+#include "tests/hostile_shapes.h"
 
 #include <avro.h>
 #include <check.h>
@@ -1136,39 +1137,6 @@ END_TEST
 
 /* ---- budgets and bounds ------------------------------------------------- */
 
-/* **new** record text: n records R0..R{n-1} defined flat in a union field
- * (`defs`, with a null default when `dflt`), then a field of type R{n-1}:
- * the check descends n levels through names while the JSON stays flat. */
-static char *chain_text(size_t n, const char *defs, bool dflt)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_printf(&b, "{\"type\":\"record\",\"name\":\"Top\",\"fields\":[{\"name\":\"%s\","
-                      "\"type\":[\"null\",{\"type\":\"record\",\"name\":\"R0\",\"fields\":[]}",
-                  defs);
-    for (size_t i = 1; i < n; i++)
-        fy_buf_printf(&b, ",{\"type\":\"record\",\"name\":\"R%zu\",\"fields\":[{\"name\":\"p\","
-                          "\"type\":\"R%zu\"}]}",
-                      i, i - 1);
-    fy_buf_printf(&b, "]%s},{\"name\":\"last\",\"type\":\"R%zu\"}]}", dflt ? ",\"default\":null" : "",
-                  n - 1);
-    return fy_buf_steal(&b);
-}
-
-/* **new** union of n records named R in namespaces n0.., field f of `type` */
-static char *same_name_union(size_t n, const char *type)
-{
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++)
-        fy_buf_printf(&b, "%s{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n%zu\","
-                          "\"fields\":[{\"name\":\"f\",\"type\":\"%s\"}]}",
-                      i ? "," : "", i, type);
-    fy_buf_putc(&b, ']');
-    return fy_buf_steal(&b);
-}
-
 static int bounded(const char *reader, const char *writer, struct reg_compat_msgs *msgs,
                    struct fy_err *err)
 {
@@ -1186,7 +1154,7 @@ START_TEST(test_budget_depth_of_the_walk_is_bounded_with_42201)
 {
     /* 3,000 levels: past the default max_depth of 1,000 (the release build
      * crashed at 40,000, ASan at 20,000) */
-    char *w = chain_text(3000, "wdefs", false), *r = chain_text(3000, "rdefs", true);
+    char *w = hostile_chain(3000, "wdefs", false), *r = hostile_chain(3000, "rdefs", true);
     struct reg_compat_msgs msgs;
     reg_compat_msgs_init(&msgs);
     struct fy_err err = {0};
@@ -1197,8 +1165,8 @@ START_TEST(test_budget_depth_of_the_walk_is_bounded_with_42201)
     free(w);
     free(r);
     /* within the limit the same shape is simply compatible */
-    w = chain_text(500, "wdefs", false);
-    r = chain_text(500, "rdefs", true);
+    w = hostile_chain(500, "wdefs", false);
+    r = hostile_chain(500, "rdefs", true);
     ck_assert_int_eq(bounded(r, w, &msgs, &err), 1);
     /* the bool form reports the limit as its one message */
     reg_avro_set_limits(&(struct reg_avro_limits){.max_depth = 100});
@@ -1223,7 +1191,7 @@ START_TEST(test_budget_steps_and_bytes_answer_42201)
 {
     /* every reader branch is a candidate for every writer branch (same simple
      * name) and none reads it: quadratic, in Avro-Java too */
-    char *w = same_name_union(300, "boolean"), *r = same_name_union(300, "int");
+    char *w = hostile_same_name_union(300, "boolean"), *r = hostile_same_name_union(300, "int");
     struct reg_compat_msgs msgs;
     reg_compat_msgs_init(&msgs);
     struct fy_err err = {0};
@@ -1325,7 +1293,7 @@ static char *random_schema(unsigned kind, unsigned seed, unsigned mut, size_t n)
         fy_buf_putc(&b, ']');
         break;
     case 1: { /* a chain through names (depth n, capped near the limit) */
-        char *t = chain_text(n < 1200 ? n : 1200, mut % 2 ? "rdefs" : "wdefs", mut % 2);
+        char *t = hostile_chain(n < 1200 ? n : 1200, mut % 2 ? "rdefs" : "wdefs", mut % 2);
         fy_buf_puts(&b, t);
         free(t);
         break;
@@ -1372,7 +1340,7 @@ static char *random_schema(unsigned kind, unsigned seed, unsigned mut, size_t n)
         break;
     }
     default: { /* the quadratic shape: same simple name, n namespaces */
-        char *t = same_name_union(n < 400 ? n : 400, mut % 2 ? "int" : "long");
+        char *t = hostile_same_name_union(n < 400 ? n : 400, mut % 2 ? "int" : "long");
         fy_buf_puts(&b, t);
         free(t);
     }
@@ -1398,8 +1366,8 @@ START_TEST(test_property_random_pairs_stay_within_time_and_memory)
     const char *seed_env = getenv("FERRY_PROP_SEED");
     unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : 20261202;
     /* a budget small enough to be reached by the quadratic shapes */
-    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = 2000000,
-                                                      .max_bytes = 64 << 20});
+    reg_compat_set_limits(&(struct reg_compat_limits){.max_steps = 500000,
+                                                      .max_bytes = 32 << 20});
     for (unsigned i = 0; i < pairs; i++) {
         unsigned kind = next_rand(&seed) % 7, s = next_rand(&seed);
         size_t n = 1 + next_rand(&seed) % (next_rand(&seed) % 4 == 0 ? 4000 : 300);
