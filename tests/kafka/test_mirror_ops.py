@@ -78,6 +78,10 @@ def test_promote_reaches_lag_zero_failover_reports_lost(kafka_src, kafka_dst, mi
     code, body = m.request("POST", "pause", topic=b)
     assert code == 200 and body["state"] == "PAUSED", body
     produce(kafka_src, b, [{"partition": i % 2, "value": b"late%d" % i} for i in range(120)])
+    # failover asks no cluster: it reports against the end offsets the mirror
+    # has seen, which a paused topic keeps fetching
+    wait_until(lambda: sum(p["source_end"] for p in m.topic_status(b)["partitions"]) == 620, 15,
+               msg="paused topic's source end seen")
     out = subprocess.run([FERRY_BIN, "mirror", "failover", "--admin",
                           f"127.0.0.1:{m.admin_port}", "--topic", b],
                          capture_output=True, text=True, timeout=60)
