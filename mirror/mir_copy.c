@@ -152,6 +152,8 @@ static void assign_topic(struct mir_worker *w, struct mir_topic *mt)
         if (mp->assigned)
             continue;
         int64_t off = start_offset(w, mt, mp);
+        if (off == RD_KAFKA_OFFSET_END && !paused)
+            mp->start_pending = true;
         if (paused)
             off = RD_KAFKA_OFFSET_END;
         rd_kafka_topic_partition_list_add(tp, mt->src_name, p)->offset = off;
@@ -173,6 +175,54 @@ static void assign_topic(struct mir_worker *w, struct mir_topic *mt)
         }
     }
     rd_kafka_topic_partition_list_destroy(tp);
+}
+
+static void persist_position(struct mir_worker *w, struct mir_topic *mt, struct mir_partition *mp)
+{
+    char *k = fy_asprintf("%s/pos/%s/%d", w->conf->name, mt->src_name, (int)mp->partition);
+    char *v = fy_asprintf("{\"pos\":%lld,\"end_src\":%lld,\"end_dst\":%lld}",
+                          (long long)mp->stable_pos, (long long)mp->stable_end_src,
+                          (long long)mp->stable_end_dst);
+    mir_state_produce(w, k, v, NULL);
+    mp->committed_pos = mp->stable_pos;
+    free(k);
+    free(v);
+}
+
+/* mirror.start.offset=latest: the end offset the partition starts at becomes
+ * a durable position as soon as it is known (the first record fetched, or
+ * the end offset of the first fetch response), so a restart before anything
+ * was copied resumes there instead of at a later end (issue 10, item 6). */
+static void start_resolve(struct mir_worker *w, struct mir_topic *mt, struct mir_partition *mp,
+                          int64_t pos)
+{
+    mp->start_pending = false;
+    mir_partition_resume(mp, pos, -1, -1);
+    mp->committed_pos = -1;
+    persist_position(w, mt, mp);
+    fy_log(FY_LOG_INFO, "mirror", "msg=\"start position stored\" topic=%s partition=%d "
+           "offset=%lld", mt->src_name, (int)mp->partition, (long long)pos);
+}
+
+/* auto.offset.reset=earliest: when the source deleted records the mirror had
+ * not copied yet (retention, DeleteRecords), the consumer continues at the
+ * log start; count what was taken (issue 10, item 5). */
+static void check_retention(struct mir_worker *w, struct mir_topic *mt,
+                            struct mir_partition *mp, int64_t offset)
+{
+    int64_t expect = mp->produced_src + 1, lo = -1, hi = -1;
+    if (mp->produced_src < 0 || offset <= expect)
+        return;
+    /* the log start of the fetch response that brought `offset` (or a later one) */
+    if (rd_kafka_get_watermark_offsets(w->src, mt->src_name, mp->partition, &lo, &hi) != 0 ||
+        lo <= expect)
+        return; /* a gap the source still holds: markers, aborted or compacted records */
+    int64_t taken = (offset < lo ? offset : lo) - expect;
+    mp->retention_skipped += taken;
+    fy_log(FY_LOG_WARN, "mirror", "msg=\"source deleted records before they were mirrored\" "
+           "topic=%s partition=%d from=%lld to=%lld records=%lld", mt->src_name,
+           (int)mp->partition, (long long)expect, (long long)(expect + taken - 1),
+           (long long)taken);
 }
 
 /* Pick up what the control thread decided: topics ready to copy, topics gone. */
@@ -229,6 +279,9 @@ static bool on_message(struct mir_worker *w, rd_kafka_message_t *m)
         return true;
     }
     struct mir_partition *mp = mt->parts[m->partition];
+    if (mp->start_pending)
+        start_resolve(w, mt, mp, m->offset);
+    check_retention(w, mt, mp, m->offset);
     rd_kafka_headers_t *hdrs = NULL;
     const void *origin = NULL;
     size_t olen = 0;
@@ -328,8 +381,11 @@ static void update_progress(struct mir_worker *w, struct mir_topic *mt, int64_t 
         struct mir_partition *mp = mt->parts[p];
         int64_t lo = -1, hi = -1;
         if (mp->assigned &&
-            rd_kafka_get_watermark_offsets(w->src, mt->src_name, p, &lo, &hi) == 0 && hi >= 0)
+            rd_kafka_get_watermark_offsets(w->src, mt->src_name, p, &lo, &hi) == 0 && hi >= 0) {
             mp->hwm = hi;
+            if (mp->start_pending && copying)
+                start_resolve(w, mt, mp, hi);
+        }
         const rd_kafka_topic_partition_t *tp =
             rd_kafka_topic_partition_list_find(pos, mt->src_name, p);
         if (tp && tp->offset >= 0 && mp->inflight == 0 && tp->offset - 1 > mp->produced_src) {
@@ -357,15 +413,8 @@ static void commit_positions(struct mir_worker *w)
         for (int32_t p = 0; p < mt->n_parts; p++) {
             struct mir_partition *mp = mt->parts[p];
             int64_t pos, es, ed;
-            if (!mir_partition_commit_point(mp, &pos, &es, &ed))
-                continue;
-            char *k = fy_asprintf("%s/pos/%s/%d", w->conf->name, mt->src_name, (int)p);
-            char *v = fy_asprintf("{\"pos\":%lld,\"end_src\":%lld,\"end_dst\":%lld}",
-                                  (long long)pos, (long long)es, (long long)ed);
-            mir_state_produce(w, k, v, NULL);
-            mp->committed_pos = pos;
-            free(k);
-            free(v);
+            if (mir_partition_commit_point(mp, &pos, &es, &ed))
+                persist_position(w, mt, mp); /* the stable point is what commit_point said */
         }
     }
 }

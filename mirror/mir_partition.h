@@ -43,6 +43,10 @@ struct mir_partition {
     int64_t records, bytes;  /* mirrored so far in this process */
     bool assigned;           /* in the source consumer's assignment */
     bool resumed;            /* stored position applied (once per process) */
+    bool start_pending;      /* assigned at the source's end (mirror.start.offset=latest)
+                              * and that end is not known and durable yet */
+    int64_t retention_skipped; /* records the source deleted (retention, DeleteRecords)
+                                * before the mirror copied them, in this process */
 };
 
 void mir_partition_init(struct mir_partition *mp, int32_t partition);

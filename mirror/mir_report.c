@@ -26,13 +26,14 @@ json_t *mir_report_error(int code, const char *fmt, const char *arg)
 
 static json_t *partition_json(const struct mir_partition *mp, int64_t now)
 {
-    json_t *j = json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "partition",
+    json_t *j = json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I}", "partition",
                           (int)mp->partition, "source_end", (json_int_t)mp->hwm, "mirrored",
                           (json_int_t)(mp->done_src + 1), "committed",
                           (json_int_t)mp->committed_pos, "lag", (json_int_t)mir_partition_lag(mp),
                           "lag_ms", (json_int_t)mir_partition_lag_ms(mp, now), "records",
                           (json_int_t)mp->records, "map_entries", (json_int_t)mp->map.n,
-                          "assigned", mp->assigned);
+                          "assigned", mp->assigned, "retention_skipped",
+                          (json_int_t)mp->retention_skipped);
     return j;
 }
 
@@ -114,6 +115,8 @@ json_t *mir_report_failover(const struct mir_worker *w, const struct mir_topic *
             json_object_set_new(pj, "lost_records", json_null());
             fy_buf_printf(&unknown, "%s%d", unknown.len ? "," : "", (int)p);
         }
+        if (mp->retention_skipped)
+            json_object_set_new(pj, "retention_skipped", json_integer(mp->retention_skipped));
         if (in_flight_unknown && in_flight_unknown[p]) {
             json_object_set_new(pj, "in_flight_unknown", json_integer(in_flight_unknown[p]));
             unsure += in_flight_unknown[p];

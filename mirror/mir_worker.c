@@ -183,6 +183,9 @@ static int new_clients(struct mir_worker *w, struct fy_err *err)
                                       {"enable.auto.offset.store", "false"},
                                       {"enable.partition.eof", "false"},
                                       {"isolation.level", "read_committed"},
+                                      /* records the source deleted before we copied
+                                       * them: go on at the log start, never at the end */
+                                      {"auto.offset.reset", "earliest"},
                                       {"allow.auto.create.topics", "false"},
                                       {"fetch.wait.max.ms", "100"},
                                       {"queued.max.messages.kbytes", "131072"},
