@@ -383,6 +383,7 @@ static void update_progress(struct mir_worker *w, struct mir_topic *mt, int64_t 
         if (mp->assigned &&
             rd_kafka_get_watermark_offsets(w->src, mt->src_name, p, &lo, &hi) == 0 && hi >= 0) {
             mp->hwm = hi;
+            mir_partition_observe(mp, hi, now);
             if (mp->start_pending && copying)
                 start_resolve(w, mt, mp, hi);
         }
@@ -461,8 +462,10 @@ static void failover_begin(struct mir_worker *w, struct mir_topic *mt)
     /* the last watermarks the consumer saw, as they are */
     for (int32_t p = 0; p < mt->n_parts; p++) {
         int64_t lo = -1, hi = -1;
-        if (rd_kafka_get_watermark_offsets(w->src, mt->src_name, p, &lo, &hi) == 0 && hi >= 0)
+        if (rd_kafka_get_watermark_offsets(w->src, mt->src_name, p, &lo, &hi) == 0 && hi >= 0) {
             mt->parts[p]->hwm = hi;
+            mir_partition_observe(mt->parts[p], hi, mir_now_ms());
+        }
     }
 }
 

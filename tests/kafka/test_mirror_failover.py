@@ -110,3 +110,22 @@ def test_failover_in_flight_nothing_lands_after(kafka_src, kafka_dst, mirrors):
     for p in rep["partitions"]:
         n = p["mirrored"]
         assert [r[2] for r in dst[p["partition"]]] == [r[2] for r in srcr[p["partition"]][:n]]
+
+
+def test_time_lag_ignores_producer_timestamps(kafka_src, kafka_dst, mirrors):
+    """Item 8: one mirrored record stamped an hour ahead must not hide the
+    time lag of the records behind it: lost_ms comes from what the mirror saw."""
+    t = unique("clock")
+    create_topic(kafka_src, t, 1)
+    produce(kafka_src, t, [{"value": b"future", "timestamp": int(time.time() * 1000) + 3600_000}])
+    m = mirrors(kafka_src, kafka_dst, topics=t).start()
+    m.wait_caught_up(t, [1])
+    assert m.request("POST", "pause", topic=t)[0] == 200
+    produce(kafka_src, t, [{"value": b"n%d" % i} for i in range(10)])
+    wait_until(lambda: m.topic_status(t)["partitions"][0]["source_end"] == 11, 15,
+               msg="mirror sees the 10 records")
+    seen = time.monotonic()
+    wait_until(lambda: m.topic_status(t)["lag_ms"] >= 500, 10, msg="lag_ms grows")
+    code, rep = m.request("POST", "failover", topic=t)
+    assert code == 200 and rep["lost_records"] == 10, rep
+    assert 500 <= rep["lost_ms"] <= (time.monotonic() - seen) * 1000 + 2000, rep
