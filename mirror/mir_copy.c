@@ -92,8 +92,23 @@ void mir_copy_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 
 /* ------------------------------------------------------------ assignment */
 
+/* Records of `mt` fetched but not handed over yet belong to the assignment
+ * that ends: a later one starts where the producer stopped, and a stale
+ * record taken then would skip the ones before it. */
+static void drop_fetched(struct mir_worker *w, const struct mir_topic *mt)
+{
+    for (ssize_t i = w->batch_pos; i < w->batch_n; i++) {
+        rd_kafka_message_t *m = w->batch[i];
+        if (m && m->rkt && strcmp(rd_kafka_topic_name(m->rkt), mt->src_name) == 0) {
+            rd_kafka_message_destroy(m);
+            w->batch[i] = NULL;
+        }
+    }
+}
+
 static void unassign_topic(struct mir_worker *w, struct mir_topic *mt)
 {
+    drop_fetched(w, mt);
     rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(mt->n_parts);
     for (int32_t p = 0; p < mt->n_parts; p++)
         if (mt->parts[p]->assigned) {
@@ -111,14 +126,79 @@ static void unassign_topic(struct mir_worker *w, struct mir_topic *mt)
     rd_kafka_topic_partition_list_destroy(tp);
 }
 
-static void fail_topic(struct mir_worker *w, struct mir_topic *mt, const char *reason)
+/* FAILED, with the reason in status. Failures that can go away (a delivery
+ * or produce error: a destination limit, a deleted mirror topic, a broker
+ * refusing for a while) are retried by themselves with a backoff of 5 s
+ * doubling to 60 s; a deleted source topic and a fatal producer error wait
+ * for the operator (resume, or a restart). */
+static void fail_topic_as(struct mir_worker *w, struct mir_topic *mt, const char *reason,
+                          bool transient)
 {
     if (mt->state == MIR_STATE_FAILED || mt->state == MIR_STATE_STOPPED)
         return;
     fy_log(FY_LOG_ERROR, "mirror", "msg=\"mirror topic failed\" topic=%s reason=\"%s\"",
            mt->src_name, reason);
+    mt->retry_at = 0;
+    if (transient && !w->fatal) {
+        mt->retry_ms = mt->retry_ms ? mt->retry_ms * 2 : 5000;
+        if (mt->retry_ms > 60000)
+            mt->retry_ms = 60000;
+        mt->retry_at = mir_mono_ms() + mt->retry_ms;
+    }
     mir_state_set(w, mt, MIR_STATE_FAILED, reason);
     unassign_topic(w, mt);
+}
+
+static void fail_topic(struct mir_worker *w, struct mir_topic *mt, const char *reason)
+{
+    fail_topic_as(w, mt, reason, true);
+}
+
+/* Copy a FAILED topic again from just after the last acknowledged record:
+ * the failed record is the next one produced, so nothing is skipped (what
+ * was acknowledged after the failure is copied again: duplicates, bounded).
+ * The control thread first checks the mirror topic again. 0, or -1 with the
+ * reason in *why when it cannot be retried now. */
+static int retry_failed(struct mir_worker *w, struct mir_topic *mt, const char **why)
+{
+    if (w->fatal) {
+        *why = "the producer had a fatal error: restart the mirror";
+        return -1;
+    }
+    for (int32_t p = 0; p < mt->n_parts; p++)
+        if (mt->parts[p]->inflight > 0) {
+            *why = "records of the failed run are still in flight: retry in a moment";
+            return -1;
+        }
+    for (int32_t p = 0; p < mt->n_parts; p++) {
+        struct mir_partition *mp = mt->parts[p];
+        mp->produced_src = mp->done_src;
+        mp->run_started = false; /* the next acknowledgement starts a new map run */
+        mp->assigned = false;
+    }
+    mt->ready = false;
+    mt->retry_at = 0;
+    fy_log(FY_LOG_INFO, "mirror", "msg=\"retrying failed topic\" topic=%s reason=\"%s\"",
+           mt->src_name, mt->reason ? mt->reason : "");
+    mir_state_set(w, mt, MIR_STATE_ACTIVE, NULL);
+    atomic_store(&w->refresh_now, true);
+    mir_control_wake(w);
+    return 0;
+}
+
+/* Automatic retries of transient failures that are due. */
+static void retry_due(struct mir_worker *w, int64_t now)
+{
+    size_t it = 0;
+    const char *key;
+    void *val;
+    const char *why = NULL;
+    while (fy_map_next(&w->topics, &it, &key, &val)) {
+        struct mir_topic *mt = val;
+        if (mt->state == MIR_STATE_FAILED && mt->retry_at && now >= mt->retry_at &&
+            retry_failed(w, mt, &why) != 0)
+            mt->retry_at = now + 1000;
+    }
 }
 
 /* Where partition `mp` of `mt` starts reading: just after the last record
@@ -235,7 +315,7 @@ static void apply_control(struct mir_worker *w)
     while (fy_map_next(&w->topics, &it, &key, &val)) {
         struct mir_topic *mt = val;
         if (mt->gone) {
-            fail_topic(w, mt, mt->gone);
+            fail_topic_as(w, mt, mt->gone, false);
             free(mt->gone);
             mt->gone = NULL;
         }
@@ -262,6 +342,8 @@ static struct mir_topic *topic_for(struct mir_worker *w, rd_kafka_topic_t *rkt)
  * without blocking the loop). */
 static bool on_message(struct mir_worker *w, rd_kafka_message_t *m)
 {
+    if (!m)
+        return true; /* dropped by drop_fetched */
     if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
             fy_log(FY_LOG_WARN, "mirror", "msg=\"consume error\" topic=%s partition=%d err=\"%s\"",
@@ -322,6 +404,8 @@ static bool on_message(struct mir_worker *w, rd_kafka_message_t *m)
     char reason[300];
     snprintf(reason, sizeof reason, "produce failed at source offset %lld: %s",
              (long long)m->offset, rd_kafka_err2str(e));
+    if (w->batch_pos < w->batch_n && w->batch[w->batch_pos] == m)
+        w->batch[w->batch_pos] = NULL; /* gone before fail_topic drops the rest */
     rd_kafka_message_destroy(m);
     fail_topic(w, mt, reason);
     return true;
@@ -572,10 +656,18 @@ static json_t *topic_op(struct mir_worker *w, enum mir_op op, struct mir_topic *
             unassign_topic(w, mt);
             mir_state_set(w, mt, MIR_STATE_ACTIVE, NULL);
             assign_topic(w, mt);
+        } else if (mt->state == MIR_STATE_FAILED) {
+            const char *why = NULL;
+            mt->retry_ms = 0; /* an operator's retry starts the backoff over */
+            if (retry_failed(w, mt, &why) != 0) {
+                *status = 409;
+                return mir_report_error(409, "topic is FAILED and cannot be retried now: %s",
+                                        why);
+            }
         } else if (mt->state != MIR_STATE_ACTIVE) {
             *status = 409;
-            return mir_report_error(409, "topic is %s: only a PAUSED mirror can be resumed",
-                                    mir_state_name(mt->state));
+            return mir_report_error(409, "topic is %s: only a PAUSED or FAILED mirror can be "
+                                    "resumed", mir_state_name(mt->state));
         }
         break;
     default:
@@ -648,7 +740,8 @@ static void take_request(struct mir_worker *w, struct mir_req *r)
         struct mir_topic *t = val;
         int status;
         if (!selected(r, t) || (r->op == MIR_OP_PAUSE && t->state != MIR_STATE_ACTIVE) ||
-            (r->op == MIR_OP_RESUME && t->state != MIR_STATE_PAUSED))
+            (r->op == MIR_OP_RESUME && t->state != MIR_STATE_PAUSED &&
+             t->state != MIR_STATE_FAILED))
             continue;
         json_array_append_new(arr, topic_op(w, r->op, t, &status));
     }
@@ -775,6 +868,7 @@ static void turn(struct mir_worker *w)
     flush_all_entries(w);
     int64_t now = mir_mono_ms();
     if (now >= w->next_commit) {
+        retry_due(w, now);
         commit_positions(w);
         w->next_commit = mir_mono_ms() + w->conf->commit_ms;
     }
@@ -788,7 +882,7 @@ static void turn(struct mir_worker *w)
         const char *key;
         void *val;
         while (fy_map_next(&w->topics, &it, &key, &val))
-            fail_topic(w, val, errstr);
+            fail_topic_as(w, val, errstr, false);
     }
     if (now >= w->next_snap || w->waiting) {
         publish(w);
@@ -805,7 +899,8 @@ void *mir_copy_run(void *arg)
         turn(w);
     /* records fetched but not handed over are simply dropped: not committed */
     for (; w->batch_pos < w->batch_n; w->batch_pos++)
-        rd_kafka_message_destroy(w->batch[w->batch_pos]);
+        if (w->batch[w->batch_pos])
+            rd_kafka_message_destroy(w->batch[w->batch_pos]);
     /* drain: let in-flight records finish, so the last positions are exact */
     int64_t deadline = mir_mono_ms() + 5000;
     while (rd_kafka_outq_len(w->dst) > 0 && mir_mono_ms() < deadline) {

@@ -61,6 +61,8 @@ struct mir_topic {
     bool resumed;             /* stored positions applied to the partitions */
     bool stopping;            /* failover under way: nothing more is produced */
     int64_t late_acks;        /* acknowledgements that arrived after STOPPED */
+    int64_t retry_at;         /* FAILED: monotonic ms of the next automatic retry; 0 none */
+    int64_t retry_ms;         /* FAILED: the backoff that retry waited */
     rd_kafka_topic_t *dst_rkt;  /* set by the control thread (under mu) once the producer
                                  * knows every partition; then used by the copy thread */
     json_t *last_stop;        /* report of the last failover/promote (owned) */

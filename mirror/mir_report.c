@@ -54,6 +54,11 @@ json_t *mir_report_topic(const struct mir_worker *w, const struct mir_topic *mt,
                           "lag_ms", (json_int_t)lag_ms, "partitions", parts);
     if (mt->reason)
         json_object_set_new(t, "reason", json_string(mt->reason));
+    if (mt->state == MIR_STATE_FAILED)
+        json_object_set_new(t, "retry_in_ms", mt->retry_at ? json_integer(
+                                                   mt->retry_at > mir_mono_ms()
+                                                       ? mt->retry_at - mir_mono_ms() : 0)
+                                               : json_null());
     if (mt->last_stop)
         json_object_set(t, "last_stop", mt->last_stop);
     return t;
