@@ -119,8 +119,13 @@ void mir_partition_entry_untake(struct mir_partition *mp, const struct mir_pendi
         mp->alloc_unsent = mp->alloc_unsent ? 2 * mp->alloc_unsent : 4;
         mp->unsent = fy_realloc(mp->unsent, mp->alloc_unsent * sizeof *mp->unsent);
     }
-    memmove(&mp->unsent[1], &mp->unsent[0], mp->n_unsent * sizeof *mp->unsent);
-    mp->unsent[0] = *e;
+    /* back in source order: failed reports arrive oldest first, so putting
+     * each at the front would reverse them (and a replay would apply them so) */
+    size_t at = 0;
+    while (at < mp->n_unsent && mp->unsent[at].src < e->src)
+        at++;
+    memmove(&mp->unsent[at + 1], &mp->unsent[at], (mp->n_unsent - at) * sizeof *mp->unsent);
+    mp->unsent[at] = *e;
     mp->n_unsent++;
     mp->entries_inflight--;
 }

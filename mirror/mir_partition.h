@@ -80,7 +80,8 @@ void mir_partition_on_ack(struct mir_partition *mp, int64_t src, int64_t dst, in
 void mir_partition_on_fail(struct mir_partition *mp);
 /* Take the oldest unsent entry into flight: 0 and *e, or -1 when none. */
 int mir_partition_entry_take(struct mir_partition *mp, struct mir_pending_entry *e);
-/* Put a taken entry back at the front (the produce was refused, e.g. queue full). */
+/* Put a taken entry back (the produce was refused, e.g. queue full, or its
+ * delivery failed), in source order among the unsent ones. */
 void mir_partition_entry_untake(struct mir_partition *mp, const struct mir_pending_entry *e);
 /* The destination acknowledged the oldest in-flight entry. */
 void mir_partition_on_entry_ack(struct mir_partition *mp);

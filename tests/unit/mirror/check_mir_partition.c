@@ -108,6 +108,35 @@ START_TEST(test_partition_lag_ms_ignores_producer_clocks)
 }
 END_TEST
 
+/* Suspected in issue 10: two in-flight entries whose state records both fail
+ * come back in delivery-report order; they must be sent again in source
+ * order, or a replay would apply them reversed. */
+START_TEST(test_partition_untaken_entries_keep_source_order)
+{
+    struct mir_partition mp;
+    struct mir_pending_entry a, b, c, e;
+    mir_partition_init(&mp, 0);
+    mir_partition_resume(&mp, -1, -1, -1);
+    mir_partition_on_produce(&mp, 0);
+    mir_partition_on_ack(&mp, 0, 0, 0, 1);   /* run start */
+    mir_partition_on_produce(&mp, 5);
+    mir_partition_on_ack(&mp, 5, 1, 0, 1);   /* gap */
+    mir_partition_on_produce(&mp, 9);
+    mir_partition_on_ack(&mp, 9, 2, 0, 1);   /* gap */
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &a), 0);
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &b), 0);
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &c), 0);
+    mir_partition_entry_untake(&mp, &a);     /* reports arrive a, then b */
+    mir_partition_entry_untake(&mp, &b);
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &e), 0);
+    ck_assert_int_eq(e.src, 0);
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &e), 0);
+    ck_assert_int_eq(e.src, 5);
+    ck_assert_int_eq(mir_partition_entry_take(&mp, &e), -1);
+    mir_partition_destroy(&mp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mir_partition");
@@ -115,6 +144,7 @@ int main(void)
     tcase_add_test(tc, test_partition_commit_waits_for_acks_and_entries);
     tcase_add_test(tc, test_partition_skips_and_lag);
     tcase_add_test(tc, test_partition_lag_ms_ignores_producer_clocks);
+    tcase_add_test(tc, test_partition_untaken_entries_keep_source_order);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
