@@ -698,6 +698,13 @@ static void take_request(struct mir_worker *w, struct mir_req *r)
             if (selected(r, t) && t->state != MIR_STATE_STOPPED && !t->stopping)
                 failover_begin(w, t);
         }
+        /* nothing copies any more: what the producer has not sent yet can be
+         * purged (it can never land), so only requests already on the wire
+         * are waited for; otherwise the other topics' records must stay */
+        if (nothing_copies(w)) {
+            rd_kafka_purge(w->dst, RD_KAFKA_PURGE_F_QUEUE);
+            rd_kafka_poll(w->dst, 0);
+        }
         /* drain within the budget, and answer before the asker's own deadline */
         r->drain_deadline = now + MIR_FAILOVER_DRAIN_MS;
         if (r->deadline - 300 < r->drain_deadline)

@@ -92,7 +92,8 @@ def test_failover_in_flight_nothing_lands_after(kafka_src, kafka_dst, mirrors):
     # a slow-ish destination path keeps many records queued in the producer
     m = mirrors(kafka_src, kafka_dst, topics=t, destination_linger_ms=100,
                 destination_batch_size=16384,
-                destination_max_in_flight_requests_per_connection=1).start()
+                destination_max_in_flight_requests_per_connection=1,
+                destination_batch_num_messages=10).start()
     wait_until(lambda: (m.topic_status(t) or {}).get("partitions") and
                sum(p["mirrored"] for p in m.topic_status(t)["partitions"]) > 1000,
                60, interval=0.02, msg="copy under way")

@@ -228,6 +228,8 @@ def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirr
                     30, msg="topic FAILED")
     assert "too large" in st["reason"].lower(), st
     assert st["retry_in_ms"] is not None
+    # later acknowledgements never move the position past the failed record
+    assert st["partitions"][0]["mirrored"] == 20, st
     dst_limit("2000000")  # the cause is fixed
     code, body = m.request("POST", "resume", topic=t)
     assert code == 200 and body["state"] == "ACTIVE", body
