@@ -26,13 +26,7 @@ void mir_control_wake(struct mir_worker *w)
 static void ctl_sleep(struct mir_worker *w, int64_t ms)
 {
     struct timespec abs;
-    clock_gettime(CLOCK_REALTIME, &abs);
-    abs.tv_sec += ms / 1000;
-    abs.tv_nsec += (ms % 1000) * 1000000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_sec++;
-        abs.tv_nsec -= 1000000000;
-    }
+    mir_deadline_abs(ms, &abs);
     pthread_mutex_lock(&w->ctl_lock);
     if (!atomic_load(&w->stop))
         pthread_cond_timedwait(&w->ctl_cond, &w->ctl_lock, &abs);

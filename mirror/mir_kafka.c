@@ -152,6 +152,17 @@ rd_kafka_AdminOptions_t *mir_kafka_admin_options(rd_kafka_t *rk, rd_kafka_admin_
     return o;
 }
 
+void mir_deadline_abs(int64_t ms, struct timespec *abs)
+{
+    clock_gettime(CLOCK_REALTIME, abs);
+    abs->tv_sec += ms / 1000;
+    abs->tv_nsec += (ms % 1000) * 1000000;
+    if (abs->tv_nsec >= 1000000000) {
+        abs->tv_sec++;
+        abs->tv_nsec -= 1000000000;
+    }
+}
+
 int64_t mir_now_ms(void)
 {
     struct timespec ts;

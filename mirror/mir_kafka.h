@@ -47,6 +47,10 @@ int mir_kafka_create_topic(rd_kafka_t *rk, const char *name, int32_t partitions,
 rd_kafka_AdminOptions_t *mir_kafka_admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op,
                                                  int timeout_ms);
 
+/* *abs = the CLOCK_REALTIME time `ms` from now, for pthread_cond_timedwait. */
+struct timespec;
+void mir_deadline_abs(int64_t ms, struct timespec *abs);
+
 /* Wall clock in ms, and a monotonic clock in ms. */
 int64_t mir_now_ms(void);
 int64_t mir_mono_ms(void);

@@ -126,14 +126,7 @@ int mir_worker_request(struct mir_worker *w, enum mir_op op, const char *topic, 
     r->topic = topic ? fy_strdup(topic) : NULL;
     r->deadline = mir_mono_ms() + timeout_ms;
     struct timespec abs;
-    clock_gettime(CLOCK_REALTIME, &abs);
-    int64_t wait_ms = timeout_ms + 2000; /* the copy thread answers at the deadline itself */
-    abs.tv_sec += wait_ms / 1000;
-    abs.tv_nsec += (wait_ms % 1000) * 1000000;
-    if (abs.tv_nsec >= 1000000000) {
-        abs.tv_sec++;
-        abs.tv_nsec -= 1000000000;
-    }
+    mir_deadline_abs(timeout_ms + 2000, &abs); /* the copy thread answers at the deadline itself */
     pthread_mutex_lock(&w->req_lock);
     r->next = w->reqs;
     w->reqs = r;

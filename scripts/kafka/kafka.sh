@@ -191,16 +191,7 @@ start() {
 }
 
 # A crash, as kill -9 of the broker: nothing is flushed or deregistered.
-kill9() {
-    local name="$1" dir="$run_base/$1" pid
-    [ -f "$dir/pid" ] || return 0
-    pid=$(cat "$dir/pid")
-    if is_ours "$pid" "$dir"; then
-        kill -KILL "$pid" 2>/dev/null || true
-        while is_ours "$pid" "$dir"; do sleep 0.05; done
-    fi
-    rm -f "$dir/pid"
-}
+kill9() { end_broker "$1" 0; }
 
 # The same config (ports) and data dir as before: clients that knew the
 # cluster reconnect to it, and the log is what it was at the crash.
@@ -224,15 +215,18 @@ restart() {
     cat "$dir/bootstrap"
 }
 
-stop() {
-    local name="$1" dir="$run_base/$1" pid
+# a single-node KRaft shutdown takes a few seconds; past the deadline the
+# data is throwaway, so SIGKILL is acceptable
+stop() { end_broker "$1" 20; }
+
+# End NAME's JVM: SIGTERM and up to GRACE seconds, then SIGKILL (GRACE 0: at once).
+end_broker() {
+    local name="$1" grace="$2" dir="$run_base/$1" pid
     [ -f "$dir/pid" ] || return 0
     pid=$(cat "$dir/pid")
     if is_ours "$pid" "$dir"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        # a single-node KRaft shutdown takes a few seconds; past the deadline
-        # the data is throwaway, so SIGKILL is acceptable
-        local deadline=$((SECONDS + 20))
+        [ "$grace" -gt 0 ] && { kill -TERM "$pid" 2>/dev/null || true; }
+        local deadline=$((SECONDS + grace))
         while is_ours "$pid" "$dir" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
         if is_ours "$pid" "$dir"; then kill -KILL "$pid" 2>/dev/null || true; fi
         while is_ours "$pid" "$dir"; do sleep 0.1; done

@@ -100,7 +100,10 @@ class KafkaCluster:
             return f"(no log: {e})"
 
     def admin(self):
-        return AdminClient({"bootstrap.servers": self.bootstrap})
+        # an admin client is a producer handle: librdkafka would let its
+        # metadata requests auto-create topics on a stock broker
+        return AdminClient({"bootstrap.servers": self.bootstrap,
+                            "allow.auto.create.topics": False})
 
 
 def start_clusters(names, run_dir, auto_create=False):
@@ -156,7 +159,8 @@ def topic_config(cluster, name):
 
 
 def producer(cluster, **extra):
-    conf = {"bootstrap.servers": cluster.bootstrap, "linger.ms": 5, "enable.idempotence": True}
+    conf = {"bootstrap.servers": cluster.bootstrap, "linger.ms": 5, "enable.idempotence": True,
+            "allow.auto.create.topics": False}
     conf.update(extra)
     return Producer(conf)
 
