@@ -126,6 +126,9 @@ static int run_mirror(const char *config_path)
 out:
     if (err.code)
         fy_log(FY_LOG_ERROR, "mirror", "msg=\"%s\"", fy_err_text(&err));
+    /* the worker first: whoever waits on an operation gets 503 at once, so
+     * the admin endpoint's connection threads end without delay */
+    mir_worker_stop(w);
     mir_admin_stop(a);
     mir_worker_free(w);
     if (conf_ok)

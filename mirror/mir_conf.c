@@ -6,6 +6,7 @@
 #include "common/fy_alloc.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,42 @@ static void push(struct fy_props *dst, const struct fy_prop *pr, const char *key
     dst->n++;
 }
 
+/* Destination producer settings the no-skip guarantee cannot live with: the
+ * commit logic assumes every record is acknowledged, in order, eventually —
+ * an idempotent producer with no local timeout. `ok` is the only value
+ * accepted (NULL: the key is refused whatever its value). */
+static const struct {
+    const char *key, *ok, *why;
+} refused_dst[] = {
+    {"enable.idempotence", "true", "acknowledgements must arrive in order per partition"},
+    {"message.timeout.ms", "0", "a record that times out would leave a hole behind later ones"},
+    {"delivery.timeout.ms", "0", "a record that times out would leave a hole behind later ones"},
+    {"acks", "all", "a record acknowledged by the leader alone can be lost on failover"},
+    {"transactional.id", NULL, "the mirror's producer is not transactional"},
+};
+
+static int check_refused(const struct fy_props *dst, struct fy_err *err)
+{
+    for (size_t i = 0; i < dst->n; i++)
+        for (size_t k = 0; k < sizeof refused_dst / sizeof refused_dst[0]; k++) {
+            const struct fy_prop *pr = &dst->items[i];
+            if (strcmp(pr->key, refused_dst[k].key) != 0)
+                continue;
+            if (refused_dst[k].ok && (strcmp(pr->value, refused_dst[k].ok) == 0 ||
+                                      (strcmp(pr->key, "acks") == 0 &&
+                                       strcmp(pr->value, "-1") == 0)))
+                continue;
+            char allowed[64] = "";
+            if (refused_dst[k].ok)
+                snprintf(allowed, sizeof allowed, " (only %s is accepted)", refused_dst[k].ok);
+            return fy_err_set(err, FY_E_CONFIG,
+                              "%s:%d: destination.%s=%s is refused: the mirror never skips a "
+                              "record, and %s%s", dst->path, pr->line, pr->key, pr->value,
+                              refused_dst[k].why, allowed);
+        }
+    return 0;
+}
+
 int mir_conf_load(struct mir_conf *conf, const struct fy_props *props, struct fy_err *err)
 {
     int rc = -1;
@@ -105,6 +142,8 @@ int mir_conf_load(struct mir_conf *conf, const struct fy_props *props, struct fy
             push(&own, pr, pr->key);
     }
     if (fy_settings_apply(mir_settings, N_SETTINGS, &own, NULL, conf, err) != 0)
+        goto out;
+    if (check_refused(&conf->dst_props, err) != 0)
         goto out;
     if (!conf->src_bootstrap || !conf->src_bootstrap[0]) {
         fy_err_set(err, FY_E_CONFIG, "%s: source.bootstrap.servers is required", own.path);

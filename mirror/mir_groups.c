@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mir_groups: translate and commit consumer-group offsets on the destination
- * (see mir_groups.h). Thread: mirror worker. */
+ * (see mir_groups.h). Thread: the mirror's control thread. */
 #include "mirror/mir_groups.h"
 
 #include "common/fy_alloc.h"
@@ -14,7 +14,8 @@
  * a **new** list, or NULL (logged). */
 static rd_kafka_topic_partition_list_t *
 list_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
-             const rd_kafka_topic_partition_list_t *parts, int timeout_ms)
+             const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
+             const atomic_bool *stop)
 {
     struct fy_err err = {0};
     rd_kafka_topic_partition_list_t *res = NULL;
@@ -23,7 +24,8 @@ list_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
         mir_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
     rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
     rd_kafka_event_t *ev =
-        mir_kafka_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms, &err);
+        mir_kafka_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms, stop,
+                             &err);
     if (ev) {
         size_t n = 0;
         const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
@@ -42,7 +44,8 @@ list_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
 }
 
 /* True when `group` has no active member on `rk` (EMPTY, or DEAD = unknown). */
-static bool group_inactive(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group, int timeout_ms)
+static bool group_inactive(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
+                           int timeout_ms, const atomic_bool *stop)
 {
     struct fy_err err = {0};
     bool inactive = false;
@@ -51,7 +54,8 @@ static bool group_inactive(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *grou
         mir_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
     rd_kafka_DescribeConsumerGroups(rk, groups, 1, o, q);
     rd_kafka_event_t *ev =
-        mir_kafka_admin_wait(q, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout_ms, &err);
+        mir_kafka_admin_wait(q, RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout_ms, stop,
+                             &err);
     if (ev) {
         size_t n = 0;
         const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
@@ -71,7 +75,7 @@ static bool group_inactive(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *grou
 
 static int alter_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
                          const rd_kafka_topic_partition_list_t *parts, int timeout_ms,
-                         struct fy_err *err)
+                         const atomic_bool *stop, struct fy_err *err)
 {
     int rc = -1;
     rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, parts);
@@ -79,7 +83,8 @@ static int alter_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
         mir_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
     rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, o, q);
     rd_kafka_event_t *ev =
-        mir_kafka_admin_wait(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms, err);
+        mir_kafka_admin_wait(q, RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms, stop,
+                             err);
     if (ev) {
         size_t n = 0;
         const rd_kafka_group_result_t **gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
@@ -100,10 +105,10 @@ static int alter_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
 static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
                        rd_kafka_queue_t *qd, const char *group,
                        mir_translate_fn fn, void *opaque, int timeout_ms,
-                       struct mir_groups_stats *st)
+                       const atomic_bool *stop, struct mir_groups_stats *st)
 {
     struct fy_err err = {0};
-    rd_kafka_topic_partition_list_t *srcoff = list_offsets(src, q, group, NULL, timeout_ms);
+    rd_kafka_topic_partition_list_t *srcoff = list_offsets(src, q, group, NULL, timeout_ms, stop);
     rd_kafka_topic_partition_list_t *want = rd_kafka_topic_partition_list_new(8);
     rd_kafka_topic_partition_list_t *cur = NULL, *write = NULL;
     if (!srcoff)
@@ -120,13 +125,13 @@ static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
     }
     if (want->cnt == 0)
         goto out;
-    if (!group_inactive(dst, qd, group, timeout_ms)) {
+    if (!group_inactive(dst, qd, group, timeout_ms, stop)) {
         st->skipped_active++;
         fy_log(FY_LOG_DEBUG, "mirror", "msg=\"group active on destination, not synced\" group=%s",
                group);
         goto out;
     }
-    cur = list_offsets(dst, qd, group, want, timeout_ms);
+    cur = list_offsets(dst, qd, group, want, timeout_ms, stop);
     write = rd_kafka_topic_partition_list_new(want->cnt);
     for (int i = 0; i < want->cnt; i++) {
         const rd_kafka_topic_partition_t *w = &want->elems[i];
@@ -139,7 +144,7 @@ static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
     }
     if (write->cnt == 0)
         goto out;
-    if (alter_offsets(dst, qd, group, write, timeout_ms, &err) != 0) {
+    if (alter_offsets(dst, qd, group, write, timeout_ms, stop, &err) != 0) {
         fy_log(FY_LOG_WARN, "mirror", "msg=\"group offset commit failed\" group=%s err=\"%s\"",
                group, err.msg);
         goto out;
@@ -162,7 +167,7 @@ out:
 
 int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *filter,
                     const char *skip_prefix, mir_translate_fn fn, void *opaque, int timeout_ms,
-                    struct mir_groups_stats *st, struct fy_err *err)
+                    const atomic_bool *stop, struct mir_groups_stats *st, struct fy_err *err)
 {
     int rc = -1;
     rd_kafka_queue_t *q = rd_kafka_queue_new(src);
@@ -178,7 +183,7 @@ int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *f
         goto out;
     }
     rd_kafka_ListConsumerGroups(src, o, q);
-    ev = mir_kafka_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_ms, err);
+    ev = mir_kafka_admin_wait(q, RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, timeout_ms, stop, err);
     if (!ev)
         goto out;
     size_t n = 0;
@@ -196,7 +201,9 @@ int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *f
     ev = NULL;
     for (size_t i = 0; i < n_names; i++) {
         st->groups++;
-        sync_group(src, dst, q, qd, names[i], fn, opaque, timeout_ms, st);
+        if (stop && atomic_load(stop))
+            break;
+        sync_group(src, dst, q, qd, names[i], fn, opaque, timeout_ms, stop, st);
     }
     rc = 0;
 out:

@@ -4,7 +4,8 @@
  * through the offset map and committed on the destination — only for groups
  * with no active member there, and never moving a destination offset
  * backwards (the MM2 / Cluster Linking / KIP-1279 rule, mirroring.md §2.6, §5.4).
- * Thread: mirror worker (blocking admin calls with a deadline). */
+ * Thread: the mirror's control thread (blocking admin calls, each with a
+ * deadline, abandoned within 100 ms once *stop is set). */
 #ifndef MIR_GROUPS_H
 #define MIR_GROUPS_H
 
@@ -12,6 +13,7 @@
 #include "mirror/mir_filter.h"
 
 #include <librdkafka/rdkafka.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* Translate source position `pos` of `src_topic`/`partition`: 0 with a
@@ -32,6 +34,6 @@ struct mir_groups_stats {
  * only when the source groups cannot be listed. */
 int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *filter,
                     const char *skip_prefix, mir_translate_fn fn, void *opaque, int timeout_ms,
-                    struct mir_groups_stats *st, struct fy_err *err);
+                    const atomic_bool *stop, struct mir_groups_stats *st, struct fy_err *err);
 
 #endif

@@ -119,8 +119,13 @@ void mir_partition_entry_untake(struct mir_partition *mp, const struct mir_pendi
         mp->alloc_unsent = mp->alloc_unsent ? 2 * mp->alloc_unsent : 4;
         mp->unsent = fy_realloc(mp->unsent, mp->alloc_unsent * sizeof *mp->unsent);
     }
-    memmove(&mp->unsent[1], &mp->unsent[0], mp->n_unsent * sizeof *mp->unsent);
-    mp->unsent[0] = *e;
+    /* back in source order: failed reports arrive oldest first, so putting
+     * each at the front would reverse them (and a replay would apply them so) */
+    size_t at = 0;
+    while (at < mp->n_unsent && mp->unsent[at].src < e->src)
+        at++;
+    memmove(&mp->unsent[at + 1], &mp->unsent[at], (mp->n_unsent - at) * sizeof *mp->unsent);
+    mp->unsent[at] = *e;
     mp->n_unsent++;
     mp->entries_inflight--;
 }
@@ -151,14 +156,38 @@ int64_t mir_partition_lag(const struct mir_partition *mp)
     return lag > 0 ? lag : 0;
 }
 
+void mir_partition_observe(struct mir_partition *mp, int64_t end, int64_t now_ms)
+{
+    int64_t next = mp->done_src + 1;
+    /* forget what is mirrored: an observation of end <= next is about records all done */
+    int drop = 0;
+    while (drop < mp->n_seen && mp->seen[drop].end <= next)
+        drop++;
+    if (drop) {
+        memmove(&mp->seen[0], &mp->seen[drop], (size_t)(mp->n_seen - drop) * sizeof mp->seen[0]);
+        mp->n_seen -= drop;
+    }
+    if (end <= next || (mp->n_seen && end <= mp->seen[mp->n_seen - 1].end))
+        return;
+    if (mp->n_seen == MIR_SEEN_MAX) {
+        /* full: the newest entry covers the new end too, with its older time */
+        mp->seen[mp->n_seen - 1].end = end;
+        return;
+    }
+    mp->seen[mp->n_seen++] = (struct mir_seen){end, now_ms};
+}
+
 int64_t mir_partition_lag_ms(const struct mir_partition *mp, int64_t now_ms)
 {
     if (mir_partition_lag(mp) == 0)
         return 0;
-    int64_t since = mp->last_ack_ts > mp->caught_up_ms ? mp->last_ack_ts : mp->caught_up_ms;
-    if (since <= 0)
-        return 0;
-    return now_ms > since ? now_ms - since : 0;
+    int64_t next = mp->done_src + 1;
+    for (int i = 0; i < mp->n_seen; i++)
+        if (mp->seen[i].end > next)
+            return now_ms > mp->seen[i].ms ? now_ms - mp->seen[i].ms : 0;
+    /* lag without an observation of it (end offset from a restart): since it was last 0 */
+    int64_t since = mp->caught_up_ms;
+    return since > 0 && now_ms > since ? now_ms - since : 0;
 }
 
 bool mir_partition_idle(const struct mir_partition *mp)

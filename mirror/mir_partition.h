@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define MIR_SEEN_MAX 32
+
 struct mir_pending_entry {
     int64_t src, dst;
     bool run_start;
@@ -40,9 +42,19 @@ struct mir_partition {
     int64_t hwm;             /* source high watermark as last seen; -1 unknown */
     int64_t last_ack_ts;     /* timestamp of the last acknowledged record (ms); -1 */
     int64_t caught_up_ms;    /* wall time lag was last seen 0 */
+    /* when the mirror saw the source end move: (end, first wall ms seen), in
+     * order, oldest first; only ends above the mirrored position are kept */
+    struct mir_seen {
+        int64_t end, ms;
+    } seen[MIR_SEEN_MAX];
+    int n_seen;
     int64_t records, bytes;  /* mirrored so far in this process */
     bool assigned;           /* in the source consumer's assignment */
     bool resumed;            /* stored position applied (once per process) */
+    bool start_pending;      /* assigned at the source's end (mirror.start.offset=latest)
+                              * and that end is not known and durable yet */
+    int64_t retention_skipped; /* records the source deleted (retention, DeleteRecords)
+                                * before the mirror copied them, in this process */
 };
 
 void mir_partition_init(struct mir_partition *mp, int32_t partition);
@@ -68,7 +80,8 @@ void mir_partition_on_ack(struct mir_partition *mp, int64_t src, int64_t dst, in
 void mir_partition_on_fail(struct mir_partition *mp);
 /* Take the oldest unsent entry into flight: 0 and *e, or -1 when none. */
 int mir_partition_entry_take(struct mir_partition *mp, struct mir_pending_entry *e);
-/* Put a taken entry back at the front (the produce was refused, e.g. queue full). */
+/* Put a taken entry back (the produce was refused, e.g. queue full, or its
+ * delivery failed), in source order among the unsent ones. */
 void mir_partition_entry_untake(struct mir_partition *mp, const struct mir_pending_entry *e);
 /* The destination acknowledged the oldest in-flight entry. */
 void mir_partition_on_entry_ack(struct mir_partition *mp);
@@ -80,9 +93,13 @@ bool mir_partition_commit_point(const struct mir_partition *mp, int64_t *pos, in
 
 /* Lag in records: source high watermark minus the next offset to mirror (0 when unknown). */
 int64_t mir_partition_lag(const struct mir_partition *mp);
-/* Lag in ms at wall time `now_ms`: 0 when caught up, else an upper bound on
- * the age of the oldest unmirrored record (newer than the last mirrored one,
- * and than the moment lag was last 0). */
+/* The source end offset was `end` at wall time `now_ms` (as the mirror saw it). */
+void mir_partition_observe(struct mir_partition *mp, int64_t end, int64_t now_ms);
+/* Lag in ms at wall time `now_ms`: 0 when caught up, else how long ago the
+ * mirror first saw the oldest record it has not mirrored — measured from
+ * what the mirror observed, never from record timestamps (a producer's clock
+ * can be anywhere). At most MIR_SEEN_MAX observations are kept; merging
+ * them only makes the answer older (an upper bound), never younger. */
 int64_t mir_partition_lag_ms(const struct mir_partition *mp, int64_t now_ms);
 /* True when nothing is in flight and no entry is waiting. */
 bool mir_partition_idle(const struct mir_partition *mp);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mir_worker: one topic mirror between two clusters. A single worker thread
- * owns every librdkafka handle and all mirror state: it discovers topics,
- * creates and grows mirror topics, copies records per partition (same
- * partition, in order, idempotent producer, zero-copy), serves delivery
- * reports, persists the offset map and source positions in the state topic
- * on the destination, syncs topic configs and group offsets, and executes the
- * operations asked by other threads (admin HTTP) through a request queue.
- * Thread: the worker's own; mir_worker_request from any other thread. */
+ * mir_worker: one topic mirror between two clusters. Two threads share the
+ * work (mirror/mir_int.h): the copy thread owns the consumer and the
+ * producer — it copies records per partition (same partition, in order,
+ * idempotent producer, zero-copy), serves delivery reports, persists the
+ * offset map and positions in the state topic on the destination, executes
+ * operations and publishes a status snapshot — and never waits on a cluster;
+ * the control thread makes every blocking call (topic discovery, mirror-topic
+ * creation, config sync, group offset sync), each with a deadline.
+ * Thread: main for the lifecycle; mir_worker_request from any other thread. */
 #ifndef MIR_WORKER_H
 #define MIR_WORKER_H
 
@@ -39,8 +40,12 @@ void mir_worker_free(struct mir_worker *w);
 
 /* Run `op` on `topic` (NULL: every topic, for status/pause/resume/failover;
  * promote needs a topic) and wait up to `timeout_ms` for the answer: the HTTP
- * status, with *json a **new** JSON text. Promote answers when the topic is
- * STOPPED, or 202 with its current state at the deadline.
+ * status, with *json a **new** JSON text. Status answers from the snapshot at
+ * once, whatever the clusters do. Failover needs no cluster call: it answers
+ * within MIR_FAILOVER_DRAIN_MS plus a loop turn, once the records already
+ * handed to the producer are acknowledged (or that deadline passed), with
+ * the per-partition report. Promote answers when the topic is STOPPED, or
+ * 202 with its current state at the deadline; 503 once the worker stops.
  * Thread: any but the worker's. */
 int mir_worker_request(struct mir_worker *w, enum mir_op op, const char *topic, int timeout_ms,
                        char **json);

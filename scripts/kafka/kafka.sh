@@ -14,12 +14,15 @@
 #   kafka.sh bootstrap NAME   print the bootstrap address
 #   kafka.sh logs NAME        print the path of NAME's broker log
 #   kafka.sh clean NAME       stop, then remove NAME's run directory
+#   kafka.sh kill NAME        SIGKILL NAME's JVM (a crash: data and ports are kept)
+#   kafka.sh restart NAME     start NAME again on its old ports and data (after kill/stop)
 #   kafka.sh classpath        print the classpath (for MirrorMaker 2 / perf tools)
 #
 # Environment: FERRY_KAFKA_RUN (run directories; default .cache/kafka-run),
+# FERRY_KAFKA_AUTO_CREATE (the broker's auto.create.topics.enable; default false,
+# true = Kafka's stock default),
 # FERRY_KAFKA_HEAP (default -Xmx384m -Xms128m), FERRY_KAFKA_START_TIMEOUT
-# (seconds, default 60), FERRY_KAFKA_PYTHON (python with confluent_kafka for
-# the readiness check; default .venv/bin/python).
+# (seconds, default 60).
 set -euo pipefail
 
 KAFKA_VERSION=3.9.1 # keep in sync with <kafka.version> in pom.xml
@@ -30,7 +33,6 @@ libs="$cache/libs"
 run_base="${FERRY_KAFKA_RUN:-$root/.cache/kafka-run}"
 heap="${FERRY_KAFKA_HEAP:--Xmx384m -Xms128m}"
 start_timeout="${FERRY_KAFKA_START_TIMEOUT:-60}"
-py="${FERRY_KAFKA_PYTHON:-$root/.venv/bin/python}"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
@@ -96,7 +98,7 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$dir/data
 num.partitions=1
-auto.create.topics.enable=false
+auto.create.topics.enable=${FERRY_KAFKA_AUTO_CREATE:-false}
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=4
 transaction.state.log.replication.factor=1
@@ -124,19 +126,22 @@ log4j.logger.state.change.logger=WARN
 EOF
 }
 
-# Ready = the broker answers a metadata request listing itself. Fails early
-# when the JVM dies (bad config, port taken) instead of waiting out the deadline.
+# Ready = the broker logged that it started (KRaft: after it was unfenced)
+# and accepts connections on its port, checked without Python: a shared
+# venv being reinstalled must not make a healthy broker look dead. Fails
+# early when the JVM dies (bad config, port taken). A restart appends to the
+# same log, so only lines after `skip` count.
 wait_ready() {
-    local dir="$1" bootstrap="$2" pid="$3" deadline=$((SECONDS + start_timeout))
-    [ -x "$py" ] || py=python3
+    local dir="$1" bootstrap="$2" pid="$3" skip="${4:-0}" deadline=$((SECONDS + start_timeout))
+    local host="${bootstrap%:*}" port="${bootstrap##*:}"
     while [ $SECONDS -lt $deadline ]; do
         is_ours "$pid" "$dir" || return 2
-        if "$py" - "$bootstrap" <<'EOF' 2>/dev/null; then return 0; fi
-import sys
-from confluent_kafka.admin import AdminClient
-md = AdminClient({"bootstrap.servers": sys.argv[1], "log_level": 0}).list_topics(timeout=1)
-sys.exit(0 if md.brokers else 1)
-EOF
+        if tail -n +"$((skip + 1))" "$dir/logs/server.log" 2>/dev/null \
+            | grep -q "Kafka Server started" \
+            && (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.2
     done
     return 1
 }
@@ -172,8 +177,10 @@ start() {
             echo "127.0.0.1:$port"
             return 0
         fi
-        if [ $rc -eq 2 ] && grep -q "Address already in use" "$dir/logs/"*.log 2>/dev/null; then
-            echo "kafka.sh: port race on attempt $attempt, retrying" >&2
+        if [ $rc -eq 2 ] && [ "$attempt" -lt 3 ]; then
+            # a port race ("Address already in use"), or the JVM died early on
+            # a loaded machine: a fresh data dir and fresh ports, once more
+            echo "kafka.sh: broker exited during start (attempt $attempt), retrying" >&2
             continue
         fi
         stop "$name" >/dev/null 2>&1 || true
@@ -183,15 +190,43 @@ start() {
     die "cluster '$name': no free port pair after 3 attempts"
 }
 
-stop() {
-    local name="$1" dir="$run_base/$1" pid
+# A crash, as kill -9 of the broker: nothing is flushed or deregistered.
+kill9() { end_broker "$1" 0; }
+
+# The same config (ports) and data dir as before: clients that knew the
+# cluster reconnect to it, and the log is what it was at the crash.
+restart() {
+    local name="$1" dir="$run_base/$1"
+    [ -f "$dir/server.properties" ] || die "cluster '$name' was never started"
+    if [ -f "$dir/pid" ] && is_ours "$(cat "$dir/pid")" "$dir"; then
+        die "cluster '$name' already running"
+    fi
+    local skip
+    skip=$(wc -l <"$dir/logs/server.log" 2>/dev/null || echo 0)
+    # shellcheck disable=SC2086
+    java $heap -XX:+UseSerialGC -Djava.awt.headless=true \
+        -Dkafka.logs.dir="$dir/logs" -Dlog4j.configuration="file:$dir/log4j.properties" \
+        -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
+        >>"$dir/logs/stdout.log" 2>&1 </dev/null &
+    local pid=$!
+    echo "$pid" >"$dir/pid"
+    wait_ready "$dir" "$(cat "$dir/bootstrap")" "$pid" "$skip" \
+        || die "cluster '$name' not ready after restart (logs in $dir/logs)"
+    cat "$dir/bootstrap"
+}
+
+# a single-node KRaft shutdown takes a few seconds; past the deadline the
+# data is throwaway, so SIGKILL is acceptable
+stop() { end_broker "$1" 20; }
+
+# End NAME's JVM: SIGTERM and up to GRACE seconds, then SIGKILL (GRACE 0: at once).
+end_broker() {
+    local name="$1" grace="$2" dir="$run_base/$1" pid
     [ -f "$dir/pid" ] || return 0
     pid=$(cat "$dir/pid")
     if is_ours "$pid" "$dir"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        # a single-node KRaft shutdown takes a few seconds; past the deadline
-        # the data is throwaway, so SIGKILL is acceptable
-        local deadline=$((SECONDS + 20))
+        [ "$grace" -gt 0 ] && { kill -TERM "$pid" 2>/dev/null || true; }
+        local deadline=$((SECONDS + grace))
         while is_ours "$pid" "$dir" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
         if is_ours "$pid" "$dir"; then kill -KILL "$pid" 2>/dev/null || true; fi
         while is_ours "$pid" "$dir"; do sleep 0.1; done
@@ -214,8 +249,10 @@ status)
     fi ;;
 bootstrap) [ $# -eq 2 ] || die "usage: kafka.sh bootstrap NAME"; cat "$run_base/$2/bootstrap" ;;
 logs) [ $# -eq 2 ] || die "usage: kafka.sh logs NAME"; echo "$run_base/$2/logs/server.log" ;;
+kill) [ $# -eq 2 ] || die "usage: kafka.sh kill NAME"; kill9 "$2" ;;
+restart) [ $# -eq 2 ] || die "usage: kafka.sh restart NAME"; restart "$2" ;;
 clean) [ $# -eq 2 ] || die "usage: kafka.sh clean NAME"; stop "$2"; rm -rf "${run_base:?}/$2" ;;
 classpath) [ -f "$libs/kafka_2.13-$KAFKA_VERSION.jar" ] || fetch; echo "$libs/*" ;;
 version) echo "$KAFKA_VERSION" ;;
-*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; [ -n "$cmd" ] && exit 2; exit 0 ;;
+*) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; [ -n "$cmd" ] && exit 2; exit 0 ;;
 esac

@@ -52,17 +52,22 @@ def unique(prefix):
 class KafkaCluster:
     """One KRaft cluster started by kafka.sh in `run_dir`/`name`."""
 
-    def __init__(self, name, run_dir):
+    def __init__(self, name, run_dir, auto_create=False):
         self.name = name
         self.run_dir = run_dir
         self.bootstrap = None
+        self.auto_create = auto_create
 
     def _env(self):
-        return dict(os.environ, FERRY_KAFKA_RUN=self.run_dir)
+        env = dict(os.environ, FERRY_KAFKA_RUN=self.run_dir,
+                   FERRY_KAFKA_AUTO_CREATE="true" if self.auto_create else "false")
+        # a shared 2-core machine can take more than a minute to start a JVM
+        env.setdefault("FERRY_KAFKA_START_TIMEOUT", "150")
+        return env
 
     def start(self):
         out = subprocess.run([KAFKA_SH, "start", self.name], env=self._env(),
-                             capture_output=True, text=True, timeout=180)
+                             capture_output=True, text=True, timeout=480)
         if out.returncode != 0:
             raise RuntimeError(f"kafka.sh start {self.name} failed:\n{out.stderr[-3000:]}")
         self.bootstrap = out.stdout.strip().splitlines()[-1]
@@ -71,6 +76,18 @@ class KafkaCluster:
     def stop(self):
         subprocess.run([KAFKA_SH, "stop", self.name], env=self._env(), check=False,
                        capture_output=True, timeout=60)
+
+    def kill9(self):
+        """Crash the broker (SIGKILL): data and ports stay for restart()."""
+        subprocess.run([KAFKA_SH, "kill", self.name], env=self._env(), check=True,
+                       capture_output=True, timeout=60)
+
+    def restart(self):
+        out = subprocess.run([KAFKA_SH, "restart", self.name], env=self._env(),
+                             capture_output=True, text=True, timeout=200)
+        if out.returncode != 0:
+            raise RuntimeError(f"kafka.sh restart {self.name} failed:\n{out.stderr[-3000:]}")
+        return self
 
     def log_path(self):
         return os.path.join(self.run_dir, self.name, "logs", "server.log")
@@ -83,12 +100,15 @@ class KafkaCluster:
             return f"(no log: {e})"
 
     def admin(self):
-        return AdminClient({"bootstrap.servers": self.bootstrap})
+        # an admin client is a producer handle: librdkafka would let its
+        # metadata requests auto-create topics on a stock broker
+        return AdminClient({"bootstrap.servers": self.bootstrap,
+                            "allow.auto.create.topics": False})
 
 
-def start_clusters(names, run_dir):
+def start_clusters(names, run_dir, auto_create=False):
     """Start several clusters in parallel (each JVM takes ~10 s to be ready)."""
-    clusters = [KafkaCluster(n, run_dir) for n in names]
+    clusters = [KafkaCluster(n, run_dir, auto_create) for n in names]
     with ThreadPoolExecutor(len(clusters)) as ex:
         futs = [ex.submit(c.start) for c in clusters]
         errors = []
@@ -139,7 +159,8 @@ def topic_config(cluster, name):
 
 
 def producer(cluster, **extra):
-    conf = {"bootstrap.servers": cluster.bootstrap, "linger.ms": 5, "enable.idempotence": True}
+    conf = {"bootstrap.servers": cluster.bootstrap, "linger.ms": 5, "enable.idempotence": True,
+            "allow.auto.create.topics": False}
     conf.update(extra)
     return Producer(conf)
 

@@ -3,6 +3,7 @@
 topic discovery and partition growth, crash (kill -9) and restart."""
 import os
 import threading
+import time
 
 from harness import (add_partitions, create_topic, end_offsets, produce, read_all, strip_origin, topic_config,
                      topic_partitions, unique, wait_until)
@@ -105,3 +106,39 @@ def test_kill9_restart_no_loss_bounded_duplicates(kafka_src, kafka_dst, mirrors)
     # duplicates are bounded by what was acknowledged but not yet committed
     assert dups <= 10000, dups
     print(f"kill -9: {dups} duplicates of {total} records")
+
+
+def test_new_topic_created_with_source_partitions_and_configs(kafka_src, kafka_dst, mirrors):
+    """Issue 10, item 3: against stock brokers (auto.create.topics.enable=true)
+    the mirror topic first appears with the source's partition count and
+    synced configs, never as an auto-created 1-partition default topic."""
+    pfx = unique("newt")
+    m = mirrors(kafka_src, kafka_dst, topics_prefix=pfx + ".").start()
+    t = f"{pfx}.c"
+    cfg = {"cleanup.policy": "compact", "retention.ms": "123456789",
+           "max.message.bytes": "2000000"}
+    create_topic(kafka_src, t, 3, cfg)
+    produce(kafka_src, t, [{"partition": i % 3, "key": b"k%d" % i, "value": b"v%d" % i}
+                           for i in range(30)])
+    t0 = time.monotonic()
+    first = wait_until(lambda: topic_partitions(kafka_dst, t), 30, interval=0.02,
+                       msg="mirror topic appears")
+    assert first == 3
+    got = topic_config(kafka_dst, t)
+    assert {k: got[k] for k in cfg} == cfg
+    m.wait_caught_up(t, [10, 10, 10], timeout=30)
+    # discovery waits for a refresh (500 ms here); creation and copying add little
+    assert time.monotonic() - t0 < 10
+
+
+def test_record_of_one_mib_is_mirrored(kafka_src, kafka_dst, mirrors):
+    """Issue 10, item 4: a record at the source topic's default limit (1 MiB)
+    crosses without raising destination.message.max.bytes by hand."""
+    t = unique("big")
+    create_topic(kafka_src, t, 1)
+    big = os.urandom(1024 * 1024 - 200)
+    produce(kafka_src, t, [{"value": big}, {"value": b"small"}], **{"message.max.bytes": 2000000})
+    m = mirrors(kafka_src, kafka_dst, topics=t).start()
+    m.wait_caught_up(t, [2])
+    assert m.topic_status(t)["state"] == "ACTIVE"
+    assert [r[2] for r in read_all(kafka_dst, t)[0]] == [big, b"small"]

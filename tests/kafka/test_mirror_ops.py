@@ -78,6 +78,10 @@ def test_promote_reaches_lag_zero_failover_reports_lost(kafka_src, kafka_dst, mi
     code, body = m.request("POST", "pause", topic=b)
     assert code == 200 and body["state"] == "PAUSED", body
     produce(kafka_src, b, [{"partition": i % 2, "value": b"late%d" % i} for i in range(120)])
+    # failover asks no cluster: it reports against the end offsets the mirror
+    # has seen, which a paused topic keeps fetching
+    wait_until(lambda: sum(p["source_end"] for p in m.topic_status(b)["partitions"]) == 620, 15,
+               msg="paused topic's source end seen")
     out = subprocess.run([FERRY_BIN, "mirror", "failover", "--admin",
                           f"127.0.0.1:{m.admin_port}", "--topic", b],
                          capture_output=True, text=True, timeout=60)
@@ -199,3 +203,37 @@ def test_compacted_topic_translated_offsets_never_skip(kafka_src, kafka_dst, mir
         assert got <= true_pos, (g, p, got, true_pos)
         # exact where the map knows the run: a gap maps to the next record's copy
         assert got == true_pos, (g, p, got, true_pos)
+
+
+def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirrors):
+    """Issue 10, item 7: a delivery failure makes the topic FAILED with the
+    reason in status; resume retries once the cause is fixed, from the failed
+    record on (nothing skipped), and transient failures retry by themselves."""
+    from confluent_kafka.admin import ConfigResource
+    t = unique("failed")
+    create_topic(kafka_src, t, 1, {"max.message.bytes": "2000000"})
+    produce(kafka_src, t, [{"value": b"s%d" % i} for i in range(20)])
+    m = mirrors(kafka_src, kafka_dst, topics=t, topic_config_sync_interval_ms=86400000).start()
+    m.wait_caught_up(t, [20])
+
+    def dst_limit(v):
+        res = ConfigResource("topic", t, set_config={"max.message.bytes": v})
+        admin = kafka_dst.admin()  # alive until the futures resolve
+        for f in admin.alter_configs([res]).values():
+            f.result(30)
+
+    dst_limit("1000")  # the destination now refuses what the source accepts
+    produce(kafka_src, t, [{"value": b"x" * 5000}] + [{"value": b"t%d" % i} for i in range(5)])
+    st = wait_until(lambda: (lambda s: s if s["state"] == "FAILED" else None)(m.topic_status(t)),
+                    30, msg="topic FAILED")
+    assert "too large" in st["reason"].lower(), st
+    assert st["retry_in_ms"] is not None
+    # later acknowledgements never move the position past the failed record
+    assert st["partitions"][0]["mirrored"] == 20, st
+    dst_limit("2000000")  # the cause is fixed
+    code, body = m.request("POST", "resume", topic=t)
+    assert code == 200 and body["state"] == "ACTIVE", body
+    m.wait_caught_up(t, [26])
+    vals = [r[2] for r in read_all(kafka_dst, t)[0]]
+    dedup = list(dict.fromkeys(vals))  # re-copied acknowledgements after the failure only
+    assert dedup == [b"s%d" % i for i in range(20)] + [b"x" * 5000] + [b"t%d" % i for i in range(5)]

@@ -4,6 +4,7 @@
 #include "mirror/mir_conf.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,12 +64,39 @@ START_TEST(test_conf_errors)
 }
 END_TEST
 
+/* Settings that break the no-skip guarantee are refused, naming file, line and why. */
+START_TEST(test_conf_refuses_settings_that_skip)
+{
+    static const char *const bad[] = {"destination.enable.idempotence=false",
+                                      "destination.message.timeout.ms=30000",
+                                      "destination.delivery.timeout.ms=1",
+                                      "destination.acks=1",
+                                      "destination.transactional.id=x"};
+    struct mir_conf c;
+    struct fy_err err = {0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "source.bootstrap.servers=a\ndestination.bootstrap.servers=b\n"
+                 "topics=x\n%s\n", bad[i]);
+        ck_assert_int_eq(load(text, &c, &err), -1);
+        ck_assert_int_eq(err.code, FY_E_CONFIG);
+        ck_assert_ptr_nonnull(strstr(err.msg, "mirror.properties:4: "));
+        ck_assert_ptr_nonnull(strstr(err.msg, "is refused: the mirror never skips a record"));
+    }
+    ck_assert_int_eq(load("source.bootstrap.servers=a\ndestination.bootstrap.servers=b\n"
+                          "topics=x\ndestination.enable.idempotence=true\n"
+                          "destination.message.timeout.ms=0\ndestination.acks=-1\n", &c, &err), 0);
+    mir_conf_destroy(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mir_conf");
     TCase *tc = tcase_create("conf");
     tcase_add_test(tc, test_conf_defaults_and_passthrough);
     tcase_add_test(tc, test_conf_errors);
+    tcase_add_test(tc, test_conf_refuses_settings_that_skip);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
