@@ -196,7 +196,7 @@ struct pctx {
 /* Avro-Java Schema.validateName. */
 static int validate_name(struct pctx *c, const char *name)
 {
-    if (!c->validate)
+    if (!c->validate && !c->p->check_names)
         return 0;
     if (!name)
         return fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Null name");
@@ -372,7 +372,8 @@ static const char *text_of(const json_t *obj, const char *key)
  * short and make it look valid, so it is illegal when validating. */
 static int check_nul(struct pctx *c, const json_t *v)
 {
-    if (c->validate && json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+    if ((c->validate || c->p->check_names) && json_is_string(v) &&
+        strlen(json_string_value(v)) != json_string_length(v))
         return fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Illegal character in: %.*s",
                           EXCERPT_MAX, json_string_value(v));
     return 0;
@@ -1050,6 +1051,11 @@ void reg_avro_parser_free(struct reg_avro_parser *p)
     free(p->roots);
     fy_map_destroy(&p->names);
     free(p);
+}
+
+void reg_avro_parser_check_names(struct reg_avro_parser *p)
+{
+    p->check_names = true;
 }
 
 void reg_avro_parser_mark_unvalidated(struct reg_avro_parser *p)

@@ -122,8 +122,8 @@ void reg_avro_parser_free(struct reg_avro_parser *p);
  * same parser (the schema's references, parsed first, depth-first) can be used
  * by name; the types this call defines become visible to later calls.
  * `validate` = Avro-Java's validation (names, default values against their
- * types); IMPORT mode parses with validate=false. (Confluent itself validates
- * names even in IMPORT mode; only default validation depends on the mode.)
+ * types); IMPORT mode parses with validate=false and, for request schemas,
+ * reg_avro_parser_check_names (Confluent validates names in every mode).
  * Duplicate field names, duplicate enum symbols, unknown types, unresolved
  * names and string defaults of float/double fields that are no number are
  * always errors. Like Avro-Java, comments are allowed before the end of the
@@ -135,6 +135,13 @@ void reg_avro_parser_free(struct reg_avro_parser *p);
  * parser is unchanged. */
 int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool validate,
                           const struct reg_avro **out, struct fy_err *err);
+
+/* From now on, validate names (Avro-Java Schema.validateName, NUL bytes) in
+ * every parse on `p`, also those with validate=false: Confluent's Avro parser
+ * checks names in IMPORT mode and in lookups too, where only default values
+ * go unchecked (AvroSchema's parser sets validateDefaults(isNew) alone).
+ * Stored schemas are re-read without it. */
+void reg_avro_parser_check_names(struct reg_avro_parser *p);
 
 /* Make every node of `p` read as if parsed with validate=false. A successful
  * validating parse builds the same nodes as a non-validating one of the same

@@ -28,6 +28,7 @@ struct reg_avro_parser {
      * names from calls before `parent_limit` (the schema's references). */
     const struct reg_avro_parser *parent;
     unsigned parent_limit;
+    bool check_names;               /* names validated even when validate=false */
 };
 
 static inline const struct reg_avro_node *reg_avro_node_of(const struct reg_avro *s)

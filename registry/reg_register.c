@@ -339,6 +339,9 @@ static int parse_request(struct reg_registry *r, const char *context, const stru
         fy_buf_putc(&b, ']');
         ps->references = fy_buf_steal(&b);
     }
+    /* names are checked in every mode (IMPORT and lookups included); the
+     * references above are stored schemas and are read as they are */
+    reg_avro_parser_check_names(ps->parser);
     if (reg_avro_parser_parse(ps->parser, req->schema, validate, &ps->root, err) != 0) {
         if (err && err->code != REG_E_INVALID_SCHEMA)
             err->code = REG_E_INVALID_SCHEMA;

@@ -175,6 +175,24 @@ def test_import_mode_on_empty_subject_accepts_explicit_ids(registry):
     assert registry.register_ok("fresh", record(aname(), ("a", "int"))) > 100
 
 
+def test_import_mode_validates_names_but_not_defaults(registry):
+    """AvroSchema's parser (AvroSchemaProvider, isNew=false in IMPORT) only turns off
+    default validation: Avro-Java's Schema.Parser still checks every name, so an import
+    with an illegal record or field name is 42201, while a bad default goes in."""
+    registry.set_mode("impn", "IMPORT")
+    before = registry.snapshot()
+    for bad in ('{"type":"record","name":"1bad","fields":[]}',
+                '{"type":"record","name":"R","fields":[{"name":"a-b","type":"int"}]}',
+                '{"type":"enum","name":"E","symbols":["ok","no way"]}'):
+        expect_error(registry.register("impn", bad, id=900, version=1), 422, 42201)
+    assert registry.snapshot() == before
+    lax = '{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}'
+    assert expect_ok(registry.register("impn", lax, id=901, version=1))["id"] == 901
+    # lookups check names too
+    expect_error(registry.lookup("impn", '{"type":"record","name":"1bad","fields":[]}'),
+                 422, 42201)
+
+
 def test_import_mode_skips_compatibility(registry):
     registry.set_mode("imp3", "IMPORT")
     n = aname()
