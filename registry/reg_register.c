@@ -8,6 +8,7 @@
 #include "common/fy_jsonout.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_metadata.h"
 #include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
@@ -614,6 +615,30 @@ static int job_parse(struct reg_job *j, const char *subject, json_t *body, struc
     return 0;
 }
 
+typedef json_t *(*merge_fn)(const json_t *base, const json_t *over);
+
+/* AbstractSchemaRegistry.maybeSetMetadataRuleSet: what a new version carries
+ * is merge(merge(config default, its own or the previous one's), config
+ * override); *text (compact JSON or NULL) is replaced by the result, which is
+ * part of the identity. Locks: r->wlock. */
+static void apply_config_defaults(const struct reg_registry *r, const struct ctx_subject *cs,
+                                  const char *default_field, const char *override_field,
+                                  merge_fn merge, size_t dump_flags, char **text)
+{
+    const json_t *dflt = reg_registry_config_field(r, cs->context, cs->name, default_field);
+    const json_t *over = reg_registry_config_field(r, cs->context, cs->name, override_field);
+    if (!dflt && !over)
+        return;
+    json_t *own = *text ? json_loads(*text, 0, NULL) : NULL;
+    json_t *mid = merge(dflt, own);
+    json_t *merged = merge(mid, over);
+    free(*text);
+    *text = merged && json_object_size(merged) ? json_dumps(merged, dump_flags) : NULL;
+    json_decref(merged);
+    json_decref(mid);
+    json_decref(own);
+}
+
 /* resolve: mode and subject, and the schema as it would be stored (an empty
  * schema re-uses the latest version's — a metadata-only update — and a new
  * version inherits the previous live one's metadata and ruleSet, sr-api §10).
@@ -652,6 +677,12 @@ static int job_resolve(struct reg_job *j, struct fy_err *err)
         j->ps.metadata = fy_strdup(prev->metadata);
     if (!j->import && prev && !j->req.rule_set && prev->rule_set)
         j->ps.rule_set = fy_strdup(prev->rule_set);
+    if (!j->import) {
+        apply_config_defaults(r, &j->cs, "defaultMetadata", "overrideMetadata",
+                              reg_metadata_merge, JSON_COMPACT | JSON_SORT_KEYS, &j->ps.metadata);
+        apply_config_defaults(r, &j->cs, "defaultRuleSet", "overrideRuleSet", reg_ruleset_merge,
+                              JSON_COMPACT, &j->ps.rule_set);
+    }
     j->identity = reg_schema_identity(j->ps.canonical, j->ps.references, j->ps.metadata,
                                       j->ps.rule_set);
     return 0;

@@ -414,6 +414,12 @@ static json_t *config_chain(const struct reg_registry *r, const char *context, c
     return found && !json_is_null(found) ? found : NULL;
 }
 
+json_t *reg_registry_config_field(const struct reg_registry *r, const char *context,
+                                  const char *name, const char *field)
+{
+    return config_chain(r, context, name, field);
+}
+
 enum reg_compat_level reg_registry_level(const struct reg_registry *r, const char *context,
                                          const char *name)
 {

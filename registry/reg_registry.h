@@ -116,6 +116,12 @@ enum reg_compat_level reg_registry_level(const struct reg_registry *r, const cha
                                          const char *name);
 enum reg_mode reg_registry_mode(const struct reg_registry *r, const char *context,
                                 const char *name);
+/* One field of the config in scope for (context, name) by the same chain
+ * (a subject's own record over the top level's; else its context's or the
+ * top level's, else :.__GLOBAL:'s): borrowed from the index (valid while the
+ * lock is held), NULL when unset. Locks: idx.lock or r->wlock. */
+json_t *reg_registry_config_field(const struct reg_registry *r, const char *context,
+                                  const char *name, const char *field);
 /* The scope key of (context, name) in the index's config/mode maps. **new**. */
 char *reg_registry_scope(const char *context, const char *name);
 

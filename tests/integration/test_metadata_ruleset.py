@@ -128,3 +128,61 @@ def test_explicit_version_outside_import(mod_registry, uniq):
     mod_registry.register_ok(s, '"float"')
     assert expect_ok(mod_registry.version(s, 3))["metadata"] == \
         {"properties": {"confluent:version": "3"}}
+
+
+# ---- config defaultMetadata / overrideMetadata / defaultRuleSet / overrideRuleSet
+# AbstractSchemaRegistry.maybeSetMetadataRuleSet: a new version carries
+# merge(merge(default, its own or the previous version's), override) — Metadata.mergeMetadata
+# puts the newer side's properties/tags over the older's and unions `sensitive`;
+# RuleSet.mergeRuleSets replaces rules by name — and the merged value is the identity.
+
+def _rule(name, expr):
+    return {"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr}
+
+
+def test_config_default_and_override_metadata_are_merged_into_a_registration(mod_registry, uniq):
+    s = uniq()
+    expect_ok(mod_registry.put(f"/config/{s}", {
+        "defaultMetadata": {"properties": {"owner": "default", "team": "x"},
+                            "sensitive": ["b", "a"]},
+        "overrideMetadata": {"properties": {"owner": "forced"}, "sensitive": ["c"]}}))
+    n = aname()
+    v1 = record(n, ("a", "int"))
+    sid = mod_registry.register_ok(s, v1, metadata={"properties": {"owner": "me", "app": "b"}})
+    md = expect_ok(mod_registry.version(s, 1))["metadata"]
+    assert md["properties"] == {"app": "b", "owner": "forced", "team": "x"}
+    assert md["sensitive"] == ["a", "b", "c"]
+    # the merged metadata is the identity: the same request is the same version
+    assert mod_registry.register_ok(s, v1, metadata={"properties": {"owner": "me", "app": "b"}}) \
+        == sid
+    # a new version without metadata starts from the previous version's
+    v2 = record(n, ("a", "int"), ("b", "int", 0))
+    mod_registry.register_ok(s, v2)
+    assert expect_ok(mod_registry.version(s, 2))["metadata"]["properties"] == \
+        {"app": "b", "owner": "forced", "team": "x"}
+
+
+def test_config_default_and_override_rulesets_merge_rules_by_name(mod_registry, uniq):
+    s = uniq()
+    expect_ok(mod_registry.put(f"/config/{s}", {
+        "defaultRuleSet": {"domainRules": [_rule("r1", "message.a > 0"),
+                                           _rule("r2", "message.a < 9")]},
+        "overrideRuleSet": {"domainRules": [_rule("r3", "true")]}}))
+    v = record(aname(), ("a", "int"))
+    mod_registry.register_ok(s, v, ruleSet={"domainRules": [_rule("r2", "message.a < 5")]})
+    rs = expect_ok(mod_registry.version(s, 1))["ruleSet"]
+    got = [(r["name"], r["expr"]) for r in rs["domainRules"]]
+    assert got == [("r1", "message.a > 0"), ("r2", "message.a < 5"), ("r3", "true")]
+
+
+def test_config_defaults_do_not_apply_in_import_mode(registry):
+    """KafkaSchemaRegistry.register calls maybePopulateFromPrevious only outside
+    IMPORT/FORWARD: an import is stored as sent."""
+    s = "imdflt"
+    expect_ok(registry.put(f"/config/{s}", {
+        "overrideMetadata": {"properties": {"owner": "forced"}}}))
+    registry.set_mode(s, "IMPORT")
+    v = record(aname(), ("a", "int"))
+    expect_ok(registry.register(s, v, id=50, version=1,
+                                metadata={"properties": {"owner": "me"}}))
+    assert expect_ok(registry.version(s, 1))["metadata"] == {"properties": {"owner": "me"}}
