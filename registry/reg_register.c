@@ -454,27 +454,82 @@ static void put_messages(struct fy_buf *out, const struct reg_compat_msgs *msgs)
 
 /* Check `candidate` against the subject's live versions at `level`.
  * Returns 1 compatible, 0 not (msgs filled), -1 on error. */
+/* metadata.properties[key] of a stored metadata text: **new** or NULL. */
+static char *metadata_property(const char *metadata, const char *key)
+{
+    if (!metadata || !key)
+        return NULL;
+    json_t *md = json_loads(metadata, 0, NULL);
+    const char *v = json_string_value(json_object_get(json_object_get(md, "properties"), key));
+    char *out = v ? fy_strdup(v) : NULL;
+    json_decref(md);
+    return out;
+}
+
+/* The compatibility group a candidate with `metadata` belongs to: set when
+ * the config in scope names a `compatibilityGroup` property. */
+struct compat_group {
+    const char *key;   /* NULL: no grouping; borrowed from the index */
+    char *value;       /* the candidate's value of it, NULL when it has none */
+};
+
+static void compat_group_init(struct compat_group *g, const struct reg_registry *r,
+                              const struct ctx_subject *cs, const char *metadata)
+{
+    g->key = json_string_value(
+        reg_registry_config_field(r, cs->context, cs->name, "compatibilityGroup"));
+    g->value = metadata_property(metadata, g->key);
+}
+
+/* Is `v` in the candidate's group? isCompatibleWithPrevious keeps only the
+ * previous versions whose value equals the candidate's, absent included. */
+static bool in_group(const struct compat_group *g, const struct reg_version *v)
+{
+    if (!g || !g->key)
+        return true;
+    char *have = metadata_property(v->schema->metadata, g->key);
+    bool same = (!have && !g->value) || (have && g->value && strcmp(have, g->value) == 0);
+    free(have);
+    return same;
+}
+
+/* The newest live version of `sub` in the group, or NULL. */
+static const struct reg_version *latest_in_group(const struct reg_subject *sub,
+                                                 const struct compat_group *g)
+{
+    for (size_t i = sub->n_versions; i-- > 0;)
+        if (!sub->versions[i]->deleted && in_group(g, sub->versions[i]))
+            return sub->versions[i];
+    return NULL;
+}
+
 static int check_against(struct reg_registry *r, const struct reg_subject *sub,
                          enum reg_compat_level level, const struct reg_avro *candidate,
-                         const struct reg_version *only, struct reg_compat_msgs *msgs,
-                         struct fy_err *err)
+                         const struct reg_version *only, const struct compat_group *group,
+                         struct reg_compat_msgs *msgs, struct fy_err *err)
 {
     if (!sub || level == REG_COMPAT_NONE)
         return 1;
+    if (only && !in_group(group, only))
+        return 1;  /* filtered out: nothing to be compatible with */
     size_t n = 0;
     struct reg_compat_prior *prior = fy_calloc(sub->n_versions + 1, sizeof *prior);
     struct reg_parsed **models = fy_calloc(sub->n_versions + 1, sizeof *models);
     int rc = -1;
-    /* non-transitive levels only ever compare with the latest live version:
-     * parse just that one, so registering stays cheap on long subjects */
+    /* non-transitive levels only ever compare with the latest live version
+     * (of the group): parse just that one, so registering stays cheap on
+     * long subjects */
     bool transitive = level == REG_COMPAT_BACKWARD_TRANSITIVE ||
                       level == REG_COMPAT_FORWARD_TRANSITIVE || level == REG_COMPAT_FULL_TRANSITIVE;
-    if (!only && !transitive)
-        only = reg_subject_latest(sub);
+    if (!only && !transitive) {
+        only = latest_in_group(sub, group);
+        if (!only)
+            goto none;
+    }
     for (size_t i = 0; i < sub->n_versions; i++) {
         const struct reg_version *v = sub->versions[i];
         /* Confluent: "Don't check compatibility against deleted schema" */
-        if (only ? v != only : v->deleted)
+        if (only ? v != only : (v->deleted || !in_group(group, v)))
             continue;
         models[n] = stored_model(r, v->schema, err);
         if (!models[n]) {
@@ -488,6 +543,7 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
         prior[n].canonical = v->schema->schema;
         n++;
     }
+none:
     rc = reg_compat_check_bounded(level, candidate, prior, n, msgs, err);
 out:
     for (size_t i = 0; i < n; i++)
@@ -739,7 +795,10 @@ static int check_compatible(const struct reg_job *j, struct fy_err *err)
     struct reg_compat_msgs msgs;
     reg_compat_msgs_init(&msgs);
     enum reg_compat_level level = reg_registry_level(j->r, j->cs.context, j->cs.name);
-    int c = check_against(j->r, j->sub, level, j->ps.root, NULL, &msgs, err);
+    struct compat_group group;
+    compat_group_init(&group, j->r, &j->cs, j->ps.metadata);
+    int c = check_against(j->r, j->sub, level, j->ps.root, NULL, &group, &msgs, err);
+    free(group.value);
     if (c == 0) {
         struct fy_buf m;
         fy_buf_init(&m, 0);
@@ -1043,7 +1102,10 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
         default: break;
         }
     }
-    int c = check_against(r, sub, level, ps.root, only, &msgs, err);
+    struct compat_group group;
+    compat_group_init(&group, r, &cs, ps.metadata);
+    int c = check_against(r, sub, level, ps.root, only, &group, &msgs, err);
+    free(group.value);
     if (c < 0)
         goto out;
     fy_buf_printf(out, "{\"is_compatible\":%s", c ? "true" : "false");

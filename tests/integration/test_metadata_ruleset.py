@@ -186,3 +186,33 @@ def test_config_defaults_do_not_apply_in_import_mode(registry):
     expect_ok(registry.register(s, v, id=50, version=1,
                                 metadata={"properties": {"owner": "me"}}))
     assert expect_ok(registry.version(s, 1))["metadata"] == {"properties": {"owner": "me"}}
+
+
+def test_compatibility_group_checks_only_versions_of_the_same_group(mod_registry, uniq):
+    """AbstractSchemaRegistry.isCompatibleWithPrevious: with config compatibilityGroup
+    set, only previous versions whose metadata property of that name equals the new
+    one's (absent included) are checked; non-transitive levels take the latest of them."""
+    s = uniq()
+    expect_ok(mod_registry.put(f"/config/{s}", {"compatibility": "BACKWARD",
+                                                "compatibilityGroup": "major"}))
+    n = aname()
+    v1 = record(n, ("a", "int"))
+    breaking = record(n, ("a", "string"))
+    mod_registry.register_ok(s, v1, metadata={"properties": {"major": "1"}})
+    # another group: nothing to be compatible with
+    mod_registry.register_ok(s, breaking, metadata={"properties": {"major": "2"}})
+    # back in group 1, the latest of group 1 is v1: the same break is refused
+    r = mod_registry.register(s, record(n, ("a", "string"), ("b", "int", 0)),
+                              metadata={"properties": {"major": "1"}})
+    expect_error(r, 409, 409)
+    # no value is a group of its own (the versions without the property: none yet)
+    mod_registry.register_ok(s, record(n, ("z", "boolean")), metadata={"properties": {"x": "y"}})
+    # the compatibility endpoint filters the same way: the latest (no "major") is not
+    # in group 1, so there is nothing to check; version 1 is
+    body = {"schema": record(n, ("a", "boolean")), "metadata": {"properties": {"major": "1"}}}
+    assert expect_ok(mod_registry.post(f"/compatibility/subjects/{s}/versions/latest",
+                                       body)) == {"is_compatible": True}
+    assert expect_ok(mod_registry.post(f"/compatibility/subjects/{s}/versions/1",
+                                       body)) == {"is_compatible": False}
+    assert expect_ok(mod_registry.post(f"/compatibility/subjects/{s}/versions",
+                                       body)) == {"is_compatible": False}
