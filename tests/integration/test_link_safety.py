@@ -249,3 +249,25 @@ def test_standalone_link_never_plans_from_a_shifted_listing(ferry_factory, tmp_p
         assert converged(src, ".", dst, ".lnk")
     finally:
         proxy.close()
+
+
+def test_new_exporter_delivers_subject_delete_whose_referrer_delete_was_compacted(ferry_factory):
+    """s v1 references r v1; s is deleted (soft), then r; s takes a v2 and is deleted
+    again. Compaction keeps only the second DELETE_SUBJECT of s (after r's), so a new
+    exporter meets r's delete while s v1 is still live on the destination (42206). The
+    referrer the source no longer has live gives way first; the link converges."""
+    srv = ferry_factory.start(config=COMPACT)
+    src = Api(srv)
+    dst = Api(ferry_factory.start(config=FAST))
+    src.register_ok("r", record("R", ("a", "int")))
+    src.register_ok("s", record("S", ("r", "R")),
+                    references=[{"name": "R", "subject": "r", "version": 1}])
+    expect_ok(src.delete_subject("s"))
+    expect_ok(src.delete_subject("r"))
+    src.register_ok("s", record("S2", ("b", "int")))
+    expect_ok(src.delete_subject("s"))
+    churn_until_compacted(src, srv)
+
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
