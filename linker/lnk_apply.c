@@ -23,6 +23,7 @@ void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char 
     ap->mu = NULL;
     ap->source_live = NULL;
     ap->source_arg = NULL;
+    ap->stale_depth = 0;
 }
 
 void lnk_apply_init_shared(struct lnk_apply *ap, const struct lnk_def *def,
@@ -137,8 +138,17 @@ static char *dest_context(const char *dsubject)
  * on the source now is a state compaction let the feed skip (its own delete
  * record was superseded by a later record of its key): soft-delete it first.
  * Returns how many were deleted. */
+static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *method,
+                   const char *path, const char *body, const long *accept, long *code_out,
+                   struct fy_err *err);
+
+#define STALE_DEPTH_MAX 8 /* referrers of referrers cleared, at most this deep */
+
 static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, const char *vpath)
 {
+    if (ap->stale_depth >= STALE_DEPTH_MAX)
+        return 0;
+    ap->stale_depth++;
     int n = 0;
     long status;
     json_t *ids = NULL;
@@ -171,8 +181,10 @@ static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, con
                         continue;
                     char *s2s = seg(s2);
                     char *dpath = fy_asprintf("/subjects/%s/versions/%lld", s2s, (long long)v2);
-                    if (call_once(ap, "DELETE", dpath, NULL, gone, NULL, NULL, &e) == 0)
+                    /* as any link write: READONLY lifted, its own stale referrers first */
+                    if (call_ok(ap, s2, "DELETE", dpath, NULL, gone, NULL, &e) == 0)
                         n++;
+                    fy_err_clear(&e);
                     free(dpath);
                     free(s2s);
                 }
@@ -187,6 +199,7 @@ static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, con
     free(cq);
     free(ctx);
     free(rpath);
+    ap->stale_depth--;
     return n;
 }
 

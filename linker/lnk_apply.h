@@ -32,6 +32,7 @@ struct lnk_apply {
      * docs/internals/linker.md). Set by the in-server worker. */
     bool (*source_live)(void *arg, const char *dsubject, int version);
     void *source_arg;
+    int stale_depth;           /* nesting of stale-referrer clearing (bounded) */
 };
 
 void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char *cluster_id,
