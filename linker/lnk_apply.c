@@ -21,6 +21,9 @@ void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char 
     fy_map_init(&ap->own);
     ap->ensured = &ap->own;
     ap->mu = NULL;
+    ap->source_live = NULL;
+    ap->source_arg = NULL;
+    ap->stale_depth = 0;
 }
 
 void lnk_apply_init_shared(struct lnk_apply *ap, const struct lnk_def *def,
@@ -129,12 +132,92 @@ static char *dest_context(const char *dsubject)
  * the READONLY mode a later record gave it: then the subject-level mode is
  * lifted for this one write (DELETE: the scope's IMPORT applies; IMPORT in
  * the default context) and put back right after. */
+/* A soft delete of the destination version at `vpath` was refused (42206)
+ * because destination versions refer to it. The source deleted it, so no
+ * version live on the source referred to it then; a referrer that is not live
+ * on the source now is a state compaction let the feed skip (its own delete
+ * record was superseded by a later record of its key): soft-delete it first.
+ * Returns how many were deleted. */
+static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *method,
+                   const char *path, const char *body, const long *accept, long *code_out,
+                   struct fy_err *err);
+
+#define STALE_DEPTH_MAX 8 /* referrers of referrers cleared, at most this deep */
+
+static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, const char *vpath)
+{
+    if (ap->stale_depth >= STALE_DEPTH_MAX)
+        return 0;
+    ap->stale_depth++;
+    int n = 0;
+    long status;
+    json_t *ids = NULL;
+    struct fy_err e = {0};
+    char *rpath = fy_asprintf("%s/referencedby", vpath);
+    char *ctx = dest_context(dsubject);
+    char *cq = ctx_subject_format(ctx, "");
+    char *cqs = seg(cq);
+    static const long gone[] = {40401, 40402, 40406, 0};
+    if (lnk_client_call(ap->cl, "GET", rpath, NULL, &status, &ids, &e) == 0 && status == 200) {
+        size_t i;
+        json_t *id;
+        json_array_foreach(ids, i, id)
+        {
+            char *ipath = ctx_is_default(ctx)
+                              ? fy_asprintf("/schemas/ids/%lld/versions",
+                                            (long long)json_integer_value(id))
+                              : fy_asprintf("/schemas/ids/%lld/versions?subject=%s",
+                                            (long long)json_integer_value(id), cqs);
+            json_t *vs = NULL;
+            if (lnk_client_call(ap->cl, "GET", ipath, NULL, &status, &vs, &e) == 0 &&
+                status == 200) {
+                size_t k;
+                json_t *sv;
+                json_array_foreach(vs, k, sv)
+                {
+                    const char *s2 = json_string_value(json_object_get(sv, "subject"));
+                    json_int_t v2 = json_integer_value(json_object_get(sv, "version"));
+                    if (!s2 || ap->source_live(ap->source_arg, s2, (int)v2))
+                        continue;
+                    char *s2s = seg(s2);
+                    char *dpath = fy_asprintf("/subjects/%s/versions/%lld", s2s, (long long)v2);
+                    /* as any link write: READONLY lifted, its own stale referrers first */
+                    if (call_ok(ap, s2, "DELETE", dpath, NULL, gone, NULL, &e) == 0)
+                        n++;
+                    fy_err_clear(&e);
+                    free(dpath);
+                    free(s2s);
+                }
+            }
+            json_decref(vs);
+            free(ipath);
+        }
+    }
+    json_decref(ids);
+    fy_err_destroy(&e);
+    free(cqs);
+    free(cq);
+    free(ctx);
+    free(rpath);
+    ap->stale_depth--;
+    return n;
+}
+
 static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *method,
                    const char *path, const char *body, const long *accept, long *code_out,
                    struct fy_err *err)
 {
     bool ro = false;
-    int rc = call_once(ap, method, path, body, accept, code_out, dsubject ? &ro : NULL, err);
+    long code = 0;
+    int rc = call_once(ap, method, path, body, accept, &code, dsubject ? &ro : NULL, err);
+    if (rc != 0 && code == 42206 && dsubject && ap->source_live && strcmp(method, "DELETE") == 0 &&
+        strstr(path, "/versions/") && !strstr(path, "permanent") &&
+        clear_stale_referrers(ap, dsubject, path) > 0) {
+        fy_err_clear(err);
+        rc = call_once(ap, method, path, body, accept, &code, NULL, err);
+    }
+    if (code_out)
+        *code_out = code;
     if (rc == 0 || !ro)
         return rc;
     char *s = seg(dsubject);

@@ -26,6 +26,13 @@ struct lnk_apply {
     struct fy_map own;         /* the ensured set when not shared */
     struct fy_map *ensured;    /* destination scopes already put into IMPORT */
     pthread_mutex_t *mu;       /* guards *ensured when shared, else NULL */
+    /* Optional (NULL = unknown): is the source version behind destination
+     * subject `dsubject` / `version` live now? Lets a soft delete refused for
+     * referrers the source no longer has live clear those first (see
+     * docs/internals/linker.md). Set by the in-server worker. */
+    bool (*source_live)(void *arg, const char *dsubject, int version);
+    void *source_arg;
+    int stale_depth;           /* nesting of stale-referrer clearing (bounded) */
 };
 
 void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char *cluster_id,

@@ -705,6 +705,25 @@ static void lanes_stop(struct worker *w)
     w->lanes_stop = false;
 }
 
+/* lnk_apply's source_live: is the source version the destination subject
+ * `dsubject` / `version` comes from live now? Thread: any lane (reads the
+ * index under its read lock; w->def does not change while lanes run). */
+static bool source_live(void *arg, const char *dsubject, int version)
+{
+    struct worker *w = arg;
+    char *context = NULL, *name = NULL;
+    if (lnk_def_source_subject(&w->def, w->r->cluster_id, dsubject, &context, &name) != 0)
+        return true; /* not ours: leave it alone */
+    pthread_rwlock_rdlock(&w->r->idx.lock);
+    const struct reg_subject *sub = reg_index_subject(&w->r->idx, context, name);
+    const struct reg_version *v = sub ? reg_subject_version(sub, version) : NULL;
+    bool live = v && !v->deleted;
+    pthread_rwlock_unlock(&w->r->idx.lock);
+    free(context);
+    free(name);
+    return live;
+}
+
 /* One client and thread per lane, `max.in.flight` of them. */
 static int lanes_start(struct worker *w, struct fy_err *err)
 {
@@ -723,6 +742,8 @@ static int lanes_start(struct worker *w, struct fy_err *err)
         lnk_client_set_abort(ln->cl, &w->ex->abort);
         /* lanes share the set of scopes already in IMPORT (under pmu) */
         lnk_apply_init_shared(&ln->ap, &w->def, w->r->cluster_id, ln->cl, &w->ensured, &w->pmu);
+        ln->ap.source_live = source_live;
+        ln->ap.source_arg = w;
         if (pthread_create(&ln->thread, NULL, lane_main, ln) != 0) {
             fy_err_set(err, FY_E_NOMEM, "cannot start sender thread %zu of exporter '%s'", i,
                        w->def.name);

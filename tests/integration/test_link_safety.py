@@ -113,13 +113,17 @@ def test_resumed_exporter_never_overwrites_a_dr_version_with_another_id(ferry_fa
     assert expect_ok(dr.version(":.primary:x", 2)) == dr_v2
 
 
+def compacting_source_and_destination(ferry_factory):
+    """A source whose journal compacts early (4 KiB) and a destination."""
+    srv = ferry_factory.start(config=COMPACT)
+    return srv, Api(srv), Api(ferry_factory.start(config=FAST))
+
+
 def test_new_exporter_delivers_compacted_journal_referenced_after_referrer(ferry_factory):
     """Compaction keeps each key's latest record: r v1 soft-deleted after its referrer s v1
     (itself soft-deleted first) now comes after s in the feed, and q v1 (referenced by r)
     after both. A new exporter, and a reset, still deliver everything and end RUNNING."""
-    srv = ferry_factory.start(config=COMPACT)
-    src = Api(srv)
-    dst = Api(ferry_factory.start(config=FAST))
+    srv, src, dst = compacting_source_and_destination(ferry_factory)
     src.register_ok("q", record("Q", ("a", "int")))
     src.register_ok("r", record("R", ("q", "Q")),
                     references=[{"name": "Q", "subject": "q", "version": 1}])
@@ -249,3 +253,23 @@ def test_standalone_link_never_plans_from_a_shifted_listing(ferry_factory, tmp_p
         assert converged(src, ".", dst, ".lnk")
     finally:
         proxy.close()
+
+
+def test_new_exporter_delivers_subject_delete_whose_referrer_delete_was_compacted(ferry_factory):
+    """s v1 references r v1; s is deleted (soft), then r; s takes a v2 and is deleted
+    again. Compaction keeps only the second DELETE_SUBJECT of s (after r's), so a new
+    exporter meets r's delete while s v1 is still live on the destination (42206). The
+    referrer the source no longer has live gives way first; the link converges."""
+    srv, src, dst = compacting_source_and_destination(ferry_factory)
+    src.register_ok("r", record("R", ("a", "int")))
+    src.register_ok("s", record("S", ("r", "R")),
+                    references=[{"name": "R", "subject": "r", "version": 1}])
+    expect_ok(src.delete_subject("s"))
+    expect_ok(src.delete_subject("r"))
+    src.register_ok("s", record("S2", ("b", "int")))
+    expect_ok(src.delete_subject("s"))
+    churn_until_compacted(src, srv)
+
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
