@@ -36,8 +36,8 @@ def drill_start(ferry_factory, need_overwrite_refusal: bool = False) -> tuple[Ap
     start of a DR drill: the exporter paused, DR's context READWRITE."""
     primary = Api(ferry_factory.start(config=FAST))
     dr = Api(ferry_factory.start(config=FAST))
-    if need_overwrite_refusal and not registry_refuses_version_overwrite(dr):
-        pytest.skip("needs the registry's IMPORT overwrite refusal (branch regsafe)")
+    if need_overwrite_refusal:  # the registry refuses an IMPORT over an occupied version
+        assert registry_refuses_version_overwrite(dr)
     create_exporter(primary, "to-dr", dr, contextType="CUSTOM", context="primary")
     primary.register_ok("x", record("X", ("a", "int")))
     wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="x v1")
