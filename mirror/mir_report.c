@@ -95,7 +95,7 @@ json_t *mir_report_status(const struct mir_worker *w)
 json_t *mir_report_failover(const struct mir_worker *w, const struct mir_topic *mt,
                             int64_t now, const int64_t *in_flight_unknown)
 {
-    int64_t lost = 0, lost_ms = 0, unsure = 0;
+    int64_t lost = 0, lost_ms = 0, unsure = 0, dst_unknown = 0;
     int64_t last_ok = atomic_load(&w->src_last_ok_ms);
     bool reachable = source_reachable(w, now);
     struct fy_buf unknown;
@@ -105,9 +105,13 @@ json_t *mir_report_failover(const struct mir_worker *w, const struct mir_topic *
         const struct mir_partition *mp = mt->parts[p];
         int64_t mirrored = mp->done_src + 1;
         json_t *pj = json_pack("{s:i,s:I}", "partition", (int)p, "mirrored", (json_int_t)mirrored);
-        json_object_set_new(pj, "destination_end", mp->map.end_dst >= 0
-                                                       ? json_integer(mp->map.end_dst + 1)
-                                                       : json_null());
+        /* known only once this process wrote to the partition: after a restart
+         * the last commit point may be behind what an earlier run copied */
+        bool dst_known = mp->records > 0 && mp->map.end_dst >= 0;
+        json_object_set_new(pj, "destination_end", dst_known ? json_integer(mp->map.end_dst + 1)
+                                                             : json_null());
+        if (!dst_known)
+            dst_unknown++;
         if (mp->hwm >= 0) {
             int64_t l = mir_partition_lag(mp), ms = mir_partition_lag_ms(mp, now);
             json_object_set_new(pj, "source_end", json_integer(mp->hwm));
@@ -143,6 +147,11 @@ json_t *mir_report_failover(const struct mir_worker *w, const struct mir_topic *
     if (unknown.len)
         fy_buf_printf(&note, "; partitions %s: source end never seen, loss not known",
                       fy_buf_str(&unknown));
+    if (dst_unknown)
+        fy_buf_printf(&note, "; %lld partitions not copied to since the mirror started: their "
+                             "destination end is not known (an earlier run may have copied "
+                             "records past the stored position: duplicates, never gaps)",
+                      (long long)dst_unknown);
     if (unsure)
         fy_buf_printf(&note, "; %lld records were still unacknowledged by the destination at "
                              "the drain deadline: they may or may not be there",
