@@ -66,7 +66,8 @@ struct reg_http {
     int port;
 
     pthread_mutex_t lock; /* guards everything below */
-    pthread_cond_t wake;
+    pthread_cond_t wake;    /* the reaper's tick; broadcast when stopping begins */
+    pthread_cond_t drained; /* a handler ended or a connection closed while stopping */
     struct conn *head, *tail; /* oldest first */
     int n_conns;
     bool stopping;
@@ -184,8 +185,11 @@ static bool conn_phase(struct reg_http *h, struct MHD_Connection *mc, enum phase
             c->phase = PH_BODY; /* refused: not counted as running */
         conn_shut(c);
     }
-    if (was_handler)
-        pthread_cond_broadcast(&h->wake);
+    /* only a stop waits for handlers to end: waking the reaper on every
+     * request would have it scan every connection tens of thousands of times
+     * a second */
+    if (was_handler && h->stopping)
+        pthread_cond_broadcast(&h->drained);
     pthread_mutex_unlock(&h->lock);
     return ok;
 }
@@ -213,15 +217,15 @@ static int64_t conn_deadline(const struct reg_http *h, const struct conn *c)
     return INT64_MAX;
 }
 
-/* Wait on h->wake for at most `ms`. Locks: h->lock held. */
-static void wait_ms(struct reg_http *h, long ms)
+/* Wait on `cv` for at most `ms`. Locks: h->lock held. */
+static void wait_ms(struct reg_http *h, pthread_cond_t *cv, long ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += ms * 1000000L;
     ts.tv_sec += ts.tv_nsec / 1000000000L;
     ts.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+    pthread_cond_timedwait(cv, &h->lock, &ts);
 }
 
 static void *reaper_main(void *arg)
@@ -236,7 +240,7 @@ static void *reaper_main(void *arg)
                        c->phase == PH_HEAD ? "header" : "body");
                 conn_shut(c);
             }
-        wait_ms(h, REAPER_TICK_MS);
+        wait_ms(h, &h->wake, REAPER_TICK_MS);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
@@ -280,7 +284,8 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     else
         h->tail = c->prev;
     h->n_conns--;
-    pthread_cond_broadcast(&h->wake);
+    if (h->stopping)
+        pthread_cond_broadcast(&h->drained);
     pthread_mutex_unlock(&h->lock);
     free(c);
     *socket_context = NULL;
@@ -563,6 +568,7 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
     opts_defaults(&h->o);
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->wake, NULL);
+    pthread_cond_init(&h->drained, NULL);
     unsigned limit = mhd_conn_limit(&h->o);
     /* poll(), not epoll: with MHD 0.9.75's edge-triggered epoll a client that
      * sends a partial body and then half-closes is never noticed, and the
@@ -640,7 +646,7 @@ int reg_http_quiesce(struct reg_http *h, int grace_ms)
     begin_stop(h);
     int n;
     while ((n = handlers_running(h)) > 0 && now_ms() < end) {
-        wait_ms(h, 20);
+        wait_ms(h, &h->drained, 20);
     }
     pthread_mutex_unlock(&h->lock);
     return n > 0 ? -1 : 0;
@@ -658,6 +664,7 @@ void reg_http_stop(struct reg_http *h)
     if (h->daemon)
         MHD_stop_daemon(h->daemon);
     pthread_cond_destroy(&h->wake);
+    pthread_cond_destroy(&h->drained);
     pthread_mutex_destroy(&h->lock);
     free(h);
 }
