@@ -180,7 +180,7 @@ static int mode_scan_record(void *arg, const struct reg_store_record *rec, struc
  * scope was in IMPORT, i.e. by a link (the loop rule)? The mode *now* is not
  * enough: records written before the scope was switched to IMPORT and not yet
  * exported must still go. So: IMPORT now, and the MODE records that decide
- * it (subject, context, top level; the latest of each, which compaction
+ * it (reg_registry_scope_chain; the latest of each, which compaction
  * keeps) are all older than the record. A newer one, or one the reader has
  * not seen yet (the index runs ahead of the durable feed), leaves the mode
  * at `offset` uncertain: the record is exported (an identical re-import is a
@@ -191,13 +191,8 @@ static bool written_by_link(struct worker *w, const char *context, const char *n
 {
     if (reg_registry_mode(w->r, context, name) != REG_MODE_IMPORT)
         return false;
-    char *scopes[3];
-    size_t n = 0;
-    if (name[0])
-        scopes[n++] = reg_registry_scope(context, name);
-    if (!ctx_is_default(context))
-        scopes[n++] = reg_registry_scope(context, "");
-    scopes[n++] = fy_strdup("");
+    char *scopes[REG_SCOPE_CHAIN_MAX]; /* the registry's own inheritance chain */
+    size_t n = reg_registry_scope_chain(context, name, scopes);
     int at = -2; /* the mode at `offset`, -2 = no record says */
     bool newer = false;
     for (size_t i = 0; i < n; i++) {

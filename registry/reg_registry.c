@@ -375,76 +375,80 @@ char *reg_registry_scope(const char *context, const char *name)
     return ctx_subject_format(context, name);
 }
 
-/* The scope a subject falls back to when it has no record of its own: its
- * named context's, or for the default context the top-level one. **new**. */
-static char *parent_scope(const char *context)
+size_t reg_registry_scope_chain(const char *context, const char *name,
+                                char *out[REG_SCOPE_CHAIN_MAX])
 {
-    return ctx_is_default(context) ? fy_strdup("") : reg_registry_scope(context, "");
+    size_t n = 0;
+    if (name[0])
+        out[n++] = reg_registry_scope(context, name);
+    out[n++] = reg_registry_scope(context, ""); /* "" (top level) for the default context */
+    out[n++] = reg_registry_scope(CTX_GLOBAL, "");
+    return n;
+}
+
+static void scope_chain_free(char *scopes[], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(scopes[i]);
 }
 
 /* InMemoryCache.config(subject, true, default) as AbstractSchemaRegistry
  * .getConfigInScope uses it (Confluent 8.2+): a subject's own record wins and
  * lacks nothing the top-level record has (Config.mergeConfigs); without one,
- * the first record of [named context or top level, :.__GLOBAL:] answers
- * whole. The top level no longer reaches named contexts. Returns the field
+ * the first record further up the chain answers whole. Returns the field
  * (borrowed from the index) or NULL for the server default. */
-static json_t *config_chain(const struct reg_registry *r, const char *context, const char *name,
-                            const char *field)
-{
-    json_t *found = NULL;
-    char *subject = name[0] ? reg_registry_scope(context, name) : NULL;
-    char *parent = parent_scope(context);
-    char *global = reg_registry_scope(CTX_GLOBAL, "");
-    json_t *own = subject ? reg_index_config(&r->idx, subject) : NULL;
-    if (own) {
-        found = json_object_get(own, field);
-        if (!found || json_is_null(found)) {
-            json_t *top = reg_index_config(&r->idx, "");
-            found = top ? json_object_get(top, field) : NULL;
-        }
-    } else {
-        json_t *cfg = reg_index_config(&r->idx, parent);
-        if (!cfg)
-            cfg = reg_index_config(&r->idx, global);
-        found = cfg ? json_object_get(cfg, field) : NULL;
-    }
-    free(subject);
-    free(parent);
-    free(global);
-    return found && !json_is_null(found) ? found : NULL;
-}
-
 json_t *reg_registry_config_field(const struct reg_registry *r, const char *context,
                                   const char *name, const char *field)
 {
-    return config_chain(r, context, name, field);
+    char *scopes[REG_SCOPE_CHAIN_MAX];
+    size_t n = reg_registry_scope_chain(context, name, scopes);
+    size_t first = 0;
+    json_t *found = NULL;
+    if (name[0]) {
+        first = 1;
+        json_t *own = reg_index_config(&r->idx, scopes[0]);
+        if (own) {
+            found = json_object_get(own, field);
+            if (!found || json_is_null(found)) {
+                json_t *top = reg_index_config(&r->idx, "");
+                found = top ? json_object_get(top, field) : NULL;
+            }
+            first = n;
+        }
+    }
+    json_t *cfg = NULL;
+    for (size_t i = first; i < n && !cfg; i++)
+        cfg = reg_index_config(&r->idx, scopes[i]);
+    if (cfg)
+        found = json_object_get(cfg, field);
+    scope_chain_free(scopes, n);
+    return found && !json_is_null(found) ? found : NULL;
 }
 
 enum reg_compat_level reg_registry_level(const struct reg_registry *r, const char *context,
                                          const char *name)
 {
-    json_t *v = config_chain(r, context, name, "compatibilityLevel");
+    json_t *v = reg_registry_config_field(r, context, name, "compatibilityLevel");
     enum reg_compat_level level;
     if (v && json_is_string(v) && reg_compat_level_parse(json_string_value(v), &level) == 0)
         return level;
     return r->opts.default_level;
 }
 
-/* InMemoryCache.mode(subject, true, default) (Confluent 8.2+): subject ->
- * named context or top level -> :.__GLOBAL: -> server default. A top-level
- * READONLY_OVERRIDE no longer overrides lower levels (8.0/8.1 did; 8.2 made
- * :.__GLOBAL: READONLY the way to freeze everything not set otherwise). */
+/* InMemoryCache.mode(subject, true, default) (Confluent 8.2+): the first MODE
+ * record up the chain. A top-level READONLY_OVERRIDE no longer overrides
+ * lower levels (8.0/8.1 did; 8.2 made :.__GLOBAL: READONLY the way to freeze
+ * everything not set otherwise). */
 enum reg_mode reg_registry_mode(const struct reg_registry *r, const char *context,
                                 const char *name)
 {
     enum reg_mode m;
-    char *scopes[3] = {name[0] ? reg_registry_scope(context, name) : NULL,
-                       parent_scope(context), reg_registry_scope(CTX_GLOBAL, "")};
+    char *scopes[REG_SCOPE_CHAIN_MAX];
+    size_t n = reg_registry_scope_chain(context, name, scopes);
     bool found = false;
-    for (size_t i = 0; i < 3 && !found; i++)
-        found = scopes[i] && reg_index_mode(&r->idx, scopes[i], &m);
-    for (size_t i = 0; i < 3; i++)
-        free(scopes[i]);
+    for (size_t i = 0; i < n && !found; i++)
+        found = reg_index_mode(&r->idx, scopes[i], &m);
+    scope_chain_free(scopes, n);
     return found ? m : r->opts.default_mode;
 }
 

@@ -116,6 +116,13 @@ enum reg_compat_level reg_registry_level(const struct reg_registry *r, const cha
                                          const char *name);
 enum reg_mode reg_registry_mode(const struct reg_registry *r, const char *context,
                                 const char *name);
+/* The scopes whose CONFIG/MODE records decide (context, name), most specific
+ * first, as Confluent 8.2+: the subject (when name is not ""), its named
+ * context or, for the default context, the top level (""), then
+ * :.__GLOBAL:. Returns how many were written to `out`; each is **new**. */
+#define REG_SCOPE_CHAIN_MAX 3
+size_t reg_registry_scope_chain(const char *context, const char *name,
+                                char *out[REG_SCOPE_CHAIN_MAX]);
 /* One field of the config in scope for (context, name) by the same chain
  * (a subject's own record over the top level's; else its context's or the
  * top level's, else :.__GLOBAL:'s): borrowed from the index (valid while the
