@@ -2,40 +2,10 @@
  * fy_jsonout: escaped JSON text into a buffer (see fy_jsonout.h). */
 #include "common/fy_jsonout.h"
 
+#include "common/fy_url.h"
+
 #include <inttypes.h>
 #include <string.h>
-
-/* Length of the well-formed UTF-8 sequence at s[0..len) (RFC 3629: no
- * overlong forms, no surrogates, at most U+10FFFF), or 0 when it is not. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (len < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
 
 int fy_jsonout_strn(struct fy_buf *buf, const char *s, size_t len)
 {
@@ -49,7 +19,7 @@ int fy_jsonout_strn(struct fy_buf *buf, const char *s, size_t len)
             /* bytes that are no UTF-8 (a client's raw path echoed in an
              * error message) would make the whole answer invalid JSON: each
              * becomes U+FFFD, as a Java server decoding them would show */
-            size_t n = utf8_len((const unsigned char *)s + i, len - i);
+            size_t n = fy_utf8_seq_len(s + i, len - i);
             if (n) {
                 i += n - 1;
                 continue;

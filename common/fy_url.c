@@ -114,42 +114,49 @@ char *fy_query_get(const char *query, const char *name)
     return value;
 }
 
-bool fy_utf8_valid(const char *s, size_t len)
+size_t fy_utf8_seq_len(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;                           /* C0, C1 would be overlong */
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;                   /* overlong below U+0800 */
+        else if (c == 0xED)
+            hi = 0x9F;                   /* U+D800..U+DFFF are surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;                   /* overlong below U+10000 */
+        else if (c == 0xF4)
+            hi = 0x8F;                   /* above U+10FFFF */
+    } else {
+        return 0;                        /* stray continuation, C0/C1, F5..FF */
+    }
+    if (len < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (p[k] < 0x80 || p[k] > 0xBF)
+            return 0;
+    return n;
+}
+
+bool fy_utf8_valid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        if ((unsigned char)s[i] < 0x80) { /* the common case, without a call */
             i++;
             continue;
         }
-        size_t n;
-        unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;                           /* C0, C1 would be overlong */
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-            if (c == 0xE0)
-                lo = 0xA0;                   /* overlong below U+0800 */
-            else if (c == 0xED)
-                hi = 0x9F;                   /* U+D800..U+DFFF are surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-            if (c == 0xF0)
-                lo = 0x90;                   /* overlong below U+10000 */
-            else if (c == 0xF4)
-                hi = 0x8F;                   /* above U+10FFFF */
-        } else {
-            return false;                    /* stray continuation, C0/C1, F5..FF */
-        }
-        if (len - i < n)
+        size_t n = fy_utf8_seq_len(s + i, len - i);
+        if (n == 0)
             return false;
-        if (p[i + 1] < lo || p[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k < n; k++)
-            if (p[i + k] < 0x80 || p[i + k] > 0xBF)
-                return false;
         i += n;
     }
     return true;

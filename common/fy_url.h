@@ -47,6 +47,9 @@ char *fy_query_get(const char *query, const char *name);
  * truncated or stray continuation bytes. A NUL byte inside `len` is U+0000
  * and is accepted; callers that need C strings check for it themselves. */
 bool fy_utf8_valid(const char *s, size_t len);
+/* Length of the one well-formed UTF-8 sequence (same rules) at the start of
+ * the `len` (>= 1) bytes at `s`: 1 for ASCII, 2-4, or 0 when it is none. */
+size_t fy_utf8_seq_len(const char *s, size_t len);
 
 /* Write code point `cp` (at most 0x10FFFF, not a surrogate) as UTF-8 at `out`
  * (room for 4 bytes); returns the bytes written. */
