@@ -127,23 +127,18 @@ static char *dest_context(const char *dsubject)
     return c;
 }
 
-/* Call a write on destination subject `dsubject` (NULL: not subject-level).
- * A re-sent older record (after a reset or a crash) may meet the subject in
- * the READONLY mode a later record gave it: then the subject-level mode is
- * lifted for this one write (DELETE: the scope's IMPORT applies; IMPORT in
- * the default context) and put back right after. */
-/* A soft delete of the destination version at `vpath` was refused (42206)
- * because destination versions refer to it. The source deleted it, so no
- * version live on the source referred to it then; a referrer that is not live
- * on the source now is a state compaction let the feed skip (its own delete
- * record was superseded by a later record of its key): soft-delete it first.
- * Returns how many were deleted. */
 static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *method,
                    const char *path, const char *body, const long *accept, long *code_out,
                    struct fy_err *err);
 
 #define STALE_DEPTH_MAX 8 /* referrers of referrers cleared, at most this deep */
 
+/* A soft delete of the destination version at `vpath` was refused (42206)
+ * because destination versions refer to it. The source deleted it, so no
+ * version live on the source referred to it then; a referrer that is not live
+ * on the source now is a state compaction let the feed skip (its own delete
+ * record was superseded by a later record of its key): soft-delete it first.
+ * Returns how many were deleted. */
 static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, const char *vpath)
 {
     if (ap->stale_depth >= STALE_DEPTH_MAX)
@@ -203,21 +198,39 @@ static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, con
     return n;
 }
 
+/* One call on destination subject `dsubject` (NULL: not subject-level) with
+ * the stale-referrer rule: a soft delete of a version refused (42206) by
+ * referrers the source no longer has live clears them and is tried again. */
+static int call_write(struct lnk_apply *ap, const char *dsubject, const char *method,
+                      const char *path, const char *body, const long *accept, long *code_out,
+                      bool *refused_ro, struct fy_err *err)
+{
+    long code = 0;
+    int rc = call_once(ap, method, path, body, accept, &code, refused_ro, err);
+    if (rc != 0 && code == 42206 && dsubject && ap->source_live && strcmp(method, "DELETE") == 0 &&
+        strstr(path, "/versions/") && !strstr(path, "permanent") &&
+        clear_stale_referrers(ap, dsubject, path) > 0) {
+        fy_err_clear(err);
+        rc = call_once(ap, method, path, body, accept, &code, refused_ro, err);
+    }
+    if (code_out)
+        *code_out = code;
+    return rc;
+}
+
+/* Call a write on destination subject `dsubject` (NULL: not subject-level).
+ * A re-sent older record (after a reset or a crash) may meet the subject in
+ * the READONLY mode a later record gave it: then the subject-level mode is
+ * lifted for this one write (DELETE: the scope's IMPORT applies; IMPORT in
+ * the default context) and put back right after. Both rules apply to every
+ * attempt: the lifted write may meet stale referrers too (42206 behind 42205). */
 static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *method,
                    const char *path, const char *body, const long *accept, long *code_out,
                    struct fy_err *err)
 {
     bool ro = false;
-    long code = 0;
-    int rc = call_once(ap, method, path, body, accept, &code, dsubject ? &ro : NULL, err);
-    if (rc != 0 && code == 42206 && dsubject && ap->source_live && strcmp(method, "DELETE") == 0 &&
-        strstr(path, "/versions/") && !strstr(path, "permanent") &&
-        clear_stale_referrers(ap, dsubject, path) > 0) {
-        fy_err_clear(err);
-        rc = call_once(ap, method, path, body, accept, &code, NULL, err);
-    }
-    if (code_out)
-        *code_out = code;
+    int rc = call_write(ap, dsubject, method, path, body, accept, code_out,
+                        dsubject ? &ro : NULL, err);
     if (rc == 0 || !ro)
         return rc;
     char *s = seg(dsubject);
@@ -238,7 +251,7 @@ static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *metho
                           : call_once(ap, "DELETE", mpath, NULL, gone, NULL, NULL, &e2);
         if (lifted == 0) {
             fy_err_clear(err);
-            rc = call_once(ap, method, path, body, accept, code_out, NULL, err);
+            rc = call_write(ap, dsubject, method, path, body, accept, code_out, NULL, err);
             char *restore = fy_asprintf("{\"mode\":\"%s\"}", m);
             struct fy_err e3 = {0};
             int back = call_once(ap, "PUT", mpath, restore, NULL, NULL, NULL, &e3);

@@ -273,3 +273,29 @@ def test_new_exporter_delivers_subject_delete_whose_referrer_delete_was_compacte
     create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
     wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
     wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+
+
+def test_soft_delete_behind_a_readonly_subject_clears_stale_referrers(ferry_factory):
+    """t v1 is referenced by s v1 and t is READONLY on both sides. With the exporter
+    paused, the source lifts t's mode, soft-deletes s v1 and t v1, hard-deletes s v1 and
+    makes t READONLY again; compaction drops the lifting record and s's soft delete. The
+    resumed exporter meets t's delete with t READONLY on the destination (the mode is
+    lifted for that write) and s v1 still live there (the stale referrer must give way
+    on that lifted write too, found by test_model_link seed 492679644); it converges."""
+    srv, src, dst = compacting_source_and_destination(ferry_factory)
+    src.register_ok("t", record("T", ("a", "int")))
+    src.register_ok("s", record("S", ("t", "T")),
+                    references=[{"name": "T", "subject": "t", "version": 1}])
+    src.set_mode("t", "READONLY")
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    expect_ok(src.put("/exporters/dr/pause"))
+    expect_ok(src.delete("/mode/t"))
+    expect_ok(src.delete_version("s", 1))
+    expect_ok(src.delete_version("t", 1))
+    expect_ok(src.delete_version("s", 1, permanent=True))
+    src.set_mode("t", "READONLY")
+    churn_until_compacted(src, srv)
+    expect_ok(src.put("/exporters/dr/resume"))
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
