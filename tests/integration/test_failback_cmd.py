@@ -227,6 +227,35 @@ def test_failback_keeps_dr_version_order_with_an_older_id(ferry_factory, tmp_pat
     assert expect_ok(dr.version(":.primary:x", "latest"))["id"] == c_id
 
 
+def test_failback_reports_the_id_change_of_a_kept_version(ferry_factory, tmp_path,
+                                                           monkeypatch):
+    """Issue 9 item 6: during the outage DR registers x v2 = N under the next id; the
+    primary, back, gave that id to another schema P and holds N itself in x under a later
+    id. N is `kept` (no write) and id_changes still says DR's id is the primary's other one:
+    data DR produced with it would otherwise decode as P with no warning."""
+    primary, dr = exporting_pair(ferry_factory)
+    primary.register_ok("x", record("X", ("a", "int")))
+    wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="replicated")
+    expect_ok(primary.put("/exporters/to-dr/pause"))
+    primary.server.kill9()
+    cfg = drill_props(tmp_path, dr, primary)
+    p = run_cmd("failover", cfg)
+    assert p.returncode == 0, p.stdout + p.stderr
+    n_schema = record("X", ("a", "int"), ("n", "int", 0))
+    dr_id = dr.register_ok(":.primary:x", n_schema)
+
+    primary = restart_same_port(ferry_factory, primary.server, monkeypatch)
+    assert primary.register_ok("p", record("P", ("p", "int"))) == dr_id
+    primary_id = primary.register_ok("x", n_schema)
+    assert primary_id != dr_id
+    rc, rep = failback(cfg, "--plan")
+    assert rc == 0, json.dumps(rep, indent=1)
+    item = [i for i in rep["plan"]["items"] if i["dr"]["subject"] == ":.primary:x"]
+    assert len(item) == 1 and item[0].get("kept") is True, json.dumps(rep, indent=1)
+    assert {"dr_id": dr_id, "primary_id": primary_id, "context": "."} in \
+        rep["plan"]["id_changes"], json.dumps(rep, indent=1)
+
+
 def test_failback_config_and_usage_errors_exit_2(tmp_path):
     base = {"dr.schema.registry.url": "http://127.0.0.1:1", "dr.context": ".primary"}
     p = run_cmd("failback", write_props(tmp_path / "a.properties", base), "--plan")
