@@ -3,18 +3,24 @@
 
 A seeded random workload runs on a source registry while an exporter copies it into a
 destination context: registrations (with references), soft/hard deletes of versions and
-subjects, subject configs and modes, journal compactions (a small
+subjects, subject and context configs, subject modes, journal compactions (a small
 ferry.store.compact.min.bytes plus churn), clean restarts and kill -9 of either side, and
-exporter resets. The source is the model: at the end the destination must hold exactly the
-source's dump (ids, versions, text, references, deletions, configs, modes) and the exporter
-must be RUNNING. The seed is printed on failure; FERRY_MODEL_SEED=<n> replays it (default
-1, fixed so that make test is not flaky; FERRY_MODEL_SEED=random draws one),
-FERRY_MODEL_LINK_STEPS sets the number of steps (default 800, bounded by 55 s)."""
+exporter resets (some followed at once by a kill -9 of the source). Every fault class
+happens at least once per run. The source is the model: at the end the destination must
+hold exactly the source's dump (ids, versions, text, references, deletions, configs, modes)
+and the exporter must be RUNNING.
+
+Seeds: make test runs one fresh random seed and the pinned regression seeds (PINNED);
+a failure names its seed, FERRY_MODEL_SEED=<n> replays only that one.
+FERRY_MODEL_LINK_SEEDS=<n> runs n fresh seeds (a soak), FERRY_MODEL_LINK_STEPS (default
+600) and FERRY_MODEL_LINK_SECONDS (default 30) bound each run's workload."""
 from __future__ import annotations
 
 import os
 import random
 import time
+
+import pytest
 
 from conftest import Api, expect_ok, q, record
 from test_link_exporters import converged, create_exporter, dump, expected_dest, \
@@ -23,9 +29,21 @@ from test_link_exporters import converged, create_exporter, dump, expected_dest,
 SRC_CONF = {"ferry.fsync": "false", "ferry.store.compact.min.bytes": "4096"}
 DST_CONF = {"ferry.fsync": "false", "ferry.store.compact.min.bytes": "4096"}
 LEVELS = ["NONE", "BACKWARD", "FORWARD", "FULL"]
-WORKLOAD_S = 55.0   # the random phase stops after this long, whatever the step count
+# the random phase of one run stops after this long, whatever the step count
+WORKLOAD_S = float(os.environ.get("FERRY_MODEL_LINK_SECONDS") or 30)
+STEPS = int(os.environ.get("FERRY_MODEL_LINK_STEPS") or 600)
 CONVERGE_S = 60.0
-DEFAULT_SEED = 1
+# regression seeds, each once found a bug (docs/internals/testing.md "What it found"); the
+# focused test of each bug is in test_link_safety.py
+PINNED = [1, 492679644]
+
+
+def seeds() -> list[str]:
+    env = os.environ.get("FERRY_MODEL_SEED")
+    if env and env != "random":
+        return [env]
+    fresh = [f"fresh{i}" for i in range(int(os.environ.get("FERRY_MODEL_LINK_SEEDS") or 1))]
+    return fresh if env == "random" else fresh + [str(x) for x in PINNED]
 
 
 class Run:
@@ -35,6 +53,8 @@ class Run:
         self.mp = monkeypatch
         self.src = Api(ferry_factory.start(config=SRC_CONF))
         self.dst = Api(ferry_factory.start(config=DST_CONF))
+        self.src_servers = [self.src.server]
+        self.faults: dict[str, int] = {}
         self.src.set_config(None, "NONE")  # any schema registers; the level travels too
         self.subjects = [f"m{i}" for i in range(8)]
         self.next_subject = 8
@@ -112,6 +132,16 @@ class Run:
             self.src.put(f"/config/{q(s)}", {"compatibility": self.rng.choice(LEVELS)})
         self.log.append(f"config {s}")
 
+    def op_context_config(self) -> None:
+        # the top level is the default context's config, copied to the destination
+        # context's; never BACKWARD (dump() reads BACKWARD as "none stored")
+        if self.rng.random() < 0.2:
+            self.src.delete("/config")
+        else:
+            self.src.put("/config", {"compatibility": self.rng.choice(
+                ["NONE", "NONE", "FORWARD", "FULL"])})
+        self.log.append("context config")
+
     def op_mode(self) -> None:
         s = self.rng.choice(self.subjects)
         if self.rng.random() < 0.5:
@@ -124,44 +154,67 @@ class Run:
         for i in range(self.rng.randint(20, 60)):
             expect_ok(self.src.put("/config/churn", {"compatibility": LEVELS[i % 4]}))
         self.log.append("churn (compaction)")
+        self.faults["churn"] = self.faults.get("churn", 0) + 1
 
-    def restart(self, api: Api, who: str) -> Api:
+    def restart(self, api: Api, who: str, how: str | None = None) -> Api:
         """kill -9 or SIGTERM `api`'s server and start it again on its data dir; the
         destination keeps its port (the exporter's URL)."""
         srv = api.server
-        how = "kill -9" if self.rng.random() < 0.5 else "restart"
+        how = how or ("kill -9" if self.rng.random() < 0.5 else "restart")
         if how == "kill -9":
             srv.kill9()
         else:
             srv.stop_and_check()
         self.log.append(f"{how} {who}")
+        self.faults[f"{how} {who}"] = self.faults.get(f"{how} {who}", 0) + 1
         if who == "destination":
             return restart_same_port(self.ff, srv, self.mp)
-        return Api(self.ff.start(config=srv.config, data_dir=srv.data_dir))
+        new = Api(self.ff.start(config=srv.config, data_dir=srv.data_dir))
+        self.src_servers.append(new.server)
+        return new
 
-    def op_restart_src(self) -> None:
-        self.src = self.restart(self.src, "source")
+    def op_restart_src(self, how: str | None = None) -> None:
+        self.src = self.restart(self.src, "source", how)
 
-    def op_restart_dst(self) -> None:
-        self.dst = self.restart(self.dst, "destination")
+    def op_restart_dst(self, how: str | None = None) -> None:
+        self.dst = self.restart(self.dst, "destination", how)
 
     def op_reset(self) -> None:
         expect_ok(self.src.put("/exporters/m/pause"))
         expect_ok(self.src.put("/exporters/m/reset"))
         expect_ok(self.src.put("/exporters/m/resume"))
         self.log.append("reset exporter")
+        self.faults["reset"] = self.faults.get("reset", 0) + 1
+        if self.rng.random() < 0.3:  # a crash right after it: the reset must survive
+            self.op_restart_src("kill -9")
+
+    def ensure_faults(self) -> None:
+        """Whatever the draw and the time bound left out, every fault class happens at
+        least once per run, each followed by a few writes."""
+        forced = [("churn", self.op_compact), ("reset", self.op_reset)] + [
+            (f"{how} {who}", (lambda h=how, w=who: self.op_restart_src(h) if w == "source"
+                              else self.op_restart_dst(h)))
+            for how in ("kill -9", "restart") for who in ("source", "destination")]
+        for name, fn in forced:
+            if not self.faults.get(name):
+                fn()
+                for _ in range(5):
+                    self.rng.choice([self.op_register, self.op_soft_delete_version,
+                                     self.op_delete_subject])()
+
+    def compactions(self) -> int:
+        return sum(srv.stderr().count('msg="journal compacted"') for srv in self.src_servers)
 
 
 OPS = [("op_register", 40), ("op_soft_delete_version", 10), ("op_hard_delete_version", 6),
-       ("op_delete_subject", 3), ("op_config", 8), ("op_mode", 4), ("op_compact", 3),
-       ("op_restart_src", 2), ("op_restart_dst", 2), ("op_reset", 2)]
+       ("op_delete_subject", 3), ("op_config", 8), ("op_context_config", 1), ("op_mode", 4),
+       ("op_compact", 3), ("op_restart_src", 2), ("op_restart_dst", 2), ("op_reset", 2)]
 
 
-def test_link_converges_under_random_workload_and_faults(ferry_factory, monkeypatch):
-    # make test runs a fixed seed (it must not be flaky); FERRY_MODEL_SEED=random explores
-    env = os.environ.get("FERRY_MODEL_SEED") or str(DEFAULT_SEED)
-    seed = random.SystemRandom().randrange(1 << 30) if env == "random" else int(env)
-    steps = int(os.environ.get("FERRY_MODEL_LINK_STEPS") or 800)
+@pytest.mark.parametrize("seed_arg", seeds())
+def test_link_converges_under_random_workload_and_faults(ferry_factory, monkeypatch, seed_arg):
+    seed = random.SystemRandom().randrange(1 << 30) if seed_arg.startswith("fresh") \
+        else int(seed_arg)
     print(f"FERRY_MODEL_SEED={seed}")
     rng = random.Random(seed)
     run = Run(rng, ferry_factory, monkeypatch)
@@ -172,11 +225,12 @@ def test_link_converges_under_random_workload_and_faults(ferry_factory, monkeypa
         weights = [w for _, w in OPS]
         t0 = time.monotonic()
         done = 0
-        for _ in range(steps):
+        for _ in range(STEPS):
             if time.monotonic() - t0 > WORKLOAD_S:
                 break
             getattr(run, rng.choices(names, weights)[0])()
             done += 1
+        run.ensure_faults()
         deadline = time.monotonic() + CONVERGE_S
         while True:
             want, got = expected_dest(dump(run.src, ".")), dump(run.dst, ".copy")
@@ -194,8 +248,9 @@ def test_link_converges_under_random_workload_and_faults(ferry_factory, monkeypa
             time.sleep(0.2)
         assert converged(run.src, ".", run.dst, ".copy")
         assert len(want["versions"]) > 0
-        print(f"steps={done} versions={len(want['versions'])} "
-              f"elapsed={time.monotonic() - t0:.1f}s")
+        assert run.compactions() > 0, "the source journal never compacted"
+        print(f"steps={done} versions={len(want['versions'])} faults={run.faults} "
+              f"compactions={run.compactions()} elapsed={time.monotonic() - t0:.1f}s")
     except BaseException as e:
         raise AssertionError(f"FERRY_MODEL_SEED={seed} (replay with it); last operations:\n"
                              + "\n".join(run.log[-25:]) + f"\n{e}") from e
