@@ -21,7 +21,7 @@ void lnk_apply_init(struct lnk_apply *ap, const struct lnk_def *def, const char 
     fy_map_init(&ap->own);
     ap->ensured = &ap->own;
     ap->mu = NULL;
-    ap->source_live = NULL;
+    ap->source_has = NULL;
     ap->source_arg = NULL;
     ap->stale_depth = 0;
 }
@@ -133,13 +133,16 @@ static int call_ok(struct lnk_apply *ap, const char *dsubject, const char *metho
 
 #define STALE_DEPTH_MAX 8 /* referrers of referrers cleared, at most this deep */
 
-/* A soft delete of the destination version at `vpath` was refused (42206)
- * because destination versions refer to it. The source deleted it, so no
- * version live on the source referred to it then; a referrer that is not live
- * on the source now is a state compaction let the feed skip (its own delete
- * record was superseded by a later record of its key): soft-delete it first.
- * Returns how many were deleted. */
-static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, const char *vpath)
+/* A delete of the destination version at `vpath` was refused (42206) because
+ * destination versions refer to it. The source deleted it, so no version the
+ * source held then referred to it: live ones for a soft delete, any for a
+ * permanent one. A referrer the source does not hold now (live, for a soft
+ * delete; with its id) is a state compaction let the feed skip (its own
+ * delete record was superseded by a later record of its key, e.g. a second
+ * DELETE_SUBJECT or a version number handed out again): it gives way first,
+ * soft-deleted, or purged for a permanent delete. Returns how many did. */
+static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, const char *vpath,
+                                 bool permanent)
 {
     if (ap->stale_depth >= STALE_DEPTH_MAX)
         return 0;
@@ -148,21 +151,26 @@ static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, con
     long status;
     json_t *ids = NULL;
     struct fy_err e = {0};
-    char *rpath = fy_asprintf("%s/referencedby", vpath);
+    const char *q = strchr(vpath, '?');
+    char *rpath = fy_asprintf("%.*s/referencedby%s", (int)(q ? q - vpath : (long)strlen(vpath)),
+                              vpath, permanent ? "?deleted=true" : "");
     char *ctx = dest_context(dsubject);
     char *cq = ctx_subject_format(ctx, "");
     char *cqs = seg(cq);
     static const long gone[] = {40401, 40402, 40406, 0};
+    static const long gone_hard[] = {40401, 40402, 0};
     if (lnk_client_call(ap->cl, "GET", rpath, NULL, &status, &ids, &e) == 0 && status == 200) {
         size_t i;
         json_t *id;
         json_array_foreach(ids, i, id)
         {
+            json_int_t rid = json_integer_value(id);
             char *ipath = ctx_is_default(ctx)
-                              ? fy_asprintf("/schemas/ids/%lld/versions",
-                                            (long long)json_integer_value(id))
-                              : fy_asprintf("/schemas/ids/%lld/versions?subject=%s",
-                                            (long long)json_integer_value(id), cqs);
+                              ? fy_asprintf("/schemas/ids/%lld/versions%s", (long long)rid,
+                                            permanent ? "?deleted=true" : "")
+                              : fy_asprintf("/schemas/ids/%lld/versions?subject=%s%s",
+                                            (long long)rid, cqs,
+                                            permanent ? "&deleted=true" : "");
             json_t *vs = NULL;
             if (lnk_client_call(ap->cl, "GET", ipath, NULL, &status, &vs, &e) == 0 &&
                 status == 200) {
@@ -172,14 +180,19 @@ static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, con
                 {
                     const char *s2 = json_string_value(json_object_get(sv, "subject"));
                     json_int_t v2 = json_integer_value(json_object_get(sv, "version"));
-                    if (!s2 || ap->source_live(ap->source_arg, s2, (int)v2))
+                    if (!s2 || ap->source_has(ap->source_arg, s2, (int)v2, (int32_t)rid,
+                                              !permanent))
                         continue;
                     char *s2s = seg(s2);
                     char *dpath = fy_asprintf("/subjects/%s/versions/%lld", s2s, (long long)v2);
+                    char *ppath = fy_asprintf("%s?permanent=true", dpath);
                     /* as any link write: READONLY lifted, its own stale referrers first */
-                    if (call_ok(ap, s2, "DELETE", dpath, NULL, gone, NULL, &e) == 0)
+                    if (call_ok(ap, s2, "DELETE", dpath, NULL, gone, NULL, &e) == 0 &&
+                        (!permanent ||
+                         call_ok(ap, s2, "DELETE", ppath, NULL, gone_hard, NULL, &e) == 0))
                         n++;
                     fy_err_clear(&e);
+                    free(ppath);
                     free(dpath);
                     free(s2s);
                 }
@@ -199,17 +212,17 @@ static int clear_stale_referrers(struct lnk_apply *ap, const char *dsubject, con
 }
 
 /* One call on destination subject `dsubject` (NULL: not subject-level) with
- * the stale-referrer rule: a soft delete of a version refused (42206) by
- * referrers the source no longer has live clears them and is tried again. */
+ * the stale-referrer rule: a delete of a version refused (42206) by referrers
+ * the source no longer has clears them and is tried again. */
 static int call_write(struct lnk_apply *ap, const char *dsubject, const char *method,
                       const char *path, const char *body, const long *accept, long *code_out,
                       bool *refused_ro, struct fy_err *err)
 {
     long code = 0;
     int rc = call_once(ap, method, path, body, accept, &code, refused_ro, err);
-    if (rc != 0 && code == 42206 && dsubject && ap->source_live && strcmp(method, "DELETE") == 0 &&
-        strstr(path, "/versions/") && !strstr(path, "permanent") &&
-        clear_stale_referrers(ap, dsubject, path) > 0) {
+    if (rc != 0 && code == 42206 && dsubject && ap->source_has && strcmp(method, "DELETE") == 0 &&
+        strstr(path, "/versions/") &&
+        clear_stale_referrers(ap, dsubject, path, strstr(path, "permanent=true") != NULL) > 0) {
         fy_err_clear(err);
         rc = call_once(ap, method, path, body, accept, &code, refused_ro, err);
     }
@@ -461,6 +474,51 @@ int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const cha
     return rc;
 }
 
+int lnk_apply_version_purge_stale(struct lnk_apply *ap, const char *context, const char *name,
+                                  int v, int32_t current_id, struct fy_err *err)
+{
+    char *d = dest(ap, context, name);
+    char *ds = seg(d);
+    char *gpath = fy_asprintf("/subjects/%s/versions/%d?deleted=true", ds, v);
+    long status;
+    json_t *ans = NULL;
+    int rc = lnk_client_call(ap->cl, "GET", gpath, NULL, &status, &ans, err);
+    if (rc == 0 && status == 200) {
+        json_t *id = json_object_get(ans, "id");
+        if (!json_is_integer(id) || json_integer_value(id) != current_id)
+            rc = lnk_apply_version_purge(ap, context, name, v, err);
+    } else if (rc == 0 && status != 404) {
+        rc = fy_err_set(err, FY_E_HTTP, "destination GET %s answered %ld", gpath, status);
+    }
+    json_decref(ans);
+    free(gpath);
+    free(ds);
+    free(d);
+    return rc;
+}
+
+/* Is the destination version at `vpath` (`dsubject` version `v`) one the source
+ * holds live now, with its id? A re-sent DELETE_SUBJECT (after a reset) may be
+ * older than a permanent delete of the subject, whose version numbers then
+ * started again at 1: those versions are not the ones it deleted. */
+static bool live_at_source(struct lnk_apply *ap, const char *dsubject, const char *vpath, int v)
+{
+    if (!ap->source_has)
+        return false;
+    long status;
+    json_t *ans = NULL;
+    struct fy_err e = {0};
+    bool live = false;
+    if (lnk_client_call(ap->cl, "GET", vpath, NULL, &status, &ans, &e) == 0 && status == 200) {
+        json_t *id = json_object_get(ans, "id");
+        live = json_is_integer(id) &&
+               ap->source_has(ap->source_arg, dsubject, v, (int32_t)json_integer_value(id), true);
+    }
+    json_decref(ans);
+    fy_err_destroy(&e);
+    return live;
+}
+
 int lnk_apply_subject_delete(struct lnk_apply *ap, const char *context, const char *name,
                              int upto, struct fy_err *err)
 {
@@ -490,7 +548,8 @@ int lnk_apply_subject_delete(struct lnk_apply *ap, const char *context, const ch
                 if (ver < 1 || ver > upto)
                     continue;
                 char *vpath = fy_asprintf("%s/versions/%lld", path, (long long)ver);
-                rc = call_ok(ap, d, "DELETE", vpath, NULL, vgone, NULL, err);
+                if (!live_at_source(ap, d, vpath, (int)ver))
+                    rc = call_ok(ap, d, "DELETE", vpath, NULL, vgone, NULL, err);
                 free(vpath);
                 if (rc != 0)
                     break;

@@ -26,11 +26,13 @@ struct lnk_apply {
     struct fy_map own;         /* the ensured set when not shared */
     struct fy_map *ensured;    /* destination scopes already put into IMPORT */
     pthread_mutex_t *mu;       /* guards *ensured when shared, else NULL */
-    /* Optional (NULL = unknown): is the source version behind destination
-     * subject `dsubject` / `version` live now? Lets a soft delete refused for
-     * referrers the source no longer has live clear those first (see
-     * docs/internals/linker.md). Set by the in-server worker. */
-    bool (*source_live)(void *arg, const char *dsubject, int version);
+    /* Optional (NULL = unknown): does the source hold the version behind
+     * destination subject `dsubject` / `version` now, with id `id`, and live
+     * when `live_only`? (true for a subject this link does not map.) Lets a
+     * delete refused for referrers the source no longer has clear those first
+     * (see docs/internals/linker.md). Set by the in-server worker. */
+    bool (*source_has)(void *arg, const char *dsubject, int version, int32_t id,
+                       bool live_only);
     void *source_arg;
     int stale_depth;           /* nesting of stale-referrer clearing (bounded) */
 };
@@ -56,6 +58,13 @@ int lnk_apply_version(struct lnk_apply *ap, const char *context, const char *nam
 /* The version is gone from the source (hard delete): soft, then permanent. */
 int lnk_apply_version_purge(struct lnk_apply *ap, const char *context, const char *name, int v,
                             struct fy_err *err);
+/* The source hard-deleted version `v` once (a PURGED_VERSION record): purge the
+ * destination's version `v` unless it has `current_id`, the id of the version
+ * the source holds at `v` now (-1: none), whose own later record applies. A
+ * number handed out again after a hard delete thus never meets the old
+ * version on the destination. 0 or -1 with FY_E_HTTP naming the call. */
+int lnk_apply_version_purge_stale(struct lnk_apply *ap, const char *context, const char *name,
+                                  int v, int32_t current_id, struct fy_err *err);
 /* The source soft-deleted the subject's versions 1..upto (a DELETE_SUBJECT
  * record): each of them still live on the destination is soft-deleted, not
  * the versions registered after (a re-sent record meets them after a reset);

@@ -6,7 +6,9 @@
  *   SCHEMA          -> POST /subjects/{d}/versions with explicit id and version
  *                      (IMPORT), schemaType, mapped references, metadata, ruleSet;
  *                      deleted:true -> then DELETE the version (soft)
- *   SCHEMA tombstone-> DELETE version, then DELETE ?permanent=true (hard)
+ *   SCHEMA tombstone-> DELETE version, then DELETE ?permanent=true (hard),
+ *   PURGED_VERSION     unless the destination holds the version the source has
+ *                      at that number now (numbers come back after a hard delete)
  *   DELETE_SUBJECT  -> DELETE /subjects/{d} (soft)
  *   CONFIG          -> PUT/DELETE /config/{d} (subject and context level)
  *   MODE (subject)  -> PUT/DELETE /mode/{d} (READWRITE becomes IMPORT, below)
@@ -229,6 +231,25 @@ static bool wanted(struct worker *w, const char *context, const char *name, int6
     return yes;
 }
 
+/* A hard delete (a SCHEMA tombstone or a PURGED_VERSION record) of `version`:
+ * the destination's version there gives way unless it is the one the source
+ * holds now. A number can be handed out again after a hard delete; the new
+ * version's records come later in the feed, and a record re-sent after a
+ * reset must not purge what they brought. */
+static int export_purged(struct lane *ln, const char *context, const char *name,
+                         int32_t version, struct fy_err *err)
+{
+    struct worker *w = ln->w;
+    int32_t current = -1;
+    pthread_rwlock_rdlock(&w->r->idx.lock);
+    const struct reg_subject *sub = reg_index_subject(&w->r->idx, context, name);
+    const struct reg_version *v = sub ? reg_subject_version(sub, version) : NULL;
+    if (v)
+        current = v->schema->id;
+    pthread_rwlock_unlock(&w->r->idx.lock);
+    return lnk_apply_version_purge_stale(&ln->ap, context, name, (int)version, current, err);
+}
+
 /* One SCHEMA record: the value is the version as Confluent stores it (the
  * same fields as a Schema object); a tombstone is a hard delete. */
 static int export_schema(struct lane *ln, const struct reg_key *k,
@@ -236,7 +257,7 @@ static int export_schema(struct lane *ln, const struct reg_key *k,
                          const char *name, struct fy_err *err)
 {
     if (!rec->value)
-        return lnk_apply_version_purge(&ln->ap, context, name, (int)k->version, err);
+        return export_purged(ln, context, name, k->version, err);
     json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
     int rc = 0;
     if (!json_is_string(json_object_get(v, "schema")) ||
@@ -275,6 +296,9 @@ static int export_job(struct lane *ln, const struct job *j, struct fy_err *err)
         rc = lnk_apply_mode(&ln->ap, cs->context, cs->name,
                             json_string_value(json_object_get(v, "mode")), err);
         break;
+    case REG_KEY_PURGED_VERSION: /* the hard delete, kept when its number came back */
+        rc = export_purged(ln, cs->context, cs->name, j->k.version, err);
+        break;
     default:
         break;
     }
@@ -305,6 +329,29 @@ static char *bytes_dup(const char *p, size_t len)
     return c;
 }
 
+/* Is the SCHEMA record `rec` (of job `j`) history: the source no longer holds
+ * its subject/version with its id? Then a later record of its key follows in
+ * the feed (the hard delete's tombstone, or the version the number was handed
+ * out to again), and compaction would have dropped this one: sending it could
+ * only meet the newer version on the destination (a replay after a reset).
+ * Thread: the reader. */
+static bool superseded(struct worker *w, const struct job *j, const struct reg_store_record *rec)
+{
+    json_t *v = json_loadb(rec->value, rec->vlen, 0, NULL);
+    json_t *id = json_object_get(v, "id");
+    bool old = false;
+    if (json_is_integer(id)) {
+        pthread_rwlock_rdlock(&w->r->idx.lock);
+        const struct reg_subject *sub =
+            reg_index_subject(&w->r->idx, j->cs.context, j->cs.name);
+        const struct reg_version *ver = sub ? reg_subject_version(sub, j->k.version) : NULL;
+        old = !ver || ver->schema->id != json_integer_value(id);
+        pthread_rwlock_unlock(&w->r->idx.lock);
+    }
+    json_decref(v);
+    return old;
+}
+
 /* The job for a feed record, or NULL when the record is not for this
  * exporter (CONTEXT, CLEAR_SUBJECT, NOOP, EXPORTER*, unmatched subjects, and
  * subjects in IMPORT here: the loop rule). Thread: the reader. */
@@ -321,6 +368,7 @@ static struct job *job_for(struct worker *w, const struct reg_store_record *rec)
     case REG_KEY_DELETE_SUBJECT:
     case REG_KEY_CONFIG:
     case REG_KEY_MODE:
+    case REG_KEY_PURGED_VERSION:
         break;
     default:
         goto out;
@@ -329,11 +377,12 @@ static struct job *job_for(struct worker *w, const struct reg_store_record *rec)
         goto out;
     if (j->k.type == REG_KEY_SCHEMA || j->k.type == REG_KEY_MODE)
         keep = j->cs.name[0] != '\0';
-    else if (j->k.type == REG_KEY_DELETE_SUBJECT)
+    else if (j->k.type == REG_KEY_DELETE_SUBJECT || j->k.type == REG_KEY_PURGED_VERSION)
         keep = j->cs.name[0] && rec->value;
     else
         keep = true;
-    keep = keep && wanted(w, j->cs.context, j->cs.name, rec->offset);
+    keep = keep && wanted(w, j->cs.context, j->cs.name, rec->offset) &&
+           !(j->k.type == REG_KEY_SCHEMA && rec->value && superseded(w, j, rec));
 out:
     if (!keep) {
         job_free(j);
@@ -369,7 +418,8 @@ static char *ref_subject(json_t *ref, const char *context)
 static bool job_runs_alone(const struct job *j, json_t **deps)
 {
     *deps = NULL;
-    if (!j->cs.name[0] || j->k.type == REG_KEY_DELETE_SUBJECT)
+    if (!j->cs.name[0] || j->k.type == REG_KEY_DELETE_SUBJECT ||
+        j->k.type == REG_KEY_PURGED_VERSION)
         return true;
     if (j->k.type != REG_KEY_SCHEMA)
         return false;
@@ -700,10 +750,11 @@ static void lanes_stop(struct worker *w)
     w->lanes_stop = false;
 }
 
-/* lnk_apply's source_live: is the source version the destination subject
- * `dsubject` / `version` comes from live now? Thread: any lane (reads the
- * index under its read lock; w->def does not change while lanes run). */
-static bool source_live(void *arg, const char *dsubject, int version)
+/* lnk_apply's source_has: does the source hold the version the destination
+ * subject `dsubject` / `version` comes from, with `id`, live if `live_only`?
+ * Thread: any lane (reads the index under its read lock; w->def does not
+ * change while lanes run). */
+static bool source_has(void *arg, const char *dsubject, int version, int32_t id, bool live_only)
 {
     struct worker *w = arg;
     char *context = NULL, *name = NULL;
@@ -712,11 +763,11 @@ static bool source_live(void *arg, const char *dsubject, int version)
     pthread_rwlock_rdlock(&w->r->idx.lock);
     const struct reg_subject *sub = reg_index_subject(&w->r->idx, context, name);
     const struct reg_version *v = sub ? reg_subject_version(sub, version) : NULL;
-    bool live = v && !v->deleted;
+    bool has = v && v->schema->id == id && !(live_only && v->deleted);
     pthread_rwlock_unlock(&w->r->idx.lock);
     free(context);
     free(name);
-    return live;
+    return has;
 }
 
 /* One client and thread per lane, `max.in.flight` of them. */
@@ -737,7 +788,7 @@ static int lanes_start(struct worker *w, struct fy_err *err)
         lnk_client_set_abort(ln->cl, &w->ex->abort);
         /* lanes share the set of scopes already in IMPORT (under pmu) */
         lnk_apply_init_shared(&ln->ap, &w->def, w->r->cluster_id, ln->cl, &w->ensured, &w->pmu);
-        ln->ap.source_live = source_live;
+        ln->ap.source_has = source_has;
         ln->ap.source_arg = w;
         if (pthread_create(&ln->thread, NULL, lane_main, ln) != 0) {
             fy_err_set(err, FY_E_NOMEM, "cannot start sender thread %zu of exporter '%s'", i,

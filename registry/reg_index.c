@@ -862,6 +862,7 @@ void reg_index_apply(struct reg_index *idx, const char *key, size_t klen, const 
         apply_id_hwm(idx, k.context, value, vlen, offset);
         break;
     case REG_KEY_NOOP:
+    case REG_KEY_PURGED_VERSION: /* for the linker (reg_registry_write) */
     case REG_KEY_OTHER:
         break;
     }

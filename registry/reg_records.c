@@ -21,6 +21,7 @@ static const struct {
     {"MODE", REG_KEY_MODE},               {"DELETE_SUBJECT", REG_KEY_DELETE_SUBJECT},
     {"CLEAR_SUBJECT", REG_KEY_CLEAR_SUBJECT}, {"CONTEXT", REG_KEY_CONTEXT},
     {"NOOP", REG_KEY_NOOP},               {"ID_HWM", REG_KEY_ID_HWM},
+    {"PURGED_VERSION", REG_KEY_PURGED_VERSION},
 };
 
 static enum reg_keytype keytype_of(const char *kt, size_t len)
@@ -161,6 +162,26 @@ char *reg_key_context(const char *context)
 char *reg_key_id_hwm(const char *context)
 {
     return context_key("{\"keytype\":\"ID_HWM\",\"context\":", context);
+}
+
+char *reg_key_purged_version(const char *subject, int32_t version)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"keytype\":\"PURGED_VERSION\",\"subject\":");
+    fy_jsonout_str(&b, subject);
+    fy_buf_printf(&b, ",\"version\":%d,\"magic\":0}", (int)version);
+    return fy_buf_steal(&b);
+}
+
+char *reg_value_purged_version(const char *subject, int32_t version)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "{\"subject\":");
+    fy_jsonout_str(&b, subject);
+    fy_buf_printf(&b, ",\"version\":%d}", (int)version);
+    return fy_buf_steal(&b);
 }
 
 char *reg_value_schema(const char *subject, int32_t version, int32_t id, const char *schema_type,

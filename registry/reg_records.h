@@ -22,13 +22,14 @@ enum reg_keytype {
     REG_KEY_CONTEXT,
     REG_KEY_NOOP,
     REG_KEY_ID_HWM, /* ferry's: a context's id high-water mark (docs/internals/journal.md) */
+    REG_KEY_PURGED_VERSION, /* ferry's: a version was hard-deleted (docs/internals/journal.md) */
     REG_KEY_OTHER, /* a key type ferry does not use (e.g. 8.x associations): skipped */
 };
 
 struct reg_key {
     enum reg_keytype type;
     char *subject;  /* qualified; NULL for the top-level CONFIG/MODE and for CONTEXT/NOOP */
-    int32_t version;/* SCHEMA only */
+    int32_t version;/* SCHEMA and PURGED_VERSION only */
     char *context;  /* CONTEXT and ID_HWM only: ".ctx" */
 };
 
@@ -45,6 +46,7 @@ char *reg_key_delete_subject(const char *subject);
 char *reg_key_clear_subject(const char *subject);
 char *reg_key_context(const char *context);
 char *reg_key_id_hwm(const char *context);
+char *reg_key_purged_version(const char *subject, int32_t version);
 
 /* SCHEMA value. `references`, `metadata`, `rule_set` are compact JSON texts or NULL. */
 char *reg_value_schema(const char *subject, int32_t version, int32_t id, const char *schema_type,
@@ -59,5 +61,7 @@ char *reg_value_id_hwm(const char *context, int32_t max_id);
 /* The maxId of an ID_HWM value: 0, or -1 when it is malformed (not an integer
  * in 0 .. 2^31-1). */
 int reg_value_id_hwm_parse(const char *value, size_t vlen, int32_t *max_id);
+/* PURGED_VERSION value: {"subject":"s","version":N}, **new**. */
+char *reg_value_purged_version(const char *subject, int32_t version);
 
 #endif

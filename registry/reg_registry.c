@@ -213,13 +213,34 @@ static void hard_delete_contexts(const struct reg_index *idx, const struct reg_w
     reg_key_destroy(&k);
 }
 
+/* A PURGED_VERSION record for `w` when it is a SCHEMA tombstone (into *out):
+ * 1, else 0. */
+static size_t purged_record(const struct reg_write *w, struct reg_write *out)
+{
+    struct reg_key k;
+    if (w->value || reg_key_parse(w->key, strlen(w->key), &k, NULL) != 0)
+        return 0;
+    size_t n = 0;
+    if (k.type == REG_KEY_SCHEMA && k.subject) {
+        out->key = reg_key_purged_version(k.subject, k.version);
+        out->value = reg_value_purged_version(k.subject, k.version);
+        n = 1;
+    }
+    reg_key_destroy(&k);
+    return n;
+}
+
 /* The batch to append: `recs`, led by an ID_HWM record for each context one
- * of them hard-deletes from. Compaction keeps a key's latest record only, so
+ * of them hard-deletes from, then a PURGED_VERSION record for each version
+ * one of them hard-deletes. Compaction keeps a key's latest record only, so
  * once a hard-deleted version's SCHEMA record is gone, the replayed max id
  * could drop and an id be handed out again; the mark, the latest record of
- * its own key, keeps it (docs/internals/journal.md). It comes first, so a
- * torn batch never holds the delete without it. The entries of `recs` move
- * into the result (their pointers are cleared). **new** array of *n. */
+ * its own key, keeps it (docs/internals/journal.md). Likewise a hard-deleted
+ * version's number can be handed out again, and the new version's SCHEMA
+ * record then replaces the tombstone: PURGED_VERSION keeps the delete in the
+ * feed for an exporter behind it (docs/internals/linker.md). Both come first,
+ * so a torn batch never holds the delete without them. The entries of `recs`
+ * move into the result (their pointers are cleared). **new** array of *n. */
 static struct reg_write *with_id_marks(struct reg_registry *r, struct reg_write *recs,
                                        size_t *n)
 {
@@ -228,7 +249,7 @@ static struct reg_write *with_id_marks(struct reg_registry *r, struct reg_write 
     pthread_rwlock_rdlock(&r->idx.lock);
     for (size_t i = 0; i < *n; i++)
         hard_delete_contexts(&r->idx, &recs[i], &seen);
-    struct reg_write *all = fy_calloc(*n + seen.count + 1, sizeof *all);
+    struct reg_write *all = fy_calloc(2 * *n + seen.count + 1, sizeof *all);
     size_t m = 0, it = 0;
     const char *context;
     while (fy_map_next(&seen, &it, &context, NULL)) {
@@ -241,6 +262,8 @@ static struct reg_write *with_id_marks(struct reg_registry *r, struct reg_write 
     }
     pthread_rwlock_unlock(&r->idx.lock);
     fy_map_destroy(&seen);
+    for (size_t i = 0; i < *n; i++)
+        m += purged_record(&recs[i], &all[m]);
     for (size_t i = 0; i < *n; i++) {
         all[m++] = recs[i];
         recs[i].key = recs[i].value = NULL;

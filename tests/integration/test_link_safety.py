@@ -299,3 +299,91 @@ def test_soft_delete_behind_a_readonly_subject_clears_stale_referrers(ferry_fact
     expect_ok(src.put("/exporters/dr/resume"))
     wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
     wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+
+
+@pytest.mark.parametrize("how", ["version", "subject"])
+def test_exporter_behind_a_hard_delete_whose_version_number_came_back(ferry_factory, how):
+    """A hard-deleted highest version's number is handed out again (as Confluent does), and
+    so is version 1 of a permanently deleted subject. Compaction keeps the key's latest
+    record, the new version's: the hard delete survives only as ferry's PURGED_VERSION
+    record. A paused exporter (and a reset) behind it still purges the old version on the
+    destination before it imports the new one: converged, RUNNING, nothing refused."""
+    srv, src, dst = compacting_source_and_destination(ferry_factory)
+    src.set_config("x", "NONE")
+    src.register_ok("x", record("X1", ("a", "int")))
+    src.register_ok("x", record("X2", ("b", "int")))
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    expect_ok(src.put("/exporters/dr/pause"))
+    if how == "version":
+        expect_ok(src.delete_version("x", 2))
+        expect_ok(src.delete_version("x", 2, permanent=True))
+    else:
+        expect_ok(src.delete_subject("x"))
+        expect_ok(src.delete_subject("x", permanent=True))
+    if how == "subject":  # the subject's config went with it
+        src.set_config("x", "NONE")
+    assert src.register_ok("x", record("X3", ("c", "int"))) > 2
+    churn_until_compacted(src, srv)
+    expect_ok(src.put("/exporters/dr/resume"))
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+    expect_ok(src.put("/exporters/dr/pause"))
+    expect_ok(src.put("/exporters/dr/reset"))
+    expect_ok(src.put("/exporters/dr/resume"))
+    time.sleep(0.5)
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
+    assert converged(src, ".", dst, ".copy")
+
+
+def test_hard_delete_of_a_target_whose_soft_deleted_referrer_the_feed_brings_later(
+        ferry_factory):
+    """a v2 references b v1. With the exporter paused the source hard-deletes a v2, then
+    b v1, hands a's number 2 out again and hard-deletes that too: a's PURGED_VERSION
+    record now comes after b's hard delete. On the destination a v2 (soft-deleted by the
+    stale-referrer rule) still refers to b v1 and refuses its permanent delete (42206):
+    a referrer the source no longer holds at all gives way to a permanent delete too."""
+    srv, src, dst = compacting_source_and_destination(ferry_factory)
+    src.set_config("a", "NONE")
+    src.register_ok("b", record("B", ("x", "int")))
+    src.register_ok("a", record("A1", ("y", "int")))
+    src.register_ok("a", record("A2", ("b", "B")),
+                    references=[{"name": "B", "subject": "b", "version": 1}])
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    expect_ok(src.put("/exporters/dr/pause"))
+    for subject in ("a", "b"):
+        v = 2 if subject == "a" else 1
+        expect_ok(src.delete_version(subject, v))
+        expect_ok(src.delete_version(subject, v, permanent=True))
+    src.register_ok("a", record("A3", ("z", "int")))
+    expect_ok(src.delete_version("a", 2))
+    expect_ok(src.delete_version("a", 2, permanent=True))
+    churn_until_compacted(src, srv)
+    expect_ok(src.put("/exporters/dr/resume"))
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+
+
+def test_reset_resends_a_subject_delete_older_than_the_subjects_new_life(ferry_factory):
+    """x is deleted (soft, then permanently) and registered again: its version 1 is a new
+    version, referenced by y. After a reset the exporter re-sends x's old DELETE_SUBJECT
+    (up to version 1): the destination's x v1 is the version the source holds live now,
+    not one that record deleted, and stays (found by test_model_link seed 269230383)."""
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    src.set_config("x", "NONE")
+    src.register_ok("x", record("X1", ("a", "int")))
+    expect_ok(src.delete_subject("x"))
+    expect_ok(src.delete_subject("x", permanent=True))
+    src.register_ok("x", record("X2", ("b", "int")))
+    src.register_ok("y", record("Y", ("x", "X2")),
+                    references=[{"name": "X2", "subject": "x", "version": 1}])
+    create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
+    expect_ok(src.put("/exporters/dr/pause"))
+    expect_ok(src.put("/exporters/dr/reset"))
+    expect_ok(src.put("/exporters/dr/resume"))
+    time.sleep(0.5)
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
+    assert converged(src, ".", dst, ".copy")

@@ -98,11 +98,31 @@ START_TEST(test_id_hwm_record_round_trips)
 }
 END_TEST
 
+START_TEST(test_purged_version_record_round_trips)
+{
+    char *k = reg_key_purged_version(":.dr:x", 7);
+    ck_assert_str_eq(k, "{\"keytype\":\"PURGED_VERSION\",\"subject\":\":.dr:x\","
+                        "\"version\":7,\"magic\":0}");
+    struct reg_key key;
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_key_parse(k, strlen(k), &key, &err), 0);
+    ck_assert_int_eq(key.type, REG_KEY_PURGED_VERSION);
+    ck_assert_str_eq(key.subject, ":.dr:x");
+    ck_assert_int_eq(key.version, 7);
+    reg_key_destroy(&key);
+    free(k);
+    char *v = reg_value_purged_version(":.dr:x", 7);
+    ck_assert_str_eq(v, "{\"subject\":\":.dr:x\",\"version\":7}");
+    free(v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reg_records");
     TCase *tc = tcase_create("records");
     tcase_add_test(tc, test_keys_have_confluent_shape);
+    tcase_add_test(tc, test_purged_version_record_round_trips);
     tcase_add_test(tc, test_schema_value_omits_avro_type_and_escapes_text);
     tcase_add_test(tc, test_key_parse_accepts_any_order_and_null_subject);
     tcase_add_test(tc, test_key_parse_rejects_garbage);
