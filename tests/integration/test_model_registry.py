@@ -13,8 +13,9 @@ and everything is checked every CHECK_EVERY steps and after every restart:
   I3 a subject/version never changes content while it exists;
   I4 an id ferry hands out is above every id the context ever had (never reused).
 
-FERRY_MODEL_SEED=<int> replays a run, FERRY_MODEL_STEPS=<n> sets its length (the default
-keeps the test near a minute under ASan). The seed is printed on failure."""
+FERRY_MODEL_SEED=<int> replays a run (unset or "random": a fresh seed), FERRY_MODEL_STEPS=<n>
+sets its length (the default keeps the test near a minute under ASan). The seed is printed
+on failure."""
 from __future__ import annotations
 
 import os
@@ -27,7 +28,8 @@ import pytest
 from conftest import Api, describe, q, record
 
 STEPS = int(os.environ.get("FERRY_MODEL_STEPS", "3000"))
-SEED = int(os.environ.get("FERRY_MODEL_SEED", str(random.SystemRandom().randrange(1 << 31))))
+_SEED_ENV = os.environ.get("FERRY_MODEL_SEED", "random")  # "random" as test_model_link's
+SEED = random.SystemRandom().randrange(1 << 31) if _SEED_ENV == "random" else int(_SEED_ENV)
 TIME_BUDGET_S = float(os.environ.get("FERRY_MODEL_SECONDS", "75"))
 CHECK_EVERY = 100
 CONTEXTS = [".", ".m1", ".m2"]
