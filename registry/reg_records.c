@@ -113,14 +113,20 @@ static char *simple_key(const char *keytype, const char *subject)
     return fy_buf_steal(&b);
 }
 
-char *reg_key_schema(const char *subject, int32_t version)
+/* A key naming a subject's version: `head` (the JSON up to "subject":). */
+static char *version_key(const char *head, const char *subject, int32_t version, int magic)
 {
     struct fy_buf b;
     fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"keytype\":\"SCHEMA\",\"subject\":");
+    fy_buf_puts(&b, head);
     fy_jsonout_str(&b, subject);
-    fy_buf_printf(&b, ",\"version\":%d,\"magic\":1}", (int)version);
+    fy_buf_printf(&b, ",\"version\":%d,\"magic\":%d}", (int)version, magic);
     return fy_buf_steal(&b);
+}
+
+char *reg_key_schema(const char *subject, int32_t version)
+{
+    return version_key("{\"keytype\":\"SCHEMA\",\"subject\":", subject, version, 1);
 }
 
 char *reg_key_config(const char *subject)
@@ -166,22 +172,12 @@ char *reg_key_id_hwm(const char *context)
 
 char *reg_key_purged_version(const char *subject, int32_t version)
 {
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"keytype\":\"PURGED_VERSION\",\"subject\":");
-    fy_jsonout_str(&b, subject);
-    fy_buf_printf(&b, ",\"version\":%d,\"magic\":0}", (int)version);
-    return fy_buf_steal(&b);
+    return version_key("{\"keytype\":\"PURGED_VERSION\",\"subject\":", subject, version, 0);
 }
 
 char *reg_value_purged_version(const char *subject, int32_t version)
 {
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_puts(&b, "{\"subject\":");
-    fy_jsonout_str(&b, subject);
-    fy_buf_printf(&b, ",\"version\":%d}", (int)version);
-    return fy_buf_steal(&b);
+    return reg_value_delete_subject(subject, version); /* the same shape */
 }
 
 char *reg_value_schema(const char *subject, int32_t version, int32_t id, const char *schema_type,

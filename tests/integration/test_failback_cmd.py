@@ -53,6 +53,16 @@ def drill_props(tmp_path: pathlib.Path, dr: Api, primary: Api) -> pathlib.Path:
     })
 
 
+def primary_lost(tmp_path: pathlib.Path, primary: Api, dr: Api) -> pathlib.Path:
+    """The primary's site dies (kill -9) and `ferry failover` switches DR to READWRITE.
+    Returns the drill's dr.properties."""
+    primary.server.kill9()
+    cfg = drill_props(tmp_path, dr, primary)
+    p = run_cmd("failover", cfg)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return cfg
+
+
 def versions_of(api: Api, prefix: str = "") -> dict:
     every = expect_ok(api.get("/schemas", params={"subjectPrefix": prefix, "deleted": "true"}))
     return {(s["subject"], s["version"]): s for s in every}
@@ -204,11 +214,7 @@ def test_failback_keeps_dr_version_order_with_an_older_id(ferry_factory, tmp_pat
     expect_ok(primary.put("/exporters/to-dr/pause"))
     p_schema = record("X", ("a", "int"), ("p", "int", 0))
     primary.register_ok("x", p_schema)
-    primary.server.kill9()
-
-    cfg = drill_props(tmp_path, dr, primary)
-    p = run_cmd("failover", cfg)
-    assert p.returncode == 0, p.stdout + p.stderr
+    cfg = primary_lost(tmp_path, primary, dr)
     n_schema = record("X", ("a", "int"), ("n", "int", 0))
     n_id = dr.register_ok(":.primary:x", n_schema)
     assert dr.register_ok(":.primary:x", c_schema) == c_id < n_id
@@ -237,10 +243,7 @@ def test_failback_reports_the_id_change_of_a_kept_version(ferry_factory, tmp_pat
     primary.register_ok("x", record("X", ("a", "int")))
     wait_until(lambda: dr.version(":.primary:x", 1).status_code == 200, 30, what="replicated")
     expect_ok(primary.put("/exporters/to-dr/pause"))
-    primary.server.kill9()
-    cfg = drill_props(tmp_path, dr, primary)
-    p = run_cmd("failover", cfg)
-    assert p.returncode == 0, p.stdout + p.stderr
+    cfg = primary_lost(tmp_path, primary, dr)
     n_schema = record("X", ("a", "int"), ("n", "int", 0))
     dr_id = dr.register_ok(":.primary:x", n_schema)
 

@@ -119,6 +119,23 @@ def compacting_source_and_destination(ferry_factory):
     return srv, Api(srv), Api(ferry_factory.start(config=FAST))
 
 
+def resume_and_converge(src: Api, dst: Api) -> None:
+    """Resume exporter `dr` (.copy): the destination converges and the exporter RUNNING."""
+    expect_ok(src.put("/exporters/dr/resume"))
+    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+
+
+def reset_and_converge(src: Api, dst: Api) -> None:
+    """Reset exporter `dr` (a replay of the whole journal): RUNNING again, converged."""
+    expect_ok(src.put("/exporters/dr/pause"))
+    expect_ok(src.put("/exporters/dr/reset"))
+    expect_ok(src.put("/exporters/dr/resume"))
+    time.sleep(0.5)
+    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
+    assert converged(src, ".", dst, ".copy")
+
+
 def test_new_exporter_delivers_compacted_journal_referenced_after_referrer(ferry_factory):
     """Compaction keeps each key's latest record: r v1 soft-deleted after its referrer s v1
     (itself soft-deleted first) now comes after s in the feed, and q v1 (referenced by r)
@@ -142,12 +159,7 @@ def test_new_exporter_delivers_compacted_journal_referenced_after_referrer(ferry
     wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
     wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
     # a reset replays the same compacted journal
-    expect_ok(src.put("/exporters/dr/pause"))
-    expect_ok(src.put("/exporters/dr/reset"))
-    expect_ok(src.put("/exporters/dr/resume"))
-    time.sleep(0.5)
-    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
-    assert converged(src, ".", dst, ".copy")
+    reset_and_converge(src, dst)
 
 
 def test_records_written_before_scope_switched_to_import_are_exported(ferry_factory):
@@ -296,9 +308,7 @@ def test_soft_delete_behind_a_readonly_subject_clears_stale_referrers(ferry_fact
     expect_ok(src.delete_version("s", 1, permanent=True))
     src.set_mode("t", "READONLY")
     churn_until_compacted(src, srv)
-    expect_ok(src.put("/exporters/dr/resume"))
-    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
-    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+    resume_and_converge(src, dst)
 
 
 @pytest.mark.parametrize("how", ["version", "subject"])
@@ -325,15 +335,8 @@ def test_exporter_behind_a_hard_delete_whose_version_number_came_back(ferry_fact
         src.set_config("x", "NONE")
     assert src.register_ok("x", record("X3", ("c", "int"))) > 2
     churn_until_compacted(src, srv)
-    expect_ok(src.put("/exporters/dr/resume"))
-    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
-    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
-    expect_ok(src.put("/exporters/dr/pause"))
-    expect_ok(src.put("/exporters/dr/reset"))
-    expect_ok(src.put("/exporters/dr/resume"))
-    time.sleep(0.5)
-    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
-    assert converged(src, ".", dst, ".copy")
+    resume_and_converge(src, dst)
+    reset_and_converge(src, dst)
 
 
 def test_hard_delete_of_a_target_whose_soft_deleted_referrer_the_feed_brings_later(
@@ -360,9 +363,7 @@ def test_hard_delete_of_a_target_whose_soft_deleted_referrer_the_feed_brings_lat
     expect_ok(src.delete_version("a", 2))
     expect_ok(src.delete_version("a", 2, permanent=True))
     churn_until_compacted(src, srv)
-    expect_ok(src.put("/exporters/dr/resume"))
-    wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged after resume")
-    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 10, what="RUNNING")
+    resume_and_converge(src, dst)
 
 
 def test_reset_resends_a_subject_delete_older_than_the_subjects_new_life(ferry_factory):
@@ -381,9 +382,4 @@ def test_reset_resends_a_subject_delete_older_than_the_subjects_new_life(ferry_f
                     references=[{"name": "X2", "subject": "x", "version": 1}])
     create_exporter(src, "dr", dst, contextType="CUSTOM", context="copy")
     wait_until(lambda: converged(src, ".", dst, ".copy"), 30, what="converged")
-    expect_ok(src.put("/exporters/dr/pause"))
-    expect_ok(src.put("/exporters/dr/reset"))
-    expect_ok(src.put("/exporters/dr/resume"))
-    time.sleep(0.5)
-    wait_until(lambda: status(src, "dr")["state"] == "RUNNING", 30, what="RUNNING after reset")
-    assert converged(src, ".", dst, ".copy")
+    reset_and_converge(src, dst)
