@@ -272,7 +272,8 @@ class Mirror:
         base.update({k.replace("_", "."): v for k, v in props.items()})
         with open(self.conf_path, "w") as f:
             for k, v in base.items():
-                f.write(f"{k}={v}\n")
+                if v is not None:  # None: the mirror's own default
+                    f.write(f"{k}={v}\n")
         self.proc = None
         self.log_file = None
 
