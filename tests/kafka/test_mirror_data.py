@@ -6,8 +6,8 @@ import threading
 import time
 
 from harness import (add_partitions, create_topic, end_offsets, produce, producer, read_all,
-                     strip_origin, topic_config,
-                     topic_partitions, unique, wait_until)
+                     set_topic_config, strip_origin, topic_config, topic_partitions, unique,
+                     wait_until)
 
 
 def test_byte_equality_across_partitions(kafka_src, kafka_dst, mirrors):
@@ -175,7 +175,6 @@ def test_record_size_limits_follow_the_topics(kafka_src, kafka_dst, mirrors):
     max.message.bytes, not a fixed one: a record at a raised topic limit is
     copied; one above the mirror topic's limit FAILs the topic with both
     limits in the reason, and it copies again once the limit is raised."""
-    from confluent_kafka.admin import ConfigResource
     t = unique("limits")
     create_topic(kafka_src, t, 1, {"max.message.bytes": "3000000"})
     big = os.urandom(2_900_000)
@@ -187,10 +186,7 @@ def test_record_size_limits_follow_the_topics(kafka_src, kafka_dst, mirrors):
     assert topic_config(kafka_dst, t)["max.message.bytes"] == "3000000"
 
     def limit(cluster, v):
-        res = ConfigResource("topic", t, set_config={"max.message.bytes": v})
-        admin = cluster.admin()
-        for f in admin.alter_configs([res]).values():
-            f.result(30)
+        set_topic_config(cluster, t, {"max.message.bytes": v})
 
     # the source allows more now; the mirror topic does not (yet)
     limit(kafka_src, "5000000")

@@ -7,7 +7,8 @@ import subprocess
 
 from confluent_kafka import Consumer, TopicPartition
 
-from harness import (FERRY_BIN, create_topic, end_offsets, produce, read_all, unique, wait_until)
+from harness import (FERRY_BIN, create_topic, end_offsets, produce, read_all, set_topic_config,
+                     unique, wait_until)
 
 
 def consume_and_commit(cluster, group, topic, n_parts, count):
@@ -142,13 +143,8 @@ def test_two_way_without_loop(kafka_src, kafka_dst, mirrors):
 def freeze_topic(cluster, t):
     """Stop log cleaning of `t` (delete policy, infinite retention) and wait
     until what is readable no longer changes (a cleaning pass may be in flight)."""
-    from confluent_kafka.admin import ConfigResource
-    admin = cluster.admin()
-    res = ConfigResource("topic", t, set_config={"cleanup.policy": "delete",
-                                                 "retention.ms": "-1",
-                                                 "retention.bytes": "-1"})
-    for f in admin.alter_configs([res]).values():
-        f.result(30)
+    set_topic_config(cluster, t, {"cleanup.policy": "delete", "retention.ms": "-1",
+                                  "retention.bytes": "-1"})
     last = [None]
 
     def stable():
@@ -209,7 +205,6 @@ def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirr
     """Issue 10, item 7: a delivery failure makes the topic FAILED with the
     reason in status; resume retries once the cause is fixed, from the failed
     record on (nothing skipped), and transient failures retry by themselves."""
-    from confluent_kafka.admin import ConfigResource
     t = unique("failed")
     create_topic(kafka_src, t, 1, {"max.message.bytes": "2000000"})
     produce(kafka_src, t, [{"value": b"s%d" % i} for i in range(20)])
@@ -217,10 +212,7 @@ def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirr
     m.wait_caught_up(t, [20])
 
     def dst_limit(v):
-        res = ConfigResource("topic", t, set_config={"max.message.bytes": v})
-        admin = kafka_dst.admin()  # alive until the futures resolve
-        for f in admin.alter_configs([res]).values():
-            f.result(30)
+        set_topic_config(kafka_dst, t, {"max.message.bytes": v})
 
     dst_limit("1000")  # the destination now refuses what the source accepts
     produce(kafka_src, t, [{"value": b"x" * 5000}] + [{"value": b"t%d" % i} for i in range(5)])
@@ -243,7 +235,6 @@ def test_failed_topic_retries_by_itself_after_restart(kafka_src, kafka_dst, mirr
     """Issue 10, item 7: the automatic retry of a transient failure survives a
     restart: status still says why and when, and once the cause is fixed the
     topic copies again without an operator's resume."""
-    from confluent_kafka.admin import ConfigResource
     t = unique("failrestart")
     create_topic(kafka_src, t, 1, {"max.message.bytes": "2000000"})
     produce(kafka_src, t, [{"value": b"s%d" % i} for i in range(10)])
@@ -251,10 +242,7 @@ def test_failed_topic_retries_by_itself_after_restart(kafka_src, kafka_dst, mirr
     m.wait_caught_up(t, [10])
 
     def dst_limit(v):
-        res = ConfigResource("topic", t, set_config={"max.message.bytes": v})
-        admin = kafka_dst.admin()
-        for f in admin.alter_configs([res]).values():
-            f.result(30)
+        set_topic_config(kafka_dst, t, {"max.message.bytes": v})
 
     dst_limit("1000")
     produce(kafka_src, t, [{"value": b"x" * 5000}, {"value": b"tail"}])

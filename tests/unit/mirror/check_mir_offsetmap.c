@@ -92,20 +92,25 @@ START_TEST(test_offsetmap_destination_writes_between_runs)
 }
 END_TEST
 
+/* Run 1 copied 0..59 to 0..59 and 70..99 after a gap; the crash lost
+ * positions after 40; run 2 re-copies from 40 at dst 90.. (duplicates). */
+static void restart_run(struct mir_offsetmap *m)
+{
+    for (int64_t s = 0; s < 60; s++)
+        mir_offsetmap_ack(m, s, s, s == 0);
+    for (int64_t s = 70; s < 100; s++)
+        mir_offsetmap_ack(m, s, s - 10, false);
+    for (int64_t s = 40; s < 60; s++)
+        mir_offsetmap_ack(m, s, 90 + (s - 40), s == 40);
+    for (int64_t s = 70; s < 120; s++)
+        mir_offsetmap_ack(m, s, 110 + (s - 70), false);
+}
+
 START_TEST(test_offsetmap_restart_run_supersedes)
 {
-    /* run 1 copied 0..99 to 0..99 and a gap; the crash lost positions after 40;
-     * run 2 re-copies from 40 at dst 100.. (duplicates) */
     struct mir_offsetmap m;
     mir_offsetmap_init(&m);
-    for (int64_t s = 0; s < 60; s++)
-        mir_offsetmap_ack(&m, s, s, s == 0);
-    for (int64_t s = 70; s < 100; s++)
-        mir_offsetmap_ack(&m, s, s - 10, false);
-    for (int64_t s = 40; s < 60; s++)
-        mir_offsetmap_ack(&m, s, 90 + (s - 40), s == 40);
-    for (int64_t s = 70; s < 120; s++)
-        mir_offsetmap_ack(&m, s, 110 + (s - 70), false);
+    restart_run(&m);
     int64_t got;
     ck_assert_int_eq(mir_offsetmap_translate(&m, 10, &got), 0);
     ck_assert_int_eq(got, 10); /* old copies are still fine before the new run */
@@ -236,14 +241,7 @@ START_TEST(test_offsetmap_expire_across_restart_runs_never_late)
      * gap a smaller one; the base must bound both from below */
     struct mir_offsetmap m;
     mir_offsetmap_init(&m);
-    for (int64_t s = 0; s < 60; s++)
-        mir_offsetmap_ack(&m, s, s, s == 0);
-    for (int64_t s = 70; s < 100; s++)
-        mir_offsetmap_ack(&m, s, s - 10, false);
-    for (int64_t s = 40; s < 60; s++)
-        mir_offsetmap_ack(&m, s, 90 + (s - 40), s == 40);
-    for (int64_t s = 70; s < 120; s++)
-        mir_offsetmap_ack(&m, s, 110 + (s - 70), false);
+    restart_run(&m);
     int64_t *gone = NULL;
     ck_assert_uint_eq(mir_offsetmap_expire(&m, 80, &gone), 2);
     ck_assert_int_eq(gone[0], 0);
