@@ -214,8 +214,11 @@ static int read_all(struct mir_worker *w, rd_kafka_t *c, int64_t lo, int64_t hi,
 
 int mir_state_load(struct mir_worker *w, struct fy_err *err)
 {
+    /* tombstones of expired offset-map entries stay an hour (not the broker's
+     * day): the state topic, and the replay at start, follow the live map */
     static const char *const cfg[] = {"cleanup.policy", "compact", "min.cleanable.dirty.ratio",
-                                      "0.1", "segment.ms", "3600000"};
+                                      "0.1", "segment.ms", "3600000", "delete.retention.ms",
+                                      "3600000"};
     int rc = -1;
     rd_kafka_t *c = NULL;
     char *gid = fy_asprintf("%sloader", w->own_group_prefix);

@@ -39,8 +39,9 @@ import harness  # noqa: E402
 
 def produce_transactions(cluster, topic, records, txn_size, parts, abort_every, value_bytes):
     p = Producer({"bootstrap.servers": cluster.bootstrap, "transactional.id": "omap-bench",
-                  "linger.ms": 20, "batch.size": 1000000, "allow.auto.create.topics": False,
-                  "queue.buffering.max.messages": 1000000})
+                  "linger.ms": 5, "allow.auto.create.topics": False,
+                  # a loaded machine must not let the coordinator abort a transaction
+                  "transaction.timeout.ms": 300000})
     p.init_transactions(60)
     pad = b"." * max(0, value_bytes - 12)
     committed = aborted = txns = 0
@@ -56,12 +57,17 @@ def produce_transactions(cluster, topic, records, txn_size, parts, abort_every, 
                 except BufferError:
                     p.poll(0.01)
         if abort:
+            # every record on the broker first: aborting with produce requests
+            # in flight ends in INVALID_TXN_STATE here (librdkafka 2.x, Kafka 3.9)
+            p.flush(60)
             p.abort_transaction(60)
             aborted += n
         else:
             p.commit_transaction(60)
             committed += n
         txns += 1
+        if txns % 500 == 0:
+            print(f"  {committed} committed in {txns} transactions", flush=True)
     p.flush(60)
     return committed, aborted, txns
 

@@ -343,8 +343,11 @@ def test_seeded_disasters(kafka_victim, kafka_dst, mirrors):
     """Issue 10, "Prove it": broker kill -9 and restart on either side, mirror
     kill -9, DeleteRecords and compaction on the source, group commits, and a
     failover at a random moment with the source alive or just killed.
-    FERRY_FAULT_SEED replays a run; FERRY_FAULT_ROUNDS=N runs N seeds (soak)."""
-    seed = int(os.environ.get("FERRY_FAULT_SEED") or random.randrange(1 << 30))
+    make test runs seed 1 (fixed: the suite stays deterministic in what it
+    tries); FERRY_FAULT_SEED=<n> replays a run, FERRY_FAULT_SEED=random draws
+    one, FERRY_FAULT_ROUNDS=N runs N seeds from there (soak)."""
+    env = os.environ.get("FERRY_FAULT_SEED", "1")
+    seed = random.randrange(1 << 30) if env == "random" else int(env)
     rounds = int(os.environ.get("FERRY_FAULT_ROUNDS", "1"))
     print(f"\nFERRY_FAULT_SEED={seed} FERRY_FAULT_ROUNDS={rounds}")
     for i in range(rounds):
