@@ -18,6 +18,12 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from harness import create_topic, end_offsets, read_all, unique
 
 
+def fault_seed(default):
+    """FERRY_FAULT_SEED: a number replays a run, `random` draws one."""
+    env = os.environ.get("FERRY_FAULT_SEED") or default
+    return random.randrange(1 << 30) if env == "random" else int(env)
+
+
 def writer(cluster, topic, rnd, stop, counter):
     """Transactions of random size, about one in four aborted, until `stop`."""
     p = Producer({"bootstrap.servers": cluster.bootstrap, "transactional.id": unique("tx"),
@@ -39,7 +45,7 @@ def writer(cluster, topic, rnd, stop, counter):
 
 
 def test_seeded_faults_no_skip(kafka_src, kafka_dst, mirrors):
-    seed = int(os.environ.get("FERRY_FAULT_SEED") or random.randrange(1 << 30))
+    seed = fault_seed("random")
     print(f"\nFERRY_FAULT_SEED={seed}")
     rnd = random.Random(seed)
     t = unique("fault")
@@ -346,8 +352,7 @@ def test_seeded_disasters(kafka_victim, kafka_dst, mirrors):
     make test runs seed 1 (fixed: the suite stays deterministic in what it
     tries); FERRY_FAULT_SEED=<n> replays a run, FERRY_FAULT_SEED=random draws
     one, FERRY_FAULT_ROUNDS=N runs N seeds from there (soak)."""
-    env = os.environ.get("FERRY_FAULT_SEED", "1")
-    seed = random.randrange(1 << 30) if env == "random" else int(env)
+    seed = fault_seed("1")
     rounds = int(os.environ.get("FERRY_FAULT_ROUNDS", "1"))
     print(f"\nFERRY_FAULT_SEED={seed} FERRY_FAULT_ROUNDS={rounds}")
     for i in range(rounds):
