@@ -45,8 +45,9 @@ static const struct fy_setting mir_settings[] = {
      "groups never translated, by prefix"},
     {"groups.exclude.regex", FY_SET_STRING, O(groups_exclude_regex), "", 0, 0, NULL,
      "groups never translated, by regex"},
-    {"topics.refresh.interval.ms", FY_SET_INT, O(refresh_ms), "10000", 100, 86400000, NULL,
-     "how often the topic list and partition counts are re-evaluated"},
+    {"topics.refresh.interval.ms", FY_SET_INT, O(refresh_ms), "1000", 100, 86400000, NULL,
+     "how often the topic list and partition counts are re-evaluated (one metadata request "
+     "to the source: a new topic is copied within about this long of its creation)"},
     {"topic.config.sync.interval.ms", FY_SET_INT, O(config_sync_ms), "30000", 100, 86400000,
      NULL, "how often topic configs are synced"},
     {"groups.sync.interval.ms", FY_SET_INT, O(group_sync_ms), "5000", 100, 86400000, NULL,

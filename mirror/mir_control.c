@@ -55,9 +55,11 @@ static bool config_excluded(const char *name)
 }
 
 /* Topic-level (dynamic) config overrides of `names` on `rk`: a **new**
- * object {topic: {key: value}}, or NULL with err. */
+ * object {topic: {key: value}}, or NULL with err. `limits` (may be NULL)
+ * gets {topic: effective max.message.bytes}, whatever set it (topic
+ * override or broker default). */
 static json_t *describe_configs(struct mir_worker *w, rd_kafka_t *rk, char **names, size_t n,
-                                bool filter, struct fy_err *err)
+                                bool filter, json_t *limits, struct fy_err *err)
 {
     json_t *out = NULL;
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -85,6 +87,9 @@ static json_t *describe_configs(struct mir_worker *w, rd_kafka_t *rk, char **nam
         for (size_t k = 0; k < ne; k++) {
             const char *name = rd_kafka_ConfigEntry_name(ce[k]);
             const char *val = rd_kafka_ConfigEntry_value(ce[k]);
+            if (limits && val && strcmp(name, "max.message.bytes") == 0)
+                json_object_set_new(limits, rd_kafka_ConfigResource_name(rr[i]),
+                                    json_integer(strtoll(val, NULL, 10)));
             if (rd_kafka_ConfigEntry_source(ce[k]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG ||
                 !val || rd_kafka_ConfigEntry_is_sensitive(ce[k]) ||
                 rd_kafka_ConfigEntry_is_read_only(ce[k]))
@@ -194,16 +199,52 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
+/* The record size limits the copy thread checks (issue 10, item 4): the
+ * destination topic's effective max.message.bytes (0 when not known: just
+ * changed), and the source's, for the reason a refusal gives. */
+static void set_limits(struct mir_worker *w, const char *src_name, int64_t src_max,
+                       int64_t dst_max)
+{
+    pthread_mutex_lock(&w->mu);
+    struct mir_topic *mt = fy_map_get(&w->topics, src_name);
+    if (mt) {
+        mt->src_max_bytes = src_max;
+        mt->dst_max_bytes = dst_max;
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Read both limits of one topic before it (re)starts copying, so the copy
+ * thread never checks a record against a limit from before a retry. */
+static void read_limits(struct mir_worker *w, const char *src_name, const char *dst_name)
+{
+    struct fy_err err = {0};
+    char *s[1] = {(char *)src_name}, *d[1] = {(char *)dst_name};
+    json_t *sl = json_object(), *dl = json_object();
+    json_t *sc = describe_configs(w, w->src_admin, s, 1, true, sl, &err);
+    json_t *dc = sc ? describe_configs(w, w->dst_admin, d, 1, false, dl, &err) : NULL;
+    if (dc)
+        set_limits(w, src_name, json_integer_value(json_object_get(sl, src_name)),
+                   json_integer_value(json_object_get(dl, dst_name)));
+    else
+        fy_log(FY_LOG_WARN, "mirror", "msg=\"topic limits not read\" topic=%s err=\"%s\"",
+               src_name, err.msg);
+    json_decref(sc);
+    json_decref(dc);
+    json_decref(sl);
+    json_decref(dl);
+}
+
 static void sync_configs(struct mir_worker *w)
 {
     struct fy_err err = {0};
     char **src = NULL, **dst = NULL;
     size_t n = synced_names(w, &src, &dst);
-    json_t *sc = NULL, *dc = NULL;
+    json_t *sc = NULL, *dc = NULL, *sl = json_object(), *dl = json_object();
     if (n == 0)
         goto out;
-    sc = describe_configs(w, w->src_admin, src, n, true, &err);
-    dc = sc ? describe_configs(w, w->dst_admin, dst, n, false, &err) : NULL;
+    sc = describe_configs(w, w->src_admin, src, n, true, sl, &err);
+    dc = sc ? describe_configs(w, w->dst_admin, dst, n, false, dl, &err) : NULL;
     if (!sc || !dc) {
         fy_log(FY_LOG_WARN, "mirror", "msg=\"config sync skipped\" err=\"%s\"", err.msg);
         goto out;
@@ -212,15 +253,25 @@ static void sync_configs(struct mir_worker *w)
     for (size_t i = 0; i < n && !atomic_load(&w->stop); i++) {
         json_t *want = json_object_get(sc, src[i]);
         json_t *have = json_object_get(dc, dst[i]);
-        if (!want || !have || same_configs(want, have))
-            continue;
-        if (alter_configs(w, dst[i], want, have, &err) != 0)
-            fy_log(FY_LOG_WARN, "mirror", "msg=\"config sync failed\" topic=%s err=\"%s\"", dst[i],
-                   err.msg);
-        else
-            fy_log(FY_LOG_INFO, "mirror", "msg=\"topic configs synced\" topic=%s", dst[i]);
+        int64_t src_max = json_integer_value(json_object_get(sl, src[i]));
+        int64_t dst_max = json_integer_value(json_object_get(dl, dst[i]));
+        if (want && have && !same_configs(want, have)) {
+            if (alter_configs(w, dst[i], want, have, &err) != 0) {
+                fy_log(FY_LOG_WARN, "mirror", "msg=\"config sync failed\" topic=%s err=\"%s\"",
+                       dst[i], err.msg);
+            } else {
+                fy_log(FY_LOG_INFO, "mirror", "msg=\"topic configs synced\" topic=%s", dst[i]);
+                /* the new limit is the source's override, or (none) a broker
+                 * default the next round reads */
+                json_t *v = json_object_get(want, "max.message.bytes");
+                dst_max = v ? strtoll(json_string_value(v), NULL, 10) : 0;
+            }
+        }
+        set_limits(w, src[i], src_max, dst_max);
     }
 out:
+    json_decref(sl);
+    json_decref(dl);
     json_decref(sc);
     json_decref(dc);
     free_names(src, n);
@@ -289,7 +340,7 @@ static bool ensure_mirror_topic(struct mir_worker *w, const char *src_name, cons
         return true;
     if (have <= 0) {
         char *names[1] = {(char *)src_name};
-        json_t *sc = describe_configs(w, w->src_admin, names, 1, true, &err);
+        json_t *sc = describe_configs(w, w->src_admin, names, 1, true, NULL, &err);
         json_t *cfg = sc ? json_object_get(sc, src_name) : NULL;
         size_t n = 0;
         const char **kv = fy_calloc(2 * (cfg ? json_object_size(cfg) : 0) + 1, sizeof *kv);
@@ -382,8 +433,10 @@ struct todo {
     int32_t parts;
 };
 
-static void refresh_topics(struct mir_worker *w)
+/* True when a topic became ready (its limits are read at once). */
+static bool refresh_topics(struct mir_worker *w)
 {
+    bool fresh = false;
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t e = rd_kafka_metadata(w->src_admin, 1, NULL, &md, MIR_METADATA_TIMEOUT_MS);
     size_t it = 0, n_todo = 0;
@@ -393,7 +446,7 @@ static void refresh_topics(struct mir_worker *w)
     if (e) {
         fy_log(FY_LOG_WARN, "mirror", "msg=\"source metadata failed\" err=\"%s\"",
                rd_kafka_err2str(e));
-        return;
+        return false;
     }
     mir_source_ok(w);
     pthread_mutex_lock(&w->mu);
@@ -434,11 +487,13 @@ static void refresh_topics(struct mir_worker *w)
         if (!atomic_load(&w->stop) && ensure_mirror_topic(w, todo[i].src, todo[i].dst,
                                                           todo[i].parts) &&
             producer_knows(w, todo[i].src, todo[i].parts)) {
+            read_limits(w, todo[i].src, todo[i].dst);
             pthread_mutex_lock(&w->mu);
             struct mir_topic *mt = fy_map_get(&w->topics, todo[i].src);
             if (mt && mt->src_parts == todo[i].parts) {
                 mt->ready = true;
                 w->topics_changed = true;
+                fresh = true;
             }
             pthread_mutex_unlock(&w->mu);
         }
@@ -446,6 +501,7 @@ static void refresh_topics(struct mir_worker *w)
         free(todo[i].dst);
     }
     free(todo);
+    return fresh;
 }
 
 /* ------------------------------------------------------------- groups */
@@ -457,6 +513,8 @@ static int translate_cb(void *opaque, const char *src_topic, int32_t partition, 
     int rc = -1;
     pthread_mutex_lock(&w->mu);
     struct mir_topic *mt = fy_map_get(&w->topics, src_topic);
+    if (mt && partition >= 0 && partition < mt->n_parts && pos < mt->parts[partition]->group_round)
+        mt->parts[partition]->group_round = pos; /* the offset map's floor (mir_copy.c) */
     /* stopped topics belong to the destination's consumers now: hands off */
     if (mt && partition < mt->n_parts && mt->state != MIR_STATE_STOPPED &&
         mt->state != MIR_STATE_FAILED && !mt->stopping &&
@@ -468,17 +526,46 @@ static int translate_cb(void *opaque, const char *src_topic, int32_t partition, 
     return rc;
 }
 
+/* Start a group round (every partition's group_round to INT64_MAX), or end
+ * one (publish: group_floor = group_round). A partition the round did not
+ * see from its start keeps its old floor: a group's offsets listed before
+ * the topic was known would be missing from it. */
+static void group_rounds(struct mir_worker *w, bool publish)
+{
+    size_t it = 0;
+    const char *key;
+    void *val;
+    while (fy_map_next(&w->topics, &it, &key, &val)) {
+        struct mir_topic *mt = val;
+        for (int32_t p = 0; p < mt->n_parts; p++) {
+            struct mir_partition *mp = mt->parts[p];
+            if (publish && mp->group_counted)
+                mp->group_floor = mp->group_round;
+            else if (!publish) {
+                mp->group_round = INT64_MAX;
+                mp->group_counted = true;
+            }
+        }
+    }
+}
+
 static void sync_groups(struct mir_worker *w)
 {
     struct fy_err err = {0};
     struct mir_groups_stats st = {0};
     int64_t began = mir_now_ms();
+    pthread_mutex_lock(&w->mu);
+    group_rounds(w, false);
+    pthread_mutex_unlock(&w->mu);
     if (mir_groups_sync(w->src_admin, w->dst_admin, &w->gfilter, w->own_group_prefix,
                         translate_cb, w, MIR_ADMIN_TIMEOUT_MS, &w->stop, &st, &err) != 0) {
         fy_log(FY_LOG_WARN, "mirror", "msg=\"group sync failed\" err=\"%s\"", err.msg);
         return;
     }
     pthread_mutex_lock(&w->mu);
+    /* only a round that read every group's positions bounds the offset map */
+    if (!atomic_load(&w->stop) && st.unread == 0)
+        group_rounds(w, true);
     w->gstats = st;
     w->last_group_sync = began; /* a promote needs a sync that began after it caught up */
     pthread_mutex_unlock(&w->mu);
@@ -496,7 +583,8 @@ void *mir_control_run(void *arg)
         if (atomic_exchange(&w->groups_now, false))
             next_groups = now;
         if (now >= next_refresh) {
-            refresh_topics(w);
+            if (refresh_topics(w))
+                next_cfg = 0; /* a new mirror topic: its configs follow at once */
             next_refresh = mir_mono_ms() + c->refresh_ms;
         }
         if (!atomic_load(&w->stop) && mir_mono_ms() >= next_cfg) {

@@ -26,6 +26,46 @@
  * the request: fetch.wait.max.ms is 100, so this covers a few of them. */
 #define PROMOTE_FRESH_MS 400
 
+/* The size of `m` copied as a record batch of its own, at least: the batch
+ * header (61 bytes), key, value and header names and values. The broker
+ * refuses a batch above the topic's max.message.bytes. */
+static int64_t copied_size(const rd_kafka_message_t *m, rd_kafka_headers_t *hdrs)
+{
+    int64_t n = 61 + (int64_t)m->key_len + (int64_t)m->len;
+    const char *name;
+    const void *val;
+    size_t vlen;
+    for (size_t i = 0; hdrs && rd_kafka_header_get_all(hdrs, i, &name, &val, &vlen) == 0; i++)
+        n += (int64_t)(strlen(name) + vlen);
+    return n;
+}
+
+/* A refusal for size, in words: which limit, and what to change. */
+static void size_reason(const struct mir_worker *w, const struct mir_topic *mt, int64_t offset,
+                        int64_t size, char *out, size_t cap)
+{
+    char src[64] = "";
+    if (mt->src_max_bytes > 0)
+        snprintf(src, sizeof src, "; the source topic allows %lld", (long long)mt->src_max_bytes);
+    if (mt->dst_max_bytes > 0 && size > mt->dst_max_bytes)
+        snprintf(out, cap, "record at source offset %lld is too large for the mirror topic: "
+                 "%lld bytes with the provenance header, above its max.message.bytes=%lld%s "
+                 "(raise max.message.bytes on the source topic, which the mirror copies, or "
+                 "on %s)", (long long)offset, (long long)size, (long long)mt->dst_max_bytes, src,
+                 mt->dst_name);
+    else if (mt->dst_max_bytes > 0 && mt->dst_max_bytes < w->batch_size)
+        snprintf(out, cap, "a batch at source offset %lld is too large for the mirror topic: its "
+                 "max.message.bytes=%lld is below the producer's batch.size=%lld (set "
+                 "destination.batch.size to at most %lld)", (long long)offset,
+                 (long long)mt->dst_max_bytes, (long long)w->batch_size,
+                 (long long)mt->dst_max_bytes);
+    else
+        snprintf(out, cap, "record at source offset %lld (%lld bytes) was refused as too large "
+                 "by the mirror topic %s (its max.message.bytes was %lld when last read, 0: not "
+                 "read yet; it may have changed since)%s", (long long)offset, (long long)size,
+                 mt->dst_name, (long long)mt->dst_max_bytes, src);
+}
+
 static bool fetching(const struct mir_topic *mt)
 {
     return !mt->stopping &&
@@ -78,9 +118,13 @@ void mir_copy_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         mir_partition_on_fail(mp);
     } else if (m->err) {
         mir_partition_on_fail(mp);
-        char reason[300];
-        snprintf(reason, sizeof reason, "delivery failed at source offset %lld: %s",
-                 (long long)src->offset, rd_kafka_err2str(m->err));
+        char reason[600];
+        if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+            size_reason(w, mt, src->offset, (int64_t)(m->len + m->key_len), reason,
+                        sizeof reason);
+        else
+            snprintf(reason, sizeof reason, "delivery failed at source offset %lld: %s",
+                     (long long)src->offset, rd_kafka_err2str(m->err));
         fail_topic(w, mt, reason);
     } else {
         rd_kafka_timestamp_type_t tt;
@@ -384,6 +428,18 @@ static bool on_message(struct mir_worker *w, rd_kafka_message_t *m)
         own = rd_kafka_headers_new(1);
     if (!origin)
         rd_kafka_header_add(own, MIR_ORIGIN_HEADER, -1, w->src_cluster, -1);
+    int64_t size = copied_size(m, own);
+    if (mt->dst_max_bytes > 0 && size > mt->dst_max_bytes) {
+        /* the broker would refuse it: say so now, with the limits (issue 10, item 4) */
+        char reason[600];
+        size_reason(w, mt, m->offset, size, reason, sizeof reason);
+        rd_kafka_headers_destroy(own);
+        if (w->batch_pos < w->batch_n && w->batch[w->batch_pos] == m)
+            w->batch[w->batch_pos] = NULL; /* gone before fail_topic drops the rest */
+        rd_kafka_message_destroy(m);
+        fail_topic(w, mt, reason);
+        return true;
+    }
     rd_kafka_timestamp_type_t tt;
     int64_t ts = rd_kafka_message_timestamp(m, &tt);
     /* zero copy: key and value point into `m`, which the delivery report frees */
@@ -418,8 +474,7 @@ static void flush_entries(struct mir_worker *w, struct mir_topic *mt)
         struct mir_partition *mp = mt->parts[p];
         struct mir_pending_entry e;
         while (mir_partition_entry_take(mp, &e) == 0) {
-            char *key = fy_asprintf("%s/map/%s/%d/%lld", w->conf->name, mt->src_name, (int)p,
-                                    (long long)e.src);
+            char *key = mir_state_map_key(w, mt, p, e.src);
             char *val = mir_offsetmap_entry_encode(e.src, e.dst, e.run_start);
             rd_kafka_resp_err_t err = rd_kafka_producev(
                 w->dst, RD_KAFKA_V_RKT(w->state_rkt), RD_KAFKA_V_PARTITION(0),
@@ -483,6 +538,44 @@ static void update_progress(struct mir_worker *w, struct mir_topic *mt, int64_t 
     rd_kafka_topic_partition_list_destroy(pos);
 }
 
+/* The offset map stays bounded (mir_offsetmap.h): an entry is needed only
+ * while a position inside its run can still be translated. Groups move
+ * forward, so below the lowest committed position of the selected groups at
+ * the last complete sync (raised to the source log start: nothing below it
+ * can be read) and below the mirror's own stored position, no group needs
+ * it; a group that turns up later below that floor gets the expired runs'
+ * lower bound, which errs early (re-reads), never late. The new base is
+ * produced before the tombstones: in one partition, in order. */
+static void expire_map(struct mir_worker *w, struct mir_topic *mt, struct mir_partition *mp)
+{
+    if (mp->committed_pos < 0 || mp->group_floor < 0 || mp->map.n < 2)
+        return;
+    int64_t floor = mp->group_floor, lo = -1, hi = -1;
+    if (rd_kafka_get_watermark_offsets(w->src, mt->src_name, mp->partition, &lo, &hi) == 0 &&
+        lo > floor)
+        floor = lo;
+    if (floor > mp->committed_pos)
+        floor = mp->committed_pos;
+    int64_t *gone = NULL;
+    size_t k = mir_offsetmap_expire(&mp->map, floor, &gone);
+    if (k == 0)
+        return;
+    char *key = fy_asprintf("%s/mapbase/%s/%d", w->conf->name, mt->src_name, (int)mp->partition);
+    char *val = mir_offsetmap_base_encode(mp->map.base_delta);
+    mir_state_produce(w, key, val, NULL);
+    free(key);
+    free(val);
+    for (size_t i = 0; i < k; i++) {
+        key = mir_state_map_key(w, mt, mp->partition, gone[i]);
+        mir_state_produce(w, key, NULL, NULL);
+        free(key);
+    }
+    free(gone);
+    fy_log(FY_LOG_DEBUG, "mirror", "msg=\"offset map expired\" topic=%s partition=%d floor=%lld "
+           "entries=%zu left=%zu", mt->src_name, (int)mp->partition, (long long)floor, k,
+           mp->map.n);
+}
+
 /* Positions go to the state topic only at stable points (mir_partition.h). */
 static void commit_positions(struct mir_worker *w)
 {
@@ -500,6 +593,7 @@ static void commit_positions(struct mir_worker *w)
             int64_t pos, es, ed;
             if (mir_partition_commit_point(mp, &pos, &es, &ed))
                 persist_position(w, mt, mp); /* the stable point is what commit_point said */
+            expire_map(w, mt, mp);
         }
     }
 }

@@ -111,8 +111,10 @@ static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
     rd_kafka_topic_partition_list_t *srcoff = list_offsets(src, q, group, NULL, timeout_ms, stop);
     rd_kafka_topic_partition_list_t *want = rd_kafka_topic_partition_list_new(8);
     rd_kafka_topic_partition_list_t *cur = NULL, *write = NULL;
-    if (!srcoff)
+    if (!srcoff) {
+        st->unread++;
         goto out;
+    }
     for (int i = 0; i < srcoff->cnt; i++) {
         const rd_kafka_topic_partition_t *p = &srcoff->elems[i];
         const char *dst_topic = NULL;

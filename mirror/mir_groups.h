@@ -27,6 +27,7 @@ struct mir_groups_stats {
     int synced;          /* groups with at least one offset written */
     int skipped_active;  /* groups with members on the destination */
     int offsets;         /* partition offsets written */
+    int unread;          /* groups whose source offsets could not be read */
 };
 
 /* One sync round. `skip_prefix` names groups never synced (the mirror's own

@@ -63,6 +63,8 @@ struct mir_topic {
     int64_t late_acks;        /* acknowledgements that arrived after STOPPED */
     int64_t retry_at;         /* FAILED: monotonic ms of the next automatic retry; 0 none */
     int64_t retry_ms;         /* FAILED: the backoff that retry waited */
+    int64_t src_max_bytes;    /* control (under mu): effective max.message.bytes of the */
+    int64_t dst_max_bytes;    /* source and mirror topic at the last config sync; 0 unknown */
     rd_kafka_topic_t *dst_rkt;  /* set by the control thread (under mu) once the producer
                                  * knows every partition; then used by the copy thread */
     json_t *last_stop;        /* report of the last failover/promote (owned) */
@@ -93,7 +95,9 @@ struct mir_worker {
     rd_kafka_topic_t *state_rkt;
     char *src_cluster, *dst_cluster;
     char *own_group_prefix;
-    int64_t max_message_bytes; /* producer's message.max.bytes */
+    int64_t batch_size;        /* the producer's batch.size (a refusal's reason names it) */
+    int64_t state_records;     /* state-topic records read at start, and how long it took */
+    int64_t state_load_ms;
 
     pthread_mutex_t mu;
     struct fy_map topics;   /* src name -> struct mir_topic * (under mu) */
@@ -146,9 +150,12 @@ void mir_source_ok(struct mir_worker *w);
 /* Create the state topic if missing (control-style call, startup only) and
  * read it whole into the topics. 0, or -1 with err. Thread: main, before the threads. */
 int mir_state_load(struct mir_worker *w, struct fy_err *err);
-/* Produce one state record (copied). Never blocks longer than a queue-full wait
+/* Produce one state record (copied; `value` NULL: a tombstone). Never blocks longer than a queue-full wait
  * of 1 s, after which the record is logged as lost. Locks: mu. Thread: copy. */
 void mir_state_produce(struct mir_worker *w, const char *key, const char *value, void *opaque);
+/* The state-topic key of the offset-map entry of `mt` partition `p` at `src` (**new**). */
+char *mir_state_map_key(const struct mir_worker *w, const struct mir_topic *mt, int32_t p,
+                        int64_t src);
 /* Set `mt`'s state (and reason) and persist it. Locks: mu. Thread: copy (or startup). */
 void mir_state_set(struct mir_worker *w, struct mir_topic *mt, enum mir_state s,
                    const char *reason);

@@ -92,8 +92,16 @@ int mir_offsetmap_translate(const struct mir_offsetmap *m, int64_t pos, int64_t 
         return -1;
     ptrdiff_t i = find(m, pos);
     if (i < 0) {
-        /* before the first mirrored record: nothing earlier exists on the destination */
-        *out = m->e[0].dst;
+        /* before the first entry: without an expiry nothing earlier was
+         * mirrored; after one, the expired runs' smallest delta is a lower
+         * bound of where the first record at or after pos was copied */
+        int64_t at = m->e[0].dst;
+        if (m->has_base) {
+            int64_t low = pos + m->base_delta;
+            low = low < 0 ? 0 : low;
+            at = low < at ? low : at;
+        }
+        *out = at;
         return 0;
     }
     int64_t res = pos + (m->e[i].dst - m->e[i].src);
@@ -103,6 +111,66 @@ int mir_offsetmap_translate(const struct mir_offsetmap *m, int64_t pos, int64_t 
     int64_t bound = (size_t)i + 1 < m->n ? m->e[i + 1].dst : m->end_dst + 1;
     *out = res < bound ? res : bound;
     return 0;
+}
+
+static void base_join(struct mir_offsetmap *m, int64_t delta)
+{
+    if (!m->has_base || delta < m->base_delta)
+        m->base_delta = delta;
+    m->has_base = true;
+}
+
+size_t mir_offsetmap_expire(struct mir_offsetmap *m, int64_t floor, int64_t **gone)
+{
+    *gone = NULL;
+    ptrdiff_t k = find(m, floor);
+    if (k <= 0)
+        return 0;
+    /* positions before the kept e[k] lie in the runs 0..k-1: the smallest of
+     * their deltas bounds them all from below (a gap lowers the delta, a
+     * restart's duplicates raise it; the minimum covers both) */
+    int64_t *keys = fy_malloc((size_t)k * sizeof *keys);
+    for (ptrdiff_t i = 0; i < k; i++) {
+        base_join(m, m->e[i].dst - m->e[i].src);
+        keys[i] = m->e[i].src;
+    }
+    memmove(&m->e[0], &m->e[k], (m->n - (size_t)k) * sizeof *m->e);
+    m->n -= (size_t)k;
+    m->expired += k;
+    *gone = keys;
+    return (size_t)k;
+}
+
+void mir_offsetmap_apply_base(struct mir_offsetmap *m, int64_t delta)
+{
+    base_join(m, delta);
+}
+
+void mir_offsetmap_remove(struct mir_offsetmap *m, int64_t src)
+{
+    ptrdiff_t i = find(m, src);
+    if (i < 0 || m->e[i].src != src)
+        return;
+    memmove(&m->e[i], &m->e[i + 1], (m->n - (size_t)i - 1) * sizeof *m->e);
+    m->n--;
+}
+
+char *mir_offsetmap_base_encode(int64_t delta)
+{
+    return fy_asprintf("{\"delta\":%lld}", (long long)delta);
+}
+
+int mir_offsetmap_base_decode(const void *val, size_t len, int64_t *delta)
+{
+    json_t *j = val ? json_loadb(val, len, 0, NULL) : NULL;
+    json_int_t d = 0;
+    int rc = -1;
+    if (j && json_unpack(j, "{s:I}", "delta", &d) == 0) {
+        *delta = d;
+        rc = 0;
+    }
+    json_decref(j);
+    return rc;
 }
 
 char *mir_offsetmap_entry_encode(int64_t src, int64_t dst, bool run_start)

@@ -5,6 +5,7 @@
 
 #include "common/fy_alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ void mir_partition_init(struct mir_partition *mp, int32_t partition)
     mp->committed_pos = -1;
     mp->hwm = -1;
     mp->last_ack_ts = -1;
+    mp->group_floor = -1;
+    mp->group_round = INT64_MAX;
 }
 
 void mir_partition_destroy(struct mir_partition *mp)

@@ -55,6 +55,12 @@ struct mir_partition {
                               * and that end is not known and durable yet */
     int64_t retention_skipped; /* records the source deleted (retention, DeleteRecords)
                                 * before the mirror copied them, in this process */
+    /* the lowest committed source position of the selected groups at the
+     * last complete group sync: -1 before the first one, INT64_MAX when no
+     * group has one here; `group_round` collects it during a sync, for a
+     * partition that existed when the sync began (`group_counted`) */
+    int64_t group_floor, group_round;
+    bool group_counted;
 };
 
 void mir_partition_init(struct mir_partition *mp, int32_t partition);

@@ -26,12 +26,13 @@ json_t *mir_report_error(int code, const char *fmt, const char *arg)
 
 static json_t *partition_json(const struct mir_partition *mp, int64_t now)
 {
-    json_t *j = json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I}", "partition",
+    json_t *j = json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I}", "partition",
                           (int)mp->partition, "source_end", (json_int_t)mp->hwm, "mirrored",
                           (json_int_t)(mp->done_src + 1), "committed",
                           (json_int_t)mp->committed_pos, "lag", (json_int_t)mir_partition_lag(mp),
                           "lag_ms", (json_int_t)mir_partition_lag_ms(mp, now), "records",
                           (json_int_t)mp->records, "map_entries", (json_int_t)mp->map.n,
+                          "map_expired", (json_int_t)mp->map.expired,
                           "assigned", mp->assigned, "retention_skipped",
                           (json_int_t)mp->retention_skipped);
     return j;
@@ -78,12 +79,15 @@ json_t *mir_report_status(const struct mir_worker *w)
         json_array_append_new(topics, mir_report_topic(w, mt, now));
     }
     int64_t last_ok = atomic_load(&w->src_last_ok_ms);
-    return json_pack("{s:s,s:{s:s,s:s,s:b,s:I},s:{s:s,s:s},s:o,s:{s:I,s:i,s:i,s:i,s:i}}",
+    return json_pack("{s:s,s:{s:s,s:s,s:b,s:I},s:{s:s,s:s},s:{s:I,s:I},s:o,"
+                     "s:{s:I,s:i,s:i,s:i,s:i}}",
                      "mirror", w->conf->name, "source", "bootstrap", w->conf->src_bootstrap,
                      "cluster_id", w->src_cluster, "reachable",
                      source_reachable(w, now),
                      "last_contact_ms", (json_int_t)last_ok, "destination", "bootstrap",
-                     w->conf->dst_bootstrap, "cluster_id", w->dst_cluster, "topics", topics,
+                     w->conf->dst_bootstrap, "cluster_id", w->dst_cluster, "state",
+                     "records_loaded", (json_int_t)w->state_records, "load_ms",
+                     (json_int_t)w->state_load_ms, "topics", topics,
                      "groups", "last_sync_ms", (json_int_t)w->last_group_sync, "selected",
                      w->gstats.groups, "synced", w->gstats.synced, "skipped_active",
                      w->gstats.skipped_active, "offsets", w->gstats.offsets);

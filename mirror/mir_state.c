@@ -2,6 +2,8 @@
  * mir_state: the mirror's state topic on the destination (see mir_int.h).
  * Records (compacted, one partition):
  *   <name>/map/<topic>/<partition>/<src>  {"src","dst","run"}          offset-map entry
+ *                                         (null: the entry expired, a tombstone)
+ *   <name>/mapbase/<topic>/<partition>    {"delta"}                    expired entries' bound
  *   <name>/pos/<topic>/<partition>        {"pos","end_src","end_dst"}  position
  *   <name>/state/<topic>                  {"state","reason",...}       topic state
  * Keys are unique per fact, so compaction keeps exactly what replay needs,
@@ -25,13 +27,21 @@ int mir_state_from_name(const char *s)
     return -1;
 }
 
+char *mir_state_map_key(const struct mir_worker *w, const struct mir_topic *mt, int32_t p,
+                        int64_t src)
+{
+    return fy_asprintf("%s/map/%s/%d/%lld", w->conf->name, mt->src_name, (int)p,
+                       (long long)src);
+}
+
 void mir_state_produce(struct mir_worker *w, const char *key, const char *value, void *opaque)
 {
     int64_t deadline = mir_mono_ms() + 1000;
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(
             w->dst, RD_KAFKA_V_RKT(w->state_rkt), RD_KAFKA_V_PARTITION(0),
-            RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)value, strlen(value)),
+            RD_KAFKA_V_KEY(key, strlen(key)),
+            RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && mir_mono_ms() < deadline) {
             rd_kafka_poll(w->dst, 10);
@@ -51,6 +61,9 @@ static void persist(struct mir_worker *w, struct mir_topic *mt)
                           mt->reason, "time", (json_int_t)mir_now_ms());
     if (mt->last_stop)
         json_object_set(v, "report", mt->last_stop);
+    /* a transient failure's backoff: a restart goes on retrying by itself */
+    if (mt->state == MIR_STATE_FAILED && mt->retry_at)
+        json_object_set_new(v, "retry_ms", json_integer(mt->retry_ms));
     char *text = json_dumps(v, JSON_COMPACT);
     mir_state_produce(w, key, text, NULL);
     free(text);
@@ -76,15 +89,20 @@ static void load_topic_state(struct mir_worker *w, const char *topic, const void
 {
     const char *st = NULL, *reason = NULL;
     json_t *report = NULL;
+    json_int_t retry_ms = 0;
     json_t *j = val ? json_loadb(val, vlen, 0, NULL) : NULL;
-    if (!j || json_unpack(j, "{s:s,s?s,s?o}", "state", &st, "reason", &reason, "report",
-                          &report) != 0 || mir_state_from_name(st) < 0)
+    if (!j || json_unpack(j, "{s:s,s?s,s?o,s?I}", "state", &st, "reason", &reason, "report",
+                          &report, "retry_ms", &retry_ms) != 0 || mir_state_from_name(st) < 0)
         goto out;
     struct mir_topic *mt = mir_topic_get(w, topic);
     mt->state = (enum mir_state)mir_state_from_name(st);
     /* a promote interrupted by a restart resumes as a plain mirror */
     if (mt->state == MIR_STATE_PENDING_STOPPED)
         mt->state = MIR_STATE_ACTIVE;
+    /* a transient failure retries after its backoff, counted from the start
+     * (issue 10, item 7); one that waits for the operator has no retry_ms */
+    mt->retry_ms = mt->state == MIR_STATE_FAILED && retry_ms > 0 ? retry_ms : 0;
+    mt->retry_at = mt->retry_ms ? mir_mono_ms() + mt->retry_ms : 0;
     free(mt->reason);
     mt->reason = reason ? fy_strdup(reason) : NULL;
     json_decref(mt->last_stop);
@@ -128,8 +146,20 @@ static void load_record(struct mir_worker *w, const char *key, size_t klen, cons
     if (strcmp(kind, "map") == 0) {
         int64_t s, d;
         bool run;
-        if (mir_offsetmap_entry_decode(val, vlen, &s, &d, &run) == 0)
+        if (!val && *end == '/') {
+            /* an expired entry's tombstone (mir_offsetmap_expire) */
+            errno = 0;
+            char *tail = NULL;
+            long long src = strtoll(end + 1, &tail, 10);
+            if (!errno && tail != end + 1 && *tail == '\0')
+                mir_offsetmap_remove(&mp->map, src);
+        } else if (mir_offsetmap_entry_decode(val, vlen, &s, &d, &run) == 0) {
             mir_offsetmap_apply(&mp->map, s, d, run);
+        }
+    } else if (strcmp(kind, "mapbase") == 0) {
+        int64_t delta;
+        if (mir_offsetmap_base_decode(val, vlen, &delta) == 0)
+            mir_offsetmap_apply_base(&mp->map, delta);
     } else if (strcmp(kind, "pos") == 0) {
         json_int_t pos = -1, es = -1, ed = -1;
         j = val ? json_loadb(val, vlen, 0, NULL) : NULL;
@@ -184,8 +214,11 @@ static int read_all(struct mir_worker *w, rd_kafka_t *c, int64_t lo, int64_t hi,
 
 int mir_state_load(struct mir_worker *w, struct fy_err *err)
 {
+    /* tombstones of expired offset-map entries stay an hour (not the broker's
+     * day): the state topic, and the replay at start, follow the live map */
     static const char *const cfg[] = {"cleanup.policy", "compact", "min.cleanable.dirty.ratio",
-                                      "0.1", "segment.ms", "3600000"};
+                                      "0.1", "segment.ms", "3600000", "delete.retention.ms",
+                                      "3600000"};
     int rc = -1;
     rd_kafka_t *c = NULL;
     char *gid = fy_asprintf("%sloader", w->own_group_prefix);
@@ -193,7 +226,7 @@ int mir_state_load(struct mir_worker *w, struct fy_err *err)
                                   {"enable.auto.offset.store", "false"},
                                   {"enable.partition.eof", "false"},
                                   {"allow.auto.create.topics", "false"}, {NULL, NULL}};
-    int64_t lo = 0, hi = 0, deadline;
+    int64_t lo = 0, hi = 0, deadline, t0 = mir_mono_ms();
     size_t count = 0;
     /* created (compacted) before any client could refer to it */
     if (mir_kafka_create_topic(w->dst_admin, w->conf->state_topic, 1,
@@ -222,8 +255,10 @@ int mir_state_load(struct mir_worker *w, struct fy_err *err)
     }
     if (hi > lo && read_all(w, c, lo, hi, &count, err) != 0)
         goto out;
-    fy_log(FY_LOG_INFO, "mirror", "msg=\"state loaded\" topic=%s records=%zu",
-           w->conf->state_topic, count);
+    w->state_records = (int64_t)count;
+    w->state_load_ms = mir_mono_ms() - t0;
+    fy_log(FY_LOG_INFO, "mirror", "msg=\"state loaded\" topic=%s records=%zu ms=%lld",
+           w->conf->state_topic, count, (long long)w->state_load_ms);
     rc = 0;
 out:
     if (c) {

@@ -194,9 +194,13 @@ static int new_clients(struct mir_worker *w, struct fy_err *err)
     /* idempotence: in order per partition with up to 5 requests in flight,
      * no duplicates from retries; an unbounded timeout, because a mirror that
      * gives up on a slow destination would have to rewind anyway.
-     * message.max.bytes is the request size limit: the brokers enforce each
-     * topic's max.message.bytes, so the producer must not refuse a record a
-     * source topic accepted (up to Kafka's socket.request.max.bytes). */
+     * Record size: librdkafka's message.max.bytes is one value for the whole
+     * client, while the limit that counts is each topic's max.message.bytes
+     * (the source's, which the mirror topic copies). So the client's is the
+     * request ceiling (Kafka's socket.request.max.bytes default) and the copy
+     * thread checks every record against its mirror topic's effective limit,
+     * read by the control thread at creation and every config sync, and
+     * FAILs the topic with both limits in the reason (issue 10, item 4). */
     const struct mir_kv dst_defs[] = {{"enable.idempotence", "true"},
                                       {"message.timeout.ms", "0"},
                                       {"allow.auto.create.topics", "false"},
@@ -225,6 +229,10 @@ static int new_clients(struct mir_worker *w, struct fy_err *err)
                                  w, NULL, NULL, err);
     if (!w->dst_admin)
         goto out;
+    char bs[32];
+    size_t bs_len = sizeof bs;
+    w->batch_size = rd_kafka_conf_get(rd_kafka_conf(w->dst), "batch.size", bs, &bs_len) ==
+                            RD_KAFKA_CONF_OK ? strtoll(bs, NULL, 10) : 1000000;
     rc = 0;
 out:
     free(gid);

@@ -10,9 +10,12 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 3 4 5 6 7 8 9"     scenarios to run (7: schema linking, link_bench.py;
+#      BENCH_ONLY="1 2 3 4 5 6 7 8 9 10"  scenarios to run (7: schema linking, link_bench.py;
 #                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py;
-#                                         9: hostile schema shapes, schema_shapes.c)
+#                                         9: hostile schema shapes, schema_shapes.c;
+#                                         10: the mirror's offset map, 1M transactional
+#                                             records, omap_bench.py)
+#      BENCH_OMAP_ARGS                    extra omap_bench.py arguments (e.g. --records 100000)
 #      BENCH_SHAPES_N                     size of the scenario 9 shapes (default 40000)
 #      BENCH_MIRROR_ARGS                  extra mirror_bench.py arguments (e.g. --records 200000)
 #      BENCH_KEEP=1                       keep the temp dir (logs, journals)
@@ -29,7 +32,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -347,6 +350,26 @@ if want 9; then
         summ "9 $name peak" "$(kv peak_mib "$R_LINE")" "MiB" "<" 256
         case "$(kv answer "$R_LINE")" in CRASHED*) ERRORS+=("9 $name: $R_LINE") ;; esac
     done < <(grep '^SHAPE_RESULT' <<<"$SHAPES_OUT")
+fi
+
+# ---------------------------------------------------------------------------
+# 10: the mirror's offset map under a transactional source (every commit
+# marker is a source gap): scripts/bench/omap_bench.py starts its own clusters
+if want 10; then
+    echo
+    scripts/deps.sh kafka || die "scripts/deps.sh kafka failed (needed by scenario 10)"
+    # shellcheck disable=SC2086
+    OMAP_OUT=$(timeout --foreground 1200 $PY "$BENCH_DIR/omap_bench.py" --ferry "$FERRY_BIN" \
+        ${BENCH_OMAP_ARGS:-}) || { echo "$OMAP_OUT"; die "offset-map benchmark failed"; }
+    echo "$OMAP_OUT"
+    R_LINE=$(grep '^OMAP_RESULT' <<<"$OMAP_OUT" | tail -1)
+    row "10 mirror 1M transactional (records/s)" "$(kv rec_s "$R_LINE")" "-" "-"
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "10 copy of $(kv records "$R_LINE") txn records" \
+        "$(kv copy_s "$R_LINE")" "s")")
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "10 offset-map entries left / expired" \
+        "$(kv map_entries "$R_LINE")/$(kv map_expired "$R_LINE")" "")")
+    summ "10 restart: state replay" "$(kv replay_ms "$R_LINE")" "ms" "<" 5000
+    summ "10 restart: exec to admin answering" "$(kv start_s "$R_LINE")" "s" "<" 10
 fi
 
 if [ ${#SHAPES[@]} -gt 0 ]; then

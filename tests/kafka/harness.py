@@ -158,6 +158,14 @@ def topic_config(cluster, name):
     return {k: v.value for k, v in cfg.items()}
 
 
+def set_topic_config(cluster, name, config):
+    """Set topic configs (a dict) on `cluster` (AlterConfigs: the whole set)."""
+    res = ConfigResource("topic", name, set_config=config)
+    admin = cluster.admin()  # alive until the futures resolve
+    for f in admin.alter_configs([res]).values():
+        f.result(30)
+
+
 def producer(cluster, **extra):
     conf = {"bootstrap.servers": cluster.bootstrap, "linger.ms": 5, "enable.idempotence": True,
             "allow.auto.create.topics": False}
@@ -272,7 +280,8 @@ class Mirror:
         base.update({k.replace("_", "."): v for k, v in props.items()})
         with open(self.conf_path, "w") as f:
             for k, v in base.items():
-                f.write(f"{k}={v}\n")
+                if v is not None:  # None: the mirror's own default
+                    f.write(f"{k}={v}\n")
         self.proc = None
         self.log_file = None
 

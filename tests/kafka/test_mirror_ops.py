@@ -7,7 +7,8 @@ import subprocess
 
 from confluent_kafka import Consumer, TopicPartition
 
-from harness import (FERRY_BIN, create_topic, end_offsets, produce, read_all, unique, wait_until)
+from harness import (FERRY_BIN, create_topic, end_offsets, produce, read_all, set_topic_config,
+                     unique, wait_until)
 
 
 def consume_and_commit(cluster, group, topic, n_parts, count):
@@ -142,13 +143,8 @@ def test_two_way_without_loop(kafka_src, kafka_dst, mirrors):
 def freeze_topic(cluster, t):
     """Stop log cleaning of `t` (delete policy, infinite retention) and wait
     until what is readable no longer changes (a cleaning pass may be in flight)."""
-    from confluent_kafka.admin import ConfigResource
-    admin = cluster.admin()
-    res = ConfigResource("topic", t, set_config={"cleanup.policy": "delete",
-                                                 "retention.ms": "-1",
-                                                 "retention.bytes": "-1"})
-    for f in admin.alter_configs([res]).values():
-        f.result(30)
+    set_topic_config(cluster, t, {"cleanup.policy": "delete", "retention.ms": "-1",
+                                  "retention.bytes": "-1"})
     last = [None]
 
     def stable():
@@ -209,7 +205,6 @@ def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirr
     """Issue 10, item 7: a delivery failure makes the topic FAILED with the
     reason in status; resume retries once the cause is fixed, from the failed
     record on (nothing skipped), and transient failures retry by themselves."""
-    from confluent_kafka.admin import ConfigResource
     t = unique("failed")
     create_topic(kafka_src, t, 1, {"max.message.bytes": "2000000"})
     produce(kafka_src, t, [{"value": b"s%d" % i} for i in range(20)])
@@ -217,10 +212,7 @@ def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirr
     m.wait_caught_up(t, [20])
 
     def dst_limit(v):
-        res = ConfigResource("topic", t, set_config={"max.message.bytes": v})
-        admin = kafka_dst.admin()  # alive until the futures resolve
-        for f in admin.alter_configs([res]).values():
-            f.result(30)
+        set_topic_config(kafka_dst, t, {"max.message.bytes": v})
 
     dst_limit("1000")  # the destination now refuses what the source accepts
     produce(kafka_src, t, [{"value": b"x" * 5000}] + [{"value": b"t%d" % i} for i in range(5)])
@@ -237,3 +229,32 @@ def test_failed_topic_says_why_and_resumes_once_fixed(kafka_src, kafka_dst, mirr
     vals = [r[2] for r in read_all(kafka_dst, t)[0]]
     dedup = list(dict.fromkeys(vals))  # re-copied acknowledgements after the failure only
     assert dedup == [b"s%d" % i for i in range(20)] + [b"x" * 5000] + [b"t%d" % i for i in range(5)]
+
+
+def test_failed_topic_retries_by_itself_after_restart(kafka_src, kafka_dst, mirrors):
+    """Issue 10, item 7: the automatic retry of a transient failure survives a
+    restart: status still says why and when, and once the cause is fixed the
+    topic copies again without an operator's resume."""
+    t = unique("failrestart")
+    create_topic(kafka_src, t, 1, {"max.message.bytes": "2000000"})
+    produce(kafka_src, t, [{"value": b"s%d" % i} for i in range(10)])
+    m = mirrors(kafka_src, kafka_dst, topics=t, topic_config_sync_interval_ms=86400000).start()
+    m.wait_caught_up(t, [10])
+
+    def dst_limit(v):
+        set_topic_config(kafka_dst, t, {"max.message.bytes": v})
+
+    dst_limit("1000")
+    produce(kafka_src, t, [{"value": b"x" * 5000}, {"value": b"tail"}])
+    wait_until(lambda: m.topic_status(t)["state"] == "FAILED", 30, msg="topic FAILED")
+    m.stop()
+    m.start()
+    st = m.topic_status(t)
+    assert st["state"] == "FAILED" and "too large" in st["reason"], st
+    assert st["retry_in_ms"] is not None and st["retry_in_ms"] <= 60000, st
+    dst_limit("2000000")
+    # no resume: the restored backoff (5 s, or 10 s after one retry) brings it back
+    wait_until(lambda: m.topic_status(t)["state"] == "ACTIVE", 40, msg="retried by itself")
+    m.wait_caught_up(t, [12])
+    vals = list(dict.fromkeys(r[2] for r in read_all(kafka_dst, t)[0]))
+    assert vals == [b"s%d" % i for i in range(10)] + [b"x" * 5000, b"tail"]
