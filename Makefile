@@ -7,15 +7,31 @@
 
 CC      ?= gcc
 PKGS    := libmicrohttpd jansson libcurl rdkafka
+
+# libmicrohttpd is Debian's 1.0.10 source with scripts/mhd/*.patch, built by
+# scripts/deps.sh into .cache/libmicrohttpd (Debian 12's 0.9.75 answers
+# malformed requests itself in HTML: docs/internals/http.md). Its stamp is an
+# included makefile, so a missing or outdated build is made first and make
+# restarts with pkg-config finding it; binaries find it through their rpath.
+MHD_PREFIX := $(CURDIR)/.cache/libmicrohttpd
+MHD_STAMP  := .cache/libmicrohttpd.mk
+PKG_CONFIG := PKG_CONFIG_PATH=$(MHD_PREFIX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
+.DEFAULT_GOAL := all
+ifeq ($(filter clean lint,$(MAKECMDGOALS)),)
+-include $(MHD_STAMP)
+endif
+$(MHD_STAMP): scripts/deps.sh $(wildcard scripts/mhd/*.patch)
+	@scripts/deps.sh mhd
+	@echo "# libmicrohttpd: $$(cat $(MHD_PREFIX)/.stamp)" > $@
 PYTHON  := .venv/bin/python
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wno-format-nonliteral
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BASE_CFLAGS := -DFERRY_COMMIT='"$(COMMIT)"' -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP $(WARN) \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
-TEST_LIBS := $(shell pkg-config --libs check avro-c 2>/dev/null)
+           $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -Wl,-rpath,$(MHD_PREFIX)/lib -lpthread -lm
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs check avro-c 2>/dev/null)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
@@ -58,6 +74,9 @@ $(B)/libferry.a: $(LIB_OBJ)
 $(B)/ferry: $(B)/main.o $(B)/libferry.a
 	$(CC) $(LDFLAGS_V) -o $@ $^ $(LIBS)
 
+# built against another libmicrohttpd: compiled again
+$(LIB_OBJ): $(wildcard $(MHD_PREFIX)/.stamp)
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -c -o $@ $<
@@ -65,11 +84,11 @@ $(B)/%.o: %.c
 # Bench tool (scenario 8): the bare librdkafka copy loop ferry's mirror is measured against.
 $(B)/rdk_copy: scripts/bench/rdk_copy.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -o $@ $< $(LDFLAGS_V) $(shell pkg-config --libs rdkafka)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -o $@ $< $(LDFLAGS_V) $(shell $(PKG_CONFIG) --libs rdkafka)
 
 $(B)/tests/unit/%: tests/unit/%.c $(B)/libferry.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) $(shell pkg-config --cflags check 2>/dev/null) -o $@ $< \
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) $(shell $(PKG_CONFIG) --cflags check 2>/dev/null) -o $@ $< \
 	    $(B)/libferry.a $(LDFLAGS_V) $(LIBS) $(TEST_LIBS)
 
 # Bench tool (scenario 9): the worst schema shapes, parsed and checked in-process.

@@ -61,17 +61,44 @@ char *fy_strndup(const char *s, size_t len)
 
 char *fy_asprintf(const char *fmt, ...)
 {
+    /* one formatting pass for the usual short text (compatibility checks
+     * format one message per incompatibility); a second only when longer */
+    char tmp[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0)
         oom(0);
     char *p = fy_malloc((size_t)n + 1);
+    if ((size_t)n < sizeof tmp) {
+        memcpy(p, tmp, (size_t)n + 1);
+        return p;
+    }
     va_start(ap, fmt);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
+}
+
+char *fy_strconcat(const char *s, ...)
+{
+    va_list ap;
+    size_t len = 0;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *))
+        len += strlen(p);
+    va_end(ap);
+    char *out = fy_malloc(len + 1), *w = out;
+    va_start(ap, s);
+    for (const char *p = s; p; p = va_arg(ap, const char *)) {
+        size_t n = strlen(p);
+        memcpy(w, p, n);
+        w += n;
+    }
+    va_end(ap);
+    *w = '\0';
+    return out;
 }
 
 void fy_alloc_init(void)

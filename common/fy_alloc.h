@@ -16,6 +16,9 @@ char *fy_strdup(const char *s);
 char *fy_strndup(const char *s, size_t len);
 /* new printf-formatted string */
 char *fy_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The strings up to the NULL joined, as a **new** string: fy_asprintf's job
+ * for "%s%s%s" without a formatting pass (hot paths: one per message). */
+char *fy_strconcat(const char *s, ...) __attribute__((sentinel));
 
 /* Install fy_malloc/free as jansson's allocator. Call once at startup. */
 void fy_alloc_init(void);

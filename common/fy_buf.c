@@ -70,10 +70,18 @@ int fy_buf_putc(struct fy_buf *buf, char c)
 
 int fy_buf_printf(struct fy_buf *buf, const char *fmt, ...)
 {
+    /* format straight into the spare room; a second pass only when it is short */
     va_list ap;
+    size_t room = buf->data ? buf->alloc - buf->len : 0;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? buf->data + buf->len : NULL, room, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (size_t)n < room && (!buf->cap || buf->len + (size_t)n <= buf->cap)) {
+        buf->len += (size_t)n;
+        return 0;
+    }
+    if (room)
+        buf->data[buf->len] = '\0'; /* unchanged on failure */
     if (n < 0 || reserve(buf, (size_t)n) != 0)
         return -1;
     va_start(ap, fmt);

@@ -58,10 +58,11 @@ static struct fy_map_slot *find(const struct fy_map *map, const void *key, size_
     }
 }
 
-static void grow(struct fy_map *map)
+/* Rehash into a table that holds `want` entries at most half full. */
+static void rehash(struct fy_map *map, size_t want)
 {
     size_t ncap = map->cap ? map->cap : 16;
-    while (map->count * 2 >= ncap)
+    while (want * 2 >= ncap)
         ncap *= 2;
     struct fy_map_slot *old = map->slots;
     size_t ocap = map->cap;
@@ -79,6 +80,18 @@ static void grow(struct fy_map *map)
         map->slots[i] = *s;
     }
     free(old);
+}
+
+static void grow(struct fy_map *map)
+{
+    rehash(map, map->count);
+}
+
+void fy_map_reserve(struct fy_map *map, size_t n)
+{
+    /* putn grows past 3/4 (live + tombstones): stay below that for n */
+    if ((n + 1) * 4 > map->cap * 3)
+        rehash(map, n < map->count ? map->count : n);
 }
 
 void *fy_map_getn(const struct fy_map *map, const void *key, size_t klen)

@@ -34,6 +34,11 @@ void *fy_map_getn(const struct fy_map *map, const void *key, size_t klen);
 /* Insert or replace; returns the previous value (or NULL). */
 void *fy_map_put(struct fy_map *map, const char *key, void *value);
 void *fy_map_putn(struct fy_map *map, const void *key, size_t klen, void *value);
+/* Make room for `n` entries in all without growing. Copying one map into
+ * another goes in the source's slot order, i.e. by hash: into a smaller table
+ * those keys pile up in one run and every insert probes it (quadratic), so a
+ * copy reserves the final size first. */
+void fy_map_reserve(struct fy_map *map, size_t n);
 /* Remove; returns the removed value (or NULL). */
 void *fy_map_del(struct fy_map *map, const char *key);
 void *fy_map_deln(struct fy_map *map, const void *key, size_t klen);

@@ -252,7 +252,8 @@ static int avro_name_make(struct pctx *c, const char *name, const char *space,
         out->space = NULL;
     }
     out->name = fy_strdup(simple);
-    out->full = out->space ? fy_asprintf("%s.%s", out->space, out->name) : fy_strdup(out->name);
+    out->full = out->space ? fy_strconcat(out->space, ".", out->name, (char *)NULL)
+                           : fy_strdup(out->name);
     return 0;
 }
 
@@ -343,13 +344,30 @@ static void node_free(struct reg_avro_node *n)
     free(n);
 }
 
+/* Most types and fields have no custom property: they all share one empty
+ * object, never changed (copy_props makes a node's own at its first key),
+ * instead of two allocations each. jansson's refcounts are atomic. */
+static json_t *shared_empty;
+static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
+
+static void empty_init(void)
+{
+    shared_empty = json_object();
+}
+
+static json_t *empty_props(void)
+{
+    pthread_once(&empty_once, empty_init);
+    return json_incref(shared_empty);
+}
+
 /* A new node owned by the parser (freed with it, or on a failed call). */
 static struct reg_avro_node *node_new(struct pctx *c, enum reg_avro_type type)
 {
     struct reg_avro_parser *p = c->p;
     struct reg_avro_node *n = fy_calloc(1, sizeof *n);
     n->pub.type = type;
-    n->pub.props = json_object();
+    n->pub.props = empty_props();
     n->call = c->call;
     n->validated = c->validate;
     if (p->n_nodes == p->cap_nodes) {
@@ -585,8 +603,9 @@ static int parse_aliases(struct pctx *c, const json_t *obj, char ***out, size_t 
     return 0;
 }
 
-/* Copy every key of `obj` that is not reserved into `props`, input order. */
-static void copy_props(json_t *props, const json_t *obj, const char *const *reserved)
+/* Copy every key of `obj` that is not reserved into *props, input order;
+ * the shared empty object is replaced by an own one first. */
+static void copy_props(json_t **props, const json_t *obj, const char *const *reserved)
 {
     const char *k;
     json_t *v;
@@ -595,8 +614,13 @@ static void copy_props(json_t *props, const json_t *obj, const char *const *rese
         bool skip = false;
         for (size_t i = 0; reserved[i] && !skip; i++)
             skip = strcmp(k, reserved[i]) == 0;
-        if (!skip)
-            json_object_set(props, k, v);
+        if (skip)
+            continue;
+        if (*props == shared_empty) {
+            json_decref(*props);
+            *props = json_object();
+        }
+        json_object_set(*props, k, v);
     }
 }
 
@@ -645,7 +669,7 @@ static int parse_field(struct pctx *c, const json_t *fj, struct reg_avro_field *
     f->type = &ft->pub;
     f->doc = fy_strdup(fdoc);
     f->order = REG_AVRO_ASCENDING;
-    f->props = json_object();
+    f->props = empty_props();
     const json_t *oj = json_object_get(fj, "order");
     if (oj) {
         /* Field.Order.valueOf(text.toUpperCase(Locale.ENGLISH)) */
@@ -691,7 +715,7 @@ static int parse_field(struct pctx *c, const json_t *fj, struct reg_avro_field *
         free(x);
         return -1;
     }
-    copy_props(f->props, fj, field_reserved);
+    copy_props(&f->props, fj, field_reserved);
     if (parse_aliases(c, fj, &f->aliases, &f->n_aliases) != 0)
         return -1;
     return 0;
@@ -906,7 +930,7 @@ static struct reg_avro_node *parse_object(struct pctx *c, const json_t *j)
             fy_err_set(c->err, REG_E_INVALID_SCHEMA, "Type not supported: %.*s", EXCERPT_MAX, type);
         return found;
     }
-    copy_props(n->pub.props, j, n->pub.type == REG_AVRO_ENUM ? enum_reserved : schema_reserved);
+    copy_props(&n->pub.props, j, n->pub.type == REG_AVRO_ENUM ? enum_reserved : schema_reserved);
     c->space = saved_space;
     if (is_named(n->pub.type) && parse_named_aliases(c, n, j) != 0)
         return NULL;
@@ -1178,6 +1202,7 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
         goto out;
     }
     /* commit: the names this call defined become visible to later calls */
+    fy_map_reserve(&p->names, p->names.count + c.pending.count);
     size_t it = 0;
     const char *k;
     void *v;

@@ -48,7 +48,7 @@ struct reg_avro_field {
     enum reg_avro_order order;
     char **aliases;            /* as written, each once (field aliases are simple names) */
     size_t n_aliases;
-    json_t *props;             /* custom properties in input order (object, never NULL) */
+    json_t *props;             /* custom properties in input order (as for the type) */
     int position;              /* index in the record, 0-based */
 };
 
@@ -76,7 +76,8 @@ struct reg_avro {
     /* union */
     struct reg_avro **branches;
     size_t n_branches;
-    /* every type: custom properties in input order, logicalType included (object, never NULL) */
+    /* every type: custom properties in input order, logicalType included (object, never NULL;
+     * read-only: every type or field without one shares one empty object) */
     json_t *props;
 };
 

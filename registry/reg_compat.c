@@ -384,7 +384,12 @@ static char *loc_string(const struct loc *l)
         if (i > 1)
             fy_buf_putc(&b, '/');
         if (!l->tok[i].s) {
-            fy_buf_printf(&b, "%zu", l->tok[i].index);
+            char digits[24];
+            size_t n = sizeof digits, v = l->tok[i].index;
+            do
+                digits[--n] = (char)('0' + v % 10);
+            while ((v /= 10) != 0);
+            fy_buf_append(&b, digits + n, sizeof digits - n);
             continue;
         }
         for (const char *p = l->tok[i].s; *p; p++) {
@@ -534,7 +539,9 @@ static void check_names(struct checker *c, struct result *res, const struct reg_
     loc_push(l, "name", 0);
     if (!names_match(reader, writer))
         incompatible(c, res, INC_NAME_MISMATCH,
-                     fy_asprintf("expected: %s", writer->fullname ? writer->fullname : ""), l);
+                     fy_strconcat("expected: ", writer->fullname ? writer->fullname : "",
+                                  (char *)NULL),
+                     l);
     loc_pop(l);
 }
 
@@ -725,8 +732,9 @@ static void type_mismatch(struct checker *c, struct result *res, const struct re
                           const struct reg_avro *writer, const struct loc *l)
 {
     incompatible(c, res, INC_TYPE_MISMATCH,
-                 fy_asprintf("reader type: %s not compatible with writer type: %s",
-                             java_type_name(reader->type), java_type_name(writer->type)),
+                 fy_strconcat("reader type: ", java_type_name(reader->type),
+                              " not compatible with writer type: ", java_type_name(writer->type),
+                              (char *)NULL),
                  l);
 }
 
@@ -945,6 +953,13 @@ static void union_index_free(void *v)
     free(ui);
 }
 
+/* A reader union's MISSING_UNION_BRANCH message. **new** */
+static char *lacking_text(const struct reg_avro *writer)
+{
+    return fy_strconcat("reader union lacking writer type: ", java_type_name(writer->type),
+                        (char *)NULL);
+}
+
 /* calculateCompatibility. Returns a **new** result. */
 static struct result calculate(struct checker *c, const struct reg_avro *reader,
                                const struct reg_avro *writer, struct loc *l,
@@ -977,8 +992,7 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
                 struct result sub = get_compat_fresh(c, reader, writer->branches[i]);
                 if (sub.n)
                     incompatible(c, &res, INC_MISSING_UNION_BRANCH,
-                                 fy_asprintf("reader union lacking writer type: %s",
-                                             java_type_name(writer->branches[i]->type)),
+                                 lacking_text(writer->branches[i]),
                                  l);
                 result_free(&sub);
                 loc_pop(l);
@@ -1018,8 +1032,7 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
         free(cand);
         self->union_upto = reader->n_branches;
         incompatible(c, &res, INC_MISSING_UNION_BRANCH,
-                     fy_asprintf("reader union lacking writer type: %s",
-                                 java_type_name(writer->type)),
+                     lacking_text(writer),
                      l);
         return res;
     }
@@ -1032,47 +1045,55 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
 /* Confluent's Difference.error() with String.format(e, readerWord, writerWord)
  * applied as SchemaValidatorBuilder.formatErrorMessages does: the first "%s"
  * of a description names the reader schema, the second the writer. **new** */
+static void put_all(struct fy_buf *b, const char *const *parts)
+{
+    for (size_t i = 0; parts[i]; i++)
+        fy_buf_puts(b, parts[i]);
+}
+
 static char *difference_text(const struct incompat *inc, const char *rw, const char *ww)
 {
+    /* appended, not formatted: a check may write one per writer branch (40,000s) */
     const char *path = inc->location;
-    char *desc;
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    put_all(&b, (const char *const[]){"{errorType:'", incompat_names[inc->type],
+                                      "', description:'", NULL});
     switch (inc->type) {
     case INC_FIXED_SIZE_MISMATCH:
-        desc = fy_asprintf("The size of FIXED type field at path '%s' in the %s schema does not "
-                           "match with the %s schema",
-                           path, rw, ww);
+        put_all(&b, (const char *const[]){"The size of FIXED type field at path '", path,
+                                          "' in the ", rw, " schema does not match with the ",
+                                          ww, " schema", NULL});
         break;
     case INC_TYPE_MISMATCH:
-        desc = fy_asprintf("The type (path '%s') of a field in the %s schema does not match with "
-                           "the %s schema",
-                           path, rw, ww);
+        put_all(&b, (const char *const[]){"The type (path '", path, "') of a field in the ", rw,
+                                          " schema does not match with the ", ww, " schema",
+                                          NULL});
         break;
     case INC_NAME_MISMATCH:
-        desc = fy_asprintf("The name of the schema has changed (path '%s')", path);
+        put_all(&b, (const char *const[]){"The name of the schema has changed (path '", path,
+                                          "')", NULL});
         break;
     case INC_MISSING_ENUM_SYMBOLS:
-        desc = fy_asprintf("The %s schema is missing enum symbols '%s' at path '%s' in the %s "
-                           "schema",
-                           rw, inc->message, path, ww);
+        put_all(&b, (const char *const[]){"The ", rw, " schema is missing enum symbols '",
+                                          inc->message, "' at path '", path, "' in the ", ww,
+                                          " schema", NULL});
         break;
     case INC_MISSING_UNION_BRANCH:
-        desc = fy_asprintf("The %s schema is missing a type inside a union field at path '%s' in "
-                           "the %s schema",
-                           rw, path, ww);
+        put_all(&b, (const char *const[]){"The ", rw, " schema is missing a type inside a union "
+                                          "field at path '", path, "' in the ", ww, " schema",
+                                          NULL});
         break;
     case INC_READER_FIELD_MISSING_DEFAULT_VALUE:
-        desc = fy_asprintf("The field '%s' at path '%s' in the %s schema has no default value and "
-                           "is missing in the %s schema",
-                           inc->message, path, rw, ww);
+        put_all(&b, (const char *const[]){"The field '", inc->message, "' at path '", path,
+                                          "' in the ", rw, " schema has no default value and is "
+                                          "missing in the ", ww, " schema", NULL});
         break;
     default:
-        desc = fy_strdup("");
         break;
     }
-    char *s = fy_asprintf("{errorType:'%s', description:'%s', additionalInfo:'%s'}",
-                          incompat_names[inc->type], desc, inc->message);
-    free(desc);
-    return s;
+    put_all(&b, (const char *const[]){"', additionalInfo:'", inc->message, "'}", NULL});
+    return fy_buf_steal(&b);
 }
 
 /* AvroSchema.isBackwardCompatible(previous) with `reader` as `this`, each

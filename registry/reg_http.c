@@ -4,7 +4,7 @@
  * else is reg_route(). MHD is told not to unescape the URL, because a subject
  * may contain an encoded '/', which must not split a path segment.
  *
- * Hostile clients (issue 11). MHD 0.9.75 resets a connection's timeout on
+ * Hostile clients (issue 11). MHD resets a connection's timeout on
  * every byte, so a trickle keeps it forever, and it has no total deadline for
  * a request's headers or body. Each connection is therefore tracked here
  * (notify-connection callback) with the phase it is in and since when; a
@@ -145,6 +145,81 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const
     fy_buf_printf(&b, "}");
     return send_response(conn, status, fy_buf_steal(&b), CT_ERROR, true);
 }
+
+#ifdef MHD_HAVE_ERROR_RESPONSE_CALLBACK
+/* The text of MHD's built-in HTML page: what its <body> says, tags dropped
+ * and its entities decoded, on one line of at most `cap` - 1 bytes. */
+static void page_text(const char *html, size_t len, char *out, size_t cap)
+{
+    static const struct {
+        const char *ent;
+        char ch;
+    } ents[] = {{"&quot;", '"'}, {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&#39;", '\''}};
+    size_t i = 0, n = 0;
+    for (size_t k = 0; k + 6 <= len; k++)
+        if (memcmp(html + k, "<body>", 6) == 0) {
+            i = k + 6;
+            break;
+        }
+    bool tag = false;
+    while (i < len && n + 1 < cap) {
+        char ch = html[i];
+        if (tag || ch == '<') {
+            if (ch == '<' && len - i >= 7 && memcmp(html + i, "</body>", 7) == 0)
+                break;
+            tag = ch != '>';
+            i++;
+            continue;
+        }
+        size_t used = 1;
+        for (size_t e = 0; ch == '&' && e < sizeof ents / sizeof ents[0]; e++) {
+            size_t el = strlen(ents[e].ent);
+            if (len - i >= el && memcmp(html + i, ents[e].ent, el) == 0) {
+                ch = ents[e].ch;
+                used = el;
+                break;
+            }
+        }
+        out[n++] = ch == '\n' || ch == '\r' ? ' ' : ch;
+        i += used;
+    }
+    out[n] = '\0';
+}
+
+/* A request MHD refuses itself, before any callback of ours (malformed
+ * request line, header syntax or chunk framing, a bad Content-Length, a
+ * header block larger than the connection's pool): answered in Confluent's
+ * shape too, with MHD's reason in the message. MHD adds Connection: close.
+ * Needs the patched libmicrohttpd (scripts/mhd/error-response-callback.patch). */
+static struct MHD_Response *mhd_refusal(void *cls, struct MHD_Connection *conn,
+                                        unsigned int status, const char *page, size_t len)
+{
+    (void)cls;
+    (void)conn;
+    char text[200];
+    page_text(page, len, text, sizeof text);
+    const char *reason = MHD_get_reason_phrase_for(status);
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_printf(&b, "{\"error_code\":%u,\"message\":", status);
+    struct fy_buf m;
+    fy_buf_init(&m, 0);
+    fy_buf_printf(&m, "%s%s%s", reason && *reason ? reason : "Bad Request", text[0] ? ": " : "",
+                  text);
+    fy_jsonout_str(&b, fy_buf_str(&m));
+    fy_buf_destroy(&m);
+    fy_buf_putc(&b, '}');
+    size_t n = b.len;
+    char *body = fy_buf_steal(&b);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return NULL;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CT_ERROR);
+    return resp;
+}
+#endif
 
 static void reject(struct request_state *st, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -391,7 +466,9 @@ static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const
 /* Refuse what a proxy in front of us could read differently (request
  * smuggling, RFC 9112 §6.3): Jetty, under Confluent, answers 400 to duplicate
  * differing Content-Lengths and to Content-Length with Transfer-Encoding;
- * MHD 0.9.75 would take the first length, or read an unknown coding to EOF. */
+ * MHD 0.9.75 would take the first length, or read an unknown coding to EOF
+ * (1.0.10 refuses differing lengths and unknown codings itself, but not
+ * Content-Length with Transfer-Encoding; all stay here for a stock build). */
 static void check_head(const struct reg_http *h, struct MHD_Connection *conn,
                        struct request_state *st)
 {
@@ -584,6 +661,9 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+#ifdef MHD_HAVE_ERROR_RESPONSE_CALLBACK
+        MHD_OPTION_ERROR_RESPONSE_CALLBACK, mhd_refusal, h,
+#endif
         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)((h->o.idle_timeout_ms + 999) / 1000),
         MHD_OPTION_CONNECTION_LIMIT, limit,

@@ -8,7 +8,8 @@
  *                check_cpu_ms=<..> peak_mib=<rss> answer=<...>
  * (ms and cpu_ms: parse of both texts + the check; peak_mib: the child's
  * maximum resident set, parse trees included).
- * usage: schema_shapes [N]   (N = 40000 by default: records, branches, symbols) */
+ * usage: schema_shapes [N [SHAPE]]   (N = 40000 by default: records, branches, symbols;
+ *        SHAPE: run only the shape of that name, e.g. under a profiler) */
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "registry/reg_compat.h"
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 static size_t n_items = 40000;
+static const char *only; /* run just this shape */
 
 static double clock_ms(clockid_t id)
 {
@@ -76,6 +78,11 @@ static int run_shape(const char *name, const char *writer, const char *reader)
 
 static void shape(const char *name, char *writer, char *reader)
 {
+    if (only && strcmp(only, name) != 0) {
+        free(writer);
+        free(reader);
+        return;
+    }
     int fds[2];
     if (pipe(fds) != 0)
         exit(1);
@@ -122,6 +129,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1)
         n_items = (size_t)strtoull(argv[1], NULL, 10);
+    if (argc > 2)
+        only = argv[2];
     if (n_items < 2)
         n_items = 2;
     size_t n = n_items;

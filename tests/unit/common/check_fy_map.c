@@ -69,6 +69,41 @@ START_TEST(test_map_int_keys_and_binary_keys)
 }
 END_TEST
 
+/* Copying a map by iteration visits keys in hash order; a reserved target
+ * takes them all without growing (the parser's commit of 40,000 names was
+ * quadratic into an unreserved one). */
+START_TEST(test_map_reserve_takes_a_copy_without_growing)
+{
+    struct fy_map src, dst;
+    fy_map_init(&src);
+    fy_map_init(&dst);
+    char key[32];
+    int x = 1;
+    for (int i = 0; i < 40000; i++) {
+        snprintf(key, sizeof key, "n%d.R", i);
+        fy_map_put(&src, key, &x);
+    }
+    fy_map_put(&dst, "already", &x);
+    fy_map_reserve(&dst, dst.count + src.count);
+    const struct fy_map_slot *slots = dst.slots;
+    size_t cap = dst.cap, it = 0;
+    const char *k;
+    void *v;
+    while (fy_map_next(&src, &it, &k, &v))
+        ck_assert_ptr_null(fy_map_put(&dst, k, v));
+    ck_assert_ptr_eq(dst.slots, slots);
+    ck_assert_uint_eq(dst.cap, cap);
+    ck_assert_uint_eq(dst.count, 40001);
+    ck_assert_ptr_eq(fy_map_get(&dst, "n39999.R"), &x);
+    ck_assert_ptr_eq(fy_map_get(&dst, "already"), &x);
+    /* reserving less than is there changes nothing */
+    fy_map_reserve(&dst, 10);
+    ck_assert_ptr_eq(dst.slots, slots);
+    fy_map_destroy(&src);
+    fy_map_destroy(&dst);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fy_map");
@@ -76,6 +111,7 @@ int main(void)
     tcase_add_test(tc, test_map_put_get_replace_delete);
     tcase_add_test(tc, test_map_survives_growth_and_tombstones);
     tcase_add_test(tc, test_map_int_keys_and_binary_keys);
+    tcase_add_test(tc, test_map_reserve_takes_a_copy_without_growing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
