@@ -6,7 +6,7 @@
 # Targets: all (./ferry), run, test, check (unit), itest (integration), bench, fuzz, lint, clean.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson libcurl rdkafka
+PKGS    := libmicrohttpd jansson libcurl rdkafka gnutls
 PYTHON  := .venv/bin/python
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BASE_CFLAGS := -DFERRY_COMMIT='"$(COMMIT)"' -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP $(WARN) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt -lpthread -lm
 TEST_LIBS := $(shell pkg-config --libs check avro-c 2>/dev/null)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
