@@ -10,6 +10,7 @@
 #include "common/fy_buf.h"
 #include "common/fy_log.h"
 #include "common/fy_props.h"
+#include "common/fy_auth.h"
 #include "common/fy_tls.h"
 #include "linker/lnk_service.h"
 #include "registry/reg_avro.h"
@@ -60,6 +61,10 @@ struct serve_conf {
     int ks_type, ts_type, client_authn;
     bool client_auth_legacy;
     char *tls_protocols;
+    /* authentication (rest-utils' authentication.* keys) and ferry's role levels */
+    int auth_method;
+    char *auth_realm, *auth_roles, *auth_skip, *user_file, *jaas_file, *jaas_java;
+    char *grants[3];
 };
 
 static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
@@ -68,6 +73,7 @@ static const char *const modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE"
 static const char *const ks_types[] = {"PEM", "PKCS12", NULL};
 static const char *const ts_types[] = {"PEM", NULL};
 static const char *const client_authns[] = {"NONE", "REQUESTED", "REQUIRED", NULL};
+static const char *const auth_methods[] = {"NONE", "BASIC", NULL};
 
 #define O(f) offsetof(struct serve_conf, f)
 static const struct fy_setting serve_settings[] = {
@@ -97,6 +103,31 @@ static const struct fy_setting serve_settings[] = {
      "REQUIRED (the handshake fails without one)"},
     {"ssl.client.auth", FY_SET_BOOL, O(client_auth_legacy), "false", 0, 0, NULL,
      "deprecated (rest-utils): true = ssl.client.authentication=REQUIRED"},
+    {"authentication.method", FY_SET_ENUM, O(auth_method), "NONE", 0, 0, auth_methods,
+     "NONE or BASIC (HTTP Basic against the user file; 401 without valid credentials)"},
+    {"authentication.realm", FY_SET_STRING, O(auth_realm), "", 0, 0, NULL,
+     "the JAAS section naming the user file, and the realm of WWW-Authenticate"},
+    {"authentication.roles", FY_SET_STRING, O(auth_roles), "*", 0, 0, NULL,
+     "roles a user needs one of (403 otherwise); * = any authenticated user"},
+    {"authentication.skip.paths", FY_SET_STRING, O(auth_skip), "", 0, 0, NULL,
+     "paths served without authentication (comma list; /x/* matches below /x)"},
+    {"ferry.auth.user.file", FY_SET_STRING, O(user_file), "", 0, 0, NULL,
+     "the Jetty PropertyFileLoginModule user file (user: credential[,role ...]; "
+     "credential plain, MD5:hex, CRYPT:crypt(3) incl. bcrypt, OBF:); see `ferry passwd`"},
+    {"ferry.auth.jaas.config", FY_SET_STRING, O(jaas_file), "", 0, 0, NULL,
+     "the JAAS file Confluent gets as -Djava.security.auth.login.config: its section "
+     "authentication.realm names the user file (file=\"...\")"},
+    {"java.security.auth.login.config", FY_SET_STRING, O(jaas_java), "", 0, 0, NULL,
+     "same as ferry.auth.jaas.config"},
+    {"ferry.auth.roles.read", FY_SET_STRING, O(grants[0]), "", 0, 0, NULL,
+     "roles with read access (GET, lookups, compatibility checks): ROLE or "
+     "ROLE(subject:PREFIX;context:.CTX) to restrict it; none of the three set = every "
+     "user is admin (Confluent)"},
+    {"ferry.auth.roles.write", FY_SET_STRING, O(grants[1]), "", 0, 0, NULL,
+     "roles with write access (register, delete versions and subjects) and read"},
+    {"ferry.auth.roles.admin", FY_SET_STRING, O(grants[2]), "", 0, 0, NULL,
+     "roles with admin access (config, mode, contexts, exporters, registering with an id) "
+     "and write"},
     {"ssl.enabled.protocols", FY_SET_STRING, O(tls_protocols), "TLSv1.2,TLSv1.3", 0, 0, NULL,
      "TLS versions offered: TLSv1.2 and/or TLSv1.3 (older ones are refused)"},
     {"ferry.data.dir", FY_SET_STRING, O(data_dir), "./data", 0, 0, NULL,
@@ -317,11 +348,34 @@ static struct fy_tls *tls_open(const struct serve_conf *c, struct fy_err *err)
     return fy_tls_new(&tc, err);
 }
 
+static struct fy_auth *auth_open(const struct serve_conf *c, struct fy_err *err)
+{
+    struct fy_auth_conf ac = {
+        .basic = c->auth_method == 1,
+        .realm = c->auth_realm,
+        .roles = c->auth_roles,
+        .skip_paths = c->auth_skip,
+        .user_file = c->user_file,
+        .jaas_file = c->jaas_file[0] ? c->jaas_file : c->jaas_java,
+        .grants = {c->grants[0], c->grants[1], c->grants[2]},
+    };
+    return fy_auth_new(&ac, err);
+}
+
 /* SIGHUP: new connections get the certificates as the files hold them now;
- * open ones keep theirs. A file that does not load keeps the old ones. */
-static void reload(struct fy_tls *tls)
+ * open ones keep theirs. A file that does not load keeps the old ones. The
+ * user file is read again too. */
+static void reload(struct fy_tls *tls, struct fy_auth *auth)
 {
     struct fy_err err = {0};
+    if (fy_auth_enabled(auth)) {
+        if (fy_auth_reload(auth, &err) == 0)
+            fy_log(FY_LOG_INFO, "serve", "msg=\"user file reloaded\"");
+        else
+            fy_log(FY_LOG_WARN, "serve", "msg=\"user file reload failed; the previous users "
+                   "stay: %s\"", fy_err_text(&err));
+        fy_err_clear(&err);
+    }
     if (tls) {
         if (fy_tls_reload(tls, &err) == 0)
             fy_log(FY_LOG_INFO, "serve", "msg=\"TLS certificates reloaded\" generation=%u",
@@ -342,6 +396,7 @@ int cmd_serve(int argc, char **argv)
     struct reg_registry *r = NULL;
     struct lnk_service *links = NULL;
     struct fy_tls *tls = NULL;
+    struct fy_auth *auth = NULL;
     struct listener ls[MAX_LISTENERS] = {{0}};
     size_t n_ls = 0;
     int status = 1;
@@ -379,6 +434,8 @@ int cmd_serve(int argc, char **argv)
     for (size_t i = 0; i < n_ls; i++)
         any_https |= ls[i].https;
     if (any_https && !(tls = tls_open(&conf, &err)))
+        goto out;
+    if (!(auth = auth_open(&conf, &err)))
         goto out;
 
     /* every thread created from here on inherits the blocked set; main takes them by
@@ -438,6 +495,7 @@ int cmd_serve(int argc, char **argv)
         ho.host = ls[i].host;
         ho.port = ls[i].port;
         ho.tls = ls[i].https ? tls : NULL;
+        ho.auth = auth;
         ls[i].http = reg_http_start(r, &ho, &err);
         if (!ls[i].http) {
             fy_buf_destroy(&where);
@@ -456,7 +514,7 @@ int cmd_serve(int argc, char **argv)
         sigwait(&sigs, &sig);
         if (sig != SIGHUP)
             break;
-        reload(tls);
+        reload(tls, auth);
     }
     fy_log(FY_LOG_INFO, "serve", "msg=\"stopping\" signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
     int still = 0;
@@ -485,6 +543,7 @@ out:
     lnk_service_free(links);
     reg_registry_close(r);
     fy_tls_free(tls);
+    fy_auth_free(auth);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");
     for (size_t i = 0; i < n_ls; i++)

@@ -18,6 +18,7 @@
 #include "common/fy_buf.h"
 #include "common/fy_jsonout.h"
 #include "common/fy_log.h"
+#include "registry/reg_access.h"
 #include "registry/reg_route.h"
 
 #include <arpa/inet.h>
@@ -420,6 +421,45 @@ static void check_head(const struct reg_http *h, struct MHD_Connection *conn,
         reject(st, 400, "Bad Request: Unsupported Transfer-Encoding (only chunked)");
 }
 
+/* Authentication and roles (reg_access.c): one call before the request runs.
+ * 0 = go on (req->admin set); -1 = *deny holds the 401/403 answer. */
+static int guard(const struct reg_http *h, struct MHD_Connection *conn, struct reg_req *req,
+                 struct reg_resp *deny)
+{
+    req->admin = true;
+    if (!fy_auth_enabled(h->o.auth))
+        return 0;
+    char peer[256] = "";
+    if (h->o.tls) {
+        const union MHD_ConnectionInfo *ti =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (ti && ti->tls_session)
+            fy_tls_peer_name(ti->tls_session, peer, sizeof peer);
+    }
+    const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    return reg_access_check(h->o.auth, req, authz, peer[0] ? peer : NULL, &req->admin, deny);
+}
+
+/* A 401 carries the challenge (rest-utils: Jetty's BasicAuthenticator). */
+static enum MHD_Result send_denied(const struct reg_http *h, struct MHD_Connection *conn,
+                                   struct reg_resp *deny)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(deny->body), deny->body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(deny->body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, deny->content_type);
+    if (deny->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                fy_auth_challenge(h->o.auth));
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)deny->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -475,6 +515,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
     };
     struct reg_resp resp;
+    if (guard(h, conn, &req, &resp) != 0) {
+        free(args.items);
+        return send_denied(h, conn, &resp);
+    }
     reg_route(h->r, &req, &resp);
     free(args.items);
     fy_log(FY_LOG_DEBUG, "http", "method=%s path=%s status=%d", method, url, resp.status);
