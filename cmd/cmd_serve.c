@@ -11,6 +11,7 @@
 #include "common/fy_log.h"
 #include "common/fy_props.h"
 #include "common/fy_auth.h"
+#include "common/fy_secret.h"
 #include "common/fy_tls.h"
 #include "linker/lnk_service.h"
 #include "registry/reg_avro.h"
@@ -65,6 +66,7 @@ struct serve_conf {
     int auth_method;
     char *auth_realm, *auth_roles, *auth_skip, *user_file, *jaas_file, *jaas_java;
     char *grants[3];
+    char *secrets_key_file;
 };
 
 static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
@@ -128,6 +130,10 @@ static const struct fy_setting serve_settings[] = {
     {"ferry.auth.roles.admin", FY_SET_STRING, O(grants[2]), "", 0, 0, NULL,
      "roles with admin access (config, mode, contexts, exporters, registering with an id) "
      "and write"},
+    {"ferry.secrets.key.file", FY_SET_STRING, O(secrets_key_file), "", 0, 0, NULL,
+     "key sealing the credentials of exporter configs in the journal (AES-256-GCM): a file "
+     "of 32 bytes, 64 hex digits or base64; else the FERRY_SECRETS_KEY environment variable; "
+     "neither = kept in clear"},
     {"ssl.enabled.protocols", FY_SET_STRING, O(tls_protocols), "TLSv1.2,TLSv1.3", 0, 0, NULL,
      "TLS versions offered: TLSv1.2 and/or TLSv1.3 (older ones are refused)"},
     {"ferry.data.dir", FY_SET_STRING, O(data_dir), "./data", 0, 0, NULL,
@@ -397,6 +403,7 @@ int cmd_serve(int argc, char **argv)
     struct lnk_service *links = NULL;
     struct fy_tls *tls = NULL;
     struct fy_auth *auth = NULL;
+    struct fy_secret_box *secrets = NULL;
     struct listener ls[MAX_LISTENERS] = {{0}};
     size_t n_ls = 0;
     int status = 1;
@@ -437,6 +444,8 @@ int cmd_serve(int argc, char **argv)
         goto out;
     if (!(auth = auth_open(&conf, &err)))
         goto out;
+    if (fy_secret_box_new(conf.secrets_key_file, "FERRY_SECRETS_KEY", &secrets, &err) != 0)
+        goto out;
 
     /* every thread created from here on inherits the blocked set; main takes them by
      * sigwait (SIGHUP: reload the certificates) */
@@ -471,7 +480,8 @@ int cmd_serve(int argc, char **argv)
     /* exporters resume from their journaled positions; their REST API is a
      * route extension, so it must exist before the first request */
     struct lnk_service_opts lo = {.max_exporters = (size_t)conf.max_exporters,
-                                  .max_lanes = (size_t)conf.max_lanes};
+                                  .max_lanes = (size_t)conf.max_lanes,
+                                  .secrets = secrets};
     links = lnk_service_new(r, &lo, &err);
     if (!links)
         goto out;
@@ -544,6 +554,7 @@ out:
     reg_registry_close(r);
     fy_tls_free(tls);
     fy_auth_free(auth);
+    fy_secret_box_free(secrets);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");
     for (size_t i = 0; i < n_ls; i++)

@@ -24,6 +24,8 @@ with warnings.catch_warnings():
 
 FAST = {"ferry.fsync": "false"}
 REALM = "SchemaRegistry"
+conftest.register_secret("plain-pw-1", "md5-pw-2", "despw3", "md5crypt-pw-4", "sha-pw-5",
+                         "bcrypt-pw-6", "obf-pw-7", "norole-pw-8", "link-pw-9", "fresh-pw")
 
 
 def jetty_obfuscate(s: str) -> str:

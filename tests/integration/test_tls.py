@@ -14,10 +14,12 @@ import subprocess
 import pytest
 import requests
 
+import conftest
 from conftest import Api, CT_V1, expect_ok, q, record, aname, wait_until
 from secure import pki, secure_factory, session, start_failure, tls_api  # noqa: F401
 
 FAST = {"ferry.fsync": "false"}
+conftest.register_secret("p12-secret", "key-secret", "wrong-secret")
 
 
 def tls_conf(pki, **extra: str) -> dict[str, str]:
