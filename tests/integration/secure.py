@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from conftest import Ferry, _ferry_bin, _free_port, START_DEADLINE_S
+from conftest import Ferry, ServerPool, _ferry_bin, _free_port, START_DEADLINE_S
 
 EXT_SERVER = ("subjectAltName=IP:127.0.0.1,DNS:localhost",
               "basicConstraints=critical,CA:FALSE",
@@ -175,33 +175,15 @@ def session(ca: pathlib.Path | None = None, cert: tuple[pathlib.Path, pathlib.Pa
     return s
 
 
-class SecurePool:
-    """Servers of one test; each is stopped with SIGTERM and checked at teardown."""
-
-    def __init__(self, tmp: pathlib.Path):
-        self.tmp = tmp
-        self.servers: list[SecureFerry] = []
+class SecurePool(ServerPool):
+    """Servers of one test; each is stopped with SIGTERM and checked at teardown
+    (conftest's ServerPool.close)."""
 
     def start(self, config: dict[str, str], schemes: tuple[str, ...] = ("https",)
-              ) -> SecureFerry:
+              ) -> SecureFerry:  # type: ignore[override]
         srv = SecureFerry(self.tmp / f"srv-{len(self.servers)}", config, schemes)
         self.servers.append(srv)
         return srv.start()
-
-    def close(self) -> list[str]:
-        problems = []
-        for srv in self.servers:
-            if srv.proc is None:
-                continue
-            try:
-                code = srv.stop() if srv.alive() else srv.proc.returncode
-            except AssertionError as e:
-                problems.append(str(e))
-                continue
-            p = srv.problems(code)
-            if p:
-                problems.append(p)
-        return problems
 
 
 def tls_api(url: str, ca: pathlib.Path | None = None,
