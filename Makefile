@@ -6,7 +6,7 @@
 # Targets: all (./ferry), run, test, check (unit), itest (integration), bench, fuzz, lint, clean.
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson libcurl rdkafka
+PKGS    := libmicrohttpd jansson libcurl rdkafka gnutls
 
 # libmicrohttpd is Debian's 1.0.10 source with scripts/mhd/*.patch, built by
 # scripts/deps.sh into .cache/libmicrohttpd (Debian 12's 0.9.75 answers

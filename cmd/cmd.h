@@ -47,5 +47,6 @@ int cmd_failover(int argc, char **argv);
 int cmd_failback(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const char usage[] =
     "  failover   switch a DR registry's imported schemas to READWRITE (pauses the link)\n"
     "  failback   bring DR's outage-time schemas back to the primary, restore the link\n"
     "  store      check or repair the embedded store's journal (check|repair)\n"
+    "  passwd     print a user-file line (bcrypt hash) for a password read from stdin\n"
     "\n"
     "ferry --version    print the version\n"
     "ferry <command> --help\n";
@@ -44,6 +45,8 @@ int cmd_main(int argc, char **argv)
         return cmd_failback(argc - 2, argv + 2);
     if (strcmp(argv[1], "store") == 0)
         return cmd_store(argc - 2, argv + 2);
+    if (strcmp(argv[1], "passwd") == 0)
+        return cmd_passwd(argc - 2, argv + 2);
     fprintf(stderr, "ferry: unknown command '%s'\n%s", argv[1], usage);
     return 2;
 }

@@ -6,6 +6,7 @@
 #include "cmd/cmd.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_auth.h"
 #include "common/fy_buf.h"
 #include "common/fy_log.h"
 #include "common/fy_props.h"
@@ -71,6 +72,12 @@ static int client(const char *op, const char *admin, const char *topic, const ch
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    /* an authenticated endpoint: user:password from the environment, never argv (ps) */
+    const char *ui = getenv("FERRY_ADMIN_USER_INFO");
+    if (ui && ui[0]) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, ui);
+    }
     if (strcmp(op, "status") != 0) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
@@ -99,6 +106,7 @@ static int run_mirror(const char *config_path)
     struct mir_conf conf = {0};
     struct mir_worker *w = NULL;
     struct mir_admin *a = NULL;
+    struct fy_auth *auth = NULL;
     bool conf_ok = false;
     int status = 1;
     if (fy_props_load(config_path, &props, &err) != 0)
@@ -116,7 +124,17 @@ static int run_mirror(const char *config_path)
         goto out;
     if (mir_worker_start(w, &err) != 0)
         goto out;
-    a = mir_admin_start(conf.admin_listen, w, &err);
+    struct fy_auth_conf ac = {
+        .basic = conf.admin_auth_method == 1,
+        .realm = conf.admin_auth_realm,
+        .roles = conf.admin_auth_roles,
+        .user_file = conf.admin_user_file,
+        .jaas_file = conf.admin_jaas,
+        .grants = {conf.admin_roles_read, NULL, conf.admin_roles_admin},
+    };
+    if (!(auth = fy_auth_new(&ac, &err)))
+        goto out;
+    a = mir_admin_start(conf.admin_listen, w, auth, &err);
     if (!a)
         goto out;
     int sig = 0;
@@ -130,6 +148,7 @@ out:
      * the admin endpoint's connection threads end without delay */
     mir_worker_stop(w);
     mir_admin_stop(a);
+    fy_auth_free(auth);
     mir_worker_free(w);
     if (conf_ok)
         mir_conf_destroy(&conf);

@@ -7,14 +7,19 @@
 #include "cmd/cmd.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_buf.h"
 #include "common/fy_log.h"
 #include "common/fy_props.h"
+#include "common/fy_auth.h"
+#include "common/fy_secret.h"
+#include "common/fy_tls.h"
 #include "linker/lnk_service.h"
 #include "registry/reg_avro.h"
 #include "registry/reg_compat.h"
 #include "registry/reg_http.h"
 #include "registry/reg_registry.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -52,16 +57,85 @@ struct serve_conf {
     long long sch_bytes, sch_json_depth, sch_depth, sch_names, sch_branches, sch_symbols,
         sch_fields, compat_steps, compat_bytes; /* reg_avro_limits, reg_compat_limits */
     char *log_debug;
+    /* TLS (rest-utils' ssl.* keys, PEM or PKCS12 keystores) */
+    char *ks_location, *ks_password, *key_password, *key_location, *ts_location, *ts_password;
+    int ks_type, ts_type, client_authn;
+    bool client_auth_legacy;
+    char *tls_protocols;
+    /* authentication (rest-utils' authentication.* keys) and ferry's role levels */
+    int auth_method;
+    char *auth_realm, *auth_roles, *auth_skip, *user_file, *jaas_file, *jaas_java;
+    char *grants[3];
+    char *secrets_key_file;
 };
 
 static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
                                      "forward_transitive", "full", "full_transitive", NULL};
 static const char *const modes[] = {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", NULL};
+static const char *const ks_types[] = {"PEM", "PKCS12", NULL};
+static const char *const ts_types[] = {"PEM", NULL};
+static const char *const client_authns[] = {"NONE", "REQUESTED", "REQUIRED", NULL};
+static const char *const auth_methods[] = {"NONE", "BASIC", NULL};
 
 #define O(f) offsetof(struct serve_conf, f)
 static const struct fy_setting serve_settings[] = {
     {"listeners", FY_SET_STRING, O(listeners), "http://127.0.0.1:8081", 0, 0, NULL,
-     "where to listen, http://HOST:PORT (the first of a comma list is used)"},
+     "where to listen: a comma list of http://HOST:PORT and https://HOST:PORT (at most 8)"},
+    {"ssl.keystore.location", FY_SET_STRING, O(ks_location), "", 0, 0, NULL,
+     "https: the server certificate chain and its private key in one PEM file (Kafka's PEM "
+     "keystore), or a PKCS12 file; with ferry.ssl.key.location the PEM file holds the chain "
+     "only"},
+    {"ssl.keystore.type", FY_SET_ENUM, O(ks_type), "PEM", 0, 0, ks_types,
+     "PEM or PKCS12 (Java JKS keystores: convert with keytool -importkeystore to PKCS12)"},
+    {"ssl.keystore.password", FY_SET_STRING, O(ks_password), "", 0, 0, NULL,
+     "password of a PKCS12 keystore"},
+    {"ssl.key.password", FY_SET_STRING, O(key_password), "", 0, 0, NULL,
+     "password of an encrypted PEM private key (PKCS#8)"},
+    {"ferry.ssl.key.location", FY_SET_STRING, O(key_location), "", 0, 0, NULL,
+     "https: the private key in its own PEM file (ssl.keystore.location then holds the "
+     "certificate chain)"},
+    {"ssl.truststore.location", FY_SET_STRING, O(ts_location), "", 0, 0, NULL,
+     "PEM bundle of the CAs that client certificates must chain to (mTLS)"},
+    {"ssl.truststore.type", FY_SET_ENUM, O(ts_type), "PEM", 0, 0, ts_types,
+     "PEM only"},
+    {"ssl.truststore.password", FY_SET_STRING, O(ts_password), "", 0, 0, NULL,
+     "accepted for Confluent files; a PEM truststore has no password"},
+    {"ssl.client.authentication", FY_SET_ENUM, O(client_authn), "NONE", 0, 0, client_authns,
+     "client certificates on https: NONE, REQUESTED (one that is sent must verify) or "
+     "REQUIRED (the handshake fails without one)"},
+    {"ssl.client.auth", FY_SET_BOOL, O(client_auth_legacy), "false", 0, 0, NULL,
+     "deprecated (rest-utils): true = ssl.client.authentication=REQUIRED"},
+    {"authentication.method", FY_SET_ENUM, O(auth_method), "NONE", 0, 0, auth_methods,
+     "NONE or BASIC (HTTP Basic against the user file; 401 without valid credentials)"},
+    {"authentication.realm", FY_SET_STRING, O(auth_realm), "", 0, 0, NULL,
+     "the JAAS section naming the user file, and the realm of WWW-Authenticate"},
+    {"authentication.roles", FY_SET_STRING, O(auth_roles), "*", 0, 0, NULL,
+     "roles a user needs one of (403 otherwise); * = any authenticated user"},
+    {"authentication.skip.paths", FY_SET_STRING, O(auth_skip), "", 0, 0, NULL,
+     "paths served without authentication (comma list; /x/* matches below /x)"},
+    {"ferry.auth.user.file", FY_SET_STRING, O(user_file), "", 0, 0, NULL,
+     "the Jetty PropertyFileLoginModule user file (user: credential[,role ...]; "
+     "credential plain, MD5:hex, CRYPT:crypt(3) incl. bcrypt, OBF:); see `ferry passwd`"},
+    {"ferry.auth.jaas.config", FY_SET_STRING, O(jaas_file), "", 0, 0, NULL,
+     "the JAAS file Confluent gets as -Djava.security.auth.login.config: its section "
+     "authentication.realm names the user file (file=\"...\")"},
+    {"java.security.auth.login.config", FY_SET_STRING, O(jaas_java), "", 0, 0, NULL,
+     "same as ferry.auth.jaas.config"},
+    {"ferry.auth.roles.read", FY_SET_STRING, O(grants[0]), "", 0, 0, NULL,
+     "roles with read access (GET, lookups, compatibility checks): ROLE or "
+     "ROLE(subject:PREFIX;context:.CTX) to restrict it; none of the three set = every "
+     "user is admin (Confluent)"},
+    {"ferry.auth.roles.write", FY_SET_STRING, O(grants[1]), "", 0, 0, NULL,
+     "roles with write access (register, delete versions and subjects) and read"},
+    {"ferry.auth.roles.admin", FY_SET_STRING, O(grants[2]), "", 0, 0, NULL,
+     "roles with admin access (config, mode, contexts, exporters, registering with an id) "
+     "and write"},
+    {"ferry.secrets.key.file", FY_SET_STRING, O(secrets_key_file), "", 0, 0, NULL,
+     "key sealing the credentials of exporter configs in the journal (AES-256-GCM): a file "
+     "of 32 bytes, 64 hex digits or base64; else the FERRY_SECRETS_KEY environment variable; "
+     "neither = kept in clear"},
+    {"ssl.enabled.protocols", FY_SET_STRING, O(tls_protocols), "TLSv1.2,TLSv1.3", 0, 0, NULL,
+     "TLS versions offered: TLSv1.2 and/or TLSv1.3 (older ones are refused)"},
     {"ferry.data.dir", FY_SET_STRING, O(data_dir), "./data", 0, 0, NULL,
      "directory of the embedded store (journal)"},
     {"schema.compatibility.level", FY_SET_ENUM, O(compat_level), "backward", 0, 0, levels,
@@ -147,7 +221,10 @@ static const struct fy_setting serve_settings[] = {
  * leader election, auth plugins): accepted so an existing file loads. */
 static const char *const ignored_prefixes[] = {"kafkastore.", "host.name", "inter.instance.",
                                                "leader.", "master.", "debug", "access.control.",
-                                               "schema.registry.inter.", "metrics.", NULL};
+                                               "schema.registry.inter.", "metrics.",
+                                               "ssl.protocol", "ssl.provider", "ssl.cipher.suites",
+                                               "ssl.keymanager.", "ssl.trustmanager.",
+                                               "ssl.endpoint.identification.", NULL};
 
 static void usage(FILE *f)
 {
@@ -177,17 +254,30 @@ static void raise_nofile(void)
         fy_log(FY_LOG_WARN, "serve", "msg=\"cannot raise the open-file limit\"");
 }
 
-/* "http://h:p,..." or "h:p" or "[::1]:p" -> host and port */
-static int parse_listener(const char *spec, char **host, int *port)
+#define MAX_LISTENERS 8
+
+struct listener {
+    char *host;
+    int port;
+    bool https;
+    struct reg_http *http;
+};
+
+/* One "http://h:p", "https://h:p", "h:p" or "[::1]:p" of the `listeners`
+ * list, `len` bytes long -> host, port and scheme. */
+static int parse_listener(const char *spec, size_t len, char **host, int *port, bool *https)
 {
     const char *s = spec;
     const char *scheme = strstr(s, "://");
-    if (scheme) {
-        if (strncasecmp(s, "http://", 7) != 0)
+    *https = false;
+    if (scheme && (size_t)(scheme - spec) < len) {
+        if (strncasecmp(s, "https://", 8) == 0)
+            *https = true;
+        else if (strncasecmp(s, "http://", 7) != 0)
             return -1;
+        len -= (size_t)(scheme + 3 - s);
         s = scheme + 3;
     }
-    size_t len = strcspn(s, ",");
     char *hp = fy_strndup(s, len);
     char *colon = NULL;
     char *h = hp;
@@ -220,6 +310,89 @@ static int parse_listener(const char *spec, char **host, int *port)
     return 0;
 }
 
+/* The comma list of `listeners` into `ls` (at most MAX_LISTENERS). */
+static int parse_listeners(const char *spec, struct listener *ls, size_t *n, struct fy_err *err)
+{
+    *n = 0;
+    for (const char *p = spec; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (!len)
+            break;
+        if (*n == MAX_LISTENERS)
+            return fy_err_set(err, FY_E_CONFIG, "listeners: more than %d listeners",
+                              MAX_LISTENERS);
+        struct listener *l = &ls[*n];
+        if (parse_listener(p, len, &l->host, &l->port, &l->https) != 0)
+            return fy_err_set(err, FY_E_CONFIG,
+                              "listeners: '%.*s' is not http://HOST:PORT or https://HOST:PORT",
+                              (int)len, p);
+        (*n)++;
+        p += len;
+    }
+    if (*n == 0)
+        return fy_err_set(err, FY_E_CONFIG, "listeners: no listener in '%s'", spec);
+    return 0;
+}
+
+/* The https credentials from the ssl.* settings. */
+static struct fy_tls *tls_open(const struct serve_conf *c, struct fy_err *err)
+{
+    struct fy_tls_conf tc = {
+        .cert_file = c->ks_location,
+        .key_file = c->key_location,
+        .key_password = c->ks_type == 1 ? c->ks_password
+                                        : (c->key_password[0] ? c->key_password : c->ks_password),
+        .pkcs12 = c->ks_type == 1,
+        .ca_file = c->ts_location,
+        .client_auth = c->client_auth_legacy && c->client_authn == 0
+                           ? FY_TLS_CLIENT_REQUIRED
+                           : (enum fy_tls_client_auth)c->client_authn,
+        .protocols = c->tls_protocols,
+    };
+    return fy_tls_new(&tc, err);
+}
+
+static struct fy_auth *auth_open(const struct serve_conf *c, struct fy_err *err)
+{
+    struct fy_auth_conf ac = {
+        .basic = c->auth_method == 1,
+        .realm = c->auth_realm,
+        .roles = c->auth_roles,
+        .skip_paths = c->auth_skip,
+        .user_file = c->user_file,
+        .jaas_file = c->jaas_file[0] ? c->jaas_file : c->jaas_java,
+        .grants = {c->grants[0], c->grants[1], c->grants[2]},
+    };
+    return fy_auth_new(&ac, err);
+}
+
+/* SIGHUP: new connections get the certificates as the files hold them now;
+ * open ones keep theirs. A file that does not load keeps the old ones. The
+ * user file is read again too. */
+static void reload(struct fy_tls *tls, struct fy_auth *auth)
+{
+    struct fy_err err = {0};
+    if (fy_auth_enabled(auth)) {
+        if (fy_auth_reload(auth, &err) == 0)
+            fy_log(FY_LOG_INFO, "serve", "msg=\"user file reloaded\"");
+        else
+            fy_log(FY_LOG_WARN, "serve", "msg=\"user file reload failed; the previous users "
+                   "stay: %s\"", fy_err_text(&err));
+        fy_err_clear(&err);
+    }
+    if (tls) {
+        if (fy_tls_reload(tls, &err) == 0)
+            fy_log(FY_LOG_INFO, "serve", "msg=\"TLS certificates reloaded\" generation=%u",
+                   fy_tls_generation(tls));
+        else
+            fy_log(FY_LOG_WARN, "serve", "msg=\"TLS reload failed; the previous certificates "
+                   "stay in use: %s\"", fy_err_text(&err));
+    }
+    fy_err_destroy(&err);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     struct fy_props props = {0};
@@ -227,10 +400,12 @@ int cmd_serve(int argc, char **argv)
     struct serve_conf conf = {0};
     const char *config_path = NULL, *listen = NULL, *data_dir = NULL;
     struct reg_registry *r = NULL;
-    struct reg_http *http = NULL;
     struct lnk_service *links = NULL;
-    char *host = NULL;
-    int port = 0;
+    struct fy_tls *tls = NULL;
+    struct fy_auth *auth = NULL;
+    struct fy_secret_box *secrets = NULL;
+    struct listener ls[MAX_LISTENERS] = {{0}};
+    size_t n_ls = 0;
     int status = 1;
 
     const struct cmd_flag flags[] = {{"--config", &config_path, NULL},
@@ -260,14 +435,24 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     raise_nofile();
-    if (parse_listener(conf.listeners, &host, &port) != 0) {
-        fy_err_set(&err, FY_E_CONFIG, "listeners: '%s' is not http://HOST:PORT", conf.listeners);
+    if (parse_listeners(conf.listeners, ls, &n_ls, &err) != 0)
         goto out;
-    }
+    bool any_https = false;
+    for (size_t i = 0; i < n_ls; i++)
+        any_https |= ls[i].https;
+    if (any_https && !(tls = tls_open(&conf, &err)))
+        goto out;
+    if (!(auth = auth_open(&conf, &err)))
+        goto out;
+    if (fy_secret_box_new(conf.secrets_key_file, "FERRY_SECRETS_KEY", &secrets, &err) != 0)
+        goto out;
 
-    /* every thread created from here on inherits the blocked set; main takes them by sigwait */
+    /* every thread created from here on inherits the blocked set; main takes them by
+     * sigwait (SIGHUP: reload the certificates) */
     sigset_t sigs;
     cmd_signals_block(&sigs);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
@@ -295,13 +480,12 @@ int cmd_serve(int argc, char **argv)
     /* exporters resume from their journaled positions; their REST API is a
      * route extension, so it must exist before the first request */
     struct lnk_service_opts lo = {.max_exporters = (size_t)conf.max_exporters,
-                                  .max_lanes = (size_t)conf.max_lanes};
+                                  .max_lanes = (size_t)conf.max_lanes,
+                                  .secrets = secrets};
     links = lnk_service_new(r, &lo, &err);
     if (!links)
         goto out;
     struct reg_http_opts ho = {
-        .host = host,
-        .port = port,
         .threads = (int)conf.http_threads,
         .max_body = (size_t)conf.max_body,
         .max_conns = (int)conf.max_conns,
@@ -315,17 +499,38 @@ int cmd_serve(int argc, char **argv)
         .max_header_bytes = (size_t)conf.max_header_bytes,
         .max_query_params = (int)conf.max_query_params,
     };
-    http = reg_http_start(r, &ho, &err);
-    if (!http)
-        goto out;
+    struct fy_buf where;
+    fy_buf_init(&where, 0);
+    for (size_t i = 0; i < n_ls; i++) {
+        ho.host = ls[i].host;
+        ho.port = ls[i].port;
+        ho.tls = ls[i].https ? tls : NULL;
+        ho.auth = auth;
+        ls[i].http = reg_http_start(r, &ho, &err);
+        if (!ls[i].http) {
+            fy_buf_destroy(&where);
+            goto out;
+        }
+        fy_buf_printf(&where, "%s%s://%s:%d", i ? "," : "", ls[i].https ? "https" : "http",
+                      ls[i].host, reg_http_port(ls[i].http));
+    }
     fy_log(FY_LOG_INFO, "serve",
-           "msg=\"ferry started\" version=%s listen=%s:%d data_dir=%s compatibility=%s fsync=%s",
-           FERRY_VERSION, host, reg_http_port(http), conf.data_dir,
+           "msg=\"ferry started\" version=%s listen=%s data_dir=%s compatibility=%s fsync=%s",
+           FERRY_VERSION, fy_buf_str(&where), conf.data_dir,
            reg_compat_level_name(ro.default_level), conf.fsync ? "true" : "false");
+    fy_buf_destroy(&where);
     int sig = 0;
-    sigwait(&sigs, &sig);
+    for (;;) {
+        sigwait(&sigs, &sig);
+        if (sig != SIGHUP)
+            break;
+        reload(tls, auth);
+    }
     fy_log(FY_LOG_INFO, "serve", "msg=\"stopping\" signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    if (reg_http_quiesce(http, (int)conf.graceful_ms) != 0) {
+    int still = 0;
+    for (size_t i = 0; i < n_ls; i++)
+        still |= reg_http_quiesce(ls[i].http, (int)conf.graceful_ms) != 0;
+    if (still) {
         /* a handler is still running (a long check, a write queued behind one): freeing
          * the registry under it is not possible, waiting breaks the stop deadline, and
          * what it has not answered was never acknowledged — so end here, as a crash
@@ -343,12 +548,17 @@ out:
         fy_log(FY_LOG_ERROR, "serve", "msg=\"%s\"", fy_err_text(&err));
         status = err.code == FY_E_CONFIG ? 2 : 1;
     }
-    reg_http_stop(http);
+    for (size_t i = 0; i < n_ls; i++)
+        reg_http_stop(ls[i].http);
     lnk_service_free(links);
     reg_registry_close(r);
+    fy_tls_free(tls);
+    fy_auth_free(auth);
+    fy_secret_box_free(secrets);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");
-    free(host);
+    for (size_t i = 0; i < n_ls; i++)
+        free(ls[i].host);
     fy_settings_free(serve_settings, N_SETTINGS, &conf);
     fy_props_destroy(&props);
     fy_err_destroy(&err);

@@ -7,6 +7,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "common/fy_log.h"
+#include "common/fy_secret.h"
 #include "linker/lnk_exporter.h"
 
 #include <curl/curl.h>
@@ -23,6 +24,7 @@ struct lnk_client {
     CURL *h;
     struct curl_slist *headers;
     char *base;         /* URL without a trailing '/' */
+    char *shown;        /* base with a password in it masked: for messages and reports */
     char *userpwd;
     char *cainfo, *cert, *cert_type, *key, *keypass;
     long timeout_ms, connect_timeout_ms;
@@ -65,6 +67,7 @@ struct lnk_client *lnk_client_new(json_t *config, struct fy_err *err)
     while (len > 0 && url[len - 1] == '/')
         len--;
     cl->base = fy_strndup(url, len);
+    cl->shown = fy_secret_url_redact(cl->base);
     const char *src = cfg(config, "basic.auth.credentials.source");
     const char *ui = cfg(config, "basic.auth.user.info");
     if (ui && (!src || strcasecmp(src, "USER_INFO") == 0))
@@ -111,6 +114,7 @@ void lnk_client_free(struct lnk_client *cl)
         curl_easy_cleanup(cl->h);
     curl_slist_free_all(cl->headers);
     free(cl->base);
+    free(cl->shown);
     free(cl->userpwd);
     free(cl->cainfo);
     free(cl->cert);
@@ -200,7 +204,7 @@ int lnk_client_get_all(struct lnk_client *cl, const char *path, size_t page, jso
 
 const char *lnk_client_url(const struct lnk_client *cl)
 {
-    return cl->base;
+    return cl->shown;
 }
 
 long lnk_client_backoff_ms(const struct lnk_client *cl, int attempt, double rnd)
@@ -231,7 +235,8 @@ static void sleep_ms(long ms)
 
 /* One attempt: 0 with the status, -1 with FY_E_HTTP on a transport error. */
 static int attempt_once(struct lnk_client *cl, const char *method, const char *url,
-                        const char *body, struct fy_buf *ans, long *status, struct fy_err *err)
+                        const char *shown, const char *body, struct fy_buf *ans, long *status,
+                        struct fy_err *err)
 {
     CURL *h = cl->h;
     curl_easy_reset(h); /* keeps the connection cache: keep-alive survives */
@@ -277,16 +282,34 @@ static int attempt_once(struct lnk_client *cl, const char *method, const char *u
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     CURLcode cc = curl_easy_perform(h);
     if (cc != CURLE_OK)
-        return fy_err_set(err, FY_E_HTTP, "%s %s: %s", method, url,
+        return fy_err_set(err, FY_E_HTTP, "%s %s: %s", method, shown,
                           cl->errbuf[0] ? cl->errbuf : curl_easy_strerror(cc));
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     return 0;
+}
+
+/* A 5xx answer: its Confluent error_code and message when it has them, never
+ * the raw body (a proxy's error page may echo the request, credentials included). */
+static void answer_error(struct fy_err *err, const char *method, const char *shown, long status,
+                         const struct fy_buf *ans)
+{
+    json_t *j = ans->len ? json_loadb(ans->data, ans->len, 0, NULL) : NULL;
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    json_t *code = json_object_get(j, "error_code");
+    if (msg)
+        fy_err_set(err, FY_E_HTTP, "%s %s: HTTP %ld error_code %lld: %.160s", method, shown,
+                   status, (long long)json_integer_value(code), msg);
+    else
+        fy_err_set(err, FY_E_HTTP, "%s %s: HTTP %ld (%zu bytes, not a registry error)", method,
+                   shown, status, ans->len);
+    json_decref(j);
 }
 
 int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
                     const char *body, long *status, json_t **resp, struct fy_err *err)
 {
     char *url = fy_asprintf("%s%s", cl->base, path);
+    char *shown = fy_asprintf("%s%s", cl->shown, path);
     struct fy_buf ans;
     fy_buf_init(&ans, MAX_ANSWER);
     int rc = -1;
@@ -295,13 +318,12 @@ int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
     for (int attempt = 0;; attempt++) {
         fy_buf_reset(&ans);
         fy_err_clear(err);
-        if (attempt_once(cl, method, url, body, &ans, status, err) == 0) {
+        if (attempt_once(cl, method, url, shown, body, &ans, status, err) == 0) {
             if (*status < 500) {
                 rc = 0;
                 break;
             }
-            fy_err_set(err, FY_E_HTTP, "%s %s: HTTP %ld %.160s", method, url, *status,
-                       fy_buf_str(&ans));
+            answer_error(err, method, shown, *status, &ans);
         }
         if (attempt >= cl->max_retries || aborted(cl))
             break;
@@ -312,5 +334,6 @@ int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
         *resp = json_loadb(ans.data, ans.len, JSON_DECODE_ANY, NULL);
     fy_buf_destroy(&ans);
     free(url);
+    free(shown);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "linker/lnk_exporter.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_secret.h"
 #include "contexts/ctx_name.h"
 
 #include <errno.h>
@@ -158,11 +159,15 @@ int lnk_def_check_config(json_t *config, struct fy_err *err)
         return fy_err_set(err, REG_E_INVALID_EXPORTER,
                           "Exporter config must set 'schema.registry.url' (the destination "
                           "registry)");
-    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-        return fy_err_set(err, REG_E_INVALID_EXPORTER,
-                          "Exporter config 'schema.registry.url' must start with http:// or "
-                          "https://, got '%s'",
-                          url);
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
+        char *shown = fy_secret_url_redact(url); /* the message must not carry a password */
+        fy_err_set(err, REG_E_INVALID_EXPORTER,
+                   "Exporter config 'schema.registry.url' must start with http:// or "
+                   "https://, got '%s'",
+                   shown);
+        free(shown);
+        return -1;
+    }
     const char *src = json_string_value(json_object_get(config, "basic.auth.credentials.source"));
     if (src && strcasecmp(src, "USER_INFO") != 0 && strcasecmp(src, "URL") != 0)
         return fy_err_set(err, REG_E_INVALID_EXPORTER,

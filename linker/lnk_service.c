@@ -12,11 +12,13 @@
 #include "common/fy_alloc.h"
 #include "common/fy_jsonout.h"
 #include "common/fy_log.h"
+#include "common/fy_secret.h"
 #include "linker/lnk_client.h"
 #include "registry/reg_records.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char *const state_names[] = {"UNASSIGNED", "STARTING", "RUNNING", "PAUSED",
@@ -57,6 +59,12 @@ static int journal_put(struct lnk_service *svc, struct reg_write *recs, size_t n
 static int journal_def(struct lnk_service *svc, const struct lnk_def *d, struct fy_err *err)
 {
     json_t *j = lnk_def_to_json(d, true);
+    /* credentials never reach the disk in clear once a key is configured */
+    if (svc->o.secrets) { /* a copy: the record's config is the live definition's */
+        json_t *sealed = json_deep_copy(json_object_get(j, "config"));
+        fy_secret_seal_config(svc->o.secrets, sealed);
+        json_object_set_new(j, "config", sealed);
+    }
     struct reg_write rec = {exp_key("EXPORTER", d->name), json_dumps(j, JSON_COMPACT)};
     json_decref(j);
     return journal_put(svc, &rec, 1, err);
@@ -84,6 +92,7 @@ struct replay_pos {
 };
 
 struct replay {
+    const struct fy_secret_box *secrets;
     struct fy_map defs;    /* name -> struct lnk_def * */
     struct fy_map offsets; /* name -> struct replay_pos * */
 };
@@ -97,9 +106,23 @@ bool lnk_has_text(const char *s, size_t len, const char *needle)
     return false;
 }
 
+/* An EXPORTER record's value with its config's sealed credentials opened
+ * (records written without a key pass through): **new** text, or NULL with err. */
+static char *open_sealed(const struct fy_secret_box *box, const char *value, size_t len,
+                         struct fy_err *err)
+{
+    json_t *v = json_loadb(value, len, 0, NULL);
+    if (!v)
+        return fy_strndup(value, len); /* lnk_def_from_journal reports it */
+    char *out = NULL;
+    if (fy_secret_open_config(box, json_object_get(v, "config"), err) == 0)
+        out = json_dumps(v, JSON_COMPACT);
+    json_decref(v);
+    return out;
+}
+
 static int replay_record(void *arg, const struct reg_store_record *rec, struct fy_err *err)
 {
-    (void)err;
     struct replay *rp = arg;
     if (!lnk_has_text(rec->key, rec->klen, "\"EXPORTER"))
         return 0; /* cheap pre-filter: most records are schemas */
@@ -119,7 +142,18 @@ static int replay_record(void *arg, const struct reg_store_record *rec, struct f
         if (rec->value) {
             struct lnk_def *d = fy_calloc(1, sizeof *d);
             struct fy_err e = {0};
-            if (lnk_def_from_journal(rec->value, rec->vlen, d, &e) == 0) {
+            char *clear = open_sealed(rp->secrets, rec->value, rec->vlen, &e);
+            if (!clear) {
+                /* a wrong or missing key: refuse to start rather than drop the exporter */
+                free(d);
+                fy_err_set(err, FY_E_CONFIG, "exporter '%s': %s", name, e.msg);
+                json_decref(k); /* `name` is borrowed from it */
+                fy_err_destroy(&e);
+                return -1;
+            }
+            int prc = lnk_def_from_journal(clear, strlen(clear), d, &e);
+            free(clear);
+            if (prc == 0) {
                 fy_map_put(&rp->defs, name, d);
             } else {
                 fy_log(FY_LOG_ERROR, "linker", "msg=\"unreadable exporter record skipped\" "
@@ -214,7 +248,7 @@ struct lnk_service *lnk_service_new(struct reg_registry *r, const struct lnk_ser
     fy_map_init(&svc->exps);
     lnk_client_global_init();
 
-    struct replay rp;
+    struct replay rp = {.secrets = svc->o.secrets};
     fy_map_init(&rp.defs);
     fy_map_init(&rp.offsets);
     int rc = reg_store_read_from(r->store, 0, replay_record, &rp, NULL, err);
@@ -351,9 +385,11 @@ static int h_create(struct lnk_service *svc, const struct reg_ext_req *req, stru
     /* the position first: a crash between the two leaves no exporter */
     if (lnk_journal_state(svc, d.name, 0, 0, err) != 0 || journal_def(svc, &d, err) != 0)
         goto out;
+    char *shown = fy_secret_url_redact(
+        json_string_value(json_object_get(d.config, "schema.registry.url")));
     fy_log(FY_LOG_INFO, "linker", "msg=\"exporter created\" exporter=%s contextType=%s url=%s",
-           d.name, lnk_ctx_type_name(d.ctx_type),
-           json_string_value(json_object_get(d.config, "schema.registry.url")));
+           d.name, lnk_ctx_type_name(d.ctx_type), shown ? shown : "");
+    free(shown);
     put_name(out, d.name);
     pthread_mutex_lock(&svc->mu);
     exp_start(svc, &d, 0, 0);
@@ -388,9 +424,12 @@ static int h_change(struct lnk_service *svc, const char *name, enum change ch,
     }
     switch (ch) {
     case CH_UPDATE:
+        /* a config read back masked keeps its credentials */
+        fy_secret_unmask_config(json_object_get(req->body, "config"), cur.config);
         rc = lnk_def_update(&cur, req->body, req->context, &nd, err);
         break;
     case CH_CONFIG:
+        fy_secret_unmask_config(req->body, cur.config);
         rc = lnk_def_update_config(&cur, req->body, &nd, err);
         break;
     case CH_PAUSE:
@@ -470,9 +509,24 @@ out:
     return rc;
 }
 
-/* GET /exporters/{name}, /status, /config: a consistent read under mu. */
-static int h_read(struct lnk_service *svc, const char *name, const char *what, struct fy_buf *out,
-                  struct fy_err *err)
+/* ?showSecrets=true: an admin asks for the credentials in clear. */
+static int show_secrets(const struct reg_ext_req *req, bool *show, struct fy_err *err)
+{
+    *show = false;
+    for (size_t i = 0; i < req->n_args; i++)
+        if (strcmp(req->args[i].name, "showSecrets") == 0 && req->args[i].value &&
+            strcasecmp(req->args[i].value, "true") == 0)
+            *show = true;
+    if (*show && !req->admin)
+        return fy_err_set(err, 40301, "showSecrets=true is for admins only");
+    return 0;
+}
+
+/* GET /exporters/{name}, /status, /config: a consistent read under mu.
+ * Credentials in the config are masked unless `show` (deviation from
+ * Confluent, which returns them verbatim). */
+static int h_read(struct lnk_service *svc, const char *name, const char *what, bool show,
+                  struct fy_buf *out, struct fy_err *err)
 {
     int rc = 0;
     json_t *j = NULL;
@@ -482,8 +536,10 @@ static int h_read(struct lnk_service *svc, const char *name, const char *what, s
         rc = not_found(name, err);
     } else if (!what) {
         j = lnk_def_to_json(&ex->def, false);
+        if (!show)
+            json_object_set_new(j, "config", fy_secret_mask_config(ex->def.config));
     } else if (strcmp(what, "config") == 0) {
-        j = json_incref(ex->def.config);
+        j = show ? json_incref(ex->def.config) : fy_secret_mask_config(ex->def.config);
     } else {
         /* Confluent's ExporterStatus; `offset` = last source offset exported */
         j = json_pack("{s:s,s:s,s:I,s:I}", "name", ex->def.name, "state",
@@ -507,6 +563,9 @@ int lnk_service_handle(void *arg, const struct reg_ext_req *req, struct fy_buf *
     const char *name = req->n_segs >= 2 ? req->segs[1] : NULL;
     const char *sub = req->n_segs >= 3 ? req->segs[2] : NULL;
     bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0;
+    bool show = false;
+    if (get && show_secrets(req, &show, err) != 0)
+        return -1;
     if (req->n_segs == 1) {
         if (get)
             return h_list(svc, out);
@@ -514,7 +573,7 @@ int lnk_service_handle(void *arg, const struct reg_ext_req *req, struct fy_buf *
             return h_create(svc, req, out, err);
     } else if (req->n_segs == 2) {
         if (get)
-            return h_read(svc, name, NULL, out, err);
+            return h_read(svc, name, NULL, show, out, err);
         if (put)
             return h_change(svc, name, CH_UPDATE, req, out, err);
         if (strcmp(m, "DELETE") == 0)
@@ -522,10 +581,10 @@ int lnk_service_handle(void *arg, const struct reg_ext_req *req, struct fy_buf *
     } else if (req->n_segs == 3) {
         if (strcmp(sub, "status") == 0) {
             if (get)
-                return h_read(svc, name, "status", out, err);
+                return h_read(svc, name, "status", false, out, err);
         } else if (strcmp(sub, "config") == 0) {
             if (get)
-                return h_read(svc, name, "config", out, err);
+                return h_read(svc, name, "config", show, out, err);
             if (put)
                 return h_change(svc, name, CH_CONFIG, req, out, err);
         } else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||

@@ -15,6 +15,7 @@
 struct mir_admin {
     struct MHD_Daemon *d;
     struct mir_worker *w;
+    const struct fy_auth *auth;
     int port;
 };
 
@@ -26,6 +27,39 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char 
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* The same authentication as ferry serve (fy_auth): true when the request
+ * was refused, with *ret the queued 401/403. */
+static bool guard(const struct mir_admin *a, struct MHD_Connection *conn, enum fy_level level,
+                  enum MHD_Result *ret)
+{
+    const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    const struct fy_auth_user *u = NULL;
+    struct fy_err err = {0};
+    char *body = NULL;
+    unsigned status = 0;
+    if (fy_auth_authenticate(a->auth, authz, NULL, &u, &err) != 0) {
+        status = (unsigned)err.code;
+        body = fy_asprintf("{\"error_code\":%d,\"message\":\"%s\"}", err.code,
+                           err.code == 401 ? "Unauthorized" : "Forbidden");
+    } else if (!fy_auth_allows(a->auth, u, level, NULL, NULL)) {
+        status = 403;
+        body = fy_asprintf("{\"error_code\":40301,\"message\":\"User is denied operation %s "
+                           "on the mirror\"}", level == FY_LEVEL_READ ? "Read" : "Admin");
+    }
+    fy_err_destroy(&err);
+    if (!body)
+        return false;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, fy_auth_challenge(a->auth));
+    *ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return true;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -57,6 +91,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (topic && !topic[0])
         topic = NULL;
+    if (fy_auth_enabled(a->auth)) {
+        enum MHD_Result denied;
+        if (guard(a, conn, strcmp(method, "GET") == 0 ? FY_LEVEL_READ : FY_LEVEL_ADMIN,
+                  &denied))
+            return denied;
+    }
     static const struct {
         const char *path, *method;
         enum mir_op op;
@@ -88,7 +128,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", buf);
 }
 
-struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, struct fy_err *err)
+struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w,
+                                  const struct fy_auth *auth, struct fy_err *err)
 {
     struct sockaddr_in sa;
     const char *colon = strrchr(listen, ':');
@@ -113,6 +154,7 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, stru
     sa.sin_port = htons((uint16_t)port);
     struct mir_admin *a = fy_calloc(1, sizeof *a);
     a->w = w;
+    a->auth = auth;
     a->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
                             0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,

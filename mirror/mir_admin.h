@@ -9,14 +9,18 @@
 #ifndef MIR_ADMIN_H
 #define MIR_ADMIN_H
 
+#include "common/fy_auth.h"
 #include "common/fy_err.h"
 #include "mirror/mir_worker.h"
 
 struct mir_admin;
 
 /* Listen on `listen` (HOST:PORT, IPv4; port 0 = any) for `w` (borrowed; must
- * outlive the server). A **new** server, or NULL with err. Thread: main. */
-struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, struct fy_err *err);
+ * outlive the server). `auth` (borrowed, may be NULL = open): requests
+ * authenticate as on ferry serve; GET /status needs read, the operations
+ * admin. A **new** server, or NULL with err. Thread: main. */
+struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w,
+                                  const struct fy_auth *auth, struct fy_err *err);
 /* The bound port. */
 int mir_admin_port(const struct mir_admin *a);
 /* Stop serving and free. NULL is a no-op. */

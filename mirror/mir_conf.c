@@ -13,6 +13,8 @@
 static const char *const start_offsets[] = {"earliest", "latest", NULL};
 
 #define O(f) offsetof(struct mir_conf, f)
+static const char *const auth_methods[] = {"NONE", "BASIC", NULL};
+
 static const struct fy_setting mir_settings[] = {
     {"source.bootstrap.servers", FY_SET_STRING, O(src_bootstrap), NULL, 0, 0, NULL,
      "source cluster bootstrap servers (required)"},
@@ -62,6 +64,20 @@ static const struct fy_setting mir_settings[] = {
      "compacted topic on the destination holding mirror states and the offset map"},
     {"admin.listen", FY_SET_STRING, O(admin_listen), "127.0.0.1:8090", 0, 0, NULL,
      "HOST:PORT of the local admin HTTP endpoint (status, pause, resume, failover, promote)"},
+    {"admin.authentication.method", FY_SET_ENUM, O(admin_auth_method), "NONE", 0, 0,
+     auth_methods, "NONE or BASIC: the admin endpoint authenticates as ferry serve does"},
+    {"admin.authentication.realm", FY_SET_STRING, O(admin_auth_realm), "", 0, 0, NULL,
+     "JAAS section naming the user file, and the WWW-Authenticate realm"},
+    {"admin.authentication.roles", FY_SET_STRING, O(admin_auth_roles), "*", 0, 0, NULL,
+     "roles a user needs one of (403 otherwise); * = any authenticated user"},
+    {"admin.auth.user.file", FY_SET_STRING, O(admin_user_file), "", 0, 0, NULL,
+     "Jetty PropertyFileLoginModule user file (see ferry passwd)"},
+    {"admin.auth.jaas.config", FY_SET_STRING, O(admin_jaas), "", 0, 0, NULL,
+     "JAAS file whose admin.authentication.realm section names the user file"},
+    {"admin.auth.roles.read", FY_SET_STRING, O(admin_roles_read), "", 0, 0, NULL,
+     "roles that may GET /status; with admin.auth.roles.admin unset too, every user is admin"},
+    {"admin.auth.roles.admin", FY_SET_STRING, O(admin_roles_admin), "", 0, 0, NULL,
+     "roles that may pause, resume, fail over and promote (and read)"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
      "modules with DEBUG logging (mirror, librdkafka) or all"},
 };

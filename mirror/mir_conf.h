@@ -40,6 +40,9 @@ struct mir_conf {
     int start_offset;            /* index into {earliest, latest} */
     char *state_topic;           /* internal topic on the destination */
     char *admin_listen;          /* HOST:PORT of the admin HTTP endpoint */
+    int admin_auth_method;       /* 0 NONE, 1 BASIC (as ferry serve's authentication.*) */
+    char *admin_auth_realm, *admin_auth_roles, *admin_user_file, *admin_jaas;
+    char *admin_roles_read, *admin_roles_admin; /* GET /status; POST operations */
     char *log_debug;
     /* pass-through librdkafka properties, prefix removed */
     struct fy_props src_props;

@@ -18,10 +18,13 @@
 #include "common/fy_buf.h"
 #include "common/fy_jsonout.h"
 #include "common/fy_log.h"
+#include "registry/reg_access.h"
 #include "registry/reg_route.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -331,6 +334,13 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
         struct conn *c = fy_calloc(1, sizeof *c);
         c->fd = ci ? ci->connect_fd : -1;
         c->phase = PH_HEAD;
+        if (h->o.tls) {
+            /* before the handshake: this session gets the newest certificate */
+            const union MHD_ConnectionInfo *ti =
+                MHD_get_connection_info(mc, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            if (ti && ti->tls_session)
+                fy_tls_session_setup(h->o.tls, ti->tls_session);
+        }
         c->since_ms = now_ms();
         pthread_mutex_lock(&h->lock);
         c->prev = h->tail;
@@ -488,6 +498,45 @@ static void check_head(const struct reg_http *h, struct MHD_Connection *conn,
         reject(st, 400, "Bad Request: Unsupported Transfer-Encoding (only chunked)");
 }
 
+/* Authentication and roles (reg_access.c): one call before the request runs.
+ * 0 = go on (req->admin set); -1 = *deny holds the 401/403 answer. */
+static int guard(const struct reg_http *h, struct MHD_Connection *conn, struct reg_req *req,
+                 struct reg_resp *deny)
+{
+    req->admin = true;
+    if (!fy_auth_enabled(h->o.auth))
+        return 0;
+    char peer[256] = "";
+    if (h->o.tls) {
+        const union MHD_ConnectionInfo *ti =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (ti && ti->tls_session)
+            fy_tls_peer_name(ti->tls_session, peer, sizeof peer);
+    }
+    const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    return reg_access_check(h->o.auth, req, authz, peer[0] ? peer : NULL, &req->admin, deny);
+}
+
+/* A 401 carries the challenge (rest-utils: Jetty's BasicAuthenticator). */
+static enum MHD_Result send_denied(const struct reg_http *h, struct MHD_Connection *conn,
+                                   struct reg_resp *deny)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(deny->body), deny->body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(deny->body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, deny->content_type);
+    if (deny->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                fy_auth_challenge(h->o.auth));
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)deny->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -543,6 +592,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
     };
     struct reg_resp resp;
+    if (guard(h, conn, &req, &resp) != 0) {
+        free(args.items);
+        return send_denied(h, conn, &resp);
+    }
     reg_route(h->r, &req, &resp);
     free(args.items);
     fy_log(FY_LOG_DEBUG, "http", "method=%s path=%s status=%d", method, url, resp.status);
@@ -624,6 +677,18 @@ static unsigned mhd_conn_limit(struct reg_http_opts *o)
     return (unsigned)(lim < budget ? lim : budget);
 }
 
+/* MHD insists on a certificate (or this callback) at start; every session is
+ * given the current credentials in on_connection instead, so it never runs. */
+static int no_cert(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int n_req,
+                   const gnutls_pk_algorithm_t *pk_algos, int n_pk, gnutls_pcert_st **pcert,
+                   unsigned int *pcert_len, gnutls_privkey_t *pkey)
+{
+    (void)s, (void)req_ca_dn, (void)n_req, (void)pk_algos, (void)n_pk, (void)pcert;
+    (void)pkey;
+    *pcert_len = 0;
+    return -1;
+}
+
 struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_opts *opts,
                                 struct fy_err *err)
 {
@@ -654,8 +719,18 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
                      MHD_USE_ITC; /* MHD_quiesce_daemon needs it with a thread pool */
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (h->o.tls)
+        flags |= MHD_USE_TLS;
+    /* MHD complains about TLS options on a plain daemon: they come as an array */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, h->o.tls ? (void *)fy_tls_priorities(h->o.tls) : NULL},
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)no_cert},
+        {MHD_OPTION_END, 0, NULL}};
+    if (!h->o.tls)
+        tls_opts[0].option = MHD_OPTION_END;
     h->daemon = MHD_start_daemon(
         flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(h->o.threads > 0 ? h->o.threads : 1),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
@@ -673,8 +748,8 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->daemon) {
-        fy_err_set(err, FY_E_IO, "cannot listen on %s:%d (address in use or not available)",
-                   host ? host : "*", opts->port);
+        fy_err_set(err, FY_E_IO, "cannot listen on %s%s:%d (address in use or not available)",
+                   h->o.tls ? "https://" : "", host ? host : "*", opts->port);
         goto fail;
     }
     if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0) {

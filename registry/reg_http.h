@@ -8,7 +8,9 @@
 #ifndef REG_HTTP_H
 #define REG_HTTP_H
 
+#include "common/fy_auth.h"
 #include "common/fy_err.h"
+#include "common/fy_tls.h"
 #include "registry/reg_registry.h"
 
 #include <stddef.h>
@@ -33,6 +35,10 @@ struct reg_http_opts {
     size_t max_uri;        /* request target bytes; 414 beyond; 0 = 8192 */
     size_t max_header_bytes; /* request line + headers; 431 beyond; 0 = 8192 */
     int max_query_params;  /* 431 beyond; 0 = 256 */
+    struct fy_tls *tls;    /* non-NULL: an https listener with these credentials (borrowed;
+                            * must outlive the server); NULL: plain http */
+    const struct fy_auth *auth; /* authentication and roles (reg_access.h; borrowed, must
+                            * outlive the server); NULL or disabled: open to all */
 };
 
 struct reg_http;

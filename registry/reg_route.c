@@ -451,7 +451,9 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
     }
     if (ext) {
         struct reg_ext_req xr = {.method = req->method, .segs = (const char *const *)segs,
-                                 .n_segs = n, .body = hc.body, .context = context};
+                                 .n_segs = n, .body = hc.body, .context = context,
+                                 .args = req->args, .n_args = req->n_args,
+                                 .admin = req->admin};
         rc = ext->fn(ext->arg, &xr, &out, &err);
     } else {
         rc = found->fn(&hc, &out, &err);

@@ -25,6 +25,8 @@ struct reg_req {
     size_t body_len;
     const char *content_type; /* header value or NULL */
     const char *accept;       /* header value or NULL */
+    bool admin;               /* the caller may act as admin (reg_access): it may ask to see
+                               * credentials (exporter configs) */
 };
 
 struct reg_resp {
@@ -47,6 +49,9 @@ struct reg_ext_req {
     size_t n_segs;
     json_t *body;            /* parsed JSON object, or NULL when none; borrowed */
     const char *context;     /* canonical ".ctx" of /contexts/{ctx}/..., else NULL */
+    const struct reg_query_arg *args; /* the query, raw */
+    size_t n_args;
+    bool admin;              /* reg_req.admin */
 };
 
 /* Serve one extension request: 0 with the JSON answer appended to `out`

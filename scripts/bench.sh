@@ -10,11 +10,12 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 3 4 5 6 7 8 9 10"  scenarios to run (7: schema linking, link_bench.py;
+#      BENCH_ONLY="1 2 ... 11"            scenarios to run (7: schema linking, link_bench.py;
 #                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py;
 #                                         9: hostile schema shapes, schema_shapes.c;
 #                                         10: the mirror's offset map, 1M transactional
-#                                             records, omap_bench.py)
+#                                             records, omap_bench.py;
+#                                         11: id reads over TLS and with Basic auth)
 #      BENCH_OMAP_ARGS                    extra omap_bench.py arguments (e.g. --records 100000)
 #      BENCH_SHAPES_N                     size of the scenario 9 shapes (default 40000)
 #      BENCH_MIRROR_ARGS                  extra mirror_bench.py arguments (e.g. --records 200000)
@@ -32,7 +33,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -49,8 +50,10 @@ command -v curl >/dev/null || die "curl not installed"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench.XXXXXX")
 FERRY_PID=""
+declare -a EXTRA_PIDS=()  # scenario 10's second server
 cleanup() {
     local rc=$?
+    for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     if [ -n "$FERRY_PID" ] && kill -0 "$FERRY_PID" 2>/dev/null; then
         kill -TERM "$FERRY_PID" 2>/dev/null || true
         for _ in $(seq 100); do kill -0 "$FERRY_PID" 2>/dev/null || break; sleep 0.1; done
@@ -370,6 +373,79 @@ if want 10; then
         "$(kv map_entries "$R_LINE")/$(kv map_expired "$R_LINE")" "")")
     summ "10 restart: state replay" "$(kv replay_ms "$R_LINE")" "ms" "<" 5000
     summ "10 restart: exec to admin answering" "$(kv start_s "$R_LINE")" "s" "<" 10
+fi
+
+# 11: the price of TLS and of Basic authentication on id reads (issue 15), in one
+# run: the same 1000 schemas served by server A over http and https (one
+# process, two listeners) and by server B (a copy of A's journal) over http
+# with authentication.method=BASIC and a bcrypt user; the three wrk runs
+# alternate, twice, so all see the same machine.
+if want 11; then
+    echo
+    command -v openssl >/dev/null || die "openssl not installed (scripts/deps.sh test)"
+    T10="$WORK/tls"
+    mkdir -p "$T10"
+    ( cd "$T10" &&
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+          -out ca.pem -days 2 -subj /CN=bench-ca -addext basicConstraints=critical,CA:TRUE &&
+      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
+          -out srv.csr -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 &&
+      openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -set_serial 1 -days 2 \
+          -copy_extensions copy -out srv.pem ) >/dev/null 2>&1 || die "openssl failed"
+    HTTP_PORT=$($LOAD port); HTTPS_PORT=$($LOAD port); AUTH_PORT=$($LOAD port)
+    printf 'listeners=http://127.0.0.1:%s,https://127.0.0.1:%s\nssl.keystore.location=%s\n%s=%s\n' \
+        "$HTTP_PORT" "$HTTPS_PORT" "$T10/srv.pem" ferry.ssl.key.location "$T10/srv.key" \
+        >"$T10/a.properties"
+    echo bench-pw-10 | "$FERRY_BIN" passwd --user bench --roles admin >"$T10/users"
+    printf 'listeners=http://127.0.0.1:%s\nauthentication.method=BASIC\n%s=%s\n' \
+        "$AUTH_PORT" ferry.auth.user.file "$T10/users" >"$T10/b.properties"
+    # A preloads (plain http), then its journal is copied for B
+    "$FERRY_BIN" serve --config "$T10/a.properties" --data-dir "$WORK/data-tls" \
+        >>"$WORK/ferry-tls.log" 2>&1 &
+    FERRY_PID=$!
+    $LOAD wait200 "http://127.0.0.1:$HTTP_PORT" / --timeout 30 >/dev/null \
+        || { tail -20 "$WORK/ferry-tls.log" >&2; die "ferry (tls) did not serve"; }
+    $LOAD preload "http://127.0.0.1:$HTTP_PORT" --subjects $PRE_SUBJECTS --versions $PRE_VERSIONS \
+        || die "preload (tls) failed"
+    stop_ferry
+    cp -r "$WORK/data-tls" "$WORK/data-auth"
+    "$FERRY_BIN" serve --config "$T10/a.properties" --data-dir "$WORK/data-tls" \
+        >>"$WORK/ferry-tls.log" 2>&1 &
+    FERRY_PID=$!
+    "$FERRY_BIN" serve --config "$T10/b.properties" --data-dir "$WORK/data-auth" \
+        >>"$WORK/ferry-auth.log" 2>&1 &
+    EXTRA_PIDS+=($!)
+    $LOAD wait200 "http://127.0.0.1:$HTTP_PORT" / --timeout 30 >/dev/null || die "ferry (tls) down"
+    for _ in $(seq 300); do
+        curl -sf -u bench:bench-pw-10 "http://127.0.0.1:$AUTH_PORT/" >/dev/null && break
+        sleep 0.1
+    done
+    AUTHZ="Basic $(printf 'bench:bench-pw-10' | base64)"
+    declare -a P10=() S10=() A10=() RT10=() RA10=()
+    for round in 1 2 3; do
+        URL="http://127.0.0.1:$HTTP_PORT"; run_wrk "plain-$round" "$THREADS" "$CONNS" get_ids.lua $PRE_IDS
+        P10+=("$R_RPS"); PLAIN_LINE=("$R_RPS" "$R_P50" "$R_P99")
+        URL="https://127.0.0.1:$HTTPS_PORT"; run_wrk "tls-$round" "$THREADS" "$CONNS" get_ids.lua $PRE_IDS
+        S10+=("$R_RPS"); TLS_LINE=("$R_RPS" "$R_P50" "$R_P99")
+        URL="http://127.0.0.1:$AUTH_PORT"
+        export BENCH_AUTHORIZATION="$AUTHZ"
+        run_wrk "auth-$round" "$THREADS" "$CONNS" get_ids.lua $PRE_IDS
+        unset BENCH_AUTHORIZATION
+        A10+=("$R_RPS"); AUTH_LINE=("$R_RPS" "$R_P50" "$R_P99")
+        # each round's ratios pair runs made seconds apart (the machine is shared)
+        RT10+=("$(ratio "${S10[-1]}" "${P10[-1]}")"); RA10+=("$(ratio "${A10[-1]}" "${P10[-1]}")")
+        echo "11: round $round: http ${P10[-1]}, https ${S10[-1]} (${RT10[-1]}x)," \
+             "basic auth ${A10[-1]} (${RA10[-1]}x) req/s"
+    done
+    median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+    row "11 GET /schemas/ids/{id} http" "${PLAIN_LINE[@]}"
+    row "11 GET /schemas/ids/{id} https (TLS 1.3)" "${TLS_LINE[@]}"
+    row "11 GET /schemas/ids/{id} http + Basic auth" "${AUTH_LINE[@]}"
+    summ "11 https / http id reads (median round)" "$(median "${RT10[@]}")" "x" ">=" 0.60
+    summ "11 basic auth / http id reads (median)" "$(median "${RA10[@]}")" "x" ">=" 0.90
+    stop_ferry
+    for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    EXTRA_PIDS=()
 fi
 
 if [ ${#SHAPES[@]} -gt 0 ]; then

@@ -19,8 +19,8 @@ cd "$(dirname "$0")/.."
 
 what="${1:-build}"
 build_pkgs=(gcc make pkg-config libgnutls28-dev libjansson-dev libcurl4-openssl-dev
-            librdkafka-dev libavro-dev curl ca-certificates patch)
-test_pkgs=(check wrk curl)
+            librdkafka-dev libavro-dev libcrypt-dev curl ca-certificates patch)
+test_pkgs=(check wrk curl openssl)
 fuzz_pkgs=(clang libclang-rt-dev)
 
 missing=()

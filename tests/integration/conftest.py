@@ -594,3 +594,34 @@ def pytest_runtest_makereport(item, call):
     if rep.failed:
         for srv in _servers_of(item):
             rep.sections.append((f"ferry stderr ({srv.url}, tail)", srv.stderr_tail(6000)))
+
+
+# --------------------------------------------------------------------------------------------
+# secrets never in logs (issue 15): tests register every credential they hand to a server;
+# at the end of the session the stderr of every server of the run is searched for each.
+
+TEST_SECRETS: set[str] = set()
+EXTRA_LOGS: list[pathlib.Path] = []  # logs of other ferry processes (ferry link, ...)
+
+
+def register_secret(*secrets: str) -> None:
+    TEST_SECRETS.update(s for s in secrets if s)
+
+
+def secret_leaks() -> list[str]:
+    leaks = []
+    logs = [(srv.stderr_path, srv.stderr()) for srv in _ALL_SERVERS]
+    logs += [(p, p.read_text(errors="replace")) for p in EXTRA_LOGS if p.exists()]
+    for path, text in logs:
+        for s in sorted(TEST_SECRETS):
+            if s in text:
+                leaks.append(f"{path}: contains the test secret {s!r}")
+    return leaks
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secrets_in_logs():
+    yield
+    leaks = secret_leaks()
+    if leaks:
+        pytest.fail("credentials in server logs:\n" + "\n".join(leaks), pytrace=False)

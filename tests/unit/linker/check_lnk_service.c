@@ -111,11 +111,26 @@ START_TEST(test_service_crud_and_errors)
     ck_assert_str_eq(json_string_value(json_object_get(a.json, "contextType")), "AUTO");
     json_decref(a.json);
     expect("PUT", "/exporters/a/config", "{\"basic.auth.user.info\":\"u:p\"}", 200, 0);
+    /* credentials are masked unless an admin asks (issue 15; a deviation from Confluent) */
     a = call("GET", "/exporters/a/config", NULL);
-    ck_assert_str_eq(json_string_value(json_object_get(a.json, "basic.auth.user.info")), "u:p");
+    ck_assert_str_eq(json_string_value(json_object_get(a.json, "basic.auth.user.info")),
+                     "********");
     ck_assert_str_eq(json_string_value(json_object_get(a.json, "schema.registry.url")),
                      "http://127.0.0.1:1");
     json_decref(a.json);
+    static const struct reg_query_arg show = {"showSecrets", "true"};
+    struct reg_req req = {.method = "GET", .path = "/exporters/a/config", .args = &show,
+                          .n_args = 1, .admin = true};
+    struct reg_resp resp;
+    reg_route(reg, &req, &resp);
+    a.json = json_loads(resp.body, 0, NULL);
+    free(resp.body);
+    ck_assert_str_eq(json_string_value(json_object_get(a.json, "basic.auth.user.info")), "u:p");
+    json_decref(a.json);
+    req.admin = false;
+    reg_route(reg, &req, &resp);
+    ck_assert_int_eq(resp.status, 403);
+    free(resp.body);
     expect("PUT", "/exporters/a", "{\"contextType\":\"CUSTOM\"}", 422, 42250);
     expect("PUT", "/exporters/a", "{\"contextType\":\"CUSTOM\",\"context\":\"dr\"}", 200, 0);
     expect("DELETE", "/exporters/b", NULL, 200, 0);
