@@ -30,7 +30,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BASE_CFLAGS := -DFERRY_COMMIT='"$(COMMIT)"' -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP $(WARN) \
            $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -Wl,-rpath,$(MHD_PREFIX)/lib -lpthread -lm
+LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -Wl,-rpath,$(MHD_PREFIX)/lib -lcrypt -lpthread -lm
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs check avro-c 2>/dev/null)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
