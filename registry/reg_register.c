@@ -466,6 +466,12 @@ static char *metadata_property(const char *metadata, const char *key)
     return out;
 }
 
+/* The config's validateFields in scope (schema.validate.fields: false). */
+static bool validate_fields(const struct reg_registry *r, const struct ctx_subject *cs)
+{
+    return json_is_true(reg_registry_config_field(r, cs->context, cs->name, "validateFields"));
+}
+
 /* The compatibility group a candidate with `metadata` belongs to: set when
  * the config in scope names a `compatibilityGroup` property. */
 struct compat_group {
@@ -503,10 +509,137 @@ static const struct reg_version *latest_in_group(const struct reg_subject *sub,
     return NULL;
 }
 
+/* The next name of a confluent:reserved list ("a, b,,c"): split on ',',
+ * trimmed as Java's String.trim, empty ones skipped. NULL at the end. */
+static const char *reserved_next(const char **p, size_t *len)
+{
+    while (*p && **p) {
+        const char *s = *p;
+        const char *e = strchr(s, ',');
+        *p = e ? e + 1 : s + strlen(s);
+        if (!e)
+            e = s + strlen(s);
+        while (s < e && (unsigned char)*s <= ' ')
+            s++;
+        while (e > s && (unsigned char)e[-1] <= ' ')
+            e--;
+        if (e > s) {
+            *len = (size_t)(e - s);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* Is `name` (len bytes) in the list `list`, before `upto` when that is set? */
+static bool reserved_has(const char *list, const char *name, size_t len, const char *upto)
+{
+    const char *p = list;
+    const char *t;
+    size_t n;
+    while ((t = reserved_next(&p, &n)) && (!upto || t < upto))
+        if (n == len && memcmp(t, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Is `name` a field of the record `root` (AvroSchema.hasTopLevelField)? */
+static bool top_level_field(const struct reg_avro *root, const char *name, size_t len)
+{
+    if (!root || root->type != REG_AVRO_RECORD)
+        return false;
+    for (size_t i = 0; i < root->n_fields; i++)
+        if (strlen(root->fields[i].name) == len && memcmp(root->fields[i].name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Confluent's validateReservedFields: a name `prev` reserved that `metadata`
+ * no longer does, and a reserved name that is a field of `candidate`, each
+ * one message (the set semantics: a name listed twice counts once). */
+static void check_reserved(const char *metadata, const struct reg_avro *candidate,
+                           const struct reg_version *prev, struct reg_compat_msgs *msgs)
+{
+    char *now = metadata_property(metadata, "confluent:reserved");
+    char *before = prev ? metadata_property(prev->schema->metadata, "confluent:reserved") : NULL;
+    const char *p = before;
+    const char *t;
+    size_t n;
+    while ((t = reserved_next(&p, &n)))
+        if (!reserved_has(before, t, n, t) && !reserved_has(now, t, n, NULL)) {
+            char *m = fy_asprintf("The new schema has reserved field %.*s removed from its "
+                                  "metadata which is present in the old schema's metadata.",
+                                  (int)n, t);
+            reg_compat_msgs_add(msgs, m);
+            free(m);
+        }
+    p = now;
+    while ((t = reserved_next(&p, &n)))
+        if (!reserved_has(now, t, n, t) && top_level_field(candidate, t, n)) {
+            char *m = fy_asprintf("The new schema has field that conflicts with the reserved "
+                                  "field %.*s.", (int)n, t);
+            reg_compat_msgs_add(msgs, m);
+            free(m);
+        }
+    free(now);
+    free(before);
+}
+
+/* The newest live version of `sub`, or NULL. */
+static const struct reg_version *latest_live(const struct reg_subject *sub)
+{
+    for (size_t i = sub ? sub->n_versions : 0; i-- > 0;)
+        if (!sub->versions[i]->deleted)
+            return sub->versions[i];
+    return NULL;
+}
+
+static int check_level(struct reg_registry *r, const struct reg_subject *sub,
+                       enum reg_compat_level level, bool validate_fields,
+                       const struct reg_avro *candidate, const struct reg_version *only,
+                       const struct compat_group *group, struct reg_compat_msgs *msgs,
+                       struct fy_err *err);
+
+/* Confluent's isCompatibleWithPrevious: with `validate_fields` the reserved
+ * fields against `only` or else the latest live version (whatever the
+ * level), then the level's check against the versions of the group; every
+ * failure ends with one {validateFields, compatibility} trailer.
+ * `metadata` is the candidate's. Returns 1 compatible, 0 not, -1 error. */
 static int check_against(struct reg_registry *r, const struct reg_subject *sub,
-                         enum reg_compat_level level, const struct reg_avro *candidate,
+                         enum reg_compat_level level, bool validate_fields,
+                         const char *metadata, const struct reg_avro *candidate,
                          const struct reg_version *only, const struct compat_group *group,
                          struct reg_compat_msgs *msgs, struct fy_err *err)
+{
+    struct reg_compat_msgs reserved;
+    reg_compat_msgs_init(&reserved);
+    if (validate_fields)
+        check_reserved(metadata, candidate, only ? only : latest_live(sub), &reserved);
+    int rc = check_level(r, sub, level, validate_fields, candidate, only, group, msgs, err);
+    if (rc >= 0 && reserved.n) {
+        /* reserved-field messages come first, the level's (with its trailer) after */
+        struct reg_compat_msgs all;
+        reg_compat_msgs_init(&all);
+        for (size_t i = 0; i < reserved.n; i++)
+            reg_compat_msgs_add(&all, reserved.items[i]);
+        for (size_t i = 0; i < msgs->n; i++)
+            reg_compat_msgs_add(&all, msgs->items[i]);
+        if (rc == 1)
+            reg_compat_msgs_add_trailer(&all, level, validate_fields);
+        reg_compat_msgs_destroy(msgs);
+        *msgs = all;
+        rc = 0;
+    }
+    reg_compat_msgs_destroy(&reserved);
+    return rc;
+}
+
+/* The level's check of check_against. */
+static int check_level(struct reg_registry *r, const struct reg_subject *sub,
+                       enum reg_compat_level level, bool validate_fields,
+                       const struct reg_avro *candidate, const struct reg_version *only,
+                       const struct compat_group *group, struct reg_compat_msgs *msgs,
+                       struct fy_err *err)
 {
     if (!sub || level == REG_COMPAT_NONE)
         return 1;
@@ -544,7 +677,7 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
         n++;
     }
 none:
-    rc = reg_compat_check_bounded(level, candidate, prior, n, msgs, err);
+    rc = reg_compat_check_fields(level, validate_fields, candidate, prior, n, msgs, err);
 out:
     for (size_t i = 0; i < n; i++)
         reg_parsed_release(models[i]);
@@ -797,7 +930,8 @@ static int check_compatible(const struct reg_job *j, struct fy_err *err)
     enum reg_compat_level level = reg_registry_level(j->r, j->cs.context, j->cs.name);
     struct compat_group group;
     compat_group_init(&group, j->r, &j->cs, j->ps.metadata);
-    int c = check_against(j->r, j->sub, level, j->ps.root, NULL, &group, &msgs, err);
+    int c = check_against(j->r, j->sub, level, validate_fields(j->r, &j->cs), j->ps.metadata,
+                          j->ps.root, NULL, &group, &msgs, err);
     free(group.value);
     if (c == 0) {
         struct fy_buf m;
@@ -1093,18 +1227,13 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
         goto out;
     }
     enum reg_compat_level level = reg_registry_level(r, cs.context, cs.name);
-    if (only) {
-        /* against one version the direction comes from the level; transitivity is moot */
-        switch (level) {
-        case REG_COMPAT_BACKWARD_TRANSITIVE: level = REG_COMPAT_BACKWARD; break;
-        case REG_COMPAT_FORWARD_TRANSITIVE: level = REG_COMPAT_FORWARD; break;
-        case REG_COMPAT_FULL_TRANSITIVE: level = REG_COMPAT_FULL; break;
-        default: break;
-        }
-    }
+    /* against one version transitivity is moot (one prior), and the trailer
+     * names the configured level, as CompatibilityResource's single-version
+     * isCompatible does */
     struct compat_group group;
     compat_group_init(&group, r, &cs, ps.metadata);
-    int c = check_against(r, sub, level, ps.root, only, &group, &msgs, err);
+    int c = check_against(r, sub, level, validate_fields(r, &cs), ps.metadata, ps.root, only,
+                          &group, &msgs, err);
     free(group.value);
     if (c < 0)
         goto out;
