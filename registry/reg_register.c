@@ -881,7 +881,7 @@ static int job_resolve(struct reg_job *j, struct fy_err *err)
  * newest live version with this identity (and id, when given), or, for an
  * import naming its version, that very version with this id and identity.
  * true when *id is the answer. Locks: r->wlock. */
-static bool job_known(const struct reg_job *j, int32_t *id)
+static bool job_known(struct reg_job *j)
 {
     if (!j->sub)
         return false;
@@ -889,7 +889,8 @@ static bool job_known(const struct reg_job *j, int32_t *id)
         const struct reg_version *v =
             reg_subject_find_identity(j->sub, j->identity, j->req.has_id ? j->req.id : -1);
         if (v) {
-            *id = v->schema->id;
+            j->id = v->schema->id;
+            j->version = v->version;
             return true;
         }
     }
@@ -897,11 +898,30 @@ static bool job_known(const struct reg_job *j, int32_t *id)
         const struct reg_version *v = reg_subject_version(j->sub, j->req.version);
         if (v && !v->deleted && v->schema->id == j->req.id &&
             same_identity(v->schema, j->identity)) {
-            *id = j->req.id;
+            j->id = j->req.id;
+            j->version = v->version;
             return true;
         }
     }
     return false;
+}
+
+/* 8.x's RegisterSchemaResponse (NON_EMPTY) of the version the job is now:
+ * id, version, schemaType, references/metadata/ruleSet, the stored text; no
+ * subject. Locks: r->wlock (the version was just found or written). */
+static void put_register_response(struct fy_buf *out, const struct reg_job *j)
+{
+    const struct reg_subject *sub = reg_index_subject(&j->r->idx, j->cs.context, j->cs.name);
+    const struct reg_version *v = sub ? reg_subject_version(sub, j->version) : NULL;
+    fy_buf_printf(out, "{\"id\":%d", (int)j->id);
+    if (v && v->schema->id == j->id) {
+        fy_buf_printf(out, ",\"version\":%d,\"schemaType\":", (int)v->version);
+        fy_jsonout_str(out, v->schema->schema_type);
+        reg_put_schema_extras(out, v->schema);
+        fy_buf_puts(out, ",\"schema\":");
+        fy_jsonout_str(out, v->schema->schema);
+    }
+    fy_buf_putc(out, '}');
 }
 
 /* checkRegisterMode: a read-only scope refuses; an explicit id needs IMPORT,
@@ -1097,14 +1117,14 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
     locked = true;
     if (job_resolve(&j, err) != 0)
         goto out;
-    if (job_known(&j, &j.id)) {
+    if (job_known(&j)) {
         /* may name a version another writer has not yet seen synced */
         sync_offset = r->idx.applied_offset;
     } else if (job_check(&j, err) != 0 || job_allocate(&j, err) != 0 ||
                job_append(&j, &sync_offset, &evicted, err) != 0) {
         goto out;
     }
-    fy_buf_printf(out, "{\"id\":%d}", (int)j.id);
+    put_register_response(out, &j);
     rc = 0;
 out:
     /* acknowledged only once durable, the idempotent answer included */
