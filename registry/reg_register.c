@@ -1135,6 +1135,170 @@ out:
     return rc;
 }
 
+/* A metadata or rule set text as compared by lookups: NULL for none or an
+ * object without members (Metadata(null, null, null) is no metadata). */
+static json_t *lookup_json(const char *text)
+{
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    if (j && json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(j, tmp, k, v) {
+            if (json_is_null(v) || ((json_is_object(v) && !json_object_size(v)) ||
+                                    (json_is_array(v) && !json_array_size(v))))
+                json_object_del(j, k);
+        }
+    }
+    if (j && (!json_is_object(j) || !json_object_size(j))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+/* Drop properties.confluent:version from `md` (may empty it). */
+static json_t *drop_tracked_version(json_t *md)
+{
+    json_t *props = json_object_get(md, "properties");
+    json_object_del(props, TRACKED_VERSION);
+    char *text = md ? json_dumps(md, JSON_COMPACT) : NULL;
+    json_decref(md);
+    json_t *out = lookup_json(text);
+    free(text);
+    return out;
+}
+
+/* AbstractSchemaProvider.canLookupIgnoringVersion, for the metadata: equal,
+ * except that a confluent:version only one side has is ignored (and one only
+ * the request has must name the stored version). */
+static bool metadata_equivalent(const char *want, const char *have, int32_t have_version)
+{
+    json_t *a = lookup_json(want), *b = lookup_json(have);
+    const char *va = json_string_value(
+        json_object_get(json_object_get(a, "properties"), TRACKED_VERSION));
+    const char *vb = json_string_value(
+        json_object_get(json_object_get(b, "properties"), TRACKED_VERSION));
+    bool ok = true;
+    if (!va && vb) {
+        b = drop_tracked_version(b);
+    } else if (va && !vb) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", (int)have_version);
+        ok = strcmp(va, num) == 0;
+        a = drop_tracked_version(a);
+    }
+    ok = ok && ((!a && !b) || (a && b && json_equal(a, b)));
+    json_decref(a);
+    json_decref(b);
+    return ok;
+}
+
+static bool rule_set_equal(const char *want, const char *have)
+{
+    json_t *a = lookup_json(want), *b = lookup_json(have);
+    bool ok = (!a && !b) || (a && b && json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    return ok;
+}
+
+/* The newest version of `sub` (live, or any with `deleted`) with the parsed
+ * text and references and this metadata and rule set. Locks: idx.lock. */
+static const struct reg_version *lookup_match(struct reg_registry *r,
+                                              const struct reg_subject *sub,
+                                              const struct parsed *ps, const char *metadata,
+                                              const char *rule_set, bool normalize, bool deleted)
+{
+    for (size_t i = sub->n_versions; i-- > 0;) {
+        const struct reg_version *v = sub->versions[i];
+        if (v->deleted && !deleted)
+            continue;
+        const struct reg_schema *sc = v->schema;
+        bool refs_equal = (!sc->references && !ps->references) ||
+                          (sc->references && ps->references &&
+                           strcmp(sc->references, ps->references) == 0);
+        if (!refs_equal || !metadata_equivalent(metadata, sc->metadata, v->version) ||
+            !rule_set_equal(rule_set, sc->rule_set))
+            continue;
+        bool match = strcmp(sc->schema, ps->canonical) == 0;
+        if (!match && normalize) {
+            struct reg_parsed *m = stored_model(r, sc, NULL);
+            if (m) {
+                char *norm = reg_avro_normalized(reg_parsed_parser(m), reg_parsed_root(m));
+                match = strcmp(norm, ps->canonical) == 0;
+                free(norm);
+                reg_parsed_release(m);
+            }
+        }
+        if (match)
+            return v;
+    }
+    return NULL;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* AbstractSchemaRegistry.lookUpSchemaUnderSubject(subject, schema, ...):
+ * the identity as sent, then, when the subject has a latest live version,
+ * with maybeSetMetadataRuleSet(config, schema, latest) applied (metadata and
+ * rule set = merge(merge(default, own or the latest's), override)).
+ * Locks: idx.lock. */
+static const struct reg_version *lookup_under(struct reg_registry *r,
+                                              const struct ctx_subject *cs,
+                                              const struct reg_subject *sub,
+                                              const struct parsed *ps, bool normalize,
+                                              bool deleted)
+{
+    if (!sub)
+        return NULL;
+    const struct reg_version *v =
+        lookup_match(r, sub, ps, ps->metadata, ps->rule_set, normalize, deleted);
+    const struct reg_version *latest = reg_subject_latest(sub);
+    if (v || !latest)
+        return v;
+    char *md = ps->metadata ? fy_strdup(ps->metadata)
+                            : latest->schema->metadata ? fy_strdup(latest->schema->metadata)
+                                                       : NULL;
+    char *rs = ps->rule_set ? fy_strdup(ps->rule_set)
+                            : latest->schema->rule_set ? fy_strdup(latest->schema->rule_set)
+                                                       : NULL;
+    apply_config_defaults(r, cs, "defaultMetadata", "overrideMetadata", reg_metadata_merge,
+                          JSON_COMPACT | JSON_SORT_KEYS, &md);
+    apply_config_defaults(r, cs, "defaultRuleSet", "overrideRuleSet", reg_ruleset_merge,
+                          JSON_COMPACT, &rs);
+    if (!same_text(md, ps->metadata) || !same_text(rs, ps->rule_set))
+        v = lookup_match(r, sub, ps, md, rs, normalize, deleted);
+    free(md);
+    free(rs);
+    return v;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The non-default contexts' names, sorted (allContexts' order). **new** array
+ * of borrowed names. Locks: idx.lock. */
+static const char **sorted_contexts(const struct reg_registry *r, size_t *n)
+{
+    const char **names = fy_malloc((r->idx.contexts.count + 1) * sizeof *names);
+    size_t it = 0, k = 0;
+    void *cv;
+    while (fy_map_next(&r->idx.contexts, &it, NULL, &cv)) {
+        const struct reg_context *c = cv;
+        if (!ctx_is_default(c->name))
+            names[k++] = c->name;
+    }
+    qsort(names, k, sizeof *names, cmp_cstr);
+    *n = k;
+    return names;
+}
+
 int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *body, bool normalize,
                         bool deleted, struct fy_buf *out, struct fy_err *err)
 {
@@ -1142,56 +1306,52 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
     struct schema_req req;
     struct ctx_subject cs = {0};
     struct parsed ps = {0};
+    const char **contexts = NULL;
     if (parse_body(body, &req, err) != 0)
         return -1;
     if (ctx_subject_parse(subject, &cs, err) != 0)
         return -1;
     pthread_rwlock_rdlock(&r->idx.lock);
     struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
-    if (!sub || !(deleted ? sub->n_versions > 0 : reg_subject_live(sub))) {
-        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
-        goto out;
-    }
-    if (!req.schema[0]) {
-        /* nothing can equal an empty schema: SubjectsResource answers 40403 */
-        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
-        goto out;
-    }
-    if (parse_request(r, cs.context, &req, false, normalize, &ps, err) != 0)
-        goto out;
-    for (size_t i = sub->n_versions; i-- > 0;) {
-        struct reg_version *v = sub->versions[i];
-        if (v->deleted && !deleted)
-            continue;
-        const struct reg_schema *sc = v->schema;
-        bool refs_equal = (!sc->references && !ps.references) ||
-                          (sc->references && ps.references &&
-                           strcmp(sc->references, ps.references) == 0);
-        if (!refs_equal)
-            continue;
-        if (req.metadata && !(sc->metadata && ps.metadata && !strcmp(sc->metadata, ps.metadata)))
-            continue;
-        if (req.rule_set && !(sc->rule_set && ps.rule_set && !strcmp(sc->rule_set, ps.rule_set)))
-            continue;
-        bool match = strcmp(sc->schema, ps.canonical) == 0;
-        if (!match && normalize) {
-            struct reg_parsed *m = stored_model(r, sc, NULL);
-            if (m) {
-                char *norm = reg_avro_normalized(reg_parsed_parser(m), reg_parsed_root(m));
-                match = strcmp(norm, ps.canonical) == 0;
-                free(norm);
-                reg_parsed_release(m);
-            }
-        }
-        if (match) {
-            put_schema_obj(out, sub, v);
-            rc = 0;
+    bool exists = sub && (deleted ? sub->n_versions > 0 : reg_subject_live(sub));
+    const struct reg_subject *found_sub = sub;
+    const struct reg_version *v = NULL;
+    /* nothing can equal an empty schema (canonicalizeSchema returns null) */
+    if (req.schema[0]) {
+        /* the schema is parsed (422 when it cannot be) before the subject is looked at */
+        if (parse_request(r, cs.context, &req, false, normalize, &ps, err) != 0)
             goto out;
-        }
+        v = lookup_under(r, &cs, sub, &ps, normalize, deleted);
     }
-    fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+    /* lookUpSchemaUnderSubjectUsingContexts: a default-context subject is
+     * looked for under the same name in every other context too */
+    size_t n_ctx = 0;
+    if (!v && req.schema[0] && ctx_is_default(cs.context))
+        contexts = sorted_contexts(r, &n_ctx);
+    for (size_t i = 0; !v && i < n_ctx; i++) {
+        struct reg_subject *other = reg_index_subject(&r->idx, contexts[i], cs.name);
+        if (!other)
+            continue;
+        struct ctx_subject ocs = {.context = (char *)contexts[i], .name = cs.name};
+        struct parsed ops;
+        /* references resolve in that context; a schema that does not parse there is skipped */
+        if (parse_request(r, contexts[i], &req, false, normalize, &ops, NULL) == 0) {
+            v = lookup_under(r, &ocs, other, &ops, normalize, deleted);
+            found_sub = other;
+        }
+        parsed_destroy(&ops);
+    }
+    if (v) {
+        put_schema_obj(out, found_sub, v);
+        rc = 0;
+    } else if (!exists) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
+    } else {
+        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+    }
 out:
     pthread_rwlock_unlock(&r->idx.lock);
+    free(contexts);
     parsed_destroy(&ps);
     ctx_subject_destroy(&cs);
     return rc;
