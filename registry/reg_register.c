@@ -28,6 +28,7 @@ struct schema_req {
     bool has_id;
     int32_t id;
     bool has_version;
+    bool latest_only;     /* "version": -1 (registerOrForward's isLatestVersion) */
     int32_t version;       /* -1 = unset/latest */
 };
 
@@ -120,6 +121,7 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
             req->has_version = true;
             req->version = (int32_t)json_integer_value(ver);
         }
+        req->latest_only = json_integer_value(ver) == -1;
     }
     return 0;
 }
@@ -881,13 +883,47 @@ static int job_resolve(struct reg_job *j, struct fy_err *err)
  * newest live version with this identity (and id, when given), or, for an
  * import naming its version, that very version with this id and identity.
  * true when *id is the answer. Locks: r->wlock. */
+static bool lookup_one(struct reg_registry *r, const struct reg_version *v,
+                       const struct parsed *ps, const char *metadata, const char *rule_set,
+                       bool normalize, bool deleted, bool exact);
+
 static bool job_known(struct reg_job *j)
 {
     if (!j->sub)
         return false;
+    if (j->req.latest_only) {
+        /* registerOrForward with version -1: only the latest live version,
+         * compared with the request as sent (canLookup); otherwise a new
+         * version, which records its confluent:version (track_version) */
+        const struct reg_version *l = j->latest;
+        char *md = j->req.metadata && json_object_size(j->req.metadata)
+                       ? json_dumps(j->req.metadata, JSON_COMPACT | JSON_SORT_KEYS)
+                       : NULL;
+        char *rs = j->req.rule_set && json_object_size(j->req.rule_set)
+                       ? json_dumps(j->req.rule_set, JSON_COMPACT)
+                       : NULL;
+        bool found = l && (!j->req.has_id || l->schema->id == j->req.id) &&
+                     lookup_one(j->r, l, &j->ps, md, rs, j->normalize, false, false);
+        free(md);
+        free(rs);
+        if (found) {
+            j->id = l->schema->id;
+            j->version = l->version;
+        }
+        return found;
+    }
     if (!j->req.has_version) {
         const struct reg_version *v =
             reg_subject_find_identity(j->sub, j->identity, j->req.has_id ? j->req.id : -1);
+        /* KafkaSchemaRegistry.register's canLookup pass: the newest live
+         * version that differs only by a confluent:version one side has */
+        for (size_t i = j->sub->n_versions; !v && i-- > 0;) {
+            const struct reg_version *c = j->sub->versions[i];
+            if ((!j->req.has_id || c->schema->id == j->req.id) &&
+                lookup_one(j->r, c, &j->ps, j->ps.metadata, j->ps.rule_set, j->normalize,
+                           false, false))
+                v = c;
+        }
         if (v) {
             j->id = v->schema->id;
             j->version = v->version;
@@ -996,7 +1032,8 @@ static int check_version(struct reg_job *j, struct fy_err *err)
  * metadata already tracking it, records the version it became. */
 static void track_version(struct reg_job *j)
 {
-    if (j->import || !(j->req.has_version || tracks_version(j->ps.metadata)))
+    if (j->import ||
+        !(j->req.has_version || j->req.latest_only || tracks_version(j->ps.metadata)))
         return;
     char *md = with_tracked_version(j->ps.metadata, j->version);
     free(j->ps.metadata);
@@ -1172,9 +1209,16 @@ static json_t *drop_tracked_version(json_t *md)
 /* AbstractSchemaProvider.canLookupIgnoringVersion, for the metadata: equal,
  * except that a confluent:version only one side has is ignored (and one only
  * the request has must name the stored version). */
-static bool metadata_equivalent(const char *want, const char *have, int32_t have_version)
+static bool metadata_equivalent(const char *want, const char *have, int32_t have_version,
+                                bool exact)
 {
     json_t *a = lookup_json(want), *b = lookup_json(have);
+    if (exact) {
+        bool same = (!a && !b) || (a && b && json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+        return same;
+    }
     const char *va = json_string_value(
         json_object_get(json_object_get(a, "properties"), TRACKED_VERSION));
     const char *vb = json_string_value(
@@ -1204,23 +1248,38 @@ static bool rule_set_equal(const char *want, const char *have)
 }
 
 /* The newest version of `sub` (live, or any with `deleted`) with the parsed
- * text and references and this metadata and rule set. Locks: idx.lock. */
+ * text and references and this metadata and rule set: first the identity
+ * itself (lookupCache.schemaIdAndSubjects), then one whose metadata differs
+ * only by a one-sided confluent:version (canLookup, newest first).
+ * Locks: idx.lock. */
 static const struct reg_version *lookup_match(struct reg_registry *r,
                                               const struct reg_subject *sub,
                                               const struct parsed *ps, const char *metadata,
                                               const char *rule_set, bool normalize, bool deleted)
 {
-    for (size_t i = sub->n_versions; i-- > 0;) {
-        const struct reg_version *v = sub->versions[i];
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = sub->n_versions; i-- > 0;)
+            if (lookup_one(r, sub->versions[i], ps, metadata, rule_set, normalize, deleted,
+                           pass == 0))
+                return sub->versions[i];
+    return NULL;
+}
+
+/* Is `v` what lookup_match looks for (`exact`: the same metadata)? */
+static bool lookup_one(struct reg_registry *r, const struct reg_version *v,
+                       const struct parsed *ps, const char *metadata, const char *rule_set,
+                       bool normalize, bool deleted, bool exact)
+{
+    {
         if (v->deleted && !deleted)
-            continue;
+            return false;
         const struct reg_schema *sc = v->schema;
         bool refs_equal = (!sc->references && !ps->references) ||
                           (sc->references && ps->references &&
                            strcmp(sc->references, ps->references) == 0);
-        if (!refs_equal || !metadata_equivalent(metadata, sc->metadata, v->version) ||
+        if (!refs_equal || !metadata_equivalent(metadata, sc->metadata, v->version, exact) ||
             !rule_set_equal(rule_set, sc->rule_set))
-            continue;
+            return false;
         bool match = strcmp(sc->schema, ps->canonical) == 0;
         if (!match && normalize) {
             struct reg_parsed *m = stored_model(r, sc, NULL);
@@ -1231,10 +1290,8 @@ static const struct reg_version *lookup_match(struct reg_registry *r,
                 reg_parsed_release(m);
             }
         }
-        if (match)
-            return v;
+        return match;
     }
-    return NULL;
 }
 
 static bool same_text(const char *a, const char *b)
