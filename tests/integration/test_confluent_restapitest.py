@@ -95,3 +95,35 @@ def test_confluent_version(registry):
             assert (b["version"], _cv_of(b)) == (want, want_cv), (where, b)
         else:
             expect_ok(registry.delete_version(s, arg))
+
+
+def _rec(i):
+    return f'{{"type":"record","name":"r{i}","fields":[{{"name":"f","type":"string"}}]}}'
+
+
+# (query, expected list) after registering in .prod, .prod-eu, .staging, .dev and the default
+CONTEXT_PREFIX_CASES = [
+    ({}, [".", ".dev", ".prod", ".prod-eu", ".staging"]),
+    ({"contextPrefix": ".prod"}, [".prod", ".prod-eu"]),
+    ({"contextPrefix": ".prod-eu"}, [".prod-eu"]),
+    ({"contextPrefix": "."}, [".", ".dev", ".prod", ".prod-eu", ".staging"]),
+    ({"contextPrefix": ".s"}, [".staging"]),
+    ({"contextPrefix": ".nonexistent"}, []),
+    ({"contextPrefix": ""}, [".", ".dev", ".prod", ".prod-eu", ".staging"]),
+    ({"contextPrefix": ".PROD"}, []),
+    ({"contextPrefix": ".", "offset": 0, "limit": 2}, [".", ".dev"]),
+    ({"contextPrefix": ".", "offset": 2, "limit": 2}, [".prod", ".prod-eu"]),
+    ({"contextPrefix": ".", "offset": 4, "limit": 2}, [".staging"]),
+    ({"contextPrefix": ".p", "offset": 1, "limit": 1}, [".prod-eu"]),
+]
+
+
+def test_contexts_prefix_filter(registry):
+    """RestApiContextTest.testContextPrefixFilter / ...WithPagination / ...EdgeCases:
+    ContextsResource.listContexts keeps the contexts starting with contextPrefix
+    (case-sensitive; empty = all), then applies offset/limit."""
+    for i, s in enumerate([":.prod:testSubject1", ":.prod-eu:testSubject2",
+                           ":.staging:testSubject3", ":.dev:testSubject4", "testSubject5"]):
+        registry.register_ok(s, _rec(i))
+    for params, want in CONTEXT_PREFIX_CASES:
+        assert expect_ok(registry.get("/contexts", params=params)) == want, params
