@@ -1265,9 +1265,24 @@ static long validate_one(enum strategy st, const struct reg_avro *candidate,
     return (long)(out->n - before);
 }
 
+void reg_compat_msgs_add_trailer(struct reg_compat_msgs *m, enum reg_compat_level level,
+                                  bool validate_fields)
+{
+    msgs_take(m, fy_asprintf("{validateFields: '%s', compatibility: '%s'}",
+                             validate_fields ? "true" : "false", reg_compat_level_name(level)));
+}
+
 int reg_compat_check_bounded(enum reg_compat_level level, const struct reg_avro *candidate,
                              const struct reg_compat_prior *prior, size_t n_prior,
                              struct reg_compat_msgs *msgs, struct fy_err *err)
+{
+    return reg_compat_check_fields(level, false, candidate, prior, n_prior, msgs, err);
+}
+
+int reg_compat_check_fields(enum reg_compat_level level, bool validate_fields,
+                            const struct reg_avro *candidate,
+                            const struct reg_compat_prior *prior, size_t n_prior,
+                            struct reg_compat_msgs *msgs, struct fy_err *err)
 {
     enum strategy st;
     bool transitive = false;
@@ -1307,8 +1322,7 @@ int reg_compat_check_bounded(enum reg_compat_level level, const struct reg_avro 
             return -1;
         }
         if (n) {
-            msgs_take(&tmp, fy_asprintf("{validateFields: 'false', compatibility: '%s'}",
-                                        reg_compat_level_name(level)));
+            reg_compat_msgs_add_trailer(&tmp, level, validate_fields);
             msgs_move(msgs, &tmp);
             return 0;
         }

@@ -113,4 +113,16 @@ int reg_compat_check_bounded(enum reg_compat_level level, const struct reg_avro 
                              const struct reg_compat_prior *prior, size_t n_prior,
                              struct reg_compat_msgs *msgs, struct fy_err *err);
 
+/* reg_compat_check_bounded, the trailer saying validateFields: '<validate_fields>'
+ * (the config's validateFields, as isCompatibleWithPrevious writes it). */
+int reg_compat_check_fields(enum reg_compat_level level, bool validate_fields,
+                            const struct reg_avro *candidate,
+                            const struct reg_compat_prior *prior, size_t n_prior,
+                            struct reg_compat_msgs *msgs, struct fy_err *err);
+
+/* Append {validateFields: '<true|false>', compatibility: '<LEVEL>'}: the last
+ * message of every failed check (isCompatibleWithPrevious). */
+void reg_compat_msgs_add_trailer(struct reg_compat_msgs *m, enum reg_compat_level level,
+                                 bool validate_fields);
+
 #endif

@@ -674,14 +674,26 @@ int reg_h_contexts_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
             names[n++] = c->name;
     }
     qsort(names, n, sizeof *names, cmp_str);
+    /* "." always first, then the others sorted; ContextsResource.listContexts
+     * keeps those starting with contextPrefix (case-sensitive), then pages */
+    memmove(names + 1, names, n * sizeof *names);
+    names[0] = CTX_DEFAULT;
+    n++;
+    const char *prefix = reg_arg(hc, "contextPrefix");
+    if (prefix && prefix[0]) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (strncmp(names[i], prefix, strlen(prefix)) == 0)
+                names[k++] = names[i];
+        n = k;
+    }
     size_t from, to;
-    page(hc, n + 1, 0, 0, &from, &to);
-    /* "." always first, then the others sorted */
+    page(hc, n, 0, 0, &from, &to);
     fy_buf_putc(out, '[');
     for (size_t i = from; i < to; i++) {
         if (i > from)
             fy_buf_putc(out, ',');
-        fy_jsonout_str(out, i == 0 ? CTX_DEFAULT : names[i - 1]);
+        fy_jsonout_str(out, names[i]);
     }
     fy_buf_putc(out, ']');
     pthread_rwlock_unlock(&hc->r->idx.lock);

@@ -28,6 +28,7 @@ struct schema_req {
     bool has_id;
     int32_t id;
     bool has_version;
+    bool latest_only;     /* "version": -1 (registerOrForward's isLatestVersion) */
     int32_t version;       /* -1 = unset/latest */
 };
 
@@ -120,6 +121,7 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
             req->has_version = true;
             req->version = (int32_t)json_integer_value(ver);
         }
+        req->latest_only = json_integer_value(ver) == -1;
     }
     return 0;
 }
@@ -466,6 +468,12 @@ static char *metadata_property(const char *metadata, const char *key)
     return out;
 }
 
+/* The config's validateFields in scope (schema.validate.fields: false). */
+static bool validate_fields(const struct reg_registry *r, const struct ctx_subject *cs)
+{
+    return json_is_true(reg_registry_config_field(r, cs->context, cs->name, "validateFields"));
+}
+
 /* The compatibility group a candidate with `metadata` belongs to: set when
  * the config in scope names a `compatibilityGroup` property. */
 struct compat_group {
@@ -503,10 +511,137 @@ static const struct reg_version *latest_in_group(const struct reg_subject *sub,
     return NULL;
 }
 
+/* The next name of a confluent:reserved list ("a, b,,c"): split on ',',
+ * trimmed as Java's String.trim, empty ones skipped. NULL at the end. */
+static const char *reserved_next(const char **p, size_t *len)
+{
+    while (*p && **p) {
+        const char *s = *p;
+        const char *e = strchr(s, ',');
+        *p = e ? e + 1 : s + strlen(s);
+        if (!e)
+            e = s + strlen(s);
+        while (s < e && (unsigned char)*s <= ' ')
+            s++;
+        while (e > s && (unsigned char)e[-1] <= ' ')
+            e--;
+        if (e > s) {
+            *len = (size_t)(e - s);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* Is `name` (len bytes) in the list `list`, before `upto` when that is set? */
+static bool reserved_has(const char *list, const char *name, size_t len, const char *upto)
+{
+    const char *p = list;
+    const char *t;
+    size_t n;
+    while ((t = reserved_next(&p, &n)) && (!upto || t < upto))
+        if (n == len && memcmp(t, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Is `name` a field of the record `root` (AvroSchema.hasTopLevelField)? */
+static bool top_level_field(const struct reg_avro *root, const char *name, size_t len)
+{
+    if (!root || root->type != REG_AVRO_RECORD)
+        return false;
+    for (size_t i = 0; i < root->n_fields; i++)
+        if (strlen(root->fields[i].name) == len && memcmp(root->fields[i].name, name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Confluent's validateReservedFields: a name `prev` reserved that `metadata`
+ * no longer does, and a reserved name that is a field of `candidate`, each
+ * one message (the set semantics: a name listed twice counts once). */
+static void check_reserved(const char *metadata, const struct reg_avro *candidate,
+                           const struct reg_version *prev, struct reg_compat_msgs *msgs)
+{
+    char *now = metadata_property(metadata, "confluent:reserved");
+    char *before = prev ? metadata_property(prev->schema->metadata, "confluent:reserved") : NULL;
+    const char *p = before;
+    const char *t;
+    size_t n;
+    while ((t = reserved_next(&p, &n)))
+        if (!reserved_has(before, t, n, t) && !reserved_has(now, t, n, NULL)) {
+            char *m = fy_asprintf("The new schema has reserved field %.*s removed from its "
+                                  "metadata which is present in the old schema's metadata.",
+                                  (int)n, t);
+            reg_compat_msgs_add(msgs, m);
+            free(m);
+        }
+    p = now;
+    while ((t = reserved_next(&p, &n)))
+        if (!reserved_has(now, t, n, t) && top_level_field(candidate, t, n)) {
+            char *m = fy_asprintf("The new schema has field that conflicts with the reserved "
+                                  "field %.*s.", (int)n, t);
+            reg_compat_msgs_add(msgs, m);
+            free(m);
+        }
+    free(now);
+    free(before);
+}
+
+/* The newest live version of `sub`, or NULL. */
+static const struct reg_version *latest_live(const struct reg_subject *sub)
+{
+    for (size_t i = sub ? sub->n_versions : 0; i-- > 0;)
+        if (!sub->versions[i]->deleted)
+            return sub->versions[i];
+    return NULL;
+}
+
+static int check_level(struct reg_registry *r, const struct reg_subject *sub,
+                       enum reg_compat_level level, bool validate_fields,
+                       const struct reg_avro *candidate, const struct reg_version *only,
+                       const struct compat_group *group, struct reg_compat_msgs *msgs,
+                       struct fy_err *err);
+
+/* Confluent's isCompatibleWithPrevious: with `validate_fields` the reserved
+ * fields against `only` or else the latest live version (whatever the
+ * level), then the level's check against the versions of the group; every
+ * failure ends with one {validateFields, compatibility} trailer.
+ * `metadata` is the candidate's. Returns 1 compatible, 0 not, -1 error. */
 static int check_against(struct reg_registry *r, const struct reg_subject *sub,
-                         enum reg_compat_level level, const struct reg_avro *candidate,
+                         enum reg_compat_level level, bool validate_fields,
+                         const char *metadata, const struct reg_avro *candidate,
                          const struct reg_version *only, const struct compat_group *group,
                          struct reg_compat_msgs *msgs, struct fy_err *err)
+{
+    struct reg_compat_msgs reserved;
+    reg_compat_msgs_init(&reserved);
+    if (validate_fields)
+        check_reserved(metadata, candidate, only ? only : latest_live(sub), &reserved);
+    int rc = check_level(r, sub, level, validate_fields, candidate, only, group, msgs, err);
+    if (rc >= 0 && reserved.n) {
+        /* reserved-field messages come first, the level's (with its trailer) after */
+        struct reg_compat_msgs all;
+        reg_compat_msgs_init(&all);
+        for (size_t i = 0; i < reserved.n; i++)
+            reg_compat_msgs_add(&all, reserved.items[i]);
+        for (size_t i = 0; i < msgs->n; i++)
+            reg_compat_msgs_add(&all, msgs->items[i]);
+        if (rc == 1)
+            reg_compat_msgs_add_trailer(&all, level, validate_fields);
+        reg_compat_msgs_destroy(msgs);
+        *msgs = all;
+        rc = 0;
+    }
+    reg_compat_msgs_destroy(&reserved);
+    return rc;
+}
+
+/* The level's check of check_against. */
+static int check_level(struct reg_registry *r, const struct reg_subject *sub,
+                       enum reg_compat_level level, bool validate_fields,
+                       const struct reg_avro *candidate, const struct reg_version *only,
+                       const struct compat_group *group, struct reg_compat_msgs *msgs,
+                       struct fy_err *err)
 {
     if (!sub || level == REG_COMPAT_NONE)
         return 1;
@@ -544,7 +679,7 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
         n++;
     }
 none:
-    rc = reg_compat_check_bounded(level, candidate, prior, n, msgs, err);
+    rc = reg_compat_check_fields(level, validate_fields, candidate, prior, n, msgs, err);
 out:
     for (size_t i = 0; i < n; i++)
         reg_parsed_release(models[i]);
@@ -748,15 +883,50 @@ static int job_resolve(struct reg_job *j, struct fy_err *err)
  * newest live version with this identity (and id, when given), or, for an
  * import naming its version, that very version with this id and identity.
  * true when *id is the answer. Locks: r->wlock. */
-static bool job_known(const struct reg_job *j, int32_t *id)
+static bool lookup_one(struct reg_registry *r, const struct reg_version *v,
+                       const struct parsed *ps, const char *metadata, const char *rule_set,
+                       bool normalize, bool deleted, bool exact);
+
+static bool job_known(struct reg_job *j)
 {
     if (!j->sub)
         return false;
+    if (j->req.latest_only) {
+        /* registerOrForward with version -1: only the latest live version,
+         * compared with the request as sent (canLookup); otherwise a new
+         * version, which records its confluent:version (track_version) */
+        const struct reg_version *l = j->latest;
+        char *md = j->req.metadata && json_object_size(j->req.metadata)
+                       ? json_dumps(j->req.metadata, JSON_COMPACT | JSON_SORT_KEYS)
+                       : NULL;
+        char *rs = j->req.rule_set && json_object_size(j->req.rule_set)
+                       ? json_dumps(j->req.rule_set, JSON_COMPACT)
+                       : NULL;
+        bool found = l && (!j->req.has_id || l->schema->id == j->req.id) &&
+                     lookup_one(j->r, l, &j->ps, md, rs, j->normalize, false, false);
+        free(md);
+        free(rs);
+        if (found) {
+            j->id = l->schema->id;
+            j->version = l->version;
+        }
+        return found;
+    }
     if (!j->req.has_version) {
         const struct reg_version *v =
             reg_subject_find_identity(j->sub, j->identity, j->req.has_id ? j->req.id : -1);
+        /* KafkaSchemaRegistry.register's canLookup pass: the newest live
+         * version that differs only by a confluent:version one side has */
+        for (size_t i = j->sub->n_versions; !v && i-- > 0;) {
+            const struct reg_version *c = j->sub->versions[i];
+            if ((!j->req.has_id || c->schema->id == j->req.id) &&
+                lookup_one(j->r, c, &j->ps, j->ps.metadata, j->ps.rule_set, j->normalize,
+                           false, false))
+                v = c;
+        }
         if (v) {
-            *id = v->schema->id;
+            j->id = v->schema->id;
+            j->version = v->version;
             return true;
         }
     }
@@ -764,11 +934,30 @@ static bool job_known(const struct reg_job *j, int32_t *id)
         const struct reg_version *v = reg_subject_version(j->sub, j->req.version);
         if (v && !v->deleted && v->schema->id == j->req.id &&
             same_identity(v->schema, j->identity)) {
-            *id = j->req.id;
+            j->id = j->req.id;
+            j->version = v->version;
             return true;
         }
     }
     return false;
+}
+
+/* 8.x's RegisterSchemaResponse (NON_EMPTY) of the version the job is now:
+ * id, version, schemaType, references/metadata/ruleSet, the stored text; no
+ * subject. Locks: r->wlock (the version was just found or written). */
+static void put_register_response(struct fy_buf *out, const struct reg_job *j)
+{
+    const struct reg_subject *sub = reg_index_subject(&j->r->idx, j->cs.context, j->cs.name);
+    const struct reg_version *v = sub ? reg_subject_version(sub, j->version) : NULL;
+    fy_buf_printf(out, "{\"id\":%d", (int)j->id);
+    if (v && v->schema->id == j->id) {
+        fy_buf_printf(out, ",\"version\":%d,\"schemaType\":", (int)v->version);
+        fy_jsonout_str(out, v->schema->schema_type);
+        reg_put_schema_extras(out, v->schema);
+        fy_buf_puts(out, ",\"schema\":");
+        fy_jsonout_str(out, v->schema->schema);
+    }
+    fy_buf_putc(out, '}');
 }
 
 /* checkRegisterMode: a read-only scope refuses; an explicit id needs IMPORT,
@@ -797,7 +986,8 @@ static int check_compatible(const struct reg_job *j, struct fy_err *err)
     enum reg_compat_level level = reg_registry_level(j->r, j->cs.context, j->cs.name);
     struct compat_group group;
     compat_group_init(&group, j->r, &j->cs, j->ps.metadata);
-    int c = check_against(j->r, j->sub, level, j->ps.root, NULL, &group, &msgs, err);
+    int c = check_against(j->r, j->sub, level, validate_fields(j->r, &j->cs), j->ps.metadata,
+                          j->ps.root, NULL, &group, &msgs, err);
     free(group.value);
     if (c == 0) {
         struct fy_buf m;
@@ -842,7 +1032,8 @@ static int check_version(struct reg_job *j, struct fy_err *err)
  * metadata already tracking it, records the version it became. */
 static void track_version(struct reg_job *j)
 {
-    if (j->import || !(j->req.has_version || tracks_version(j->ps.metadata)))
+    if (j->import ||
+        !(j->req.has_version || j->req.latest_only || tracks_version(j->ps.metadata)))
         return;
     char *md = with_tracked_version(j->ps.metadata, j->version);
     free(j->ps.metadata);
@@ -963,14 +1154,14 @@ int reg_registry_register(struct reg_registry *r, const char *subject, json_t *b
     locked = true;
     if (job_resolve(&j, err) != 0)
         goto out;
-    if (job_known(&j, &j.id)) {
+    if (job_known(&j)) {
         /* may name a version another writer has not yet seen synced */
         sync_offset = r->idx.applied_offset;
     } else if (job_check(&j, err) != 0 || job_allocate(&j, err) != 0 ||
                job_append(&j, &sync_offset, &evicted, err) != 0) {
         goto out;
     }
-    fy_buf_printf(out, "{\"id\":%d}", (int)j.id);
+    put_register_response(out, &j);
     rc = 0;
 out:
     /* acknowledged only once durable, the idempotent answer included */
@@ -981,6 +1172,190 @@ out:
     return rc;
 }
 
+/* A metadata or rule set text as compared by lookups: NULL for none or an
+ * object without members (Metadata(null, null, null) is no metadata). */
+static json_t *lookup_json(const char *text)
+{
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    if (j && json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(j, tmp, k, v) {
+            if (json_is_null(v) || ((json_is_object(v) && !json_object_size(v)) ||
+                                    (json_is_array(v) && !json_array_size(v))))
+                json_object_del(j, k);
+        }
+    }
+    if (j && (!json_is_object(j) || !json_object_size(j))) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+/* Drop properties.confluent:version from `md` (may empty it). */
+static json_t *drop_tracked_version(json_t *md)
+{
+    json_t *props = json_object_get(md, "properties");
+    json_object_del(props, TRACKED_VERSION);
+    char *text = md ? json_dumps(md, JSON_COMPACT) : NULL;
+    json_decref(md);
+    json_t *out = lookup_json(text);
+    free(text);
+    return out;
+}
+
+/* AbstractSchemaProvider.canLookupIgnoringVersion, for the metadata: equal,
+ * except that a confluent:version only one side has is ignored (and one only
+ * the request has must name the stored version). */
+static bool metadata_equivalent(const char *want, const char *have, int32_t have_version,
+                                bool exact)
+{
+    json_t *a = lookup_json(want), *b = lookup_json(have);
+    if (exact) {
+        bool same = (!a && !b) || (a && b && json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+        return same;
+    }
+    const char *va = json_string_value(
+        json_object_get(json_object_get(a, "properties"), TRACKED_VERSION));
+    const char *vb = json_string_value(
+        json_object_get(json_object_get(b, "properties"), TRACKED_VERSION));
+    bool ok = true;
+    if (!va && vb) {
+        b = drop_tracked_version(b);
+    } else if (va && !vb) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", (int)have_version);
+        ok = strcmp(va, num) == 0;
+        a = drop_tracked_version(a);
+    }
+    ok = ok && ((!a && !b) || (a && b && json_equal(a, b)));
+    json_decref(a);
+    json_decref(b);
+    return ok;
+}
+
+static bool rule_set_equal(const char *want, const char *have)
+{
+    json_t *a = lookup_json(want), *b = lookup_json(have);
+    bool ok = (!a && !b) || (a && b && json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    return ok;
+}
+
+/* The newest version of `sub` (live, or any with `deleted`) with the parsed
+ * text and references and this metadata and rule set: first the identity
+ * itself (lookupCache.schemaIdAndSubjects), then one whose metadata differs
+ * only by a one-sided confluent:version (canLookup, newest first).
+ * Locks: idx.lock. */
+static const struct reg_version *lookup_match(struct reg_registry *r,
+                                              const struct reg_subject *sub,
+                                              const struct parsed *ps, const char *metadata,
+                                              const char *rule_set, bool normalize, bool deleted)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = sub->n_versions; i-- > 0;)
+            if (lookup_one(r, sub->versions[i], ps, metadata, rule_set, normalize, deleted,
+                           pass == 0))
+                return sub->versions[i];
+    return NULL;
+}
+
+/* Is `v` what lookup_match looks for (`exact`: the same metadata)? */
+static bool lookup_one(struct reg_registry *r, const struct reg_version *v,
+                       const struct parsed *ps, const char *metadata, const char *rule_set,
+                       bool normalize, bool deleted, bool exact)
+{
+    {
+        if (v->deleted && !deleted)
+            return false;
+        const struct reg_schema *sc = v->schema;
+        bool refs_equal = (!sc->references && !ps->references) ||
+                          (sc->references && ps->references &&
+                           strcmp(sc->references, ps->references) == 0);
+        if (!refs_equal || !metadata_equivalent(metadata, sc->metadata, v->version, exact) ||
+            !rule_set_equal(rule_set, sc->rule_set))
+            return false;
+        bool match = strcmp(sc->schema, ps->canonical) == 0;
+        if (!match && normalize) {
+            struct reg_parsed *m = stored_model(r, sc, NULL);
+            if (m) {
+                char *norm = reg_avro_normalized(reg_parsed_parser(m), reg_parsed_root(m));
+                match = strcmp(norm, ps->canonical) == 0;
+                free(norm);
+                reg_parsed_release(m);
+            }
+        }
+        return match;
+    }
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* AbstractSchemaRegistry.lookUpSchemaUnderSubject(subject, schema, ...):
+ * the identity as sent, then, when the subject has a latest live version,
+ * with maybeSetMetadataRuleSet(config, schema, latest) applied (metadata and
+ * rule set = merge(merge(default, own or the latest's), override)).
+ * Locks: idx.lock. */
+static const struct reg_version *lookup_under(struct reg_registry *r,
+                                              const struct ctx_subject *cs,
+                                              const struct reg_subject *sub,
+                                              const struct parsed *ps, bool normalize,
+                                              bool deleted)
+{
+    if (!sub)
+        return NULL;
+    const struct reg_version *v =
+        lookup_match(r, sub, ps, ps->metadata, ps->rule_set, normalize, deleted);
+    const struct reg_version *latest = reg_subject_latest(sub);
+    if (v || !latest)
+        return v;
+    char *md = ps->metadata ? fy_strdup(ps->metadata)
+                            : latest->schema->metadata ? fy_strdup(latest->schema->metadata)
+                                                       : NULL;
+    char *rs = ps->rule_set ? fy_strdup(ps->rule_set)
+                            : latest->schema->rule_set ? fy_strdup(latest->schema->rule_set)
+                                                       : NULL;
+    apply_config_defaults(r, cs, "defaultMetadata", "overrideMetadata", reg_metadata_merge,
+                          JSON_COMPACT | JSON_SORT_KEYS, &md);
+    apply_config_defaults(r, cs, "defaultRuleSet", "overrideRuleSet", reg_ruleset_merge,
+                          JSON_COMPACT, &rs);
+    if (!same_text(md, ps->metadata) || !same_text(rs, ps->rule_set))
+        v = lookup_match(r, sub, ps, md, rs, normalize, deleted);
+    free(md);
+    free(rs);
+    return v;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The non-default contexts' names, sorted (allContexts' order). **new** array
+ * of borrowed names. Locks: idx.lock. */
+static const char **sorted_contexts(const struct reg_registry *r, size_t *n)
+{
+    const char **names = fy_malloc((r->idx.contexts.count + 1) * sizeof *names);
+    size_t it = 0, k = 0;
+    void *cv;
+    while (fy_map_next(&r->idx.contexts, &it, NULL, &cv)) {
+        const struct reg_context *c = cv;
+        if (!ctx_is_default(c->name))
+            names[k++] = c->name;
+    }
+    qsort(names, k, sizeof *names, cmp_cstr);
+    *n = k;
+    return names;
+}
+
 int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *body, bool normalize,
                         bool deleted, struct fy_buf *out, struct fy_err *err)
 {
@@ -988,56 +1363,52 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
     struct schema_req req;
     struct ctx_subject cs = {0};
     struct parsed ps = {0};
+    const char **contexts = NULL;
     if (parse_body(body, &req, err) != 0)
         return -1;
     if (ctx_subject_parse(subject, &cs, err) != 0)
         return -1;
     pthread_rwlock_rdlock(&r->idx.lock);
     struct reg_subject *sub = reg_index_subject(&r->idx, cs.context, cs.name);
-    if (!sub || !(deleted ? sub->n_versions > 0 : reg_subject_live(sub))) {
-        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
-        goto out;
-    }
-    if (!req.schema[0]) {
-        /* nothing can equal an empty schema: SubjectsResource answers 40403 */
-        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
-        goto out;
-    }
-    if (parse_request(r, cs.context, &req, false, normalize, &ps, err) != 0)
-        goto out;
-    for (size_t i = sub->n_versions; i-- > 0;) {
-        struct reg_version *v = sub->versions[i];
-        if (v->deleted && !deleted)
-            continue;
-        const struct reg_schema *sc = v->schema;
-        bool refs_equal = (!sc->references && !ps.references) ||
-                          (sc->references && ps.references &&
-                           strcmp(sc->references, ps.references) == 0);
-        if (!refs_equal)
-            continue;
-        if (req.metadata && !(sc->metadata && ps.metadata && !strcmp(sc->metadata, ps.metadata)))
-            continue;
-        if (req.rule_set && !(sc->rule_set && ps.rule_set && !strcmp(sc->rule_set, ps.rule_set)))
-            continue;
-        bool match = strcmp(sc->schema, ps.canonical) == 0;
-        if (!match && normalize) {
-            struct reg_parsed *m = stored_model(r, sc, NULL);
-            if (m) {
-                char *norm = reg_avro_normalized(reg_parsed_parser(m), reg_parsed_root(m));
-                match = strcmp(norm, ps.canonical) == 0;
-                free(norm);
-                reg_parsed_release(m);
-            }
-        }
-        if (match) {
-            put_schema_obj(out, sub, v);
-            rc = 0;
+    bool exists = sub && (deleted ? sub->n_versions > 0 : reg_subject_live(sub));
+    const struct reg_subject *found_sub = sub;
+    const struct reg_version *v = NULL;
+    /* nothing can equal an empty schema (canonicalizeSchema returns null) */
+    if (req.schema[0]) {
+        /* the schema is parsed (422 when it cannot be) before the subject is looked at */
+        if (parse_request(r, cs.context, &req, false, normalize, &ps, err) != 0)
             goto out;
-        }
+        v = lookup_under(r, &cs, sub, &ps, normalize, deleted);
     }
-    fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+    /* lookUpSchemaUnderSubjectUsingContexts: a default-context subject is
+     * looked for under the same name in every other context too */
+    size_t n_ctx = 0;
+    if (!v && req.schema[0] && ctx_is_default(cs.context))
+        contexts = sorted_contexts(r, &n_ctx);
+    for (size_t i = 0; !v && i < n_ctx; i++) {
+        struct reg_subject *other = reg_index_subject(&r->idx, contexts[i], cs.name);
+        if (!other)
+            continue;
+        struct ctx_subject ocs = {.context = (char *)contexts[i], .name = cs.name};
+        struct parsed ops;
+        /* references resolve in that context; a schema that does not parse there is skipped */
+        if (parse_request(r, contexts[i], &req, false, normalize, &ops, NULL) == 0) {
+            v = lookup_under(r, &ocs, other, &ops, normalize, deleted);
+            found_sub = other;
+        }
+        parsed_destroy(&ops);
+    }
+    if (v) {
+        put_schema_obj(out, found_sub, v);
+        rc = 0;
+    } else if (!exists) {
+        fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
+    } else {
+        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
+    }
 out:
     pthread_rwlock_unlock(&r->idx.lock);
+    free(contexts);
     parsed_destroy(&ps);
     ctx_subject_destroy(&cs);
     return rc;
@@ -1093,18 +1464,13 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
         goto out;
     }
     enum reg_compat_level level = reg_registry_level(r, cs.context, cs.name);
-    if (only) {
-        /* against one version the direction comes from the level; transitivity is moot */
-        switch (level) {
-        case REG_COMPAT_BACKWARD_TRANSITIVE: level = REG_COMPAT_BACKWARD; break;
-        case REG_COMPAT_FORWARD_TRANSITIVE: level = REG_COMPAT_FORWARD; break;
-        case REG_COMPAT_FULL_TRANSITIVE: level = REG_COMPAT_FULL; break;
-        default: break;
-        }
-    }
+    /* against one version transitivity is moot (one prior), and the trailer
+     * names the configured level, as CompatibilityResource's single-version
+     * isCompatible does */
     struct compat_group group;
     compat_group_init(&group, r, &cs, ps.metadata);
-    int c = check_against(r, sub, level, ps.root, only, &group, &msgs, err);
+    int c = check_against(r, sub, level, validate_fields(r, &cs), ps.metadata, ps.root, only,
+                          &group, &msgs, err);
     free(group.value);
     if (c < 0)
         goto out;

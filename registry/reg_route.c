@@ -13,6 +13,7 @@
 #include "registry/reg_handlers_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -347,6 +348,59 @@ static size_t split_query(char *q, struct reg_query_arg **out)
 static void route(struct reg_registry *r, const struct reg_req *req, const char *context,
                   struct reg_resp *resp);
 
+/* The target of `subject`'s alias: **new**, or NULL when its own config
+ * (not the one in scope) has no non-empty `alias`. An alias without a
+ * context is put in the subject's (QualifiedSubject.qualifySubjectWithParent).
+ * Locks: takes idx.lock shared. */
+static char *alias_target(struct reg_registry *r, const char *subject)
+{
+    struct ctx_subject cs, as;
+    if (!subject[0] || ctx_subject_parse(subject, &cs, NULL) != 0)
+        return NULL;
+    char *scope = reg_registry_scope(cs.context, cs.name);
+    char *out = NULL;
+    pthread_rwlock_rdlock(&r->idx.lock);
+    const char *alias = json_string_value(json_object_get(reg_index_config(&r->idx, scope),
+                                                          "alias"));
+    if (alias && alias[0] && ctx_subject_parse(alias, &as, NULL) == 0) {
+        out = ctx_subject_format(ctx_is_default(as.context) ? cs.context : as.context, as.name);
+        ctx_subject_destroy(&as);
+    }
+    pthread_rwlock_unlock(&r->idx.lock);
+    free(scope);
+    ctx_subject_destroy(&cs);
+    return out;
+}
+
+/* Confluent's AliasFilter, after the /contexts/{ctx} rewrite and before
+ * matching: the segment after every `subjects` segment and, under
+ * /schemas/ids, the `subject` argument name their alias target instead.
+ * Every method (reads and writes alike); /config and /mode are untouched. */
+static void apply_aliases(struct reg_registry *r, char **segs, size_t n, struct reg_hctx *hc)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(segs[i - 1], "subjects") != 0)
+            continue;
+        char *t = alias_target(r, segs[i]);
+        if (t) {
+            free(segs[i]);
+            segs[i] = t;
+        }
+        i++; /* the segment just looked at is a subject, not a `subjects` marker */
+    }
+    if (n < 2 || strcmp(segs[0], "schemas") != 0 || strcmp(segs[1], "ids") != 0)
+        return;
+    for (size_t i = 0; i < hc->n_args; i++) {
+        if (strcmp(hc->arg_names[i], "subject") != 0)
+            continue;
+        char *t = alias_target(r, hc->arg_values[i]);
+        if (t) {
+            free(hc->arg_values[i]);
+            hc->arg_values[i] = t;
+        }
+    }
+}
+
 void reg_route(struct reg_registry *r, const struct reg_req *req, struct reg_resp *resp)
 {
     /* the URL-prefix form /contexts/{ctx}/... is the plain API inside that
@@ -398,6 +452,7 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
 
     if (split_path(req->path, &segs, &n, &err) != 0)
         goto out;
+    apply_aliases(r, segs, n, &hc);
     const struct route *found = NULL;
     const struct reg_route_ext *ext = NULL;
     bool path_known = false;

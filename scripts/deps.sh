@@ -4,7 +4,8 @@
 # Debian -dev packages (only those missing), and a Python venv in .venv with
 # the test clients. Quick (a few dpkg queries) when everything is present.
 #   scripts/deps.sh build   -> C toolchain + libraries (make, make run)
-#   scripts/deps.sh test    -> build + check + wrk + Python venv (make test)
+#   scripts/deps.sh test    -> build + check + wrk + Python venv + the Go and Node
+#                              client checks in .cache/clients (make test)
 #   scripts/deps.sh kafka   -> test + JDK + Maven + Kafka jars (make check-kafka)
 #   scripts/deps.sh fuzz    -> build + clang (libFuzzer) for make fuzz; `test` needs it too,
 #                              because make test runs every fuzz target for a few seconds
@@ -95,6 +96,10 @@ if [ "$what" != build ] && [ "$what" != fuzz ] && [ "$what" != mhd ]; then
         "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
         cp tests/requirements.txt "$stamp"
     fi
+fi
+
+if [ "$what" != build ] && [ "$what" != fuzz ]; then
+    scripts/clients.sh
 fi
 
 if [ "$what" = kafka ]; then

@@ -64,6 +64,22 @@ def test_verbose_incompatible_lists_confluent_messages(mod_registry, uniq):
     assert expect_ok(_check(mod_registry, s, new, verbose=True)) == want
 
 
+def test_single_version_check_names_the_configured_transitive_level(mod_registry, uniq):
+    """CompatibilityResource.testCompatibilityBySubjectName passes the one version to
+    isCompatible, whose trailer names config.getCompatibilityLevel(): a *_TRANSITIVE
+    level stays *_TRANSITIVE in it (ferry used to name the non-transitive level)."""
+    s = uniq()
+    n = aname()
+    old = record(n, ("a", "int"))
+    mod_registry.register_ok(s, old)
+    mod_registry.set_config(s, "BACKWARD_TRANSITIVE")
+    new = record(n, ("a", "int"), ("b", "int"))
+    want = {"is_compatible": False,
+            "messages": [_missing_default("b", 1)] + _tail(1, old, "BACKWARD_TRANSITIVE")}
+    assert expect_ok(_check(mod_registry, s, new, 1, verbose=True)) == want
+    assert expect_ok(_check(mod_registry, s, new, "latest", verbose=True)) == want
+
+
 def test_verbose_compatible_has_no_or_empty_messages(mod_registry, uniq):
     s = uniq()
     n = aname()

@@ -27,6 +27,35 @@ def test_register_answers_id_and_creates_version_1(mod_registry, uniq):
                      schema_id=b["id"], schema=schema)
 
 
+def test_register_answers_8x_register_schema_response(mod_registry, uniq):
+    """Confluent 7.4+/8.x SubjectVersionsResource.register answers
+    new RegisterSchemaResponse(result) (@JsonInclude NON_EMPTY): id, version, schemaType
+    (Schema(subject, request) defaults it to AVRO), the references/metadata/ruleSet the
+    version carries (merged with the config's defaults) and the schema text as stored
+    (maybeValidateAndNormalizeSchema sets canonicalString()); no subject. The same answer
+    when the schema is already registered (the lookUpSchemaUnderSubject shortcut of
+    registerOrForward). ferry answered {"id": N} only."""
+    s = uniq()
+    n = aname()
+    v1 = record(n, ("a", "int"))
+    b = expect_ok(mod_registry.register(s, v1))
+    assert b == {"id": b["id"], "version": 1, "schemaType": "AVRO", "schema": v1}, b
+    assert expect_ok(mod_registry.register(s, v1)) == b
+    # a text that is not canonical: the answer carries the stored form
+    spaced = json.dumps(json.loads(record(n, ("a", "int"), ("b", "int", 0))), indent=2)
+    b2 = expect_ok(mod_registry.register(s, spaced))
+    assert b2["version"] == 2 and b2["schema"] == expect_ok(mod_registry.version(s, 2))["schema"]
+    md = {"properties": {"owner": "x"}}
+    b3 = expect_ok(mod_registry.register(uniq("md"), v1, metadata=md))
+    assert b3["metadata"] == md and b3["version"] == 1 and "subject" not in b3, b3
+    ref_s = uniq("ref")
+    mod_registry.register_ok(ref_s, record("Ref" + n, ("x", "int")))
+    refs = [{"name": "Ref" + n, "subject": ref_s, "version": 1}]
+    b4 = expect_ok(mod_registry.register(uniq("user"), record(n, ("r", "Ref" + n)),
+                                         references=refs))
+    assert b4["references"] == refs, b4
+
+
 def test_register_same_schema_twice_is_idempotent(mod_registry, uniq):
     s = uniq()
     schema = record("R2", ("a", "int"))
