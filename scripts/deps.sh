@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 
 what="${1:-build}"
 build_pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
-            librdkafka-dev libavro-dev)
-test_pkgs=(check wrk curl)
+            librdkafka-dev libavro-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev)
+test_pkgs=(check wrk curl protobuf-compiler)
 fuzz_pkgs=(clang libclang-rt-dev)
 
 missing=()
