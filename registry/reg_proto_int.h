@@ -50,6 +50,20 @@ extern const size_t reg_proto_wkt_n;
  * until exit. *n gets the count. */
 const struct reg_proto_dep *reg_proto_known_deps(size_t *n);
 
+/* Confluent's Context (diff/Context.java) type table: every type of `file`,
+ * `deps` and the known files by full name, and a scope stack for resolving
+ * relative names as protoc does. */
+struct reg_proto_ctx;
+struct reg_proto_ctx *reg_proto_ctx_new(const struct reg_proto_file *file,
+                                        const struct reg_proto_dep *deps, size_t n_deps);
+void reg_proto_ctx_free(struct reg_proto_ctx *c);
+void reg_proto_ctx_enter(struct reg_proto_ctx *c, const char *name);
+void reg_proto_ctx_leave(struct reg_proto_ctx *c);
+/* The full name `name` resolves to from the current scope (**new**, no leading
+ * dot) and its type (borrowed), or NULL. */
+char *reg_proto_ctx_resolve(struct reg_proto_ctx *c, const char *name,
+                            const struct reg_proto_type **type);
+
 /* A new empty file model with its own arena. */
 struct reg_proto_file *reg_proto_file_new(void);
 

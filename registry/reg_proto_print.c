@@ -1596,6 +1596,26 @@ static int put_file(struct pr *p, const struct reg_proto_file *f)
     return p->failed ? -1 : 0;
 }
 
+/* Context.collectTypeInfo over dependenciesWithLogicalTypes: the references,
+ * then the known files none of them replaces; the schema itself last (its
+ * package is the one resolution starts from). */
+static void collect_all(struct pr *p, const struct reg_proto_file *f,
+                        const struct reg_proto_dep *deps, size_t n_deps)
+{
+    for (size_t i = 0; i < n_deps; i++)
+        collect_file(p, deps[i].file);
+    size_t n_known = 0;
+    const struct reg_proto_dep *known = reg_proto_known_deps(&n_known);
+    for (size_t i = 0; i < n_known; i++) {
+        bool given = false;
+        for (size_t j = 0; j < n_deps && !given; j++)
+            given = strcmp(deps[j].name, known[i].name) == 0;
+        if (!given)
+            collect_file(p, known[i].file);
+    }
+    collect_file(p, f);
+}
+
 static int print(const struct reg_proto_file *f, bool ignore_ext, bool normalize,
                  const struct reg_proto_dep *deps, size_t n_deps, char **out, struct fy_err *err)
 {
@@ -1605,22 +1625,8 @@ static int print(const struct reg_proto_file *f, bool ignore_ext, bool normalize
     fy_map_init(&p.types);
     fy_map_init(&p.extend);
     p.package = f->package ? f->package : "";
-    if (normalize) {
-        /* dependenciesWithLogicalTypes: the references, then the known files
-         * none of them replaces; the schema itself last (its package stays) */
-        for (size_t i = 0; i < n_deps; i++)
-            collect_file(&p, deps[i].file);
-        size_t n_known = 0;
-        const struct reg_proto_dep *known = reg_proto_known_deps(&n_known);
-        for (size_t i = 0; i < n_known; i++) {
-            bool given = false;
-            for (size_t j = 0; j < n_deps && !given; j++)
-                given = strcmp(deps[j].name, known[i].name) == 0;
-            if (!given)
-                collect_file(&p, known[i].file);
-        }
-        collect_file(&p, f);
-    }
+    if (normalize)
+        collect_all(&p, f, deps, n_deps);
     int rc = put_file(&p, f);
     if (rc == 0)
         *out = fy_buf_steal(&p.b);
@@ -1647,4 +1653,52 @@ int reg_proto_normalize(const struct reg_proto_file *file, const struct reg_prot
                         size_t n_deps, char **out, struct fy_err *err)
 {
     return print(file, false, true, deps, n_deps, out, err);
+}
+
+/* ---- the Context for other modules (reg_proto_desc.c) ---- */
+
+struct reg_proto_ctx {
+    struct pr p;
+};
+
+struct reg_proto_ctx *reg_proto_ctx_new(const struct reg_proto_file *file,
+                                        const struct reg_proto_dep *deps, size_t n_deps)
+{
+    struct reg_proto_ctx *c = fy_calloc(1, sizeof *c);
+    c->p.scratch = reg_proto_arena_new();
+    fy_map_init(&c->p.types);
+    fy_map_init(&c->p.extend);
+    collect_all(&c->p, file, deps, n_deps);
+    return c;
+}
+
+void reg_proto_ctx_free(struct reg_proto_ctx *c)
+{
+    if (!c)
+        return;
+    fy_map_destroy(&c->p.types);
+    fy_map_destroy(&c->p.extend);
+    free(c->p.scope);
+    reg_proto_arena_free(c->p.scratch);
+    free(c);
+}
+
+void reg_proto_ctx_enter(struct reg_proto_ctx *c, const char *name)
+{
+    scope_push(&c->p, name);
+}
+
+void reg_proto_ctx_leave(struct reg_proto_ctx *c)
+{
+    scope_pop(&c->p);
+}
+
+char *reg_proto_ctx_resolve(struct reg_proto_ctx *c, const char *name,
+                            const struct reg_proto_type **type)
+{
+    void *v = NULL;
+    char *r = resolve_in(&c->p, &c->p.types, name, &v);
+    if (type)
+        *type = r ? ((const struct type_info *)v)->type : NULL;
+    return r;
 }

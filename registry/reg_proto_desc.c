@@ -1,0 +1,1078 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * reg_proto_desc: model <-> FileDescriptorProto with protobuf-c. The
+ * conversion to a descriptor follows Confluent's ProtobufSchema.toDynamicSchema
+ * (toDynamicMessage, toDynamicField, DynamicSchema and MessageDefinition):
+ * nested types first, real oneofs' fields before the others, map fields as
+ * nested "<Name>Entry" messages (Guava's LOWER_UNDERSCORE -> UPPER_CAMEL only
+ * for names with '_', as toMapEntry), proto3 `optional` as a synthetic oneof,
+ * type names as written with TYPE_MESSAGE/TYPE_ENUM where they resolve. The
+ * conversion back follows toProtoFile(FileDescriptorProto): the known options
+ * in Confluent's order, map entry messages kept as messages, oneofs without
+ * fields dropped. Descriptor structs live in a scratch arena; unpacking is
+ * protobuf-c's, after an iterative scan that bounds the nesting it recurses on.
+ * Thread: any (state is per call). */
+#include "registry/reg_proto_desc.h"
+
+#include "common/fy_alloc.h"
+#include "google/protobuf/descriptor.pb-c.h"
+#include "registry/reg_proto_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef Google__Protobuf__FileDescriptorProto FileDP;
+typedef Google__Protobuf__DescriptorProto MsgDP;
+typedef Google__Protobuf__FieldDescriptorProto FieldDP;
+typedef Google__Protobuf__EnumDescriptorProto EnumDP;
+typedef Google__Protobuf__EnumValueDescriptorProto EnumValueDP;
+typedef Google__Protobuf__OneofDescriptorProto OneofDP;
+typedef Google__Protobuf__ServiceDescriptorProto ServiceDP;
+typedef Google__Protobuf__MethodDescriptorProto MethodDP;
+
+/* ---- base64 ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *reg_proto_base64(const uint8_t *buf, size_t len)
+{
+    char *out = fy_malloc((len + 2) / 3 * 4 + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)buf[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)buf[i + 1] << 8;
+        if (i + 2 < len)
+            v |= buf[i + 2];
+        out[k++] = b64[(v >> 18) & 63];
+        out[k++] = b64[(v >> 12) & 63];
+        out[k++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+        out[k++] = i + 2 < len ? b64[v & 63] : '=';
+    }
+    out[k] = '\0';
+    return out;
+}
+
+int reg_proto_unbase64(const char *s, size_t n, uint8_t **out, size_t *len)
+{
+    /* java.util.Base64.Decoder (basic): the alphabet only; '=' ends the data
+     * and must complete a 4-character unit if present */
+    uint8_t *o = fy_malloc(n / 4 * 3 + 3);
+    size_t k = 0, q = 0;
+    uint32_t acc = 0;
+    size_t i = 0;
+    for (; i < n && s[i] != '='; i++) {
+        const char *c = memchr(b64, s[i], 64);
+        if (!c || s[i] == '\0')
+            goto bad;
+        acc = acc << 6 | (uint32_t)(c - b64);
+        if (++q == 4) {
+            o[k++] = (uint8_t)(acc >> 16);
+            o[k++] = (uint8_t)(acc >> 8);
+            o[k++] = (uint8_t)acc;
+            q = 0;
+            acc = 0;
+        }
+    }
+    if (q == 1)
+        goto bad;
+    size_t pad = n - i;
+    if (pad && (pad > 2 || q + pad != 4))
+        goto bad;
+    for (; i < n; i++)
+        if (s[i] != '=')
+            goto bad;
+    if (q == 2) {
+        o[k++] = (uint8_t)(acc >> 4);
+    } else if (q == 3) {
+        o[k++] = (uint8_t)(acc >> 10);
+        o[k++] = (uint8_t)(acc >> 2);
+    }
+    *out = o;
+    *len = k;
+    return 0;
+bad:
+    free(o);
+    return -1;
+}
+
+/* ---- model -> descriptor ---- */
+
+struct to {
+    struct reg_proto_arena *a;
+    struct reg_proto_ctx *ctx;
+    enum reg_proto_syntax syntax;
+};
+
+static char *dup_(struct to *t, const char *s)
+{
+    return s ? reg_proto_arena_strndup(t->a, s, strlen(s)) : NULL;
+}
+
+static const struct reg_proto_option *opt_find(const struct reg_proto_options *o, const char *name)
+{
+    const struct reg_proto_option *r = NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (!o->v[i]->parenthesized && strcmp(o->v[i]->name, name) == 0)
+            r = o->v[i]; /* mergeOptions: the last one wins for plain values */
+    return r;
+}
+
+static bool opt_bool(const struct reg_proto_options *o, const char *name, protobuf_c_boolean *has,
+                     protobuf_c_boolean *v)
+{
+    const struct reg_proto_option *x = opt_find(o, name);
+    if (!x || !x->value->str.p)
+        return false;
+    *has = 1;
+    *v = strcasecmp(x->value->str.p, "true") == 0; /* Boolean.parseBoolean */
+    return true;
+}
+
+static char *opt_str(struct to *t, const struct reg_proto_options *o, const char *name)
+{
+    const struct reg_proto_option *x = opt_find(o, name);
+    return x && x->value->str.p ? dup_(t, x->value->str.p) : NULL;
+}
+
+static bool opt_enum(const struct reg_proto_options *o, const char *name,
+                     const ProtobufCEnumDescriptor *d, protobuf_c_boolean *has, int *v)
+{
+    const struct reg_proto_option *x = opt_find(o, name);
+    if (!x || !x->value->str.p)
+        return false;
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value_by_name(d, x->value->str.p);
+    if (!ev)
+        return false;
+    *has = 1;
+    *v = ev->value;
+    return true;
+}
+
+static const struct {
+    const char *name;
+    Google__Protobuf__FieldDescriptorProto__Type type;
+} scalars[] = {
+    {"double", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_DOUBLE},
+    {"float", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FLOAT},
+    {"int64", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_INT64},
+    {"uint64", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_UINT64},
+    {"int32", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_INT32},
+    {"fixed64", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FIXED64},
+    {"fixed32", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FIXED32},
+    {"bool", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_BOOL},
+    {"string", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_STRING},
+    {"group", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_GROUP},
+    {"message", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE},
+    {"bytes", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_BYTES},
+    {"uint32", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_UINT32},
+    {"enum", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_ENUM},
+    {"sfixed32", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_SFIXED32},
+    {"sfixed64", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_SFIXED64},
+    {"sint32", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_SINT32},
+    {"sint64", GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_SINT64},
+};
+
+/* FieldDefinition.Builder.setType: a scalar, or the name as written with
+ * TYPE_MESSAGE / TYPE_ENUM when it resolves. (The scalar table has no
+ * "group", "message" or "enum" in Confluent; they are names there.) */
+static void set_type(struct to *t, FieldDP *fd, const char *type)
+{
+    for (size_t i = 0; i < sizeof scalars / sizeof *scalars; i++) {
+        if (strcmp(scalars[i].name, type) == 0 && strcmp(type, "group") && strcmp(type, "message") &&
+            strcmp(type, "enum")) {
+            fd->has_type = 1;
+            fd->type = scalars[i].type;
+            return;
+        }
+    }
+    const struct reg_proto_type *rt = NULL;
+    char *r = reg_proto_ctx_resolve(t->ctx, type, &rt);
+    free(r);
+    if (rt) {
+        fd->has_type = 1;
+        fd->type = rt->is_enum ? GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_ENUM
+                               : GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE;
+    }
+    fd->type_name = dup_(t, type);
+}
+
+static FieldDP *new_field(struct to *t, const char *name, int32_t number, const char *type,
+                          Google__Protobuf__FieldDescriptorProto__Label label)
+{
+    FieldDP *fd = reg_proto_arena_alloc(t->a, sizeof *fd);
+    google__protobuf__field_descriptor_proto__init(fd);
+    fd->name = dup_(t, name);
+    fd->has_number = 1;
+    fd->number = number;
+    fd->has_label = 1;
+    fd->label = label;
+    set_type(t, fd, type);
+    return fd;
+}
+
+static Google__Protobuf__FieldDescriptorProto__Label label_of(enum reg_proto_label l)
+{
+    switch (l) {
+    case REG_PROTO_REQUIRED: return GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REQUIRED;
+    case REG_PROTO_REPEATED: return GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED;
+    default: return GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL;
+    }
+}
+
+/* toDynamicField */
+static FieldDP *to_field(struct to *t, const struct reg_proto_field *f, const char *type,
+                         Google__Protobuf__FieldDescriptorProto__Label label, const char *extendee)
+{
+    FieldDP *fd = new_field(t, f->name, f->tag, type, label);
+    if (f->default_value)
+        fd->default_value = dup_(t, f->default_value);
+    if (f->json_name)
+        fd->json_name = dup_(t, f->json_name);
+    if (extendee)
+        fd->extendee = dup_(t, extendee);
+    Google__Protobuf__FieldOptions o;
+    google__protobuf__field_options__init(&o);
+    bool any = false;
+    int e = 0;
+    any |= opt_bool(&f->options, "packed", &o.has_packed, &o.packed);
+    any |= opt_bool(&f->options, "deprecated", &o.has_deprecated, &o.deprecated);
+    any |= opt_bool(&f->options, "lazy", &o.has_lazy, &o.lazy);
+    any |= opt_bool(&f->options, "weak", &o.has_weak, &o.weak);
+    if (opt_enum(&f->options, "ctype", &google__protobuf__field_options__ctype__descriptor,
+                 &o.has_ctype, &e)) {
+        o.ctype = e;
+        any = true;
+    }
+    if (opt_enum(&f->options, "jstype", &google__protobuf__field_options__jstype__descriptor,
+                 &o.has_jstype, &e)) {
+        o.jstype = e;
+        any = true;
+    }
+    if (any) {
+        fd->options = reg_proto_arena_alloc(t->a, sizeof o);
+        *fd->options = o;
+    }
+    return fd;
+}
+
+/* ProtobufSchema.toMapEntry: Guava LOWER_UNDERSCORE -> UPPER_CAMEL when the
+ * name has an underscore, then "Entry". */
+static char *map_entry_name(struct to *t, const char *field)
+{
+    size_t n = strlen(field);
+    char *r = reg_proto_arena_alloc(t->a, n + 6);
+    size_t k = 0;
+    if (!strchr(field, '_')) {
+        memcpy(r, field, n);
+        k = n;
+    } else {
+        bool up = true;
+        for (size_t i = 0; i < n; i++) {
+            if (field[i] == '_') {
+                up = true;
+                continue;
+            }
+            r[k++] = up ? (char)toupper((unsigned char)field[i]) : (char)tolower((unsigned char)field[i]);
+            up = false;
+        }
+    }
+    memcpy(r + k, "Entry", 6);
+    return r;
+}
+
+static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty);
+
+static OneofDP *new_oneof(struct to *t, const char *name)
+{
+    OneofDP *od = reg_proto_arena_alloc(t->a, sizeof *od);
+    google__protobuf__oneof_descriptor_proto__init(od);
+    od->name = dup_(t, name);
+    return od;
+}
+
+static void split_map(const char *type, char **k, char **v)
+{
+    const char *comma = strchr(type, ',');
+    const char *ks = type + 4, *ke = comma;
+    while (*ks == ' ')
+        ks++;
+    while (ke > ks && ke[-1] == ' ')
+        ke--;
+    const char *vs = comma + 1, *ve = type + strlen(type) - 1;
+    while (*vs == ' ')
+        vs++;
+    while (ve > vs && ve[-1] == ' ')
+        ve--;
+    *k = fy_strndup(ks, (size_t)(ke - ks));
+    *v = fy_strndup(vs, (size_t)(ve - vs));
+}
+
+static int32_t end_exclusive(int32_t end)
+{
+    return end >= REG_PROTO_MAX_TAG ? REG_PROTO_MAX_TAG + 1 : end + 1;
+}
+
+/* toDynamicMessage */
+static MsgDP *to_message(struct to *t, const struct reg_proto_type *ty)
+{
+    const struct reg_proto_message *m = &ty->msg;
+    MsgDP *md = reg_proto_arena_alloc(t->a, sizeof *md);
+    google__protobuf__descriptor_proto__init(md);
+    md->name = dup_(t, ty->name);
+    for (size_t i = 0; i < m->nested.n; i++) {
+        const struct reg_proto_type *n = m->nested.v[i];
+        reg_proto_ctx_enter(t->ctx, n->name);
+        if (n->is_enum) {
+            EnumDP *e = to_enum(t, n);
+            REG_PROTO_PUSH(t->a, md->enum_type, md->n_enum_type, e);
+        } else {
+            MsgDP *nm = to_message(t, n);
+            REG_PROTO_PUSH(t->a, md->nested_type, md->n_nested_type, nm);
+        }
+        reg_proto_ctx_leave(t->ctx);
+    }
+    for (size_t i = 0; i < m->n_oneofs; i++) {
+        const struct reg_proto_oneof *o = m->oneofs[i];
+        int32_t idx = (int32_t)md->n_oneof_decl;
+        OneofDP *od = new_oneof(t, o->name);
+        REG_PROTO_PUSH(t->a, md->oneof_decl, md->n_oneof_decl, od);
+        for (size_t j = 0; j < o->fields.n; j++) {
+            FieldDP *fd = to_field(t, o->fields.v[j], o->fields.v[j]->type,
+                                   GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL,
+                                   NULL);
+            fd->has_oneof_index = 1;
+            fd->oneof_index = idx;
+            REG_PROTO_PUSH(t->a, md->field, md->n_field, fd);
+        }
+    }
+    for (size_t i = 0; i < m->fields.n; i++) {
+        const struct reg_proto_field *f = m->fields.v[i];
+        const char *type = f->type;
+        Google__Protobuf__FieldDescriptorProto__Label label = label_of(f->label);
+        bool p3_optional = f->label == REG_PROTO_OPTIONAL && t->syntax == REG_PROTO_SYNTAX_3;
+        size_t tn = strlen(type);
+        if (tn > 5 && strncmp(type, "map<", 4) == 0 && type[tn - 1] == '>' && strchr(type, ',')) {
+            char *k = NULL, *v = NULL;
+            split_map(type, &k, &v);
+            label = GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED;
+            type = map_entry_name(t, f->name);
+            MsgDP *entry = reg_proto_arena_alloc(t->a, sizeof *entry);
+            google__protobuf__descriptor_proto__init(entry);
+            entry->name = dup_(t, type);
+            entry->options = reg_proto_arena_alloc(t->a, sizeof *entry->options);
+            google__protobuf__message_options__init(entry->options);
+            entry->options->has_map_entry = 1;
+            entry->options->map_entry = 1;
+            FieldDP *kf = new_field(t, "key", 1, k, GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL);
+            FieldDP *vf = new_field(t, "value", 2, v, GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_OPTIONAL);
+            REG_PROTO_PUSH(t->a, entry->field, entry->n_field, kf);
+            REG_PROTO_PUSH(t->a, entry->field, entry->n_field, vf);
+            REG_PROTO_PUSH(t->a, md->nested_type, md->n_nested_type, entry);
+            free(k);
+            free(v);
+        }
+        FieldDP *fd = to_field(t, f, type, label, NULL);
+        if (p3_optional) {
+            /* a synthetic oneof, after the real ones */
+            char *oname = reg_proto_arena_alloc(t->a, strlen(f->name) + 2);
+            oname[0] = '_';
+            memcpy(oname + 1, f->name, strlen(f->name) + 1);
+            fd->has_oneof_index = 1;
+            fd->oneof_index = (int32_t)md->n_oneof_decl;
+            fd->has_proto3_optional = 1;
+            fd->proto3_optional = 1;
+            OneofDP *od = new_oneof(t, oname);
+            REG_PROTO_PUSH(t->a, md->oneof_decl, md->n_oneof_decl, od);
+        }
+        REG_PROTO_PUSH(t->a, md->field, md->n_field, fd);
+    }
+    for (size_t i = 0; i < m->n_reserved; i++) {
+        for (size_t j = 0; j < m->reserved[i]->n; j++) {
+            const struct reg_proto_range *r = &m->reserved[i]->v[j];
+            if (r->kind == REG_PROTO_NAME) {
+                char *nm = reg_proto_arena_strndup(t->a, r->name.p, r->name.n);
+                REG_PROTO_PUSH(t->a, md->reserved_name, md->n_reserved_name, nm);
+                continue;
+            }
+            Google__Protobuf__DescriptorProto__ReservedRange *rr =
+                reg_proto_arena_alloc(t->a, sizeof *rr);
+            google__protobuf__descriptor_proto__reserved_range__init(rr);
+            rr->has_start = rr->has_end = 1;
+            rr->start = r->start;
+            rr->end = r->kind == REG_PROTO_TAG ? r->start + 1 : end_exclusive(r->end);
+            REG_PROTO_PUSH(t->a, md->reserved_range, md->n_reserved_range, rr);
+        }
+    }
+    for (size_t i = 0; i < m->n_extensions; i++) {
+        for (size_t j = 0; j < m->extensions[i]->n; j++) {
+            const struct reg_proto_range *r = &m->extensions[i]->v[j];
+            Google__Protobuf__DescriptorProto__ExtensionRange *er =
+                reg_proto_arena_alloc(t->a, sizeof *er);
+            google__protobuf__descriptor_proto__extension_range__init(er);
+            er->has_start = er->has_end = 1;
+            er->start = r->start;
+            er->end = r->kind == REG_PROTO_TAG ? r->start + 1 : end_exclusive(r->end);
+            REG_PROTO_PUSH(t->a, md->extension_range, md->n_extension_range, er);
+        }
+    }
+    for (size_t i = 0; i < m->n_extends; i++) {
+        const struct reg_proto_extend *e = m->extends[i];
+        for (size_t j = 0; j < e->fields.n; j++) {
+            FieldDP *fd = to_field(t, e->fields.v[j], e->fields.v[j]->type,
+                                   label_of(e->fields.v[j]->label), e->name);
+            REG_PROTO_PUSH(t->a, md->extension, md->n_extension, fd);
+        }
+    }
+    Google__Protobuf__MessageOptions mo;
+    google__protobuf__message_options__init(&mo);
+    bool any = false;
+    any |= opt_bool(&m->options, "no_standard_descriptor_accessor",
+                    &mo.has_no_standard_descriptor_accessor, &mo.no_standard_descriptor_accessor);
+    any |= opt_bool(&m->options, "deprecated", &mo.has_deprecated, &mo.deprecated);
+    any |= opt_bool(&m->options, "map_entry", &mo.has_map_entry, &mo.map_entry);
+    if (any) {
+        md->options = reg_proto_arena_alloc(t->a, sizeof mo);
+        *md->options = mo;
+    }
+    return md;
+}
+
+static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty)
+{
+    const struct reg_proto_enum *e = &ty->en;
+    EnumDP *ed = reg_proto_arena_alloc(t->a, sizeof *ed);
+    google__protobuf__enum_descriptor_proto__init(ed);
+    ed->name = dup_(t, ty->name);
+    for (size_t i = 0; i < e->n_constants; i++) {
+        EnumValueDP *v = reg_proto_arena_alloc(t->a, sizeof *v);
+        google__protobuf__enum_value_descriptor_proto__init(v);
+        v->name = dup_(t, e->constants[i]->name);
+        v->has_number = 1;
+        v->number = e->constants[i]->tag;
+        Google__Protobuf__EnumValueOptions vo;
+        google__protobuf__enum_value_options__init(&vo);
+        if (opt_bool(&e->constants[i]->options, "deprecated", &vo.has_deprecated, &vo.deprecated)) {
+            v->options = reg_proto_arena_alloc(t->a, sizeof vo);
+            *v->options = vo;
+        }
+        REG_PROTO_PUSH(t->a, ed->value, ed->n_value, v);
+    }
+    for (size_t i = 0; i < e->n_reserved; i++) {
+        for (size_t j = 0; j < e->reserved[i]->n; j++) {
+            const struct reg_proto_range *r = &e->reserved[i]->v[j];
+            if (r->kind == REG_PROTO_NAME) {
+                char *nm = reg_proto_arena_strndup(t->a, r->name.p, r->name.n);
+                REG_PROTO_PUSH(t->a, ed->reserved_name, ed->n_reserved_name, nm);
+                continue;
+            }
+            Google__Protobuf__EnumDescriptorProto__EnumReservedRange *rr =
+                reg_proto_arena_alloc(t->a, sizeof *rr);
+            google__protobuf__enum_descriptor_proto__enum_reserved_range__init(rr);
+            rr->has_start = rr->has_end = 1;
+            rr->start = r->start;
+            rr->end = r->end; /* inclusive in enums */
+            REG_PROTO_PUSH(t->a, ed->reserved_range, ed->n_reserved_range, rr);
+        }
+    }
+    Google__Protobuf__EnumOptions eo;
+    google__protobuf__enum_options__init(&eo);
+    bool any = false;
+    any |= opt_bool(&e->options, "allow_alias", &eo.has_allow_alias, &eo.allow_alias);
+    any |= opt_bool(&e->options, "deprecated", &eo.has_deprecated, &eo.deprecated);
+    if (any) {
+        ed->options = reg_proto_arena_alloc(t->a, sizeof eo);
+        *ed->options = eo;
+    }
+    return ed;
+}
+
+static ServiceDP *to_service(struct to *t, const struct reg_proto_service *s)
+{
+    ServiceDP *sd = reg_proto_arena_alloc(t->a, sizeof *sd);
+    google__protobuf__service_descriptor_proto__init(sd);
+    sd->name = dup_(t, s->name);
+    for (size_t i = 0; i < s->n_rpcs; i++) {
+        const struct reg_proto_rpc *r = s->rpcs[i];
+        MethodDP *m = reg_proto_arena_alloc(t->a, sizeof *m);
+        google__protobuf__method_descriptor_proto__init(m);
+        m->name = dup_(t, r->name);
+        m->input_type = dup_(t, r->request_type);
+        m->output_type = dup_(t, r->response_type);
+        if (r->request_streaming) {
+            m->has_client_streaming = 1;
+            m->client_streaming = 1;
+        }
+        if (r->response_streaming) {
+            m->has_server_streaming = 1;
+            m->server_streaming = 1;
+        }
+        Google__Protobuf__MethodOptions mo;
+        google__protobuf__method_options__init(&mo);
+        bool any = opt_bool(&r->options, "deprecated", &mo.has_deprecated, &mo.deprecated);
+        int e = 0;
+        if (opt_enum(&r->options, "idempotency_level",
+                     &google__protobuf__method_options__idempotency_level__descriptor,
+                     &mo.has_idempotency_level, &e)) {
+            mo.idempotency_level = e;
+            any = true;
+        }
+        if (any) {
+            m->options = reg_proto_arena_alloc(t->a, sizeof mo);
+            *m->options = mo;
+        }
+        REG_PROTO_PUSH(t->a, sd->method, sd->n_method, m);
+    }
+    Google__Protobuf__ServiceOptions so;
+    google__protobuf__service_options__init(&so);
+    if (opt_bool(&s->options, "deprecated", &so.has_deprecated, &so.deprecated)) {
+        sd->options = reg_proto_arena_alloc(t->a, sizeof so);
+        *sd->options = so;
+    }
+    return sd;
+}
+
+static void file_options(struct to *t, const struct reg_proto_options *o, FileDP *fd)
+{
+    Google__Protobuf__FileOptions fo;
+    google__protobuf__file_options__init(&fo);
+    bool any = false;
+    int e = 0;
+#define STR(field) if ((fo.field = opt_str(t, o, #field))) any = true
+#define BOOL(field) any |= opt_bool(o, #field, &fo.has_##field, &fo.field)
+    STR(java_package);
+    STR(java_outer_classname);
+    BOOL(java_multiple_files);
+    BOOL(java_string_check_utf8);
+    if (opt_enum(o, "optimize_for", &google__protobuf__file_options__optimize_mode__descriptor,
+                 &fo.has_optimize_for, &e)) {
+        fo.optimize_for = e;
+        any = true;
+    }
+    STR(go_package);
+    BOOL(cc_generic_services);
+    BOOL(java_generic_services);
+    BOOL(py_generic_services);
+    BOOL(deprecated);
+    BOOL(cc_enable_arenas);
+    STR(objc_class_prefix);
+    STR(csharp_namespace);
+    STR(swift_prefix);
+    STR(php_class_prefix);
+    STR(php_namespace);
+    STR(php_metadata_namespace);
+    STR(ruby_package);
+#undef STR
+#undef BOOL
+    if (any) {
+        fd->options = reg_proto_arena_alloc(t->a, sizeof fo);
+        *fd->options = fo;
+    }
+}
+
+static bool dep_known(const char *name, const struct reg_proto_dep *deps, size_t n_deps)
+{
+    for (size_t i = 0; i < n_deps; i++)
+        if (strcmp(deps[i].name, name) == 0)
+            return true;
+    size_t n = 0;
+    const struct reg_proto_dep *k = reg_proto_known_deps(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(k[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+int reg_proto_to_descriptor(const struct reg_proto_file *file, const char *name,
+                            const struct reg_proto_dep *deps, size_t n_deps, uint8_t **out,
+                            size_t *len, struct fy_err *err)
+{
+    (void)err;
+    struct to t = {.a = reg_proto_arena_new(), .syntax = file->syntax};
+    t.ctx = reg_proto_ctx_new(file, deps, n_deps);
+    FileDP fd;
+    google__protobuf__file_descriptor_proto__init(&fd);
+    fd.name = dup_(&t, name);
+    fd.package = dup_(&t, file->package);
+    if (file->syntax == REG_PROTO_SYNTAX_3)
+        fd.syntax = dup_(&t, "proto3");
+    else if (file->syntax == REG_PROTO_SYNTAX_2)
+        fd.syntax = dup_(&t, "proto2");
+    for (size_t i = 0; i < file->types.n; i++) {
+        const struct reg_proto_type *ty = file->types.v[i];
+        reg_proto_ctx_enter(t.ctx, ty->name);
+        if (ty->is_enum) {
+            EnumDP *e = to_enum(&t, ty);
+            REG_PROTO_PUSH(t.a, fd.enum_type, fd.n_enum_type, e);
+        } else {
+            MsgDP *m = to_message(&t, ty);
+            REG_PROTO_PUSH(t.a, fd.message_type, fd.n_message_type, m);
+        }
+        reg_proto_ctx_leave(t.ctx);
+    }
+    for (size_t i = 0; i < file->n_services; i++) {
+        ServiceDP *s = to_service(&t, file->services[i]);
+        REG_PROTO_PUSH(t.a, fd.service, fd.n_service, s);
+    }
+    for (size_t i = 0; i < file->n_extends; i++) {
+        const struct reg_proto_extend *e = file->extends[i];
+        for (size_t j = 0; j < e->fields.n; j++) {
+            FieldDP *f = to_field(&t, e->fields.v[j], e->fields.v[j]->type,
+                                  label_of(e->fields.v[j]->label), e->name);
+            REG_PROTO_PUSH(t.a, fd.extension, fd.n_extension, f);
+        }
+    }
+    for (size_t i = 0; i < file->imports.n; i++) {
+        if (!dep_known(file->imports.v[i], deps, n_deps))
+            continue;
+        char *d = dup_(&t, file->imports.v[i]);
+        REG_PROTO_PUSH(t.a, fd.dependency, fd.n_dependency, d);
+    }
+    for (size_t i = 0; i < file->public_imports.n; i++) {
+        if (!dep_known(file->public_imports.v[i], deps, n_deps))
+            continue;
+        int32_t idx = (int32_t)fd.n_dependency;
+        char *d = dup_(&t, file->public_imports.v[i]);
+        REG_PROTO_PUSH(t.a, fd.dependency, fd.n_dependency, d);
+        REG_PROTO_PUSH(t.a, fd.public_dependency, fd.n_public_dependency, idx);
+    }
+    file_options(&t, &file->options, &fd);
+    *len = google__protobuf__file_descriptor_proto__get_packed_size(&fd);
+    *out = fy_malloc(*len ? *len : 1);
+    google__protobuf__file_descriptor_proto__pack(&fd, *out);
+    reg_proto_ctx_free(t.ctx);
+    reg_proto_arena_free(t.a);
+    return 0;
+}
+
+int reg_proto_serialized(const struct reg_proto_file *file, const struct reg_proto_dep *deps,
+                         size_t n_deps, char **out, struct fy_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (reg_proto_to_descriptor(file, "default", deps, n_deps, &buf, &len, err) != 0)
+        return -1;
+    *out = reg_proto_base64(buf, len);
+    free(buf);
+    return 0;
+}
+
+/* ---- descriptor -> model ---- */
+
+/* Wire-format scan before protobuf-c unpacks (it recurses per nested
+ * message): the nesting of DescriptorProto.nested_type (3) under
+ * FileDescriptorProto.message_type (4) must stay within max_depth. Other
+ * sub-messages of descriptor.proto do not nest into themselves. */
+static int varint(const uint8_t *b, size_t n, size_t *pos, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*pos >= n)
+            return -1;
+        uint8_t c = b[(*pos)++];
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static int check_nesting(const uint8_t *b, size_t n, size_t max_depth)
+{
+    struct frame {
+        size_t end;
+        bool is_message; /* a DescriptorProto (else the file) */
+    };
+    struct frame *st = fy_malloc((max_depth + 2) * sizeof *st);
+    size_t depth = 0, pos = 0;
+    int rc = -1;
+    st[0] = (struct frame){n, false};
+    while (true) {
+        if (pos == st[depth].end) {
+            if (depth == 0) {
+                rc = 0;
+                break;
+            }
+            depth--;
+            continue;
+        }
+        uint64_t key, v;
+        if (varint(b, st[depth].end, &pos, &key) < 0)
+            break;
+        unsigned wt = key & 7;
+        uint64_t field = key >> 3;
+        if (wt == 0) {
+            if (varint(b, st[depth].end, &pos, &v) < 0)
+                break;
+        } else if (wt == 1 || wt == 5) {
+            size_t w = wt == 1 ? 8 : 4;
+            if (st[depth].end - pos < w)
+                break;
+            pos += w;
+        } else if (wt == 2) {
+            if (varint(b, st[depth].end, &pos, &v) < 0 || v > st[depth].end - pos)
+                break;
+            bool sub = st[depth].is_message ? field == 3 : field == 4;
+            if (sub) {
+                if (depth + 1 > max_depth) {
+                    rc = -2;
+                    break;
+                }
+                st[++depth] = (struct frame){pos + (size_t)v, true};
+            } else {
+                pos += (size_t)v;
+            }
+        } else {
+            break; /* groups (3, 4) do not occur in descriptors */
+        }
+    }
+    free(st);
+    return rc;
+}
+
+struct from {
+    struct reg_proto_arena *a;
+    const FileDP *file;
+    bool proto3;
+};
+
+static const char *fdup(struct from *f, const char *s)
+{
+    return s ? reg_proto_arena_strndup(f->a, s, strlen(s)) : NULL;
+}
+
+static void add_opt(struct from *f, struct reg_proto_options *o, const char *name,
+                    enum reg_proto_kind kind, const char *text)
+{
+    struct reg_proto_option *op = reg_proto_arena_alloc(f->a, sizeof *op);
+    op->name = name;
+    op->value = reg_proto_arena_alloc(f->a, sizeof *op->value);
+    op->value->kind = kind;
+    op->value->str.p = fdup(f, text);
+    op->value->str.n = strlen(text);
+    REG_PROTO_PUSH(f->a, o->v, o->n, op);
+}
+
+static void add_bool(struct from *f, struct reg_proto_options *o, const char *name,
+                     protobuf_c_boolean has, protobuf_c_boolean v)
+{
+    if (has)
+        add_opt(f, o, name, REG_PROTO_BOOLEAN, v ? "true" : "false");
+}
+
+static void add_str(struct from *f, struct reg_proto_options *o, const char *name, const char *v)
+{
+    if (v)
+        add_opt(f, o, name, REG_PROTO_STRING, v);
+}
+
+static void add_enum(struct from *f, struct reg_proto_options *o, const char *name,
+                     protobuf_c_boolean has, const ProtobufCEnumDescriptor *d, int v)
+{
+    if (!has)
+        return;
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+    if (ev)
+        add_opt(f, o, name, REG_PROTO_ENUM, ev->name);
+}
+
+static const char *type_word(struct from *f, const FieldDP *fd)
+{
+    if (fd->type_name)
+        return fdup(f, fd->type_name);
+    for (size_t i = 0; i < sizeof scalars / sizeof *scalars; i++)
+        if (fd->has_type && scalars[i].type == fd->type)
+            return scalars[i].name;
+    return "int32";
+}
+
+/* toField */
+static struct reg_proto_field *from_field(struct from *f, const FieldDP *fd, bool in_oneof)
+{
+    struct reg_proto_field *x = reg_proto_arena_alloc(f->a, sizeof *x);
+    x->name = fdup(f, fd->name ? fd->name : "");
+    x->tag = fd->number;
+    x->type = type_word(f, fd);
+    if (!in_oneof) {
+        if (fd->proto3_optional)
+            x->label = REG_PROTO_OPTIONAL;
+        else if (fd->label == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED)
+            x->label = REG_PROTO_REPEATED;
+        else if (!f->proto3)
+            x->label = fd->label == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REQUIRED
+                           ? REG_PROTO_REQUIRED
+                           : REG_PROTO_OPTIONAL;
+    }
+    if (fd->json_name)
+        x->json_name = fdup(f, fd->json_name);
+    if (!f->proto3 && fd->default_value)
+        x->default_value = fdup(f, fd->default_value);
+    const Google__Protobuf__FieldOptions *o = fd->options;
+    if (o) {
+        add_enum(f, &x->options, "ctype", o->has_ctype,
+                 &google__protobuf__field_options__ctype__descriptor, o->ctype);
+        add_bool(f, &x->options, "packed", o->has_packed, o->packed);
+        add_enum(f, &x->options, "jstype", o->has_jstype,
+                 &google__protobuf__field_options__jstype__descriptor, o->jstype);
+        add_bool(f, &x->options, "deprecated", o->has_deprecated, o->deprecated);
+    }
+    return x;
+}
+
+static void from_extends(struct from *f, FieldDP *const *ext, size_t n,
+                         struct reg_proto_extend ***out, size_t *n_out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *extendee = ext[i]->extendee ? ext[i]->extendee : "";
+        struct reg_proto_extend *e = NULL;
+        for (size_t j = 0; j < *n_out && !e; j++)
+            if (strcmp((*out)[j]->name, extendee) == 0)
+                e = (*out)[j];
+        if (!e) {
+            e = reg_proto_arena_alloc(f->a, sizeof *e);
+            e->name = fdup(f, extendee);
+            REG_PROTO_PUSH(f->a, *out, *n_out, e);
+        }
+        struct reg_proto_field *x = from_field(f, ext[i], false);
+        REG_PROTO_PUSH(f->a, e->fields.v, e->fields.n, x);
+    }
+}
+
+static struct reg_proto_ranges *one_range(struct from *f, enum reg_proto_range_kind kind,
+                                          int32_t start, int32_t end, const char *name)
+{
+    struct reg_proto_ranges *r = reg_proto_arena_alloc(f->a, sizeof *r);
+    struct reg_proto_range v = {.kind = kind, .start = start, .end = end};
+    if (kind == REG_PROTO_NAME) {
+        v.name.p = fdup(f, name);
+        v.name.n = strlen(name);
+    } else if (start == end) {
+        v.kind = REG_PROTO_TAG;
+    }
+    REG_PROTO_PUSH(f->a, r->v, r->n, v);
+    return r;
+}
+
+static struct reg_proto_type *from_enum(struct from *f, const EnumDP *ed)
+{
+    struct reg_proto_type *t = reg_proto_arena_alloc(f->a, sizeof *t);
+    t->is_enum = true;
+    t->name = fdup(f, ed->name ? ed->name : "");
+    struct reg_proto_enum *e = &t->en;
+    for (size_t i = 0; i < ed->n_value; i++) {
+        struct reg_proto_enum_constant *c = reg_proto_arena_alloc(f->a, sizeof *c);
+        c->name = fdup(f, ed->value[i]->name ? ed->value[i]->name : "");
+        c->tag = ed->value[i]->number;
+        if (ed->value[i]->options)
+            add_bool(f, &c->options, "deprecated", ed->value[i]->options->has_deprecated,
+                     ed->value[i]->options->deprecated);
+        REG_PROTO_PUSH(f->a, e->constants, e->n_constants, c);
+    }
+    for (size_t i = 0; i < ed->n_reserved_range; i++) {
+        struct reg_proto_ranges *r = one_range(f, REG_PROTO_RANGE, ed->reserved_range[i]->start,
+                                               ed->reserved_range[i]->end, NULL);
+        REG_PROTO_PUSH(f->a, e->reserved, e->n_reserved, r);
+    }
+    for (size_t i = 0; i < ed->n_reserved_name; i++) {
+        struct reg_proto_ranges *r = one_range(f, REG_PROTO_NAME, 0, 0, ed->reserved_name[i]);
+        REG_PROTO_PUSH(f->a, e->reserved, e->n_reserved, r);
+    }
+    if (ed->options) {
+        add_bool(f, &e->options, "allow_alias", ed->options->has_allow_alias,
+                 ed->options->allow_alias);
+        add_bool(f, &e->options, "deprecated", ed->options->has_deprecated, ed->options->deprecated);
+    }
+    return t;
+}
+
+/* toMessage; recursion bounded by check_nesting */
+static struct reg_proto_type *from_message(struct from *f, const MsgDP *md)
+{
+    struct reg_proto_type *t = reg_proto_arena_alloc(f->a, sizeof *t);
+    t->name = fdup(f, md->name ? md->name : "");
+    struct reg_proto_message *m = &t->msg;
+    struct reg_proto_oneof **oneofs = NULL;
+    size_t n_oneofs = 0;
+    for (size_t i = 0; i < md->n_oneof_decl; i++) {
+        struct reg_proto_oneof *o = reg_proto_arena_alloc(f->a, sizeof *o);
+        o->name = fdup(f, md->oneof_decl[i]->name ? md->oneof_decl[i]->name : "");
+        REG_PROTO_PUSH(f->a, oneofs, n_oneofs, o);
+    }
+    for (size_t i = 0; i < md->n_field; i++) {
+        const FieldDP *fd = md->field[i];
+        if (fd->has_oneof_index && !fd->proto3_optional && fd->oneof_index >= 0 &&
+            (size_t)fd->oneof_index < n_oneofs) {
+            struct reg_proto_oneof *o = oneofs[fd->oneof_index];
+            struct reg_proto_field *x = from_field(f, fd, true);
+            REG_PROTO_PUSH(f->a, o->fields.v, o->fields.n, x);
+        } else {
+            struct reg_proto_field *x = from_field(f, fd, false);
+            REG_PROTO_PUSH(f->a, m->fields.v, m->fields.n, x);
+        }
+    }
+    for (size_t i = 0; i < md->n_nested_type; i++) {
+        struct reg_proto_type *n = from_message(f, md->nested_type[i]);
+        REG_PROTO_PUSH(f->a, m->nested.v, m->nested.n, n);
+    }
+    for (size_t i = 0; i < md->n_enum_type; i++) {
+        struct reg_proto_type *n = from_enum(f, md->enum_type[i]);
+        REG_PROTO_PUSH(f->a, m->nested.v, m->nested.n, n);
+    }
+    for (size_t i = 0; i < md->n_reserved_range; i++) {
+        struct reg_proto_ranges *r = one_range(f, REG_PROTO_RANGE, md->reserved_range[i]->start,
+                                               md->reserved_range[i]->end - 1, NULL);
+        REG_PROTO_PUSH(f->a, m->reserved, m->n_reserved, r);
+    }
+    for (size_t i = 0; i < md->n_reserved_name; i++) {
+        struct reg_proto_ranges *r = one_range(f, REG_PROTO_NAME, 0, 0, md->reserved_name[i]);
+        REG_PROTO_PUSH(f->a, m->reserved, m->n_reserved, r);
+    }
+    for (size_t i = 0; i < md->n_extension_range; i++) {
+        struct reg_proto_ranges *r = one_range(f, REG_PROTO_RANGE, md->extension_range[i]->start,
+                                               md->extension_range[i]->end - 1, NULL);
+        REG_PROTO_PUSH(f->a, m->extensions, m->n_extensions, r);
+    }
+    if (md->options) {
+        add_bool(f, &m->options, "no_standard_descriptor_accessor",
+                 md->options->has_no_standard_descriptor_accessor,
+                 md->options->no_standard_descriptor_accessor);
+        add_bool(f, &m->options, "deprecated", md->options->has_deprecated,
+                 md->options->deprecated);
+        add_bool(f, &m->options, "map_entry", md->options->has_map_entry, md->options->map_entry);
+    }
+    from_extends(f, md->extension, md->n_extension, &m->extends, &m->n_extends);
+    for (size_t i = 0; i < n_oneofs; i++)
+        if (oneofs[i]->fields.n)
+            REG_PROTO_PUSH(f->a, m->oneofs, m->n_oneofs, oneofs[i]);
+    return t;
+}
+
+static struct reg_proto_service *from_service(struct from *f, const ServiceDP *sd)
+{
+    struct reg_proto_service *s = reg_proto_arena_alloc(f->a, sizeof *s);
+    s->name = fdup(f, sd->name ? sd->name : "");
+    for (size_t i = 0; i < sd->n_method; i++) {
+        const MethodDP *md = sd->method[i];
+        struct reg_proto_rpc *r = reg_proto_arena_alloc(f->a, sizeof *r);
+        r->name = fdup(f, md->name ? md->name : "");
+        r->request_type = fdup(f, md->input_type ? md->input_type : "");
+        r->response_type = fdup(f, md->output_type ? md->output_type : "");
+        r->request_streaming = md->client_streaming;
+        r->response_streaming = md->server_streaming;
+        if (md->options) {
+            add_bool(f, &r->options, "deprecated", md->options->has_deprecated,
+                     md->options->deprecated);
+            add_enum(f, &r->options, "idempotency_level", md->options->has_idempotency_level,
+                     &google__protobuf__method_options__idempotency_level__descriptor,
+                     md->options->idempotency_level);
+        }
+        REG_PROTO_PUSH(f->a, s->rpcs, s->n_rpcs, r);
+    }
+    if (sd->options)
+        add_bool(f, &s->options, "deprecated", sd->options->has_deprecated, sd->options->deprecated);
+    return s;
+}
+
+static void from_file_options(struct from *f, const Google__Protobuf__FileOptions *o,
+                              struct reg_proto_options *out)
+{
+    if (!o)
+        return;
+    /* ProtobufSchema.toProtoFile's order */
+    add_str(f, out, "java_package", o->java_package);
+    add_str(f, out, "java_outer_classname", o->java_outer_classname);
+    add_bool(f, out, "java_multiple_files", o->has_java_multiple_files, o->java_multiple_files);
+    add_bool(f, out, "java_string_check_utf8", o->has_java_string_check_utf8,
+             o->java_string_check_utf8);
+    add_enum(f, out, "optimize_for", o->has_optimize_for,
+             &google__protobuf__file_options__optimize_mode__descriptor, o->optimize_for);
+    add_str(f, out, "go_package", o->go_package);
+    add_bool(f, out, "cc_generic_services", o->has_cc_generic_services, o->cc_generic_services);
+    add_bool(f, out, "java_generic_services", o->has_java_generic_services,
+             o->java_generic_services);
+    add_bool(f, out, "py_generic_services", o->has_py_generic_services, o->py_generic_services);
+    add_bool(f, out, "deprecated", o->has_deprecated, o->deprecated);
+    add_bool(f, out, "cc_enable_arenas", o->has_cc_enable_arenas, o->cc_enable_arenas);
+    add_str(f, out, "objc_class_prefix", o->objc_class_prefix);
+    add_str(f, out, "csharp_namespace", o->csharp_namespace);
+    add_str(f, out, "swift_prefix", o->swift_prefix);
+    add_str(f, out, "php_class_prefix", o->php_class_prefix);
+    add_str(f, out, "php_namespace", o->php_namespace);
+    add_str(f, out, "php_metadata_namespace", o->php_metadata_namespace);
+    add_str(f, out, "ruby_package", o->ruby_package);
+}
+
+int reg_proto_from_descriptor(const uint8_t *buf, size_t len, const struct reg_proto_limits *limits,
+                              struct reg_proto_file **out, struct fy_err *err)
+{
+    size_t max_depth = limits && limits->max_depth ? limits->max_depth : REG_PROTO_DEFAULT_DEPTH;
+    int c = check_nesting(buf, len, max_depth);
+    if (c == -2)
+        return fy_err_set(err, REG_E_INVALID_SCHEMA,
+                          "descriptor nests messages deeper than %zu (ferry.schema.max.depth)",
+                          max_depth);
+    if (c < 0)
+        return fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid FileDescriptorProto");
+    FileDP *fd = google__protobuf__file_descriptor_proto__unpack(NULL, len, buf);
+    if (!fd)
+        return fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid FileDescriptorProto");
+    struct reg_proto_file *file = reg_proto_file_new();
+    struct from f = {.a = file->arena, .file = fd,
+                     .proto3 = fd->syntax && strcmp(fd->syntax, "proto3") == 0};
+    if (fd->package && fd->package[0])
+        file->package = fdup(&f, fd->package);
+    if (fd->syntax && strcmp(fd->syntax, "proto2") == 0)
+        file->syntax = REG_PROTO_SYNTAX_2;
+    else if (f.proto3)
+        file->syntax = REG_PROTO_SYNTAX_3;
+    for (size_t i = 0; i < fd->n_message_type; i++) {
+        struct reg_proto_type *t = from_message(&f, fd->message_type[i]);
+        REG_PROTO_PUSH(f.a, file->types.v, file->types.n, t);
+    }
+    for (size_t i = 0; i < fd->n_enum_type; i++) {
+        struct reg_proto_type *t = from_enum(&f, fd->enum_type[i]);
+        REG_PROTO_PUSH(f.a, file->types.v, file->types.n, t);
+    }
+    for (size_t i = 0; i < fd->n_service; i++) {
+        struct reg_proto_service *s = from_service(&f, fd->service[i]);
+        REG_PROTO_PUSH(f.a, file->services, file->n_services, s);
+    }
+    for (size_t i = 0; i < fd->n_dependency; i++) {
+        bool pub = false, weak = false;
+        for (size_t j = 0; j < fd->n_public_dependency; j++)
+            pub |= fd->public_dependency[j] == (int32_t)i;
+        for (size_t j = 0; j < fd->n_weak_dependency; j++)
+            weak |= fd->weak_dependency[j] == (int32_t)i;
+        const char *d = fdup(&f, fd->dependency[i]);
+        struct reg_proto_strs *list = pub    ? &file->public_imports
+                                      : weak ? &file->weak_imports
+                                             : &file->imports;
+        REG_PROTO_PUSH(f.a, list->v, list->n, d);
+    }
+    from_file_options(&f, fd->options, &file->options);
+    from_extends(&f, fd->extension, fd->n_extension, &file->extends, &file->n_extends);
+    google__protobuf__file_descriptor_proto__free_unpacked(fd, NULL);
+    *out = file;
+    return 0;
+}
+
+int reg_proto_parse_schema(const char *text, size_t len, const struct reg_proto_limits *limits,
+                           struct reg_proto_file **out, struct fy_err *err)
+{
+    struct fy_err perr = {0};
+    if (reg_proto_parse(text, len, limits, out, &perr) == 0)
+        return 0;
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    int rc = -1;
+    if (reg_proto_unbase64(text, len, &bytes, &n) == 0 &&
+        reg_proto_from_descriptor(bytes, n, limits, out, NULL) == 0)
+        rc = 0;
+    else
+        fy_err_set(err, REG_E_INVALID_SCHEMA, "Could not parse Protobuf - %s", perr.msg);
+    free(bytes);
+    fy_err_destroy(&perr);
+    return rc;
+}
