@@ -435,6 +435,13 @@ static int read_quoted(struct parser *p, struct reg_proto_str *out)
                 q = read_char(p);
                 continue;
             }
+            /* Java keeps a NUL in a string; ferry's texts are C strings, so
+             * such a schema is refused rather than cut short (a deliberate
+             * difference, docs/internals/protobuf.md) */
+            if (buf && memchr(buf, '\0', n)) {
+                FAIL(p, "NUL characters in strings are not supported");
+                goto out;
+            }
             out->p = reg_proto_arena_strndup(p->arena, buf ? buf : "", n);
             out->n = n;
             rc = 0;

@@ -370,6 +370,8 @@ START_TEST(test_errors_name_line_and_column)
     assert_invalid("message M { reserved 1 2; }", "expected ',', ';', or 'to'");
     assert_invalid("import foo;", "expected quoted string");
     assert_invalid("message M { / }", "unexpected '/'");
+    /* a deliberate difference from Java: no NUL inside strings */
+    assert_invalid("option a = \"x\\0y\";", "NUL characters in strings are not supported");
 }
 END_TEST
 
