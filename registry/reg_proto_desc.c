@@ -222,6 +222,204 @@ static Google__Protobuf__FieldDescriptorProto__Label label_of(enum reg_proto_lab
     }
 }
 
+/* ---- confluent.*_meta (extension 1088 of each options message) ---- */
+
+#define META_FIELD 1088
+
+struct wbuf {
+    uint8_t *p;
+    size_t n, cap;
+};
+
+static void w_bytes(struct wbuf *w, const void *d, size_t n)
+{
+    if (w->n + n > w->cap) {
+        w->cap = (w->n + n) * 2 + 64;
+        w->p = fy_realloc(w->p, w->cap);
+    }
+    memcpy(w->p + w->n, d, n);
+    w->n += n;
+}
+
+static void w_varint(struct wbuf *w, uint64_t v)
+{
+    uint8_t b[10];
+    size_t k = 0;
+    do {
+        b[k] = v & 0x7f;
+        v >>= 7;
+        if (v)
+            b[k] |= 0x80;
+        k++;
+    } while (v);
+    w_bytes(w, b, k);
+}
+
+static void w_len_field(struct wbuf *w, unsigned field, const void *d, size_t n)
+{
+    w_varint(w, (uint64_t)field << 3 | 2);
+    w_varint(w, n);
+    w_bytes(w, d, n);
+}
+
+static void w_str_field(struct wbuf *w, unsigned field, const struct reg_proto_str *s)
+{
+    w_len_field(w, field, s->p, s->n);
+}
+
+static const struct reg_proto_value *entry_get(const struct reg_proto_value *m, const char *key);
+
+/* the text of a map entry, "" if none */
+static const char *entry_get_from(const struct reg_proto_value *m, const char *key)
+{
+    const struct reg_proto_value *v = entry_get(m, key);
+    return v && v->str.p ? v->str.p : "";
+}
+
+static const struct reg_proto_value *entry_get(const struct reg_proto_value *m, const char *key)
+{
+    if (!m || m->kind != REG_PROTO_MAP)
+        return NULL;
+    for (size_t i = 0; i < m->n_entries; i++)
+        if (strcmp(m->entries[i].key, key) == 0)
+            return m->entries[i].value;
+    return NULL;
+}
+
+static bool is_text(const struct reg_proto_value *v)
+{
+    return v && v->kind != REG_PROTO_MAP && v->kind != REG_PROTO_LIST &&
+           v->kind != REG_PROTO_OPTION && v->str.p;
+}
+
+/* the items of a value that is one item or a list of them */
+static size_t items_of(const struct reg_proto_value *v, const struct reg_proto_value *const **out,
+                       const struct reg_proto_value **one)
+{
+    if (!v)
+        return 0;
+    if (v->kind == REG_PROTO_LIST) {
+        *out = (const struct reg_proto_value *const *)v->items;
+        return v->n_items;
+    }
+    *one = v;
+    *out = one;
+    return 1;
+}
+
+/* One meta option's value as a map: (x).doc = "d" chains become {doc: "d"}
+ * (ProtobufSchema.transform). Returns NULL when it is no aggregate. */
+static const struct reg_proto_value *meta_map(struct to *t, const struct reg_proto_option *o)
+{
+    const struct reg_proto_value *v = o->value;
+    if (v->kind == REG_PROTO_MAP)
+        return v;
+    if (v->kind != REG_PROTO_OPTION)
+        return NULL;
+    /* build {name: inner} from the innermost out */
+    const struct reg_proto_option *chain[64];
+    size_t n = 0;
+    while (v->kind == REG_PROTO_OPTION && n < 64) {
+        chain[n++] = v->option;
+        v = v->option->value;
+    }
+    struct reg_proto_value *cur = (struct reg_proto_value *)v;
+    for (size_t i = n; i-- > 0;) {
+        struct reg_proto_value *m = reg_proto_arena_alloc(t->a, sizeof *m);
+        m->kind = REG_PROTO_MAP;
+        struct reg_proto_entry e = {chain[i]->name, cur};
+        REG_PROTO_PUSH(t->a, m->entries, m->n_entries, e);
+        cur = m;
+    }
+    return cur;
+}
+
+/* ProtobufSchema.findMeta over mergeOptions: every (confluent.X_meta)
+ * option, in order; doc is the last one, params, tags and rules add up. */
+static void set_meta(struct to *t, const struct reg_proto_options *opts, const char *name,
+                     ProtobufCMessage *target)
+{
+    struct wbuf w = {0};
+    const struct reg_proto_str *doc = NULL;
+    struct wbuf rest = {0};
+    bool found = false;
+    for (size_t i = 0; i < opts->n; i++) {
+        const struct reg_proto_option *o = opts->v[i];
+        const char *on = o->name[0] == '.' ? o->name + 1 : o->name;
+        if (!o->parenthesized || strcmp(on, name) != 0)
+            continue;
+        const struct reg_proto_value *m = meta_map(t, o);
+        if (!m)
+            continue;
+        found = true;
+        const struct reg_proto_value *d = entry_get(m, "doc");
+        if (is_text(d))
+            doc = &d->str;
+        const struct reg_proto_value *const *items;
+        const struct reg_proto_value *one;
+        size_t n = items_of(entry_get(m, "params"), &items, &one);
+        for (size_t j = 0; j < n; j++) {
+            const struct reg_proto_value *k = entry_get(items[j], "key");
+            const struct reg_proto_value *v = entry_get(items[j], "value");
+            struct wbuf e = {0};
+            if (is_text(k))
+                w_str_field(&e, 1, &k->str);
+            if (is_text(v))
+                w_str_field(&e, 2, &v->str);
+            w_len_field(&rest, 2, e.p, e.n);
+            free(e.p);
+        }
+        n = items_of(entry_get(m, "tags"), &items, &one);
+        for (size_t j = 0; j < n; j++)
+            if (is_text(items[j]))
+                w_str_field(&rest, 3, &items[j]->str);
+        n = items_of(entry_get(m, "rules"), &items, &one);
+        for (size_t j = 0; j < n; j++) {
+            static const char *const rf[] = {"name", "doc", "expr", "sql"};
+            struct wbuf e = {0};
+            for (unsigned k = 0; k < 4; k++) {
+                const struct reg_proto_value *v = entry_get(items[j], rf[k]);
+                if (is_text(v))
+                    w_str_field(&e, k + 1, &v->str);
+            }
+            w_len_field(&rest, 4, e.p, e.n);
+            free(e.p);
+        }
+    }
+    if (found) {
+        if (doc)
+            w_str_field(&w, 1, doc);
+        if (rest.n)
+            w_bytes(&w, rest.p, rest.n);
+        /* protobuf-c keeps a length-delimited unknown field's length prefix in its data */
+        struct wbuf framed = {0};
+        w_varint(&framed, w.n);
+        if (w.n)
+            w_bytes(&framed, w.p, w.n);
+        ProtobufCMessageUnknownField *u = reg_proto_arena_alloc(t->a, sizeof *u);
+        u->tag = META_FIELD;
+        u->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        u->len = framed.n;
+        u->data = reg_proto_arena_alloc(t->a, framed.n);
+        memcpy(u->data, framed.p, framed.n);
+        free(framed.p);
+        target->n_unknown_fields = 1;
+        target->unknown_fields = u;
+    }
+    free(w.p);
+    free(rest.p);
+}
+
+static bool has_meta(const struct reg_proto_options *opts, const char *name)
+{
+    for (size_t i = 0; i < opts->n; i++) {
+        const char *on = opts->v[i]->name[0] == '.' ? opts->v[i]->name + 1 : opts->v[i]->name;
+        if (opts->v[i]->parenthesized && strcmp(on, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* toDynamicField */
 static FieldDP *to_field(struct to *t, const struct reg_proto_field *f, const char *type,
                          Google__Protobuf__FieldDescriptorProto__Label label, const char *extendee)
@@ -251,9 +449,10 @@ static FieldDP *to_field(struct to *t, const struct reg_proto_field *f, const ch
         o.jstype = e;
         any = true;
     }
-    if (any) {
+    if (any || has_meta(&f->options, "confluent.field_meta")) {
         fd->options = reg_proto_arena_alloc(t->a, sizeof o);
         *fd->options = o;
+        set_meta(t, &f->options, "confluent.field_meta", &fd->options->base);
     }
     return fd;
 }
@@ -433,9 +632,10 @@ static MsgDP *to_message(struct to *t, const struct reg_proto_type *ty)
                     &mo.has_no_standard_descriptor_accessor, &mo.no_standard_descriptor_accessor);
     any |= opt_bool(&m->options, "deprecated", &mo.has_deprecated, &mo.deprecated);
     any |= opt_bool(&m->options, "map_entry", &mo.has_map_entry, &mo.map_entry);
-    if (any) {
+    if (any || has_meta(&m->options, "confluent.message_meta")) {
         md->options = reg_proto_arena_alloc(t->a, sizeof mo);
         *md->options = mo;
+        set_meta(t, &m->options, "confluent.message_meta", &md->options->base);
     }
     return md;
 }
@@ -454,9 +654,11 @@ static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty)
         v->number = e->constants[i]->tag;
         Google__Protobuf__EnumValueOptions vo;
         google__protobuf__enum_value_options__init(&vo);
-        if (opt_bool(&e->constants[i]->options, "deprecated", &vo.has_deprecated, &vo.deprecated)) {
+        if (opt_bool(&e->constants[i]->options, "deprecated", &vo.has_deprecated, &vo.deprecated) |
+            has_meta(&e->constants[i]->options, "confluent.enum_value_meta")) {
             v->options = reg_proto_arena_alloc(t->a, sizeof vo);
             *v->options = vo;
+            set_meta(t, &e->constants[i]->options, "confluent.enum_value_meta", &v->options->base);
         }
         REG_PROTO_PUSH(t->a, ed->value, ed->n_value, v);
     }
@@ -482,9 +684,10 @@ static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty)
     bool any = false;
     any |= opt_bool(&e->options, "allow_alias", &eo.has_allow_alias, &eo.allow_alias);
     any |= opt_bool(&e->options, "deprecated", &eo.has_deprecated, &eo.deprecated);
-    if (any) {
+    if (any || has_meta(&e->options, "confluent.enum_meta")) {
         ed->options = reg_proto_arena_alloc(t->a, sizeof eo);
         *ed->options = eo;
+        set_meta(t, &e->options, "confluent.enum_meta", &ed->options->base);
     }
     return ed;
 }
@@ -566,9 +769,10 @@ static void file_options(struct to *t, const struct reg_proto_options *o, FileDP
     STR(ruby_package);
 #undef STR
 #undef BOOL
-    if (any) {
+    if (any || has_meta(o, "confluent.file_meta")) {
         fd->options = reg_proto_arena_alloc(t->a, sizeof fo);
         *fd->options = fo;
+        set_meta(t, o, "confluent.file_meta", &fd->options->base);
     }
 }
 
@@ -778,6 +982,199 @@ static void add_enum(struct from *f, struct reg_proto_options *o, const char *na
         add_opt(f, o, name, REG_PROTO_ENUM, ev->name);
 }
 
+/* toOption(name, Meta): the meta of an options message's unknown field 1088
+ * as Confluent shows it; params of "precision" and "scale" put the value first. */
+static int r_varint(const uint8_t *b, size_t n, size_t *pos, uint64_t *v)
+{
+    return varint(b, n, pos, v);
+}
+
+static bool r_len(const uint8_t *b, size_t n, size_t *pos, const uint8_t **d, size_t *dl)
+{
+    uint64_t l;
+    if (r_varint(b, n, pos, &l) < 0 || l > n - *pos)
+        return false;
+    *d = b + *pos;
+    *dl = (size_t)l;
+    *pos += (size_t)l;
+    return true;
+}
+
+/* skip a field of wire type `wt`; false when malformed */
+static bool r_skip(const uint8_t *b, size_t n, size_t *pos, unsigned wt)
+{
+    uint64_t v;
+    const uint8_t *d;
+    size_t dl;
+    switch (wt) {
+    case 0: return r_varint(b, n, pos, &v) == 0;
+    case 1: if (n - *pos < 8) return false; *pos += 8; return true;
+    case 5: if (n - *pos < 4) return false; *pos += 4; return true;
+    case 2: return r_len(b, n, pos, &d, &dl);
+    default: return false;
+    }
+}
+
+static struct reg_proto_value *text_value(struct from *f, const uint8_t *d, size_t n)
+{
+    struct reg_proto_value *v = reg_proto_arena_alloc(f->a, sizeof *v);
+    v->kind = REG_PROTO_STRING;
+    v->str.p = reg_proto_arena_strndup(f->a, (const char *)d, n);
+    v->str.n = n;
+    return v;
+}
+
+static struct reg_proto_value *new_map(struct from *f)
+{
+    struct reg_proto_value *v = reg_proto_arena_alloc(f->a, sizeof *v);
+    v->kind = REG_PROTO_MAP;
+    return v;
+}
+
+static void map_add(struct from *f, struct reg_proto_value *m, const char *key,
+                    struct reg_proto_value *v)
+{
+    struct reg_proto_entry e = {key, v};
+    REG_PROTO_PUSH(f->a, m->entries, m->n_entries, e);
+}
+
+/* a {k1: "..", k2: ".."} map of a message made of string fields 1..n */
+static struct reg_proto_value *string_fields(struct from *f, const uint8_t *b, size_t n,
+                                             const char *const *names, unsigned count,
+                                             const char **vals, size_t *lens)
+{
+    size_t pos = 0;
+    for (unsigned i = 0; i < count; i++)
+        vals[i] = NULL;
+    while (pos < n) {
+        uint64_t key;
+        if (r_varint(b, n, &pos, &key) < 0)
+            return NULL;
+        unsigned fld = (unsigned)(key >> 3), wt = key & 7;
+        if (wt == 2 && fld >= 1 && fld <= count) {
+            const uint8_t *d;
+            size_t dl;
+            if (!r_len(b, n, &pos, &d, &dl))
+                return NULL;
+            vals[fld - 1] = (const char *)d;
+            lens[fld - 1] = dl;
+        } else if (!r_skip(b, n, &pos, wt)) {
+            return NULL;
+        }
+    }
+    (void)names;
+    return new_map(f);
+}
+
+static void add_meta(struct from *f, const ProtobufCMessage *opts, const char *name,
+                     struct reg_proto_options *out)
+{
+    if (!opts)
+        return;
+    const ProtobufCMessageUnknownField *u = NULL;
+    for (unsigned i = 0; i < opts->n_unknown_fields; i++)
+        if (opts->unknown_fields[i].tag == META_FIELD &&
+            opts->unknown_fields[i].wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            u = &opts->unknown_fields[i]; /* the last occurrence, as a parser merging */
+    if (!u)
+        return;
+    /* the data starts with its own length prefix (protobuf-c) */
+    const uint8_t *b = NULL;
+    size_t n = 0, pos = 0;
+    if (!r_len(u->data, u->len, &pos, &b, &n))
+        return;
+    pos = 0;
+    struct reg_proto_value *doc = NULL;
+    struct reg_proto_value *params = NULL, *tags = NULL, *rules = NULL;
+    while (pos < n) {
+        uint64_t key;
+        if (r_varint(b, n, &pos, &key) < 0)
+            return;
+        unsigned fld = (unsigned)(key >> 3), wt = key & 7;
+        if (wt != 2 || fld < 1 || fld > 4) {
+            if (!r_skip(b, n, &pos, wt))
+                return;
+            continue;
+        }
+        const uint8_t *d;
+        size_t dl;
+        if (!r_len(b, n, &pos, &d, &dl))
+            return;
+        if (fld == 1) {
+            doc = dl ? text_value(f, d, dl) : NULL;
+        } else if (fld == 3) {
+            if (!tags) {
+                tags = reg_proto_arena_alloc(f->a, sizeof *tags);
+                tags->kind = REG_PROTO_LIST;
+            }
+            struct reg_proto_value *tv = text_value(f, d, dl);
+            REG_PROTO_PUSH(f->a, tags->items, tags->n_items, tv);
+        } else {
+            static const char *const pnames[] = {"key", "value"};
+            static const char *const rnames[] = {"name", "doc", "expr", "sql"};
+            const char *vals[4];
+            size_t lens[4] = {0};
+            unsigned count = fld == 2 ? 2 : 4;
+            struct reg_proto_value *m =
+                string_fields(f, d, dl, fld == 2 ? pnames : rnames, count, vals, lens);
+            if (!m)
+                return;
+            if (fld == 2) {
+                struct reg_proto_value *k = text_value(f, (const uint8_t *)(vals[0] ? vals[0] : ""), vals[0] ? lens[0] : 0);
+                struct reg_proto_value *v = text_value(f, (const uint8_t *)(vals[1] ? vals[1] : ""), vals[1] ? lens[1] : 0);
+                bool value_first = strcmp(k->str.p, "precision") == 0 || strcmp(k->str.p, "scale") == 0;
+                if (value_first) {
+                    map_add(f, m, "value", v);
+                    map_add(f, m, "key", k);
+                } else {
+                    map_add(f, m, "key", k);
+                    map_add(f, m, "value", v);
+                }
+                if (!params) {
+                    params = reg_proto_arena_alloc(f->a, sizeof *params);
+                    params->kind = REG_PROTO_LIST;
+                }
+                /* a map: a later entry of the same key replaces the earlier */
+                size_t j = 0;
+                while (j < params->n_items &&
+                       strcmp(entry_get_from(params->items[j], "key"), k->str.p) != 0)
+                    j++;
+                if (j < params->n_items)
+                    params->items[j] = m;
+                else
+                    REG_PROTO_PUSH(f->a, params->items, params->n_items, m);
+            } else {
+                for (unsigned k = 0; k < 4; k++)
+                    if (vals[k] && lens[k])
+                        map_add(f, m, rnames[k], text_value(f, (const uint8_t *)vals[k], lens[k]));
+                if (m->n_entries) {
+                    if (!rules) {
+                        rules = reg_proto_arena_alloc(f->a, sizeof *rules);
+                        rules->kind = REG_PROTO_LIST;
+                    }
+                    REG_PROTO_PUSH(f->a, rules->items, rules->n_items, m);
+                }
+            }
+        }
+    }
+    struct reg_proto_value *map = new_map(f);
+    if (doc)
+        map_add(f, map, "doc", doc);
+    if (params)
+        map_add(f, map, "params", params);
+    if (tags)
+        map_add(f, map, "tags", tags);
+    if (rules)
+        map_add(f, map, "rules", rules);
+    if (!map->n_entries)
+        return;
+    struct reg_proto_option *op = reg_proto_arena_alloc(f->a, sizeof *op);
+    op->name = name;
+    op->parenthesized = true;
+    op->value = map;
+    REG_PROTO_PUSH(f->a, out->v, out->n, op);
+}
+
 static const char *type_word(struct from *f, const FieldDP *fd)
 {
     if (fd->type_name)
@@ -817,6 +1214,7 @@ static struct reg_proto_field *from_field(struct from *f, const FieldDP *fd, boo
         add_enum(f, &x->options, "jstype", o->has_jstype,
                  &google__protobuf__field_options__jstype__descriptor, o->jstype);
         add_bool(f, &x->options, "deprecated", o->has_deprecated, o->deprecated);
+        add_meta(f, &o->base, "confluent.field_meta", &x->options);
     }
     return x;
 }
@@ -865,9 +1263,11 @@ static struct reg_proto_type *from_enum(struct from *f, const EnumDP *ed)
         struct reg_proto_enum_constant *c = reg_proto_arena_alloc(f->a, sizeof *c);
         c->name = fdup(f, ed->value[i]->name ? ed->value[i]->name : "");
         c->tag = ed->value[i]->number;
-        if (ed->value[i]->options)
+        if (ed->value[i]->options) {
             add_bool(f, &c->options, "deprecated", ed->value[i]->options->has_deprecated,
                      ed->value[i]->options->deprecated);
+            add_meta(f, &ed->value[i]->options->base, "confluent.enum_value_meta", &c->options);
+        }
         REG_PROTO_PUSH(f->a, e->constants, e->n_constants, c);
     }
     for (size_t i = 0; i < ed->n_reserved_range; i++) {
@@ -883,6 +1283,7 @@ static struct reg_proto_type *from_enum(struct from *f, const EnumDP *ed)
         add_bool(f, &e->options, "allow_alias", ed->options->has_allow_alias,
                  ed->options->allow_alias);
         add_bool(f, &e->options, "deprecated", ed->options->has_deprecated, ed->options->deprecated);
+        add_meta(f, &ed->options->base, "confluent.enum_meta", &e->options);
     }
     return t;
 }
@@ -941,6 +1342,7 @@ static struct reg_proto_type *from_message(struct from *f, const MsgDP *md)
         add_bool(f, &m->options, "deprecated", md->options->has_deprecated,
                  md->options->deprecated);
         add_bool(f, &m->options, "map_entry", md->options->has_map_entry, md->options->map_entry);
+        add_meta(f, &md->options->base, "confluent.message_meta", &m->options);
     }
     from_extends(f, md->extension, md->n_extension, &m->extends, &m->n_extends);
     for (size_t i = 0; i < n_oneofs; i++)
@@ -1002,6 +1404,7 @@ static void from_file_options(struct from *f, const Google__Protobuf__FileOption
     add_str(f, out, "php_namespace", o->php_namespace);
     add_str(f, out, "php_metadata_namespace", o->php_metadata_namespace);
     add_str(f, out, "ruby_package", o->ruby_package);
+    add_meta(f, &o->base, "confluent.file_meta", out);
 }
 
 int reg_proto_from_descriptor(const uint8_t *buf, size_t len, const struct reg_proto_limits *limits,
