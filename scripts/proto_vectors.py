@@ -246,12 +246,11 @@ def main():
             if isinstance(case.get(k), str):
                 vectors.append({"source": "diff-schema-examples.json[%d].%s %s" %
                                 (i, k, case.get("description", "")), "in": case[k]})
-    files = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "HEAD",
-                            base + "/resources"], check=True, capture_output=True,
-                           text=True).stdout.split()
+    files = subprocess.run(["git", "-C", repo, "ls-tree", "-r", "--name-only", "HEAD"],
+                           check=True, capture_output=True, text=True).stdout.split()
     for f in files:
-        if f.endswith(".proto"):
-            vectors.append({"source": f.split("/resources/")[1], "in": show(f)})
+        if f.endswith(".proto") and "/src/" in f:
+            vectors.append({"source": f, "in": show(f)})
     with open(out_path, "w") as fh:
         for v in vectors:
             fh.write(json.dumps(v, ensure_ascii=False) + "\n")
