@@ -484,6 +484,26 @@ static char *map_entry_name(struct to *t, const char *field)
 
 static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty);
 
+/* The reserved names of `rs` go to *names; the tags and ranges are returned
+ * in order (*nums, in the arena) for the caller's own range type. */
+static size_t split_reserved(struct to *t, struct reg_proto_ranges *const *rs, size_t n,
+                             char ***names, size_t *n_names, const struct reg_proto_range ***nums)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < rs[i]->n; j++) {
+            const struct reg_proto_range *r = &rs[i]->v[j];
+            if (r->kind == REG_PROTO_NAME) {
+                char *nm = reg_proto_arena_strndup(t->a, r->name.p, r->name.n);
+                REG_PROTO_PUSH(t->a, *names, *n_names, nm);
+            } else {
+                REG_PROTO_PUSH(t->a, *nums, k, r);
+            }
+        }
+    }
+    return k;
+}
+
 static OneofDP *new_oneof(struct to *t, const char *name)
 {
     OneofDP *od = reg_proto_arena_alloc(t->a, sizeof *od);
@@ -588,14 +608,12 @@ static MsgDP *to_message(struct to *t, const struct reg_proto_type *ty)
         }
         REG_PROTO_PUSH(t->a, md->field, md->n_field, fd);
     }
-    for (size_t i = 0; i < m->n_reserved; i++) {
-        for (size_t j = 0; j < m->reserved[i]->n; j++) {
-            const struct reg_proto_range *r = &m->reserved[i]->v[j];
-            if (r->kind == REG_PROTO_NAME) {
-                char *nm = reg_proto_arena_strndup(t->a, r->name.p, r->name.n);
-                REG_PROTO_PUSH(t->a, md->reserved_name, md->n_reserved_name, nm);
-                continue;
-            }
+    const struct reg_proto_range **nums = NULL;
+    size_t n_nums = split_reserved(t, m->reserved, m->n_reserved, &md->reserved_name,
+                                   &md->n_reserved_name, &nums);
+    for (size_t i = 0; i < n_nums; i++) {
+        {
+            const struct reg_proto_range *r = nums[i];
             Google__Protobuf__DescriptorProto__ReservedRange *rr =
                 reg_proto_arena_alloc(t->a, sizeof *rr);
             google__protobuf__descriptor_proto__reserved_range__init(rr);
@@ -662,14 +680,12 @@ static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty)
         }
         REG_PROTO_PUSH(t->a, ed->value, ed->n_value, v);
     }
-    for (size_t i = 0; i < e->n_reserved; i++) {
-        for (size_t j = 0; j < e->reserved[i]->n; j++) {
-            const struct reg_proto_range *r = &e->reserved[i]->v[j];
-            if (r->kind == REG_PROTO_NAME) {
-                char *nm = reg_proto_arena_strndup(t->a, r->name.p, r->name.n);
-                REG_PROTO_PUSH(t->a, ed->reserved_name, ed->n_reserved_name, nm);
-                continue;
-            }
+    const struct reg_proto_range **nums = NULL;
+    size_t n_nums = split_reserved(t, e->reserved, e->n_reserved, &ed->reserved_name,
+                                   &ed->n_reserved_name, &nums);
+    for (size_t i = 0; i < n_nums; i++) {
+        {
+            const struct reg_proto_range *r = nums[i];
             Google__Protobuf__EnumDescriptorProto__EnumReservedRange *rr =
                 reg_proto_arena_alloc(t->a, sizeof *rr);
             google__protobuf__enum_descriptor_proto__enum_reserved_range__init(rr);

@@ -385,15 +385,12 @@ static void put_char(struct parser *p, char **buf, size_t *n, size_t *cap, unsig
     }
 }
 
+/* the value of a hex digit, -1 for any other character */
 static int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    static const char digits[] = "0123456789abcdef";
+    const char *d = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
+    return d ? (int)(d - digits) : -1;
 }
 
 static int read_numeric_escape(struct parser *p, int radix, size_t len, unsigned *out)
@@ -954,6 +951,16 @@ struct decl {
 
 static int read_declaration(struct parser *p, enum ctx ctx, struct decl *out);
 
+/* Inside a { } block: 1 if a declaration follows (its documentation read),
+ * 0 once the closing '}' is consumed, -1 on error. */
+static int block_next(struct parser *p)
+{
+    if (read_documentation(p) < 0)
+        return -1;
+    int r = peek_is(p, '}');
+    return r < 0 ? -1 : !r;
+}
+
 /* Wire's Kotlin toString of an option value, which is what a field's
  * [default = ...] and [json_name = ...] keep (element.value.toString()). */
 static void value_to_string(struct parser *p, const struct reg_proto_value *v, char **buf,
@@ -1130,12 +1137,10 @@ static struct reg_proto_group *read_group(struct parser *p, enum reg_proto_label
         require(p, '{') < 0)
         return NULL;
     for (;;) {
-        if (read_documentation(p) < 0)
-            return NULL;
-        int r = peek_is(p, '}');
+        int r = block_next(p);
         if (r < 0)
             return NULL;
-        if (r)
+        if (r == 0)
             break;
         struct loc fl = here(p);
         const char *word = read_word(p);
@@ -1162,12 +1167,10 @@ static struct reg_proto_oneof *read_oneof(struct parser *p)
     if (!(o->name = read_name(p, true, false, true)) || require(p, '{') < 0)
         return NULL;
     for (;;) {
-        if (read_documentation(p) < 0)
-            return NULL;
-        int r = peek_is(p, '}');
+        int r = block_next(p);
         if (r < 0)
             return NULL;
-        if (r)
+        if (r == 0)
             break;
         if (skip_ws(p, true) < 0)
             return NULL;
@@ -1302,126 +1305,98 @@ static struct reg_proto_ranges *read_extensions(struct parser *p, struct loc l)
     return r;
 }
 
-static struct reg_proto_type *read_message(struct parser *p, struct loc l)
+/* A named block: `name { declarations }` in context `ctx`, each declaration
+ * handed to `add` with the element being built. NULL name on error. */
+typedef void reg_proto_add_fn(struct parser *p, void *owner, const struct decl *d);
+
+static const char *read_block(struct parser *p, enum ctx ctx, reg_proto_add_fn *add, void *owner)
 {
     if (enter(p) < 0)
         return NULL;
-    struct reg_proto_type *t = reg_proto_arena_alloc(p->arena, sizeof *t);
-    t->line = l.line;
-    t->column = l.column;
-    struct reg_proto_message *m = &t->msg;
-    if (!(t->name = read_name(p, true, false, true)) || require(p, '{') < 0)
+    const char *name = read_name(p, true, false, true);
+    if (!name || require(p, '{') < 0)
         return NULL;
     for (;;) {
-        if (read_documentation(p) < 0)
-            return NULL;
-        int r = peek_is(p, '}');
+        int r = block_next(p);
         if (r < 0)
             return NULL;
-        if (r)
+        if (r == 0)
             break;
         struct decl d = {0};
-        if (read_declaration(p, C_MESSAGE, &d) < 0)
+        if (read_declaration(p, ctx, &d) < 0)
             return NULL;
-        switch (d.kind) {
-        case D_FIELD: REG_PROTO_PUSH(p->arena, m->fields.v, m->fields.n, (struct reg_proto_field *)d.ptr); break;
-        case D_ONEOF: REG_PROTO_PUSH(p->arena, m->oneofs, m->n_oneofs, (struct reg_proto_oneof *)d.ptr); break;
-        case D_GROUP: REG_PROTO_PUSH(p->arena, m->groups.v, m->groups.n, (struct reg_proto_group *)d.ptr); break;
-        case D_TYPE: REG_PROTO_PUSH(p->arena, m->nested.v, m->nested.n, (struct reg_proto_type *)d.ptr); break;
-        case D_EXTENSIONS: REG_PROTO_PUSH(p->arena, m->extensions, m->n_extensions, (struct reg_proto_ranges *)d.ptr); break;
-        case D_OPTION: REG_PROTO_PUSH(p->arena, m->options.v, m->options.n, (struct reg_proto_option *)d.ptr); break;
-        case D_EXTEND: REG_PROTO_PUSH(p->arena, m->extends, m->n_extends, (struct reg_proto_extend *)d.ptr); break;
-        case D_RESERVED: REG_PROTO_PUSH(p->arena, m->reserved, m->n_reserved, (struct reg_proto_ranges *)d.ptr); break;
-        default: break;
-        }
+        add(p, owner, &d);
     }
     p->depth--;
-    return t;
+    return name;
+}
+
+static void add_to_message(struct parser *p, void *owner, const struct decl *d)
+{
+    struct reg_proto_message *m = owner;
+    switch (d->kind) {
+    case D_FIELD: REG_PROTO_PUSH(p->arena, m->fields.v, m->fields.n, (struct reg_proto_field *)d->ptr); break;
+    case D_ONEOF: REG_PROTO_PUSH(p->arena, m->oneofs, m->n_oneofs, (struct reg_proto_oneof *)d->ptr); break;
+    case D_GROUP: REG_PROTO_PUSH(p->arena, m->groups.v, m->groups.n, (struct reg_proto_group *)d->ptr); break;
+    case D_TYPE: REG_PROTO_PUSH(p->arena, m->nested.v, m->nested.n, (struct reg_proto_type *)d->ptr); break;
+    case D_EXTENSIONS: REG_PROTO_PUSH(p->arena, m->extensions, m->n_extensions, (struct reg_proto_ranges *)d->ptr); break;
+    case D_OPTION: REG_PROTO_PUSH(p->arena, m->options.v, m->options.n, (struct reg_proto_option *)d->ptr); break;
+    case D_EXTEND: REG_PROTO_PUSH(p->arena, m->extends, m->n_extends, (struct reg_proto_extend *)d->ptr); break;
+    case D_RESERVED: REG_PROTO_PUSH(p->arena, m->reserved, m->n_reserved, (struct reg_proto_ranges *)d->ptr); break;
+    default: break;
+    }
+}
+
+static void add_to_extend(struct parser *p, void *owner, const struct decl *d)
+{
+    struct reg_proto_extend *e = owner;
+    if (d->kind == D_FIELD) /* Wire drops anything else here */
+        REG_PROTO_PUSH(p->arena, e->fields.v, e->fields.n, (struct reg_proto_field *)d->ptr);
+}
+
+static void add_to_service(struct parser *p, void *owner, const struct decl *d)
+{
+    struct reg_proto_service *s = owner;
+    if (d->kind == D_RPC)
+        REG_PROTO_PUSH(p->arena, s->rpcs, s->n_rpcs, (struct reg_proto_rpc *)d->ptr);
+    else if (d->kind == D_OPTION)
+        REG_PROTO_PUSH(p->arena, s->options.v, s->options.n, (struct reg_proto_option *)d->ptr);
+}
+
+static void add_to_enum(struct parser *p, void *owner, const struct decl *d)
+{
+    struct reg_proto_enum *e = owner;
+    if (d->kind == D_CONSTANT)
+        REG_PROTO_PUSH(p->arena, e->constants, e->n_constants, (struct reg_proto_enum_constant *)d->ptr);
+    else if (d->kind == D_OPTION)
+        REG_PROTO_PUSH(p->arena, e->options.v, e->options.n, (struct reg_proto_option *)d->ptr);
+    else if (d->kind == D_RESERVED)
+        REG_PROTO_PUSH(p->arena, e->reserved, e->n_reserved, (struct reg_proto_ranges *)d->ptr);
+}
+
+static struct reg_proto_type *read_type(struct parser *p, struct loc l, bool is_enum)
+{
+    struct reg_proto_type *t = reg_proto_arena_alloc(p->arena, sizeof *t);
+    t->is_enum = is_enum;
+    t->line = l.line;
+    t->column = l.column;
+    t->name = is_enum ? read_block(p, C_ENUM, add_to_enum, &t->en)
+                      : read_block(p, C_MESSAGE, add_to_message, &t->msg);
+    return t->name ? t : NULL;
 }
 
 static struct reg_proto_extend *read_extend(struct parser *p)
 {
-    if (enter(p) < 0)
-        return NULL;
     struct reg_proto_extend *e = reg_proto_arena_alloc(p->arena, sizeof *e);
-    if (!(e->name = read_name(p, true, false, true)) || require(p, '{') < 0)
-        return NULL;
-    for (;;) {
-        if (read_documentation(p) < 0)
-            return NULL;
-        int r = peek_is(p, '}');
-        if (r < 0)
-            return NULL;
-        if (r)
-            break;
-        struct decl d = {0};
-        if (read_declaration(p, C_EXTEND, &d) < 0)
-            return NULL;
-        if (d.kind == D_FIELD)
-            REG_PROTO_PUSH(p->arena, e->fields.v, e->fields.n, (struct reg_proto_field *)d.ptr);
-    }
-    p->depth--;
-    return e;
+    e->name = read_block(p, C_EXTEND, add_to_extend, e);
+    return e->name ? e : NULL;
 }
 
 static struct reg_proto_service *read_service(struct parser *p)
 {
-    if (enter(p) < 0)
-        return NULL;
     struct reg_proto_service *s = reg_proto_arena_alloc(p->arena, sizeof *s);
-    if (!(s->name = read_name(p, true, false, true)) || require(p, '{') < 0)
-        return NULL;
-    for (;;) {
-        if (read_documentation(p) < 0)
-            return NULL;
-        int r = peek_is(p, '}');
-        if (r < 0)
-            return NULL;
-        if (r)
-            break;
-        struct decl d = {0};
-        if (read_declaration(p, C_SERVICE, &d) < 0)
-            return NULL;
-        if (d.kind == D_RPC)
-            REG_PROTO_PUSH(p->arena, s->rpcs, s->n_rpcs, (struct reg_proto_rpc *)d.ptr);
-        else if (d.kind == D_OPTION)
-            REG_PROTO_PUSH(p->arena, s->options.v, s->options.n, (struct reg_proto_option *)d.ptr);
-    }
-    p->depth--;
-    return s;
-}
-
-static struct reg_proto_type *read_enum(struct parser *p, struct loc l)
-{
-    if (enter(p) < 0)
-        return NULL;
-    struct reg_proto_type *t = reg_proto_arena_alloc(p->arena, sizeof *t);
-    t->is_enum = true;
-    t->line = l.line;
-    t->column = l.column;
-    struct reg_proto_enum *e = &t->en;
-    if (!(t->name = read_name(p, true, false, true)) || require(p, '{') < 0)
-        return NULL;
-    for (;;) {
-        if (read_documentation(p) < 0)
-            return NULL;
-        int r = peek_is(p, '}');
-        if (r < 0)
-            return NULL;
-        if (r)
-            break;
-        struct decl d = {0};
-        if (read_declaration(p, C_ENUM, &d) < 0)
-            return NULL;
-        if (d.kind == D_CONSTANT)
-            REG_PROTO_PUSH(p->arena, e->constants, e->n_constants, (struct reg_proto_enum_constant *)d.ptr);
-        else if (d.kind == D_OPTION)
-            REG_PROTO_PUSH(p->arena, e->options.v, e->options.n, (struct reg_proto_option *)d.ptr);
-        else if (d.kind == D_RESERVED)
-            REG_PROTO_PUSH(p->arena, e->reserved, e->n_reserved, (struct reg_proto_ranges *)d.ptr);
-    }
-    p->depth--;
-    return t;
+    s->name = read_block(p, C_SERVICE, add_to_service, s);
+    return s->name ? s : NULL;
 }
 
 static int read_rpc_type(struct parser *p, const char **type, bool *streaming)
@@ -1465,12 +1440,10 @@ static struct reg_proto_rpc *read_rpc(struct parser *p, struct loc l)
         return NULL;
     if (c) {
         for (;;) {
-            if (read_documentation(p) < 0)
-                return NULL;
-            int e = peek_is(p, '}');
+            int e = block_next(p);
             if (e < 0)
                 return NULL;
-            if (e)
+            if (e == 0)
                 break;
             struct decl d = {0};
             if (read_declaration(p, C_RPC, &d) < 0)
@@ -1567,11 +1540,11 @@ static int read_declaration(struct parser *p, enum ctx ctx, struct decl *out)
     }
     if (IS("message") && (ctx == C_FILE || ctx == C_MESSAGE)) {
         out->kind = D_TYPE;
-        return (out->ptr = read_message(p, l)) ? 0 : -1;
+        return (out->ptr = read_type(p, l, false)) ? 0 : -1;
     }
     if (IS("enum") && (ctx == C_FILE || ctx == C_MESSAGE)) {
         out->kind = D_TYPE;
-        return (out->ptr = read_enum(p, l)) ? 0 : -1;
+        return (out->ptr = read_type(p, l, true)) ? 0 : -1;
     }
     if (IS("service") && ctx == C_FILE) {
         out->kind = D_SERVICE;

@@ -1254,21 +1254,28 @@ static int put_oneofs(struct pr *p, struct reg_proto_oneof *const *oneofs, size_
     return rc;
 }
 
+/* toString(ctx, ExtendElement) */
+static int put_extend(struct pr *p, const struct reg_proto_extend *e)
+{
+    puts_(p, "extend ");
+    puts_(p, e->name);
+    puts_(p, " {");
+    if (e->fields.n) {
+        putc_(p, '\n');
+        if (put_fields(p, &e->fields) < 0)
+            return -1;
+    }
+    puts_(p, "}\n");
+    return 0;
+}
+
 /* normalize: extend blocks grouped by their resolved name, first-seen order */
 static int put_extends(struct pr *p, struct reg_proto_extend *const *ext, size_t n)
 {
     if (!p->normalize) {
-        for (size_t i = 0; i < n; i++) {
-            puts_(p, "extend ");
-            puts_(p, ext[i]->name);
-            puts_(p, " {");
-            if (ext[i]->fields.n) {
-                putc_(p, '\n');
-                if (put_fields(p, &ext[i]->fields) < 0)
-                    return -1;
-            }
-            puts_(p, "}\n");
-        }
+        for (size_t i = 0; i < n; i++)
+            if (put_extend(p, ext[i]) < 0)
+                return -1;
         return 0;
     }
     struct reg_proto_extend **groups = NULL;
@@ -1297,17 +1304,9 @@ static int put_extends(struct pr *p, struct reg_proto_extend *const *ext, size_t
     fy_map_destroy(&by_name);
     if (rc < 0)
         return -1;
-    for (size_t i = 0; i < n_groups; i++) {
-        puts_(p, "extend ");
-        puts_(p, groups[i]->name);
-        puts_(p, " {");
-        if (groups[i]->fields.n) {
-            putc_(p, '\n');
-            if (put_fields(p, &groups[i]->fields) < 0)
-                return -1;
-        }
-        puts_(p, "}\n");
-    }
+    for (size_t i = 0; i < n_groups; i++)
+        if (put_extend(p, groups[i]) < 0)
+            return -1;
     return 0;
 }
 
