@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,27 @@ struct pr {
     const char *package;  /* "" for none */
     const char **scope;   /* fullName deque */
     size_t n_scope, cap_scope;
+    bool known_base; /* the known files are looked up in `known`, not copied in */
     struct fy_err *err;
     bool failed;
 };
+
+/* The known files' types and extension fields, collected once: a call whose
+ * references replace none of them looks names up here after its own tables
+ * (the schema and its references override, as when collected after them). */
+static struct {
+    struct fy_map types, extend;
+    struct reg_proto_arena *arena;
+} known;
+static pthread_once_t known_once = PTHREAD_ONCE_INIT;
+
+static void *lookup(struct pr *p, struct fy_map *map, const char *key)
+{
+    void *v = fy_map_get(map, key);
+    if (!v && p->known_base)
+        v = fy_map_get(map == &p->types ? &known.types : &known.extend, key);
+    return v;
+}
 
 /* ---- output ---- */
 
@@ -222,10 +241,10 @@ static void collect_file(struct pr *p, const struct reg_proto_file *f)
  * the package counting as one scope per dotted part. */
 static char *resolve_in(struct pr *p, struct fy_map *map, const char *name, void **found)
 {
-    if (p->types.count == 0)
+    if (p->types.count == 0 && !p->known_base)
         return NULL;
     if (name[0] == '.') {
-        void *v = fy_map_get(map, name + 1);
+        void *v = lookup(p, map, name + 1);
         if (v) {
             if (found)
                 *found = v;
@@ -243,7 +262,7 @@ static char *resolve_in(struct pr *p, struct fy_map *map, const char *name, void
         memcpy(cand, full, len);
         cand[len] = '.';
         memcpy(cand + len + 1, name, nlen + 1);
-        void *v = fy_map_get(map, cand);
+        void *v = lookup(p, map, cand);
         if (v) {
             if (found)
                 *found = v;
@@ -255,7 +274,7 @@ static char *resolve_in(struct pr *p, struct fy_map *map, const char *name, void
         if (len > 0)
             len--; /* the dot */
     }
-    void *v = fy_map_get(map, name);
+    void *v = lookup(p, map, name);
     if (v) {
         if (found)
             *found = v;
@@ -815,7 +834,7 @@ static struct reg_proto_options filter_options(struct pr *p, const struct reg_pr
         size_t j = i;
         while (j < out.n && strcmp(k[j].o->name, k[i].o->name) == 0)
             j++;
-        void *fi = fy_map_get(&p->extend, k[i].o->name[0] == '.' ? k[i].o->name + 1 : k[i].o->name);
+        void *fi = lookup(p, &p->extend, k[i].o->name[0] == '.' ? k[i].o->name + 1 : k[i].o->name);
         const struct ext_info *info = fi;
         if (info && info->field->label != REG_PROTO_REPEATED) {
             const struct reg_proto_option *acc = k[i].o;
@@ -949,7 +968,7 @@ static int put_field(struct pr *p, const struct reg_proto_field *f)
             char *r = resolve_type(p, type);
             if (!r)
                 goto out;
-            const struct type_info *ti = fy_map_get(&p->types, r + 1);
+            const struct type_info *ti = lookup(p, &p->types, r + 1);
             if (ti && ti->is_map && ti->key && ti->value) {
                 type = arena_copy(p, fy_asprintf("map<%s, %s>", ti->key->type, ti->value->type));
                 free(r);
@@ -1595,22 +1614,56 @@ static int put_file(struct pr *p, const struct reg_proto_file *f)
     return p->failed ? -1 : 0;
 }
 
+static void known_release(void)
+{
+    fy_map_destroy(&known.types);
+    fy_map_destroy(&known.extend);
+    reg_proto_arena_free(known.arena);
+}
+
+static void known_build(void)
+{
+    struct pr p = {0};
+    p.scratch = reg_proto_arena_new();
+    fy_map_init(&p.types);
+    fy_map_init(&p.extend);
+    size_t n = 0;
+    const struct reg_proto_dep *k = reg_proto_known_deps(&n);
+    for (size_t i = 0; i < n; i++)
+        collect_file(&p, k[i].file);
+    free(p.scope);
+    known.types = p.types;
+    known.extend = p.extend;
+    known.arena = p.scratch;
+    atexit(known_release);
+}
+
 /* Context.collectTypeInfo over dependenciesWithLogicalTypes: the references,
- * then the known files none of them replaces; the schema itself last (its
+ * then the known files none of them replaces (looked up in the prebuilt
+ * tables unless a reference replaces one), the schema itself last (its
  * package is the one resolution starts from). */
 static void collect_all(struct pr *p, const struct reg_proto_file *f,
                         const struct reg_proto_dep *deps, size_t n_deps)
 {
+    size_t n_known = 0;
+    const struct reg_proto_dep *kd = reg_proto_known_deps(&n_known);
+    bool replaced = false;
+    for (size_t i = 0; i < n_known && !replaced; i++)
+        for (size_t j = 0; j < n_deps && !replaced; j++)
+            replaced = strcmp(deps[j].name, kd[i].name) == 0;
     for (size_t i = 0; i < n_deps; i++)
         collect_file(p, deps[i].file);
-    size_t n_known = 0;
-    const struct reg_proto_dep *known = reg_proto_known_deps(&n_known);
-    for (size_t i = 0; i < n_known; i++) {
-        bool given = false;
-        for (size_t j = 0; j < n_deps && !given; j++)
-            given = strcmp(deps[j].name, known[i].name) == 0;
-        if (!given)
-            collect_file(p, known[i].file);
+    if (!replaced) {
+        pthread_once(&known_once, known_build);
+        p->known_base = true;
+    } else {
+        for (size_t i = 0; i < n_known; i++) {
+            bool given = false;
+            for (size_t j = 0; j < n_deps && !given; j++)
+                given = strcmp(deps[j].name, kd[i].name) == 0;
+            if (!given)
+                collect_file(p, kd[i].file);
+        }
     }
     collect_file(p, f);
 }

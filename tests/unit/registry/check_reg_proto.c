@@ -336,6 +336,32 @@ START_TEST(test_normalize_with_dependency)
 }
 END_TEST
 
+START_TEST(test_normalize_reference_replaces_known_file)
+{
+    /* dependenciesWithLogicalTypes: a reference named like a known file
+     * replaces it, so the known file's types are gone */
+    struct reg_proto_file *dep =
+        parse_ok("syntax = \"proto3\";\npackage google.protobuf;\nmessage Stamp { }\n");
+    struct reg_proto_dep deps[] = {{"google/protobuf/timestamp.proto", dep}};
+    struct reg_proto_file *ok = parse_ok("syntax = \"proto3\";\nmessage M { google.protobuf.Stamp s = 1; google.protobuf.Duration d = 2; }");
+    struct reg_proto_file *bad = parse_ok("syntax = \"proto3\";\nmessage M { google.protobuf.Timestamp t = 1; }");
+    char *out = NULL;
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_proto_normalize(ok, deps, 1, &out, &err), 0);
+    ck_assert_str_eq(out, "syntax = \"proto3\";\n\nmessage M {\n  .google.protobuf.Stamp s = 1;\n"
+                          "  .google.protobuf.Duration d = 2;\n}\n");
+    free(out);
+    ck_assert_int_eq(reg_proto_normalize(bad, deps, 1, &out, &err), -1);
+    ck_assert_str_eq(err.msg, "Could not resolve type: google.protobuf.Timestamp");
+    /* without the reference the known Timestamp resolves */
+    ck_assert_int_eq(reg_proto_normalize(bad, NULL, 0, &out, &err), 0);
+    free(out);
+    reg_proto_file_free(bad);
+    reg_proto_file_free(ok);
+    reg_proto_file_free(dep);
+}
+END_TEST
+
 START_TEST(test_normalize_numbers_and_ranges)
 {
     assert_normalized("syntax = \"proto3\";\nmessage M {\n reserved 5 to 5, 1 to 3, \"b\", \"a\";\n"
@@ -487,6 +513,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_normalize_sorts_and_resolves);
     tcase_add_test(tc, test_normalize_unresolvable_type);
     tcase_add_test(tc, test_normalize_with_dependency);
+    tcase_add_test(tc, test_normalize_reference_replaces_known_file);
     tcase_add_test(tc, test_normalize_numbers_and_ranges);
     suite_add_tcase(s, tc);
     tc = tcase_create("parser");
