@@ -1578,25 +1578,35 @@ static int read_declaration(struct parser *p, enum ctx ctx, struct decl *out)
     return fail_at(p, l, "unexpected label: %s", label);
 }
 
-/* Imports go through okio's toPath().withUnixSlashes(): '\' is a separator
- * too, and empty and "." segments go away. */
+/* Imports go through okio's String.toPath() (normalize = false) and Wire's
+ * withUnixSlashes(): '/' and '\\' both separate, empty and "." parts go,
+ * ".." stays except right after a root, leading separators become one "/"
+ * (two or more backslashes: a UNC "//"), nothing left is ".". */
 static int add_import(struct parser *p, struct reg_proto_strs *list)
 {
     struct reg_proto_str s;
     if (read_quoted(p, &s) < 0)
         return -1;
-    char *out = reg_proto_arena_alloc(p->arena, s.n + 2);
-    size_t n = 0, i = 0;
-    bool absolute = s.n > 0 && (s.p[0] == '/' || s.p[0] == '\\');
-    if (absolute)
+    char *out = reg_proto_arena_alloc(p->arena, s.n + 3);
+    size_t n = 0, i = 0, lead = 0;
+    while (i < s.n && (s.p[i] == '/' || s.p[i] == '\\')) {
+        i++;
+        lead++;
+    }
+    if (lead >= 2 && s.p[0] == '\\')
         out[n++] = '/';
+    if (lead)
+        out[n++] = '/';
+    size_t root = n, parts = 0;
     while (i < s.n) {
         size_t start = i;
         while (i < s.n && s.p[i] != '/' && s.p[i] != '\\')
             i++;
         size_t len = i - start;
-        if (len > 0 && !(len == 1 && s.p[start] == '.' && s.n > 1)) {
-            if (n > (absolute ? 1u : 0u))
+        bool dot = len == 1 && s.p[start] == '.';
+        bool dotdot = len == 2 && s.p[start] == '.' && s.p[start + 1] == '.';
+        if (len > 0 && !dot && !(dotdot && root > 0 && parts == 0)) {
+            if (parts++)
                 out[n++] = '/';
             memcpy(out + n, s.p + start, len);
             n += len;
@@ -1604,6 +1614,8 @@ static int add_import(struct parser *p, struct reg_proto_strs *list)
         if (i < s.n)
             i++;
     }
+    if (n == 0)
+        out[n++] = '.';
     out[n] = '\0';
     REG_PROTO_PUSH(p->arena, list->v, list->n, out);
     return 0;

@@ -414,6 +414,16 @@ START_TEST(test_parser_accepts_wire_quirks)
 }
 END_TEST
 
+START_TEST(test_import_paths_as_okio)
+{
+    /* okio's toPath() then withUnixSlashes(), as Wire stores imports */
+    assert_canonical("import \"a//b/./c.proto\";\nimport \"x\\\\y.proto\";\nimport \"../up/z.proto\";\n"
+                     "import \"/../r.proto\";\nimport \"\";\nimport \"d/\";\n",
+                     "\nimport \"a/b/c.proto\";\nimport \"x/y.proto\";\nimport \"../up/z.proto\";\n"
+                     "import \"/r.proto\";\nimport \".\";\nimport \"d\";\n");
+}
+END_TEST
+
 START_TEST(test_depth_is_bounded)
 {
     /* 5000 nested messages: refused by the depth bound, no stack overflow */
@@ -520,6 +530,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_errors_name_line_and_column);
     tcase_add_test(tc, test_parser_accepts_wire_quirks);
+    tcase_add_test(tc, test_import_paths_as_okio);
     tcase_add_test(tc, test_depth_is_bounded);
     tcase_add_test(tc, test_size_is_bounded);
     tcase_add_test(tc, test_large_aggregate_is_linear);
