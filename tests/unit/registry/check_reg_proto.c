@@ -485,10 +485,10 @@ START_TEST(test_large_aggregate_is_linear)
     /* 100,000 distinct keys in one aggregate value: the hash index keeps it linear */
     size_t n = 100000;
     char *t = fy_malloc(n * 24 + 64);
-    size_t k = (size_t)sprintf(t, "option (a) = {");
+    size_t k = (size_t)snprintf(t, 64, "option (a) = {");
     for (size_t i = 0; i < n; i++)
         k += (size_t)snprintf(t + k, 24, " k%zu: %zu", i, i);
-    k += (size_t)sprintf(t + k, " };");
+    k += (size_t)snprintf(t + k, 8, " };");
     struct reg_proto_file *f = NULL;
     struct fy_err err = {0};
     ck_assert_int_eq(reg_proto_parse(t, k, NULL, &f, &err), 0);
