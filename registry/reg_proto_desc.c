@@ -672,8 +672,9 @@ static EnumDP *to_enum(struct to *t, const struct reg_proto_type *ty)
         v->number = e->constants[i]->tag;
         Google__Protobuf__EnumValueOptions vo;
         google__protobuf__enum_value_options__init(&vo);
-        if (opt_bool(&e->constants[i]->options, "deprecated", &vo.has_deprecated, &vo.deprecated) |
-            has_meta(&e->constants[i]->options, "confluent.enum_value_meta")) {
+        bool any = opt_bool(&e->constants[i]->options, "deprecated", &vo.has_deprecated,
+                            &vo.deprecated);
+        if (any || has_meta(&e->constants[i]->options, "confluent.enum_value_meta")) {
             v->options = reg_proto_arena_alloc(t->a, sizeof vo);
             *v->options = vo;
             set_meta(t, &e->constants[i]->options, "confluent.enum_value_meta", &v->options->base);

@@ -10,6 +10,7 @@
 #include "registry/reg_proto.h"
 #include "registry/reg_proto_desc.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,34 @@ static void expect_invalid(const struct fy_err *err, const char *what)
     }
 }
 
+/* Confluent prints reserved names without escaping them, so a name holding
+ * '"' or '\\' (possible through single quotes or escapes) gives a text that
+ * does not parse again, and one holding a newline is re-indented by every
+ * print (appendIndented splits on it), in Java too: no fixed point then. */
+static bool bad_names(struct reg_proto_ranges *const *rs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < rs[i]->n; j++)
+            if (rs[i]->v[j].kind == REG_PROTO_NAME &&
+                (memchr(rs[i]->v[j].name.p, '"', rs[i]->v[j].name.n) ||
+                 memchr(rs[i]->v[j].name.p, '\\', rs[i]->v[j].name.n) ||
+                 memchr(rs[i]->v[j].name.p, '\n', rs[i]->v[j].name.n)))
+                return true;
+    return false;
+}
+
+static bool unprintable_reserved(const struct reg_proto_types *types)
+{
+    for (size_t i = 0; i < types->n; i++) {
+        const struct reg_proto_type *t = types->v[i];
+        if (t->is_enum ? bad_names(t->en.reserved, t->en.n_reserved)
+                       : bad_names(t->msg.reserved, t->msg.n_reserved) ||
+                             unprintable_reserved(&t->msg.nested))
+            return true;
+    }
+    return false;
+}
+
 static void printers(const struct reg_proto_file *f)
 {
     struct fy_err err = {0};
@@ -49,8 +78,9 @@ static void printers(const struct reg_proto_file *f)
     fy_err_clear(&err);
     struct reg_proto_file *again = NULL;
     char *canon2 = NULL;
-    if (reg_proto_parse(canon, strlen(canon), &limits, &again, &err) != 0 ||
-        reg_proto_canonical(again, &canon2, &err) != 0 || strcmp(canon, canon2) != 0) {
+    if (!unprintable_reserved(&f->types) &&
+        (reg_proto_parse(canon, strlen(canon), &limits, &again, &err) != 0 ||
+         reg_proto_canonical(again, &canon2, &err) != 0 || strcmp(canon, canon2) != 0)) {
         fprintf(stderr, "canonical text is no fixed point (%s):\n%s\n", err.msg, canon);
         abort();
     }

@@ -409,6 +409,9 @@ START_TEST(test_parser_accepts_wire_quirks)
                      "\nmessage M {\n  optional int32 a = 1;\n}\n\nextend M {\n  optional int32 e = 10;\n}\n");
     /* an enum constant may be called `message` (enum context has no messages) */
     assert_canonical("enum E { message = 0; }", "\nenum E {\n  message = 0;\n}\n");
+    /* reserved names are printed as they are, unescaped (toString(ReservedElement)) */
+    assert_canonical("message M { reserved 'a\"b', \"c\\\\d\"; }",
+                     "\nmessage M {\n  reserved \"a\"b\", \"c\\d\";\n}\n");
     /* hex and negative tags; 'max' */
     assert_canonical("enum E { A = -1; B = 0x10; }", "\nenum E {\n  A = -1;\n  B = 16;\n}\n");
 }
