@@ -48,6 +48,7 @@ struct pr {
     const char **scope;   /* fullName deque */
     size_t n_scope, cap_scope;
     bool known_base; /* the known files are looked up in `known`, not copied in */
+    size_t steps;    /* option value comparisons so far (REG_PROTO_MAX_STEPS) */
     struct fy_err *err;
     bool failed;
 };
@@ -633,16 +634,26 @@ static const struct reg_proto_option *transform(struct pr *p, const struct reg_p
 }
 
 /* Java equals of option values (String, OptionPrimitive, Map, List, OptionElement). */
-static bool value_equal(const struct reg_proto_value *a, const struct reg_proto_value *b);
+/* Java's LinkedHashSet hashes; here pairs are compared, so every comparison
+ * counts against a budget (the `steps` of one print) and the print fails
+ * with 42201 past it, as ferry.compatibility.max.steps bounds a check. */
+#define REG_PROTO_MAX_STEPS 2000000
 
-static bool option_equal(const struct reg_proto_option *a, const struct reg_proto_option *b)
+static bool value_equal(const struct reg_proto_value *a, const struct reg_proto_value *b,
+                        size_t *steps);
+
+static bool option_equal(const struct reg_proto_option *a, const struct reg_proto_option *b,
+                         size_t *steps)
 {
     return strcmp(a->name, b->name) == 0 && a->parenthesized == b->parenthesized &&
-           a->value->kind == b->value->kind && value_equal(a->value, b->value);
+           a->value->kind == b->value->kind && value_equal(a->value, b->value, steps);
 }
 
-static bool value_equal(const struct reg_proto_value *a, const struct reg_proto_value *b)
+static bool value_equal(const struct reg_proto_value *a, const struct reg_proto_value *b,
+                        size_t *steps)
 {
+    if (++*steps > REG_PROTO_MAX_STEPS)
+        return false;
     if (a->kind != b->kind || a->primitive != b->primitive)
         return false;
     switch (a->kind) {
@@ -651,9 +662,12 @@ static bool value_equal(const struct reg_proto_value *a, const struct reg_proto_
             return false;
         for (size_t i = 0; i < a->n_entries; i++) {
             size_t j = 0;
-            while (j < b->n_entries && strcmp(a->entries[i].key, b->entries[j].key) != 0)
+            while (j < b->n_entries && strcmp(a->entries[i].key, b->entries[j].key) != 0) {
                 j++;
-            if (j == b->n_entries || !value_equal(a->entries[i].value, b->entries[j].value))
+                if (++*steps > REG_PROTO_MAX_STEPS)
+                    return false;
+            }
+            if (j == b->n_entries || !value_equal(a->entries[i].value, b->entries[j].value, steps))
                 return false;
         }
         return true;
@@ -661,11 +675,11 @@ static bool value_equal(const struct reg_proto_value *a, const struct reg_proto_
         if (a->n_items != b->n_items)
             return false;
         for (size_t i = 0; i < a->n_items; i++)
-            if (!value_equal(a->items[i], b->items[i]))
+            if (!value_equal(a->items[i], b->items[i], steps))
                 return false;
         return true;
     case REG_PROTO_OPTION:
-        return option_equal(a->option, b->option);
+        return option_equal(a->option, b->option, steps);
     default:
         return a->str.n == b->str.n && memcmp(a->str.p, b->str.p, a->str.n) == 0;
     }
@@ -695,7 +709,7 @@ static struct reg_proto_value *merge_maps(struct pr *p, const struct reg_proto_f
 static void list_add_unique(struct pr *p, struct reg_proto_value *l, struct reg_proto_value *v)
 {
     for (size_t i = 0; i < l->n_items; i++)
-        if (value_equal(l->items[i], v))
+        if (value_equal(l->items[i], v, &p->steps))
             return;
     REG_PROTO_PUSH(p->scratch, l->items, l->n_items, v);
 }
@@ -738,7 +752,8 @@ static struct reg_proto_value *merge_maps(struct pr *p, const struct reg_proto_f
         const char *key = b->entries[i].key;
         const struct reg_proto_field *nested = container ? find_msg_field(container, key) : NULL;
         size_t j = 0;
-        while (j < m->n_entries && strcmp(m->entries[j].key, key) != 0)
+        while (j < m->n_entries && strcmp(m->entries[j].key, key) != 0 &&
+               ++p->steps <= REG_PROTO_MAX_STEPS)
             j++;
         if (j == m->n_entries) {
             struct reg_proto_entry e = {key, b->entries[i].value};
@@ -1680,6 +1695,8 @@ static int print(const struct reg_proto_file *f, bool ignore_ext, bool normalize
     if (normalize)
         collect_all(&p, f, deps, n_deps);
     int rc = put_file(&p, f);
+    if (rc == 0 && p.steps > REG_PROTO_MAX_STEPS)
+        rc = fail(&p, "%s", "Merging option values took more than 2000000 steps");
     if (rc == 0)
         *out = fy_buf_steal(&p.b);
     fy_buf_destroy(&p.b);

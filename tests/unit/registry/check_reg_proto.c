@@ -10,6 +10,7 @@
 #include "registry/reg_proto.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_buf.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -362,6 +363,43 @@ START_TEST(test_normalize_reference_replaces_known_file)
 }
 END_TEST
 
+/* two (m) options whose repeated `tags` merge as a set (mergeOptionValues) */
+static char *merge_schema(int n)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    fy_buf_puts(&b, "syntax = \"proto2\";\nimport \"google/protobuf/descriptor.proto\";\n"
+                    "message Meta { repeated string tags = 1; }\n"
+                    "extend google.protobuf.FileOptions { optional Meta m = 5000; }\n");
+    for (int k = 0; k < 2; k++) {
+        fy_buf_puts(&b, "option (m) = { tags: [");
+        for (int i = 0; i < n; i++)
+            fy_buf_printf(&b, "%s\"%c%d\"", i ? ", " : "", k ? 'u' : 't', i % (n / 2 + 1));
+        fy_buf_puts(&b, "] };\n");
+    }
+    return fy_buf_steal(&b);
+}
+
+START_TEST(test_normalize_merges_options_within_a_budget)
+{
+    char *small = merge_schema(4);
+    char *out = normalized_of(small);
+    ck_assert_ptr_nonnull(strstr(out, "option (m) = {\n  tags: [\n    \"t0\",\n    \"t1\",\n    \"t2\",\n"
+                                      "    \"u0\",\n    \"u1\",\n    \"u2\"\n  ]\n};\n"));
+    free(out);
+    free(small);
+    /* 2 x 4000 values compared pairwise: refused past the step budget */
+    char *big = merge_schema(4000);
+    struct reg_proto_file *f = parse_ok(big);
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_proto_normalize(f, NULL, 0, &out, &err), -1);
+    ck_assert_int_eq(err.code, 42201);
+    ck_assert_ptr_nonnull(strstr(err.msg, "steps"));
+    reg_proto_file_free(f);
+    free(big);
+}
+END_TEST
+
 START_TEST(test_normalize_numbers_and_ranges)
 {
     assert_normalized("syntax = \"proto3\";\nmessage M {\n reserved 5 to 5, 1 to 3, \"b\", \"a\";\n"
@@ -527,6 +565,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_normalize_unresolvable_type);
     tcase_add_test(tc, test_normalize_with_dependency);
     tcase_add_test(tc, test_normalize_reference_replaces_known_file);
+    tcase_add_test(tc, test_normalize_merges_options_within_a_budget);
     tcase_add_test(tc, test_normalize_numbers_and_ranges);
     suite_add_tcase(s, tc);
     tc = tcase_create("parser");
