@@ -233,6 +233,8 @@ struct wbuf {
 
 static void w_bytes(struct wbuf *w, const void *d, size_t n)
 {
+    if (n == 0)
+        return; /* an empty sub-message has no bytes (and maybe no buffer) */
     if (w->n + n > w->cap) {
         w->cap = (w->n + n) * 2 + 64;
         w->p = fy_realloc(w->p, w->cap);

@@ -540,6 +540,15 @@ static const char *read_name(struct parser *p, bool leading_digit, bool retain_w
 
 static const char *read_data_type_after(struct parser *p, const char *name);
 
+/* Wire's expect(readChar() == c) { msg }: 0, or -1 with `msg` */
+static int next_is(struct parser *p, char c, const char *msg)
+{
+    int got = read_char(p);
+    if (got < 0)
+        return -1;
+    return got == (unsigned char)c ? 0 : FAIL(p, "%s", msg);
+}
+
 static const char *read_data_type(struct parser *p)
 {
     const char *name = read_word(p);
@@ -555,31 +564,14 @@ static const char *read_data_type_after(struct parser *p, const char *name)
             FAIL(p, "nesting deeper than %zu (ferry.schema.max.depth)", p->max_depth);
             return NULL;
         }
-        int c = read_char(p);
-        if (c < 0)
+        if (next_is(p, '<', "expected '<'") < 0)
             return NULL;
-        if (c != '<') {
-            FAIL(p, "expected '<'");
-            return NULL;
-        }
         const char *k = read_data_type(p);
-        if (!k)
+        if (!k || next_is(p, ',', "expected ','") < 0)
             return NULL;
-        if ((c = read_char(p)) < 0)
-            return NULL;
-        if (c != ',') {
-            FAIL(p, "expected ','");
-            return NULL;
-        }
         const char *v = read_data_type(p);
-        if (!v)
+        if (!v || next_is(p, '>', "expected '>'") < 0)
             return NULL;
-        if ((c = read_char(p)) < 0)
-            return NULL;
-        if (c != '>') {
-            FAIL(p, "expected '>'");
-            return NULL;
-        }
         p->depth--;
         size_t kn = strlen(k), vn = strlen(v);
         char *r = reg_proto_arena_alloc(p->arena, kn + vn + 8);

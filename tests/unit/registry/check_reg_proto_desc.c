@@ -350,6 +350,16 @@ START_TEST(test_confluent_meta_in_descriptors)
     free(c);
     reg_proto_file_free(back);
     reg_proto_file_free(f);
+    /* an empty params entry is an empty sub-message (found by fuzz_proto:
+     * memcpy from NULL) */
+    f = parse_ok("option (confluent.file_meta) = { params: [ {} ] };\n");
+    back = round_trip(f);
+    c = canonical(back);
+    ck_assert_str_eq(c, "\noption (confluent.file_meta) = {\n  params: [\n    {\n      key: \"\",\n"
+                        "      value: \"\"\n    }\n  ]\n};\n");
+    free(c);
+    reg_proto_file_free(back);
+    reg_proto_file_free(f);
 }
 END_TEST
 
