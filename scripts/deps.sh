@@ -20,8 +20,9 @@ cd "$(dirname "$0")/.."
 
 what="${1:-build}"
 build_pkgs=(gcc make pkg-config libgnutls28-dev libjansson-dev libcurl4-openssl-dev
-            librdkafka-dev libavro-dev libcrypt-dev curl ca-certificates patch)
-test_pkgs=(check wrk curl openssl)
+            librdkafka-dev libavro-dev libcrypt-dev curl ca-certificates patch
+            libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev)
+test_pkgs=(check wrk curl openssl protobuf-compiler)
 fuzz_pkgs=(clang libclang-rt-dev)
 
 missing=()

@@ -4,6 +4,7 @@
 #   tests/fuzz/seeds.sh <target> <corpus-dir>
 # fuzz_avro, fuzz_json: every schema of tests/unit/registry/data/*.txt ("in"/"ref" lines)
 # fuzz_compat: those schemas paired (reader NUL writer), plus tests/fuzz/seeds/compat
+# fuzz_proto: every .proto text of tests/unit/registry/data/proto_vectors.jsonl
 # fuzz_route, fuzz_props: tests/fuzz/seeds/<route|props>
 # fuzz_journal: a valid journal written by the target itself (FUZZ_JOURNAL_SEED)
 set -euo pipefail
@@ -35,6 +36,12 @@ fuzz_compat)
         prev="$line"
     done < <(schemas)
     cp tests/fuzz/seeds/compat/* "$dir/" 2>/dev/null || true
+    ;;
+fuzz_proto)
+    # every .proto text of tests/unit/registry/data/proto_vectors.jsonl
+    python3 -c 'import json, sys
+for i, l in enumerate(open("tests/unit/registry/data/proto_vectors.jsonl")):
+    open("%s/vector-%d" % (sys.argv[1], i), "w").write(json.loads(l)["in"])' "$dir"
     ;;
 fuzz_route)
     cp tests/fuzz/seeds/route/* "$dir/"
