@@ -8,6 +8,8 @@
 
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
+#include "common/fy_metrics.h"
+#include "common/fy_obs.h"
 #include "common/fy_props.h"
 #include "linker/lnk_service.h"
 #include "registry/reg_avro.h"
@@ -52,6 +54,8 @@ struct serve_conf {
     long long sch_bytes, sch_json_depth, sch_depth, sch_names, sch_branches, sch_symbols,
         sch_fields, compat_steps, compat_bytes; /* reg_avro_limits, reg_compat_limits */
     char *log_debug;
+    bool metrics;
+    bool access_log;
 };
 
 static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
@@ -139,6 +143,11 @@ static const struct fy_setting serve_settings[] = {
      1LL << 40, NULL, "memory budget of one compatibility check (42201 beyond)"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
      "modules with DEBUG logging: registry,http,... or all"},
+    {"ferry.metrics.enabled", FY_SET_BOOL, O(metrics), "true", 0, 0, NULL,
+     "serve GET /metrics (Prometheus text format) and keep the request metrics"},
+    {"ferry.http.access.log", FY_SET_BOOL, O(access_log), "false", 0, 0, NULL,
+     "log one line per request (module=access: method, route, path, status, bytes, "
+     "duration, client address; never bodies or headers)"},
 };
 #undef O
 #define N_SETTINGS (sizeof serve_settings / sizeof serve_settings[0])
@@ -229,6 +238,8 @@ int cmd_serve(int argc, char **argv)
     struct reg_registry *r = NULL;
     struct reg_http *http = NULL;
     struct lnk_service *links = NULL;
+    struct fy_metrics *metrics = NULL;
+    struct fy_obs obs;
     char *host = NULL;
     int port = 0;
     int status = 1;
@@ -269,6 +280,12 @@ int cmd_serve(int argc, char **argv)
     sigset_t sigs;
     cmd_signals_block(&sigs);
 
+    if (conf.metrics) {
+        metrics = fy_metrics_new();
+        fy_metrics_add_collector(metrics, fy_metrics_collect_process, NULL);
+    }
+    fy_obs_init(&obs, metrics, conf.access_log);
+
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
         REG_COMPAT_FORWARD_TRANSITIVE, REG_COMPAT_FULL, REG_COMPAT_FULL_TRANSITIVE};
@@ -288,6 +305,7 @@ int cmd_serve(int argc, char **argv)
         .group_id = conf.group_id,
         .compact_min_bytes = conf.compact_min,
         .parsed_cache_bytes = (size_t)conf.parsed_cache,
+        .metrics = metrics,
     };
     r = reg_registry_open(&ro, &err);
     if (!r)
@@ -295,7 +313,8 @@ int cmd_serve(int argc, char **argv)
     /* exporters resume from their journaled positions; their REST API is a
      * route extension, so it must exist before the first request */
     struct lnk_service_opts lo = {.max_exporters = (size_t)conf.max_exporters,
-                                  .max_lanes = (size_t)conf.max_lanes};
+                                  .max_lanes = (size_t)conf.max_lanes,
+                                  .metrics = metrics};
     links = lnk_service_new(r, &lo, &err);
     if (!links)
         goto out;
@@ -314,10 +333,14 @@ int cmd_serve(int argc, char **argv)
         .max_uri = (size_t)conf.max_uri,
         .max_header_bytes = (size_t)conf.max_header_bytes,
         .max_query_params = (int)conf.max_query_params,
+        .obs = &obs,
     };
     http = reg_http_start(r, &ho, &err);
     if (!http)
         goto out;
+    /* the port is bound only once the store is replayed and the exporters
+     * resumed: /health/ready answers 200 from the first request on */
+    fy_obs_set_ready(&obs, true);
     fy_log(FY_LOG_INFO, "serve",
            "msg=\"ferry started\" version=%s listen=%s:%d data_dir=%s compatibility=%s fsync=%s",
            FERRY_VERSION, host, reg_http_port(http), conf.data_dir,
@@ -346,6 +369,7 @@ out:
     reg_http_stop(http);
     lnk_service_free(links);
     reg_registry_close(r);
+    fy_metrics_free(metrics);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");
     free(host);

@@ -12,6 +12,7 @@
 
 #include "common/fy_buf.h"
 #include "common/fy_err.h"
+#include "common/fy_metrics.h"
 #include "registry/reg_registry.h"
 #include "registry/reg_route.h"
 
@@ -22,6 +23,8 @@ struct lnk_service_opts {
     size_t max_exporters; /* creating one more answers 40964; 0 = 32 */
     size_t max_lanes;     /* sender threads per exporter: max.in.flight is capped to it;
                            * 0 = 8 (max.in.flight's default) */
+    struct fy_metrics *metrics; /* borrowed, may be NULL: exporter state, lag and errors
+                                 * are published there while the service lives */
 };
 
 /* Replay the exporters journaled in `r`'s store, start their workers (each

@@ -78,6 +78,7 @@ void mir_copy_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         mir_partition_on_fail(mp);
     } else if (m->err) {
         mir_partition_on_fail(mp);
+        mp->delivery_errors++;
         char reason[300];
         snprintf(reason, sizeof reason, "delivery failed at source offset %lld: %s",
                  (long long)src->offset, rd_kafka_err2str(m->err));

@@ -9,6 +9,7 @@
 #define REG_HTTP_H
 
 #include "common/fy_err.h"
+#include "common/fy_obs.h"
 #include "registry/reg_registry.h"
 
 #include <stddef.h>
@@ -33,6 +34,8 @@ struct reg_http_opts {
     size_t max_uri;        /* request target bytes; 414 beyond; 0 = 8192 */
     size_t max_header_bytes; /* request line + headers; 431 beyond; 0 = 8192 */
     int max_query_params;  /* 431 beyond; 0 = 256 */
+    struct fy_obs *obs;    /* borrowed: /metrics, /health/live and /ready, request metrics and the
+                            * access log; NULL = none of them */
 };
 
 struct reg_http;
