@@ -219,7 +219,7 @@ static void obs_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     *con_cls = NULL;
 }
 
-static void obs_log(void *cls, const char *fmt, va_list ap)
+void fy_obs_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char line[512];
@@ -228,17 +228,14 @@ static void obs_log(void *cls, const char *fmt, va_list ap)
     fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", line);
 }
 
-struct fy_obs_http *fy_obs_http_start(struct fy_obs *o, const char *listen, struct fy_err *err)
+int fy_obs_ipv4_listen(const char *listen, const char *what, struct sockaddr_in *sa,
+                       char *host, size_t host_len, struct fy_err *err)
 {
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
     const char *colon = strrchr(listen, ':');
-    char host[64];
-    if (!colon || (size_t)(colon - listen) >= sizeof host) {
-        fy_err_set(err, FY_E_CONFIG, "metrics listener '%s': expected HOST:PORT", listen);
-        return NULL;
-    }
+    if (!colon || (size_t)(colon - listen) >= host_len)
+        return fy_err_set(err, FY_E_CONFIG, "%s '%s': expected HOST:PORT", what, listen);
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
     char *end = NULL;
@@ -246,15 +243,22 @@ struct fy_obs_http *fy_obs_http_start(struct fy_obs *o, const char *listen, stru
     long port = strtol(colon + 1, &end, 10);
     if (errno || *end || !colon[1] || port < 0 || port > 65535 ||
         inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                  &sa.sin_addr) != 1) {
-        fy_err_set(err, FY_E_CONFIG, "metrics listener '%s': expected IPv4 HOST:PORT", listen);
+                  &sa->sin_addr) != 1)
+        return fy_err_set(err, FY_E_CONFIG, "%s '%s': expected IPv4 HOST:PORT", what, listen);
+    sa->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+struct fy_obs_http *fy_obs_http_start(struct fy_obs *o, const char *listen, struct fy_err *err)
+{
+    struct sockaddr_in sa;
+    char host[64];
+    if (fy_obs_ipv4_listen(listen, "metrics.listener", &sa, host, sizeof host, err) != 0)
         return NULL;
-    }
-    sa.sin_port = htons((uint16_t)port);
     struct fy_obs_http *s = fy_calloc(1, sizeof *s);
     s->o = o;
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0,
-                            NULL, NULL, obs_handle, s, MHD_OPTION_EXTERNAL_LOGGER, obs_log, NULL,
+                            NULL, NULL, obs_handle, s, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_URI_LOG_CALLBACK, obs_uri, s,
                             MHD_OPTION_NOTIFY_COMPLETED, obs_completed, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
@@ -265,7 +269,7 @@ struct fy_obs_http *fy_obs_http_start(struct fy_obs *o, const char *listen, stru
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : (int)port;
+    s->port = info ? info->port : ntohs(sa.sin_port);
     return s;
 }
 

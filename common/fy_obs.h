@@ -15,6 +15,7 @@
 #include "common/fy_err.h"
 #include "common/fy_metrics.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,6 +65,17 @@ struct fy_obs_req {
 /* Count it, observe its latency and write the access log line when enabled
  * (never a body or a header). NULL `o` is a no-op. */
 void fy_obs_done(struct fy_obs *o, const struct fy_obs_req *rq);
+
+/* Parse `listen` = HOST:PORT (IPv4 address or "localhost"; port 0 = any)
+ * into `sa` (and the host text into `host`). 0, or -1 with FY_E_CONFIG naming
+ * the setting `what` ("admin.listen"). */
+struct sockaddr_in;
+int fy_obs_ipv4_listen(const char *listen, const char *what, struct sockaddr_in *sa,
+                       char *host, size_t host_len, struct fy_err *err);
+
+/* libmicrohttpd's external logger (MHD_OPTION_EXTERNAL_LOGGER): one WARN line,
+ * module "http", without MHD's trailing newline. */
+void fy_obs_mhd_log(void *cls, const char *fmt, va_list ap);
 
 /* A small HTTP listener serving only fy_obs's resources (`ferry link`),
  * on `listen` = HOST:PORT (IPv4 or localhost; port 0 = any). **new**, or

@@ -128,40 +128,12 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    char buf[512];
-    (void)cls;
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    size_t n = strlen(buf);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", buf);
-}
-
 struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, struct fy_err *err)
 {
     struct sockaddr_in sa;
-    const char *colon = strrchr(listen, ':');
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
     char host[64];
-    if (!colon || (size_t)(colon - listen) >= sizeof host) {
-        fy_err_set(err, FY_E_CONFIG, "admin.listen '%s': expected HOST:PORT", listen);
+    if (fy_obs_ipv4_listen(listen, "admin.listen", &sa, host, sizeof host, err) != 0)
         return NULL;
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end = NULL;
-    errno = 0;
-    long port = strtol(colon + 1, &end, 10);
-    if (errno || *end || port < 0 || port > 65535 ||
-        inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                  &sa.sin_addr) != 1) {
-        fy_err_set(err, FY_E_CONFIG, "admin.listen '%s': expected IPv4 HOST:PORT", listen);
-        return NULL;
-    }
-    sa.sin_port = htons((uint16_t)port);
     struct mir_admin *a = fy_calloc(1, sizeof *a);
     a->w = w;
     a->metrics = fy_metrics_new();
@@ -173,7 +145,7 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, stru
     fy_metrics_add_collector(a->metrics, fy_metrics_collect_process, NULL);
     a->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, &sa,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, a,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)3600, MHD_OPTION_END);
@@ -184,7 +156,7 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, stru
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);
-    a->port = info ? info->port : (int)port;
+    a->port = info ? info->port : ntohs(sa.sin_port);
     fy_log(FY_LOG_INFO, "mirror", "msg=\"admin endpoint listening\" address=%s:%d", host, a->port);
     return a;
 }

@@ -564,15 +564,6 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *uri)
     return strlen(uri);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char line[512];
-    vsnprintf(line, sizeof line, fmt, ap);
-    line[strcspn(line, "\n")] = '\0';
-    fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", line);
-}
-
 static void opts_defaults(struct reg_http_opts *o)
 {
     if (o->max_conns <= 0)
@@ -655,7 +646,7 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
-        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(h->o.threads > 0 ? h->o.threads : 1),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,

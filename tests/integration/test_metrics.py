@@ -359,3 +359,14 @@ def test_metric_values_are_finite_numbers(registry):
     for fam in scrape(registry).values():
         for (_name, _labels), v in fam.samples.items():
             assert not math.isnan(v), fam.name
+
+
+def test_standalone_link_refuses_a_bad_metrics_listener(tmp_path: pathlib.Path):
+    cfg = tmp_path / "link.properties"
+    cfg.write_text("source.schema.registry.url=http://127.0.0.1:1\n"
+                   "destination.schema.registry.url=http://127.0.0.1:1\n"
+                   "metrics.listener=nowhere\n", encoding="utf-8")
+    p = subprocess.run([str(conftest._ferry_bin()), "link", "--config", str(cfg), "--once"],
+                       capture_output=True, text=True, timeout=60, env=ENV)
+    assert p.returncode == 2, p.stderr
+    assert "metrics.listener 'nowhere': expected HOST:PORT" in p.stderr
