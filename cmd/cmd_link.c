@@ -157,6 +157,8 @@ static void link_metrics_pass(struct link_metrics *lm, int rc, size_t applied, i
 static void link_metrics_stop(struct link_metrics *lm)
 {
     fy_obs_http_stop(lm->http);
+    if (lm->m)
+        fy_obs_destroy(&lm->obs);
     fy_metrics_free(lm->m);
 }
 

@@ -240,6 +240,7 @@ int cmd_serve(int argc, char **argv)
     struct lnk_service *links = NULL;
     struct fy_metrics *metrics = NULL;
     struct fy_obs obs;
+    bool obs_ready = false; /* obs initialised (fy_obs_destroy at the end) */
     char *host = NULL;
     int port = 0;
     int status = 1;
@@ -285,6 +286,7 @@ int cmd_serve(int argc, char **argv)
         fy_metrics_add_collector(metrics, fy_metrics_collect_process, NULL);
     }
     fy_obs_init(&obs, metrics, conf.access_log);
+    obs_ready = true;
 
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
@@ -369,6 +371,8 @@ out:
     reg_http_stop(http);
     lnk_service_free(links);
     reg_registry_close(r);
+    if (obs_ready)
+        fy_obs_destroy(&obs);
     fy_metrics_free(metrics);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");

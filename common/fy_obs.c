@@ -26,12 +26,22 @@ static const int64_t latency_bounds[] = {
     250 * NS_PER_MS,  500 * NS_PER_MS,  1000 * NS_PER_MS, 2500 * NS_PER_MS, 5000 * NS_PER_MS,
     10000 * NS_PER_MS};
 
+struct fy_obs_entry {
+    const char *method, *route; /* keys by address */
+    int status;
+    struct fy_metric *requests, *latency, *bytes;
+    struct fy_obs_entry *next; /* o->entries */
+};
+
 void fy_obs_init(struct fy_obs *o, struct fy_metrics *metrics, bool access_log)
 {
     memset(o, 0, sizeof *o);
     o->metrics = metrics;
     o->access_log = access_log;
     atomic_init(&o->ready, false);
+    for (size_t i = 0; i < FY_OBS_CACHE; i++)
+        atomic_init(&o->cache[i], NULL);
+    pthread_mutex_init(&o->mu, NULL);
     if (!metrics)
         return;
     static const char *const mrs[] = {"method", "route", "status", NULL};
@@ -46,6 +56,25 @@ void fy_obs_init(struct fy_obs *o, struct fy_metrics *metrics, bool access_log)
     o->resp_bytes = fy_metrics_family(metrics, FY_METRIC_COUNTER, "ferry_http_response_bytes_total",
                                       "Response body bytes sent, by method and route template.",
                                       mr, NULL, 0, 1);
+}
+
+void fy_obs_destroy(struct fy_obs *o)
+{
+    for (struct fy_obs_entry *e = o->entries, *n; e; e = n) {
+        n = e->next;
+        free(e);
+    }
+    o->entries = NULL;
+    pthread_mutex_destroy(&o->mu);
+}
+
+const char *fy_obs_route(const char *path)
+{
+    static const char *const own[] = {"/metrics", "/health/live", "/health/ready"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(path, own[i]) == 0)
+            return own[i];
+    return "other";
 }
 
 void fy_obs_set_ready(struct fy_obs *o, bool ready)
@@ -127,6 +156,44 @@ static void access_line(const struct fy_obs_req *rq, int64_t dur_ns)
     fy_buf_destroy(&b);
 }
 
+/* The three series of (method, route, status): from the cache when the same
+ * strings were seen last in its slot, else looked up by their text (and the
+ * slot refilled; entries are immutable once published, and freed only by
+ * fy_obs_destroy, so a reader never sees one die). Locks: takes o->mu on a miss. */
+static const struct fy_obs_entry *series_of(struct fy_obs *o, const char *method,
+                                            const char *route, int status)
+{
+    uintptr_t h = ((uintptr_t)method >> 3) * 31 + ((uintptr_t)route >> 3) * 131 + (uintptr_t)status;
+    h ^= h >> 11;
+    _Atomic(struct fy_obs_entry *) *slot = &o->cache[h % FY_OBS_CACHE];
+    struct fy_obs_entry *e = atomic_load_explicit(slot, memory_order_acquire);
+    if (e && e->method == method && e->route == route && e->status == status)
+        return e;
+    /* entries are keyed by address, and there are only as many as distinct
+     * (method, route, status) strings the callers hold: a slot two hot keys
+     * share costs this scan, never memory */
+    pthread_mutex_lock(&o->mu);
+    for (e = o->entries; e; e = e->next)
+        if (e->method == method && e->route == route && e->status == status)
+            break;
+    if (!e) {
+        char st[12];
+        snprintf(st, sizeof st, "%d", status);
+        e = fy_calloc(1, sizeof *e);
+        e->method = method;
+        e->route = route;
+        e->status = status;
+        e->requests = fy_metric_child(o->requests, (const char *[]){method, route, st});
+        e->latency = fy_metric_child(o->latency, (const char *[]){method, route});
+        e->bytes = fy_metric_child(o->resp_bytes, (const char *[]){method, route});
+        e->next = o->entries;
+        o->entries = e;
+    }
+    pthread_mutex_unlock(&o->mu);
+    atomic_store_explicit(slot, e, memory_order_release);
+    return e;
+}
+
 void fy_obs_done(struct fy_obs *o, const struct fy_obs_req *rq)
 {
     if (!o)
@@ -135,14 +202,11 @@ void fy_obs_done(struct fy_obs *o, const struct fy_obs_req *rq)
     if (dur < 0)
         dur = 0;
     if (o->requests) {
-        const char *method = fy_obs_method(rq->method);
-        char status[12];
-        snprintf(status, sizeof status, "%d", rq->status);
-        const char *mrs[] = {method, rq->route, status};
-        const char *mr[] = {method, rq->route};
-        fy_metric_add(fy_metric_child(o->requests, mrs), 1);
-        fy_metric_observe(fy_metric_child(o->latency, mr), dur);
-        fy_metric_add(fy_metric_child(o->resp_bytes, mr), (int64_t)rq->bytes);
+        const struct fy_obs_entry *e = series_of(o, fy_obs_method(rq->method), rq->route,
+                                                 rq->status);
+        fy_metric_add(e->requests, 1);
+        fy_metric_observe(e->latency, dur);
+        fy_metric_add(e->bytes, (int64_t)rq->bytes);
     }
     if (o->access_log)
         access_line(rq, dur);
@@ -188,11 +252,9 @@ static enum MHD_Result obs_handle(void *cls, struct MHD_Connection *conn, const 
     int status = 404;
     char *body = NULL;
     const char *ctype = "application/json";
-    const char *route = url;
     if (!fy_obs_serve(s->o, method, url, &status, &body, &ctype)) {
         status = 404;
         body = fy_strdup("{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
-        route = "other";
     }
     size_t len = strlen(body);
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -203,7 +265,7 @@ static enum MHD_Result obs_handle(void *cls, struct MHD_Connection *conn, const 
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
-    fy_obs_done(s->o, &(struct fy_obs_req){.method = method, .route = route, .path = url,
+    fy_obs_done(s->o, &(struct fy_obs_req){.method = method, .route = fy_obs_route(url), .path = url,
                                            .status = status, .bytes = len,
                                            .start_ns = c->start_ns});
     return ret;

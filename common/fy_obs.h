@@ -15,11 +15,16 @@
 #include "common/fy_err.h"
 #include "common/fy_metrics.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define FY_OBS_CACHE 1024
+
+struct fy_obs_entry; /* fy_obs.c: the series of one (method, route, status) */
 
 /* Readiness beyond the flag (the mirror: its worker published a status). */
 typedef bool (*fy_obs_ready_fn)(void *arg);
@@ -33,11 +38,18 @@ struct fy_obs {
     struct fy_metric_family *requests; /* ferry_http_requests_total{method,route,status} */
     struct fy_metric_family *latency;  /* ferry_http_request_duration_seconds{method,route} */
     struct fy_metric_family *resp_bytes; /* ferry_http_response_bytes_total{method,route} */
+    /* the series of recent (method, route, status) keyed by the strings'
+     * addresses: a request finds its three series with one load */
+    _Atomic(struct fy_obs_entry *) cache[FY_OBS_CACHE];
+    pthread_mutex_t mu;           /* `entries` */
+    struct fy_obs_entry *entries; /* every entry ever made (freed by fy_obs_destroy) */
 };
 
 /* Set up `o` (caller storage) over `metrics` (borrowed, may be NULL): the
  * HTTP families are registered in it. Not ready until fy_obs_set_ready. */
 void fy_obs_init(struct fy_obs *o, struct fy_metrics *metrics, bool access_log);
+/* Free what fy_obs_init and fy_obs_done allocated; no request may be running. */
+void fy_obs_destroy(struct fy_obs *o);
 void fy_obs_set_ready(struct fy_obs *o, bool ready);
 
 /* If `method` `path` (path without query) is one of fy_obs's resources,
@@ -49,8 +61,14 @@ bool fy_obs_serve(struct fy_obs *o, const char *method, const char *path, int *s
 /* The bounded `method` label: GET HEAD POST PUT DELETE PATCH OPTIONS, else "other". */
 const char *fy_obs_method(const char *method);
 
+/* The route label of one of fy_obs's own paths (a static string), "other"
+ * for any other path. */
+const char *fy_obs_route(const char *path);
+
 /* One finished request, for fy_obs_done. `route` is a route template
- * ("/subjects/{subject}/versions"), never the raw path; `path` (raw, as
+ * ("/subjects/{subject}/versions"), never the raw path, in storage that
+ * stays unchanged while `o` lives (static, or owned by the caller): series
+ * are cached by its address. `method` is any method text; `path` (raw, as
  * sent) and `client` appear only in the access log. */
 struct fy_obs_req {
     const char *method;

@@ -75,9 +75,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         char *obody;
         const char *octype;
         if (fy_obs_serve(&a->obs, method, url, &ostatus, &obody, &octype))
-            return answer(a, conn, ar, method, strcmp(url, "/metrics") == 0 ? "/metrics"
-                          : strcmp(url, "/health/live") == 0 ? "/health/live" : "/health/ready",
-                          (unsigned)ostatus, obody, octype);
+            return answer(a, conn, ar, method, fy_obs_route(url), (unsigned)ostatus, obody,
+                          octype);
     }
     const char *topic = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "topic");
     const char *tmo = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "timeout_ms");
@@ -151,6 +150,7 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, stru
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)3600, MHD_OPTION_END);
     if (!a->d) {
         fy_err_set(err, FY_E_IO, "admin endpoint: cannot listen on %s", listen);
+        fy_obs_destroy(&a->obs);
         fy_metrics_free(a->metrics);
         free(a);
         return NULL;
@@ -171,6 +171,7 @@ void mir_admin_stop(struct mir_admin *a)
     if (!a)
         return;
     MHD_stop_daemon(a->d);
+    fy_obs_destroy(&a->obs);
     fy_metrics_free(a->metrics);
     free(a);
 }

@@ -485,9 +485,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         char *obody;
         const char *octype;
         if (fy_obs_serve(h->o.obs, method, url, &ostatus, &obody, &octype)) {
-            st->route = strcmp(url, "/metrics") == 0        ? "/metrics"
-                        : strcmp(url, "/health/live") == 0 ? "/health/live"
-                                                           : "/health/ready";
+            st->route = fy_obs_route(url);
             return send_response(conn, st, ostatus, obody, octype, false);
         }
     }
