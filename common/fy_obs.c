@@ -265,7 +265,8 @@ static enum MHD_Result obs_handle(void *cls, struct MHD_Connection *conn, const 
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
-    fy_obs_done(s->o, &(struct fy_obs_req){.method = method, .route = fy_obs_route(url), .path = url,
+    fy_obs_done(s->o, &(struct fy_obs_req){.method = method, .route = fy_obs_route(url),
+                                           .path = url,
                                            .status = status, .bytes = len,
                                            .start_ns = c->start_ns});
     return ret;
@@ -320,7 +321,8 @@ struct fy_obs_http *fy_obs_http_start(struct fy_obs *o, const char *listen, stru
     struct fy_obs_http *s = fy_calloc(1, sizeof *s);
     s->o = o;
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0,
-                            NULL, NULL, obs_handle, s, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log, NULL,
+                            NULL, NULL, obs_handle, s, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log,
+                            NULL,
                             MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_URI_LOG_CALLBACK, obs_uri, s,
                             MHD_OPTION_NOTIFY_COMPLETED, obs_completed, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,

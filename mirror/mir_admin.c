@@ -18,7 +18,7 @@ struct mir_admin {
     struct MHD_Daemon *d;
     struct mir_worker *w;
     int port;
-    struct fy_metrics *metrics; /* GET /metrics: the admin endpoint's requests, the mirror, the process */
+    struct fy_metrics *metrics; /* GET /metrics: admin requests, the mirror, the process */
     struct fy_obs obs;
 };
 
@@ -144,7 +144,8 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w, stru
     fy_metrics_add_collector(a->metrics, fy_metrics_collect_process, NULL);
     a->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log, NULL,
+                            0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log,
+                            NULL,
                             MHD_OPTION_SOCK_ADDR, &sa,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, a,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)3600, MHD_OPTION_END);

@@ -534,8 +534,8 @@ static void request_done(struct reg_http *h, struct MHD_Connection *conn,
         }
     }
     fy_obs_done(h->o.obs, &(struct fy_obs_req){
-        .method = st->method, .route = st->route, .path = st->path, .client = client[0] ? client : NULL,
-        .status = st->status, .bytes = st->bytes, .start_ns = st->start_ns});
+        .method = st->method, .route = st->route, .path = st->path,
+        .client = client[0] ? client : NULL, .status = st->status, .bytes = st->bytes, .start_ns = st->start_ns});
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -644,7 +644,8 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
-        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log, NULL,
+        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log,
+        NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(h->o.threads > 0 ? h->o.threads : 1),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,

@@ -410,7 +410,8 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
     for (size_t i = 0; n > 0 && i < r->n_exts && !ext; i++)
         if (strcmp(segs[0], r->exts[i].prefix) == 0) {
             ext = &r->exts[i];
-            resp->route = N_ROUTES + (int)i * EXT_DEPTHS + (int)(n < EXT_DEPTHS ? n : EXT_DEPTHS) - 1;
+            resp->route =
+                N_ROUTES + (int)i * EXT_DEPTHS + (int)(n < EXT_DEPTHS ? n : EXT_DEPTHS) - 1;
         }
     for (size_t i = 0; !ext && i < sizeof routes / sizeof routes[0]; i++) {
         const char *params[REG_MAX_PARAMS] = {0};

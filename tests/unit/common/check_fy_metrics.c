@@ -24,7 +24,8 @@ START_TEST(test_metrics_counter_series_by_labels)
     struct fy_metrics *m = fy_metrics_new();
     static const char *const labels[] = {"route", "status", NULL};
     struct fy_metric_family *f =
-        fy_metrics_family(m, FY_METRIC_COUNTER, "x_requests_total", "Requests.", labels, NULL, 0, 1);
+        fy_metrics_family(m, FY_METRIC_COUNTER, "x_requests_total", "Requests.", labels, NULL, 0,
+                          1);
     ck_assert_ptr_nonnull(f);
     struct fy_metric *a = fy_metric_child(f, (const char *[]){"/a", "200"});
     struct fy_metric *a2 = fy_metric_child(f, (const char *[]){"/a", "200"});
