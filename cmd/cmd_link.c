@@ -9,6 +9,8 @@
 
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
+#include "common/fy_metrics.h"
+#include "common/fy_obs.h"
 #include "common/fy_props.h"
 #include "linker/lnk_client.h"
 #include "linker/lnk_exporter.h"
@@ -32,6 +34,7 @@ struct link_conf {
     char *state_file;
     long long interval_ms;
     char *log_debug;
+    char *metrics_listener;
 };
 
 static const char *const ctx_types[] = {"AUTO", "CUSTOM", "NONE", "DEFAULT", NULL};
@@ -52,6 +55,9 @@ static const struct fy_setting link_settings[] = {
     {"link.poll.interval.ms", FY_SET_INT, O(interval_ms), "5000", 10, 3600000, NULL,
      "pause between two passes over the source"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL, "modules with DEBUG logging"},
+    {"metrics.listener", FY_SET_STRING, O(metrics_listener), "", 0, 0, NULL,
+     "HOST:PORT serving GET /metrics, /health/live and /health/ready (ready after the first "
+     "good pass); empty = none"},
 };
 #undef O
 #define N_SETTINGS (sizeof link_settings / sizeof link_settings[0])
@@ -88,6 +94,72 @@ static void split_props(const struct fy_props *all, struct fy_props *rest, json_
         else
             fy_props_set(rest, p->key, p->value);
     }
+}
+
+/* The standalone link's own metrics (its passes; the process collector too). */
+struct link_metrics {
+    struct fy_metrics *m;
+    struct fy_obs obs;
+    struct fy_obs_http *http;
+    struct fy_metric *ok, *failed, *applied, *last_ok;
+    struct fy_metric *duration;
+};
+
+static int link_metrics_start(struct link_metrics *lm, const char *listen, const char *name,
+                              struct fy_err *err)
+{
+    static const int64_t ms[] = {10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000};
+    static const char *const by_result[] = {"link", "result", NULL};
+    static const char *const by_link[] = {"link", NULL};
+    lm->m = fy_metrics_new();
+    fy_metrics_add_collector(lm->m, fy_metrics_collect_process, NULL);
+    fy_obs_init(&lm->obs, lm->m, false);
+    struct fy_metric_family *passes = fy_metrics_family(
+        lm->m, FY_METRIC_COUNTER, "ferry_link_passes_total",
+        "Passes over the source registry, by result (ok, failed).", by_result, NULL, 0, 1);
+    lm->ok = fy_metric_child(passes, (const char *[]){name, "ok"});
+    lm->failed = fy_metric_child(passes, (const char *[]){name, "failed"});
+    lm->applied = fy_metric_child(
+        fy_metrics_family(lm->m, FY_METRIC_COUNTER, "ferry_link_applied_total",
+                          "Changes applied to the destination registry.", by_link, NULL, 0, 1),
+        (const char *[]){name});
+    lm->last_ok = fy_metric_child(
+        fy_metrics_family(lm->m, FY_METRIC_GAUGE, "ferry_link_last_success_timestamp_seconds",
+                          "When the last good pass ended (unix seconds); 0 before the first.",
+                          by_link, NULL, 0, 1),
+        (const char *[]){name});
+    lm->duration = fy_metric_child(
+        fy_metrics_family(lm->m, FY_METRIC_HISTOGRAM, "ferry_link_pass_duration_seconds",
+                          "Time one pass over the source took.", by_link, ms,
+                          sizeof ms / sizeof ms[0], 1e3),
+        (const char *[]){name});
+    lm->http = fy_obs_http_start(&lm->obs, listen, err);
+    if (!lm->http)
+        return -1;
+    fy_log(FY_LOG_INFO, "link", "msg=\"metrics listening\" address=%s port=%d", listen,
+           fy_obs_http_port(lm->http));
+    return 0;
+}
+
+/* After a pass: 0 = good. Unset metrics (no listener) are NULL: no-ops. */
+static void link_metrics_pass(struct link_metrics *lm, int rc, size_t applied, int64_t ms)
+{
+    fy_metric_add(rc == 0 ? lm->ok : lm->failed, 1);
+    fy_metric_add(lm->applied, (int64_t)applied);
+    fy_metric_observe(lm->duration, ms);
+    if (rc == 0) {
+        fy_metric_set(lm->last_ok, (int64_t)time(NULL));
+        if (lm->m)
+            fy_obs_set_ready(&lm->obs, true); /* caught up once */
+    }
+}
+
+static void link_metrics_stop(struct link_metrics *lm)
+{
+    fy_obs_http_stop(lm->http);
+    if (lm->m)
+        fy_obs_destroy(&lm->obs);
+    fy_metrics_free(lm->m);
 }
 
 /* The exporter definition of this link, validated by the exporter's rules. */
@@ -133,6 +205,7 @@ int cmd_link(int argc, char **argv)
     json_t *src = json_object(), *dst = json_object();
     char *state = NULL;
     int status = 2;
+    struct link_metrics lm = {0};
 
     const struct cmd_flag flags[] = {{"--config", &config_path, NULL}, {"--once", NULL, &once}};
     int frc = cmd_flags_parse("link", argc, argv, flags, sizeof flags / sizeof flags[0], usage);
@@ -172,6 +245,9 @@ int cmd_link(int argc, char **argv)
     ls = lnk_standalone_new(&def, src, state, &err);
     if (!ls)
         goto out;
+    if (conf.metrics_listener[0] &&
+        link_metrics_start(&lm, conf.metrics_listener, def.name, &err) != 0)
+        goto out;
     fy_log(FY_LOG_INFO, "link", "msg=\"link started\" link=%s state=%s interval_ms=%lld",
            def.name, state, conf.interval_ms);
     status = 1;
@@ -179,7 +255,13 @@ int cmd_link(int argc, char **argv)
     for (;;) {
         size_t applied = 0;
         struct fy_err perr = {0};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int rc = lnk_standalone_poll(ls, &applied, &perr);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        link_metrics_pass(&lm, rc, applied,
+                          (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+                              (t1.tv_nsec - t0.tv_nsec) / 1000000);
         if (rc == 0) {
             if (applied || once || last_error)
                 fy_log(FY_LOG_INFO, "link", "msg=\"pass done\" link=%s applied=%zu", def.name,
@@ -214,6 +296,7 @@ out:
         fy_log(FY_LOG_ERROR, "link", "msg=\"%s\"", fy_err_text(&err));
         status = err.code == FY_E_CONFIG || err.code == REG_E_INVALID_EXPORTER ? 2 : 1;
     }
+    link_metrics_stop(&lm);
     lnk_standalone_free(ls);
     if (ls || have_def)
         lnk_client_global_cleanup();

@@ -9,6 +9,8 @@
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "common/fy_log.h"
+#include "common/fy_metrics.h"
+#include "common/fy_obs.h"
 #include "common/fy_props.h"
 #include "common/fy_auth.h"
 #include "common/fy_secret.h"
@@ -67,6 +69,8 @@ struct serve_conf {
     char *auth_realm, *auth_roles, *auth_skip, *user_file, *jaas_file, *jaas_java;
     char *grants[3];
     char *secrets_key_file;
+    bool metrics;
+    bool access_log;
 };
 
 static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
@@ -213,6 +217,11 @@ static const struct fy_setting serve_settings[] = {
      1LL << 40, NULL, "memory budget of one compatibility check (42201 beyond)"},
     {"log.debug", FY_SET_STRING, O(log_debug), "", 0, 0, NULL,
      "modules with DEBUG logging: registry,http,... or all"},
+    {"ferry.metrics.enabled", FY_SET_BOOL, O(metrics), "true", 0, 0, NULL,
+     "serve GET /metrics (Prometheus text format) and keep the request metrics"},
+    {"ferry.http.access.log", FY_SET_BOOL, O(access_log), "false", 0, 0, NULL,
+     "log one line per request (module=access: method, route, path, status, bytes, "
+     "duration, client address; never bodies or headers)"},
 };
 #undef O
 #define N_SETTINGS (sizeof serve_settings / sizeof serve_settings[0])
@@ -406,6 +415,9 @@ int cmd_serve(int argc, char **argv)
     struct fy_secret_box *secrets = NULL;
     struct listener ls[MAX_LISTENERS] = {{0}};
     size_t n_ls = 0;
+    struct fy_metrics *metrics = NULL;
+    struct fy_obs obs;
+    bool obs_ready = false; /* obs initialised (fy_obs_destroy at the end) */
     int status = 1;
 
     const struct cmd_flag flags[] = {{"--config", &config_path, NULL},
@@ -454,6 +466,13 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+    if (conf.metrics) {
+        metrics = fy_metrics_new();
+        fy_metrics_add_collector(metrics, fy_metrics_collect_process, NULL);
+    }
+    fy_obs_init(&obs, metrics, conf.access_log);
+    obs_ready = true;
+
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
         REG_COMPAT_FORWARD_TRANSITIVE, REG_COMPAT_FULL, REG_COMPAT_FULL_TRANSITIVE};
@@ -473,6 +492,7 @@ int cmd_serve(int argc, char **argv)
         .group_id = conf.group_id,
         .compact_min_bytes = conf.compact_min,
         .parsed_cache_bytes = (size_t)conf.parsed_cache,
+        .metrics = metrics,
     };
     r = reg_registry_open(&ro, &err);
     if (!r)
@@ -481,7 +501,8 @@ int cmd_serve(int argc, char **argv)
      * route extension, so it must exist before the first request */
     struct lnk_service_opts lo = {.max_exporters = (size_t)conf.max_exporters,
                                   .max_lanes = (size_t)conf.max_lanes,
-                                  .secrets = secrets};
+                                  .secrets = secrets,
+                                  .metrics = metrics};
     links = lnk_service_new(r, &lo, &err);
     if (!links)
         goto out;
@@ -498,6 +519,7 @@ int cmd_serve(int argc, char **argv)
         .max_uri = (size_t)conf.max_uri,
         .max_header_bytes = (size_t)conf.max_header_bytes,
         .max_query_params = (int)conf.max_query_params,
+        .obs = &obs,
     };
     struct fy_buf where;
     fy_buf_init(&where, 0);
@@ -514,6 +536,9 @@ int cmd_serve(int argc, char **argv)
         fy_buf_printf(&where, "%s%s://%s:%d", i ? "," : "", ls[i].https ? "https" : "http",
                       ls[i].host, reg_http_port(ls[i].http));
     }
+    /* the ports are bound only once the store is replayed and the exporters
+     * resumed: /health/ready answers 200 from the first request on */
+    fy_obs_set_ready(&obs, true);
     fy_log(FY_LOG_INFO, "serve",
            "msg=\"ferry started\" version=%s listen=%s data_dir=%s compatibility=%s fsync=%s",
            FERRY_VERSION, fy_buf_str(&where), conf.data_dir,
@@ -555,6 +580,9 @@ out:
     fy_tls_free(tls);
     fy_auth_free(auth);
     fy_secret_box_free(secrets);
+    if (obs_ready)
+        fy_obs_destroy(&obs);
+    fy_metrics_free(metrics);
     if (status == 0)
         fy_log(FY_LOG_INFO, "serve", "msg=\"ferry stopped\"");
     for (size_t i = 0; i < n_ls; i++)

@@ -31,6 +31,7 @@ struct lnk_exp {
     int64_t epoch;        /* (mu) bumped by every reset; journaled with each position */
     int64_t ts;           /* (mu) ms of the last progress */
     char *trace;          /* (mu) last error text, NULL when none */
+    int64_t errors;       /* (mu) failed attempts since it started (metrics) */
     pthread_t thread;
     bool started;
 };
@@ -60,6 +61,10 @@ int lnk_journal_state(struct lnk_service *svc, const char *name, int64_t next, i
 
 /* Does s[0..len) contain `needle`? (a cheap pre-filter on record keys) */
 bool lnk_has_text(const char *s, size_t len, const char *needle);
+
+/* The exporters' metrics collector (lnk_metrics.c; fy_metrics_collect_fn),
+ * `arg` the service. Locks: takes mu briefly; none across the store read. */
+void lnk_metrics_collect(void *arg, struct fy_metrics_out *out);
 
 /* The worker thread's body (lnk_worker.c); `arg` is the struct lnk_exp. */
 void *lnk_worker_main(void *arg);

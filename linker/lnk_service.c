@@ -280,6 +280,8 @@ struct lnk_service *lnk_service_new(struct reg_registry *r, const struct lnk_ser
         lnk_service_free(svc);
         return NULL;
     }
+    if (svc->o.metrics)
+        fy_metrics_add_collector(svc->o.metrics, lnk_metrics_collect, svc);
     return svc;
 }
 
@@ -287,6 +289,7 @@ void lnk_service_free(struct lnk_service *svc)
 {
     if (!svc)
         return;
+    fy_metrics_remove_collector(svc->o.metrics, lnk_metrics_collect, svc);
     pthread_mutex_lock(&svc->ctl_mu);
     for (;;) {
         size_t it = 0;

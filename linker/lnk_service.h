@@ -13,6 +13,7 @@
 #include "common/fy_buf.h"
 #include "common/fy_err.h"
 #include "common/fy_secret.h"
+#include "common/fy_metrics.h"
 #include "registry/reg_registry.h"
 #include "registry/reg_route.h"
 
@@ -25,6 +26,8 @@ struct lnk_service_opts {
                            * 0 = 8 (max.in.flight's default) */
     const struct fy_secret_box *secrets; /* seals credentials of exporter configs in the
                            * journal (borrowed, outlives the service); NULL = kept in clear */
+    struct fy_metrics *metrics; /* borrowed, may be NULL: exporter state, lag and errors
+                                 * are published there while the service lives */
 };
 
 /* Replay the exporters journaled in `r`'s store, start their workers (each

@@ -829,6 +829,7 @@ static void set_state(struct worker *w, enum lnk_state st, const char *trace)
 {
     pthread_mutex_lock(&w->svc->mu);
     w->ex->state = st;
+    w->ex->errors += st == LNK_ERROR;
     free(w->ex->trace);
     w->ex->trace = fy_strdup(trace);
     pthread_mutex_unlock(&w->svc->mu);

@@ -4,6 +4,8 @@
 
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
+#include "common/fy_obs.h"
+#include "mirror/mir_metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,13 +19,21 @@ struct mir_admin {
     struct mir_worker *w;
     const struct fy_auth *auth;
     int port;
+    struct fy_metrics *metrics; /* GET /metrics: admin requests, the mirror, the process */
+    struct fy_obs obs;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *json)
+/* Per request: when it began and what it was (GET /metrics, /health/...). */
+struct admin_req {
+    int64_t start_ns;
+};
+
+static enum MHD_Result reply_as(struct MHD_Connection *conn, unsigned status, char *body,
+                                const char *ctype)
 {
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", "application/json");
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", ctype);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -62,22 +72,45 @@ static bool guard(const struct mir_admin *a, struct MHD_Connection *conn, enum f
     return true;
 }
 
+/* Answer and count it (fy_obs) under its route. */
+static enum MHD_Result answer(struct mir_admin *a, struct MHD_Connection *conn,
+                              const struct admin_req *ar, const char *method, const char *route,
+                              unsigned status, char *body, const char *ctype)
+{
+    size_t len = strlen(body);
+    enum MHD_Result ret = reply_as(conn, status, body, ctype);
+    fy_obs_done(&a->obs, &(struct fy_obs_req){.method = method, .route = route,
+                                              .status = (int)status, .bytes = len,
+                                              .start_ns = ar->start_ns});
+    return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
 {
-    static int first_call_marker;
     struct mir_admin *a = cls;
     (void)version;
     (void)upload_data;
     if (!*con_cls) {
         /* MHD calls once for the headers, then for the body: answer at the end */
-        *con_cls = &first_call_marker;
+        struct admin_req *ar = fy_calloc(1, sizeof *ar);
+        ar->start_ns = fy_metrics_now_ns();
+        *con_cls = ar;
         return MHD_YES;
     }
+    const struct admin_req *ar = *con_cls;
     if (*upload_data_size) {
         *upload_data_size = 0; /* bodies are ignored: all parameters are in the query */
         return MHD_YES;
+    }
+    {
+        int ostatus;
+        char *obody;
+        const char *octype;
+        if (fy_obs_serve(&a->obs, method, url, &ostatus, &obody, &octype))
+            return answer(a, conn, ar, method, fy_obs_route(url), (unsigned)ostatus, obody,
+                          octype);
     }
     const char *topic = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "topic");
     const char *tmo = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "timeout_ms");
@@ -87,7 +120,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         errno = 0;
         timeout_ms = strtol(tmo, &end, 10);
         if (errno || *end || timeout_ms < 0 || timeout_ms > 3600000)
-            return reply(conn, 400, fy_strdup("{\"error_code\":400,\"message\":\"bad timeout_ms\"}"));
+            return answer(a, conn, ar, method, "other", 400,
+                          fy_strdup("{\"error_code\":400,\"message\":\"bad timeout_ms\"}"),
+                          "application/json");
     }
     if (topic && !topic[0])
         topic = NULL;
@@ -107,66 +142,64 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (strcmp(url, routes[i].path) != 0)
             continue;
         if (strcmp(method, routes[i].method) != 0)
-            return reply(conn, 405, fy_strdup("{\"error_code\":405,\"message\":\"method not allowed\"}"));
+            return answer(a, conn, ar, method, routes[i].path, 405,
+                          fy_strdup("{\"error_code\":405,\"message\":\"method not allowed\"}"),
+                          "application/json");
         char *json = NULL;
         int status = mir_worker_request(a->w, routes[i].op, topic, (int)timeout_ms, &json);
         fy_log(FY_LOG_INFO, "mirror", "msg=\"admin request\" method=%s path=%s topic=%s status=%d",
                method, url, topic ? topic : "*", status);
-        return reply(conn, (unsigned)status, json);
+        return answer(a, conn, ar, method, routes[i].path, (unsigned)status, json,
+                      "application/json");
     }
-    return reply(conn, 404, fy_strdup("{\"error_code\":404,\"message\":\"not found\"}"));
+    return answer(a, conn, ar, method, "other", 404,
+                  fy_strdup("{\"error_code\":404,\"message\":\"not found\"}"),
+                  "application/json");
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
 {
-    char buf[512];
     (void)cls;
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    size_t n = strlen(buf);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", buf);
+    (void)conn;
+    (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
 }
 
 struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w,
                                   const struct fy_auth *auth, struct fy_err *err)
 {
     struct sockaddr_in sa;
-    const char *colon = strrchr(listen, ':');
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
     char host[64];
-    if (!colon || (size_t)(colon - listen) >= sizeof host) {
-        fy_err_set(err, FY_E_CONFIG, "admin.listen '%s': expected HOST:PORT", listen);
+    if (fy_obs_ipv4_listen(listen, "admin.listen", &sa, host, sizeof host, err) != 0)
         return NULL;
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end = NULL;
-    errno = 0;
-    long port = strtol(colon + 1, &end, 10);
-    if (errno || *end || port < 0 || port > 65535 ||
-        inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                  &sa.sin_addr) != 1) {
-        fy_err_set(err, FY_E_CONFIG, "admin.listen '%s': expected IPv4 HOST:PORT", listen);
-        return NULL;
-    }
-    sa.sin_port = htons((uint16_t)port);
     struct mir_admin *a = fy_calloc(1, sizeof *a);
     a->w = w;
     a->auth = auth;
+    a->metrics = fy_metrics_new();
+    fy_obs_init(&a->obs, a->metrics, false);
+    a->obs.ready_fn = mir_metrics_ready; /* the state was restored before the admin starts */
+    a->obs.ready_arg = w;
+    fy_obs_set_ready(&a->obs, true);
+    fy_metrics_add_collector(a->metrics, mir_metrics_collect, w);
+    fy_metrics_add_collector(a->metrics, fy_metrics_collect_process, NULL);
     a->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log,
+                            NULL,
                             MHD_OPTION_SOCK_ADDR, &sa,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, a,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)3600, MHD_OPTION_END);
     if (!a->d) {
         fy_err_set(err, FY_E_IO, "admin endpoint: cannot listen on %s", listen);
+        fy_obs_destroy(&a->obs);
+        fy_metrics_free(a->metrics);
         free(a);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_BIND_PORT);
-    a->port = info ? info->port : (int)port;
+    a->port = info ? info->port : ntohs(sa.sin_port);
     fy_log(FY_LOG_INFO, "mirror", "msg=\"admin endpoint listening\" address=%s:%d", host, a->port);
     return a;
 }
@@ -181,5 +214,7 @@ void mir_admin_stop(struct mir_admin *a)
     if (!a)
         return;
     MHD_stop_daemon(a->d);
+    fy_obs_destroy(&a->obs);
+    fy_metrics_free(a->metrics);
     free(a);
 }

@@ -118,6 +118,7 @@ void mir_copy_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         mir_partition_on_fail(mp);
     } else if (m->err) {
         mir_partition_on_fail(mp);
+        mp->delivery_errors++;
         char reason[600];
         if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
             size_reason(w, mt, src->offset, (int64_t)(m->len + m->key_len), reason,

@@ -49,6 +49,7 @@ struct mir_partition {
     } seen[MIR_SEEN_MAX];
     int n_seen;
     int64_t records, bytes;  /* mirrored so far in this process */
+    int64_t delivery_errors; /* records the destination refused, in this process */
     bool assigned;           /* in the source consumer's assignment */
     bool resumed;            /* stored position applied (once per process) */
     bool start_pending;      /* assigned at the source's end (mirror.start.offset=latest)

@@ -35,6 +35,8 @@ static json_t *partition_json(const struct mir_partition *mp, int64_t now)
                           "map_expired", (json_int_t)mp->map.expired,
                           "assigned", mp->assigned, "retention_skipped",
                           (json_int_t)mp->retention_skipped);
+    json_object_set_new(j, "bytes", json_integer(mp->bytes));
+    json_object_set_new(j, "delivery_errors", json_integer(mp->delivery_errors));
     return j;
 }
 

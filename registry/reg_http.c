@@ -76,6 +76,8 @@ struct reg_http {
     bool stopping;
     pthread_t reaper;
     bool reaper_started;
+    char **route_labels;  /* reg_route_label of every route id, for the metrics */
+    int n_route_labels;
 };
 
 /* Per-request state, hung off MHD's per-request pointer (created by the URI log
@@ -87,6 +89,13 @@ struct request_state {
     bool has_body;
     int reject_status; /* non-zero: answer this error instead of routing */
     char reject_msg[200];
+    /* for fy_obs_done at completion */
+    int64_t start_ns;
+    const char *method; /* fy_obs_method: a static string */
+    char *path;        /* **new** copy for the access log, or NULL */
+    int status;        /* of the answer queued; 0 = none */
+    size_t bytes;
+    const char *route; /* template label (h->route_labels or static) */
 };
 
 static int64_t now_ms(void)
@@ -117,11 +126,15 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, int status, char *body,
-                                     const char *content_type, bool close)
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct request_state *st,
+                                     int status, char *body, const char *content_type,
+                                     bool close)
 {
+    size_t len = strlen(body);
+    st->status = status;
+    st->bytes = len;
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
         return MHD_NO;
@@ -139,14 +152,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, int status, ch
 /* A refusal of the HTTP layer in Confluent's shape ({"error_code": status,
  * "message"}, as rest-utils' exception mappers write it); the connection is
  * closed after it, since the rest of the request may not be trusted. */
-static enum MHD_Result send_error(struct MHD_Connection *conn, int status, const char *msg)
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct request_state *st,
+                                  int status, const char *msg)
 {
     struct fy_buf b;
     fy_buf_init(&b, 0);
     fy_buf_printf(&b, "{\"error_code\":%d,\"message\":", status);
     fy_jsonout_str(&b, msg);
     fy_buf_printf(&b, "}");
-    return send_response(conn, status, fy_buf_steal(&b), CT_ERROR, true);
+    return send_response(conn, st, status, fy_buf_steal(&b), CT_ERROR, true);
 }
 
 #ifdef MHD_HAVE_ERROR_RESPONSE_CALLBACK
@@ -411,13 +425,14 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
 
 /* ---- requests */
 
-static enum MHD_Result send_too_large(struct MHD_Connection *conn, const struct reg_http *h)
+static enum MHD_Result send_too_large(struct MHD_Connection *conn, struct request_state *st,
+                                      const struct reg_http *h)
 {
     char msg[160];
     snprintf(msg, sizeof msg,
              "Request body is larger than the limit of %zu bytes (ferry.request.max.bytes)",
              h->o.max_body);
-    return send_error(conn, 413, msg);
+    return send_error(conn, st, 413, msg);
 }
 
 /* The first thing MHD calls for a request, once its request line is in and
@@ -430,6 +445,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     (void)mc;
     struct reg_http *h = cls;
     struct request_state *st = fy_calloc(1, sizeof *st);
+    st->start_ns = fy_metrics_now_ns();
+    st->route = "other";
     fy_buf_init(&st->body, h->o.max_body);
     size_t len = strlen(uri);
     char *query = strchr(uri, '?');
@@ -537,6 +554,16 @@ static enum MHD_Result send_denied(const struct reg_http *h, struct MHD_Connecti
     return ret;
 }
 
+/* What the request's metrics and access log need from its head (the
+ * method and, for the log only, the path; never a header or the body). */
+static void request_begin(const struct reg_http *h, struct request_state *st,
+                          const char *method, const char *url)
+{
+    st->method = fy_obs_method(method);
+    if (h->o.obs && h->o.obs->access_log)
+        st->path = fy_strndup(url, 1024);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -549,16 +576,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st = *con_cls = on_uri(h, "", conn);
     if (!st->started) {
         st->started = true;
+        request_begin(h, st, method, url);
         conn_phase(h, conn, PH_BODY);
         check_head(h, conn, st);
         if (st->reject_status)
-            return send_error(conn, st->reject_status, st->reject_msg);
+            return send_error(conn, st, st->reject_status, st->reject_msg);
         /* refuse a declared oversize body before it is sent (no 100-continue) */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > h->o.max_body) {
             st->too_large = true;
-            return send_too_large(conn, h);
+            return send_too_large(conn, st, h);
         }
         return MHD_YES;
     }
@@ -575,9 +603,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (!conn_phase(h, conn, PH_HANDLER))
-        return send_error(conn, 503, "Service Unavailable: the server is shutting down");
+        return send_error(conn, st, 503, "Service Unavailable: the server is shutting down");
     if (st->too_large)
-        return send_too_large(conn, h);
+        return send_too_large(conn, st, h);
     struct args_acc args = {0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
     struct reg_req req = {
@@ -594,12 +622,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct reg_resp resp;
     if (guard(h, conn, &req, &resp) != 0) {
         free(args.items);
+        st->status = resp.status;
+        st->bytes = strlen(resp.body);
         return send_denied(h, conn, &resp);
+    }
+    /* /metrics and the health probes after the guard: with authentication on they need
+     * the read level, unless authentication.skip.paths lists them */
+    {
+        int ostatus;
+        char *obody;
+        const char *octype;
+        if (fy_obs_serve(h->o.obs, method, url, &ostatus, &obody, &octype)) {
+            free(args.items);
+            st->route = fy_obs_route(url);
+            return send_response(conn, st, ostatus, obody, octype, false);
+        }
     }
     reg_route(h->r, &req, &resp);
     free(args.items);
+    if (resp.route >= 0 && resp.route < h->n_route_labels)
+        st->route = h->route_labels[resp.route];
     fy_log(FY_LOG_DEBUG, "http", "method=%s path=%s status=%d", method, url, resp.status);
-    return send_response(conn, resp.status, resp.body, resp.content_type, false);
+    return send_response(conn, st, resp.status, resp.body, resp.content_type, false);
+}
+
+/* The request's metrics and access log line, once its answer went out. */
+static void request_done(struct reg_http *h, struct MHD_Connection *conn,
+                         const struct request_state *st)
+{
+    if (!h->o.obs || !st->status)
+        return;
+    char client[INET6_ADDRSTRLEN + 8] = "";
+    if (h->o.obs->access_log) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        char ip[INET6_ADDRSTRLEN] = "";
+        if (sa && sa->sa_family == AF_INET) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+            inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+            snprintf(client, sizeof client, "%s:%u", ip, ntohs(in->sin_port));
+        } else if (sa && sa->sa_family == AF_INET6) {
+            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+            inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+            snprintf(client, sizeof client, "[%s]:%u", ip, ntohs(in6->sin6_port));
+        }
+    }
+    fy_obs_done(h->o.obs, &(struct fy_obs_req){
+        .method = st->method, .route = st->route, .path = st->path,
+        .client = client[0] ? client : NULL, .status = st->status, .bytes = st->bytes, .start_ns = st->start_ns});
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -611,6 +682,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request_state *st = *con_cls;
     if (!st)
         return;
+    request_done(h, conn, st);
+    free(st->path);
     fy_buf_destroy(&st->body);
     free(st);
     *con_cls = NULL;
@@ -622,15 +695,6 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *uri)
     (void)cls;
     (void)c;
     return strlen(uri);
-}
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char line[512];
-    vsnprintf(line, sizeof line, fmt, ap);
-    line[strcspn(line, "\n")] = '\0';
-    fy_log(FY_LOG_WARN, "http", "msg=\"%s\"", line);
 }
 
 static void opts_defaults(struct reg_http_opts *o)
@@ -708,6 +772,13 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
     h->r = r;
     h->o = *opts;
     opts_defaults(&h->o);
+    h->n_route_labels = reg_route_count(r);
+    h->route_labels = fy_calloc((size_t)h->n_route_labels, sizeof *h->route_labels);
+    for (int i = 0; i < h->n_route_labels; i++) {
+        char label[160];
+        reg_route_label(r, i, label, sizeof label);
+        h->route_labels[i] = fy_strdup(label);
+    }
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->wake, NULL);
     pthread_cond_init(&h->drained, NULL);
@@ -729,8 +800,8 @@ struct reg_http *reg_http_start(struct reg_registry *r, const struct reg_http_op
     if (!h->o.tls)
         tls_opts[0].option = MHD_OPTION_END;
     h->daemon = MHD_start_daemon(
-        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_ARRAY, tls_opts,
+        flags, 0, accept_policy, h, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log,
+        NULL, MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(h->o.threads > 0 ? h->o.threads : 1),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
@@ -821,5 +892,8 @@ void reg_http_stop(struct reg_http *h)
     pthread_cond_destroy(&h->wake);
     pthread_cond_destroy(&h->drained);
     pthread_mutex_destroy(&h->lock);
+    for (int i = 0; i < h->n_route_labels; i++)
+        free(h->route_labels[i]);
+    free(h->route_labels);
     free(h);
 }

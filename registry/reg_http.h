@@ -11,6 +11,7 @@
 #include "common/fy_auth.h"
 #include "common/fy_err.h"
 #include "common/fy_tls.h"
+#include "common/fy_obs.h"
 #include "registry/reg_registry.h"
 
 #include <stddef.h>
@@ -39,6 +40,8 @@ struct reg_http_opts {
                             * must outlive the server); NULL: plain http */
     const struct fy_auth *auth; /* authentication and roles (reg_access.h; borrowed, must
                             * outlive the server); NULL or disabled: open to all */
+    struct fy_obs *obs;    /* borrowed: /metrics, /health/live and /ready, request metrics and the
+                            * access log; NULL = none of them */
 };
 
 struct reg_http;

@@ -6,6 +6,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_metrics.h"
 #include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
@@ -131,7 +132,8 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
     pthread_condattr_destroy(&ca);
 
     struct reg_journal_opts jo = {.dir = opts->data_dir, .fsync = opts->fsync,
-                                  .compact_min_bytes = opts->compact_min_bytes};
+                                  .compact_min_bytes = opts->compact_min_bytes,
+                                  .metrics = opts->metrics};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     r->store = reg_journal_open(&jo, err);
@@ -148,6 +150,8 @@ struct reg_registry *reg_registry_open(const struct reg_registry_opts *opts, str
         goto fail;
     }
     r->maint_started = true;
+    if (opts->metrics)
+        fy_metrics_add_collector(opts->metrics, reg_metrics_collect, r);
     fy_log(FY_LOG_INFO, "registry",
            "msg=\"store replayed\" data_dir=%s records_offset=%lld schemas=%lld contexts=%zu "
            "elapsed_ms=%.1f",
@@ -164,6 +168,8 @@ void reg_registry_close(struct reg_registry *r)
 {
     if (!r)
         return;
+    if (r->opts.metrics)
+        fy_metrics_remove_collector(r->opts.metrics, reg_metrics_collect, r);
     if (r->maint_started) {
         pthread_mutex_lock(&r->maint_mu);
         r->maint_stop = true;

@@ -32,6 +32,8 @@ struct reg_registry_opts {
     const char *group_id;                /* schema.registry.group.id */
     int64_t compact_min_bytes;           /* compact the store past this size (0 = default) */
     size_t parsed_cache_bytes;           /* parsed-schema cache budget (0 = default 64 MiB) */
+    struct fy_metrics *metrics;          /* borrowed, may be NULL: the registry's and the
+                                          * store's metrics are published there */
 };
 
 struct reg_registry {

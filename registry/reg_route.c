@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -68,6 +69,9 @@ static const struct route routes[] = {
 };
 
 #define MAX_EXTS 4
+#define N_ROUTES ((int)(sizeof routes / sizeof routes[0]))
+#define EXT_DEPTHS 4 /* /p, /p/{name}, /p/{name}/{action}, deeper */
+#define N_PLAIN (N_ROUTES + MAX_EXTS * EXT_DEPTHS)
 
 struct reg_route_ext {
     char prefix[32];
@@ -415,6 +419,7 @@ void reg_route(struct reg_registry *r, const struct reg_req *req, struct reg_res
     if (ctx_path_rewrite_ctx(req->path, query, &new_path, &new_query, &context, &err) != 0) {
         resp->body = error_body(&err, &resp->status);
         resp->content_type = CT_V1;
+        resp->route = REG_ROUTE_NONE;
     } else if (!new_path) {
         route(r, req, NULL, resp);
     } else {
@@ -448,6 +453,7 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
     resp->status = 500;
     resp->body = NULL;
     resp->content_type = ctype ? ctype : CT_V1;
+    resp->route = REG_ROUTE_NONE;
     decode_args(&hc, req);
 
     if (split_path(req->path, &segs, &n, &err) != 0)
@@ -457,18 +463,24 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
     const struct reg_route_ext *ext = NULL;
     bool path_known = false;
     for (size_t i = 0; n > 0 && i < r->n_exts && !ext; i++)
-        if (strcmp(segs[0], r->exts[i].prefix) == 0)
+        if (strcmp(segs[0], r->exts[i].prefix) == 0) {
             ext = &r->exts[i];
+            resp->route =
+                N_ROUTES + (int)i * EXT_DEPTHS + (int)(n < EXT_DEPTHS ? n : EXT_DEPTHS) - 1;
+        }
     for (size_t i = 0; !ext && i < sizeof routes / sizeof routes[0]; i++) {
         const char *params[REG_MAX_PARAMS] = {0};
         if (!match(routes[i].pattern, segs, n, params))
             continue;
+        if (!path_known)
+            resp->route = (int)i; /* a 405 counts under the path's first template */
         path_known = true;
         /* HEAD is GET without the body (JAX-RS does this for every GET resource;
          * MHD leaves the body out of HEAD answers) */
         const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
         if (strcmp(routes[i].method, method) == 0) {
             found = &routes[i];
+            resp->route = (int)i;
             memcpy(hc.params, params, sizeof params);
             break;
         }
@@ -514,6 +526,8 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
         rc = found->fn(&hc, &out, &err);
     }
 out:
+    if (context && resp->route != REG_ROUTE_NONE)
+        resp->route += N_PLAIN;
     if (rc == 0) {
         resp->status = hc.status;
         resp->body = hc.status == 204 ? fy_strdup("") : fy_buf_steal(&out);
@@ -537,4 +551,69 @@ out:
     }
     free(hc.arg_names);
     free(hc.arg_values);
+}
+
+int reg_route_count(const struct reg_registry *r)
+{
+    (void)r;
+    return 2 * N_PLAIN;
+}
+
+/* "{name}" for the '*' after `prev` (the literal segment before it) */
+static const char *param_name(const char *prev, size_t len)
+{
+    static const struct {
+        const char *seg, *param;
+    } names[] = {{"subjects", "{subject}"}, {"versions", "{version}"}, {"ids", "{id}"},
+                 {"config", "{subject}"},   {"mode", "{subject}"},     {"contexts", "{context}"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i].seg) == len && strncmp(prev, names[i].seg, len) == 0)
+            return names[i].param;
+    return "{param}";
+}
+
+void reg_route_label(const struct reg_registry *r, int id, char *buf, size_t len)
+{
+    struct fy_buf b;
+    fy_buf_init(&b, 0);
+    if (id < 0 || id >= 2 * N_PLAIN) {
+        fy_buf_puts(&b, "other");
+        goto out;
+    }
+    if (id >= N_PLAIN) {
+        fy_buf_puts(&b, "/contexts/{context}");
+        id -= N_PLAIN;
+    }
+    if (id < N_ROUTES) {
+        const char *prev = "";
+        size_t prev_len = 0;
+        const char *p = routes[id].pattern + 1;
+        if (!*p)
+            fy_buf_putc(&b, '/');
+        while (*p) {
+            const char *e = strchr(p, '/');
+            size_t sl = e ? (size_t)(e - p) : strlen(p);
+            fy_buf_putc(&b, '/');
+            if (sl == 1 && *p == '*') {
+                fy_buf_puts(&b, param_name(prev, prev_len));
+            } else {
+                fy_buf_append(&b, p, sl);
+                prev = p;
+                prev_len = sl;
+            }
+            if (!e)
+                break;
+            p = e + 1;
+        }
+        goto out;
+    }
+    id -= N_ROUTES;
+    size_t e = (size_t)id / EXT_DEPTHS;
+    int depth = id % EXT_DEPTHS + 1;
+    fy_buf_printf(&b, "/%s", e < r->n_exts ? r->exts[e].prefix : "ext");
+    static const char *const tail[] = {"", "/{name}", "/{name}/{action}", "/{name}/{action}/..."};
+    fy_buf_puts(&b, tail[depth - 1]);
+out:
+    snprintf(buf, len, "%s", fy_buf_str(&b));
+    fy_buf_destroy(&b);
 }

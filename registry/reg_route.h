@@ -33,7 +33,19 @@ struct reg_resp {
     int status;
     char *body;               /* **new** response text; the caller frees it */
     const char *content_type; /* static string */
+    int route;                /* id of the matched route template (reg_route_label), or
+                               * REG_ROUTE_NONE when no route matched the path */
 };
+
+/* --- route templates: bounded labels for metrics and the access log --- */
+#define REG_ROUTE_NONE (-1)
+/* Route ids are 0 .. reg_route_count() - 1 (fixed for the process once the
+ * extensions are added). */
+int reg_route_count(const struct reg_registry *r);
+/* The template of route `id` ("/subjects/{subject}/versions", with
+ * "/contexts/{context}" in front for the URL-prefix form; an extension's
+ * "/exporters/{name}/{action}"), or "other" for REG_ROUTE_NONE, into `buf`. */
+void reg_route_label(const struct reg_registry *r, int id, char *buf, size_t len);
 
 /* --- extensions: REST resources served by a module above the registry ---
  * The linker's /exporters API lives in linker/ (which depends on registry/,

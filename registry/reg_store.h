@@ -15,6 +15,7 @@
 #define REG_STORE_H
 
 #include "common/fy_err.h"
+#include "common/fy_metrics.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +88,8 @@ struct reg_journal_opts {
     bool fsync;                   /* false only for tests/benchmarks that say so */
     double compact_ratio;         /* compact when file bytes > ratio x live bytes (default 2.0) */
     int64_t compact_min_bytes;    /* ...and the file is at least this big (default 64 MiB) */
+    struct fy_metrics *metrics;   /* borrowed, may be NULL: fsync latency, group-commit
+                                   * batch sizes and the file size are published there */
 };
 
 /* Open (creating if needed) the embedded journal in opts->dir. A second

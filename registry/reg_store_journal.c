@@ -98,6 +98,11 @@ struct journal {
     char broken_msg[200];    /* why the store refuses writes */
     int fault_fsync;         /* test hook: errno for the next fsync, 0 = none */
 
+    /* metrics (NULL without a registry): observed by the fsync leader */
+    struct fy_metrics *metrics;
+    struct fy_metric *m_fsync; /* ferry_journal_fsync_duration_seconds */
+    struct fy_metric *m_batch; /* ferry_journal_group_commit_records */
+
     char *wbuf; /* append encoding buffer; under append_mu */
     size_t wcap;
 
@@ -1478,8 +1483,10 @@ static int journal_sync(struct reg_store *st, int64_t offset, struct fy_err *err
             frc = -1;
             e = fault;
         } else if (j->fsync) {
+            int64_t t0 = fy_metrics_now_ns();
             frc = fdatasync(fd);
             e = errno;
+            fy_metric_observe(j->m_fsync, fy_metrics_now_ns() - t0);
         }
         pthread_mutex_lock(&j->mu);
         j->syncing = false;
@@ -1487,6 +1494,7 @@ static int journal_sync(struct reg_store *st, int64_t offset, struct fy_err *err
             set_broken(j, "fsync of %s up to byte %" PRId64 " (offset %" PRId64 ") failed: %s",
                        j->path, target_pos, target_off, strerror(e));
         else if (target_off > j->durable_offset) {
+            fy_metric_observe(j->m_batch, target_off - j->durable_offset);
             j->durable_offset = target_off;
             j->durable_pos = target_pos;
         }
@@ -1831,9 +1839,13 @@ out:
 
 /* ---- lifecycle ---------------------------------------------------------------- */
 
+static void journal_collect(void *arg, struct fy_metrics_out *out);
+
 static void journal_close(struct reg_store *st)
 {
     struct journal *j = journal_of(st);
+    if (j->metrics)
+        fy_metrics_remove_collector(j->metrics, journal_collect, j);
     if (j->cur) {
         pthread_mutex_lock(&j->mu);
         bool pending = j->state == JNL_READY && j->appended_offset > j->durable_offset;
@@ -1878,6 +1890,51 @@ static const struct reg_store_ops journal_ops = {
     .close = journal_close,
 };
 
+/* ---- metrics ---------------------------------------------------------------- */
+
+static void journal_collect(void *arg, struct fy_metrics_out *out)
+{
+    struct journal *j = arg;
+    pthread_mutex_lock(&j->mu);
+    int64_t size = j->write_pos, durable = j->durable_offset;
+    int64_t live = j->live_bytes;
+    bool broken = j->state == JNL_BROKEN;
+    pthread_mutex_unlock(&j->mu);
+    fy_metrics_out_family(out, "ferry_journal_size_bytes", FY_METRIC_GAUGE,
+                          "Size of the journal file in bytes.");
+    fy_metrics_out_sample(out, "ferry_journal_size_bytes", NULL, (double)size);
+    fy_metrics_out_family(out, "ferry_journal_live_bytes", FY_METRIC_GAUGE,
+                          "Bytes of the latest record of each key (what compaction keeps).");
+    fy_metrics_out_sample(out, "ferry_journal_live_bytes", NULL, (double)live);
+    fy_metrics_out_family(out, "ferry_journal_durable_offset", FY_METRIC_GAUGE,
+                          "Offset of the last durable (fsync'd) record; -1 when none.");
+    fy_metrics_out_sample(out, "ferry_journal_durable_offset", NULL, (double)durable);
+    fy_metrics_out_family(out, "ferry_journal_broken", FY_METRIC_GAUGE,
+                          "1 when the journal refuses writes after an I/O error.");
+    fy_metrics_out_sample(out, "ferry_journal_broken", NULL, broken ? 1 : 0);
+}
+
+static void journal_metrics_init(struct journal *j, struct fy_metrics *m)
+{
+    static const int64_t fsync_ns[] = {50000,     100000,    250000,    500000,     1000000,
+                                       2500000,   5000000,   10000000,  25000000,   50000000,
+                                       100000000, 250000000, 500000000, 1000000000, 2500000000,
+                                       10000000000};
+    static const int64_t batch[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+    j->metrics = m;
+    j->m_fsync = fy_metric_child(
+        fy_metrics_family(m, FY_METRIC_HISTOGRAM, "ferry_journal_fsync_duration_seconds",
+                          "Time one group-commit fsync (fdatasync) of the journal took.", NULL,
+                          fsync_ns, sizeof fsync_ns / sizeof fsync_ns[0], 1e9),
+        NULL);
+    j->m_batch = fy_metric_child(
+        fy_metrics_family(m, FY_METRIC_HISTOGRAM, "ferry_journal_group_commit_records",
+                          "Records made durable by one group commit.", NULL, batch,
+                          sizeof batch / sizeof batch[0], 1),
+        NULL);
+    fy_metrics_add_collector(m, journal_collect, j);
+}
+
 struct reg_store *reg_journal_open(const struct reg_journal_opts *opts, struct fy_err *err)
 {
     if (!opts || !opts->dir || !opts->dir[0]) {
@@ -1915,6 +1972,8 @@ struct reg_store *reg_journal_open(const struct reg_journal_opts *opts, struct f
     if (open_journal_file(j, &floor, err) != 0)
         goto fail;
     j->next_offset = floor; /* raised past the last record by replay */
+    if (opts->metrics)
+        journal_metrics_init(j, opts->metrics);
     return &j->base;
 fail:
     journal_close(&j->base);
