@@ -159,6 +159,24 @@ def test_skip_paths_and_roles_none(secure_factory, tmp_path):
     expect_401(requests.get(srv.url + "/schemas"))
 
 
+def test_metrics_and_health_probes_take_the_same_authentication(secure_factory, tmp_path):
+    """/metrics and /health/* are answered after the authentication guard: with
+    authentication on they need a user with the read level, unless
+    authentication.skip.paths exempts them (a Kubernetes probe carries no credentials)."""
+    srv = secure_factory.start(auth_conf(user_file(tmp_path)), schemes=("http",))
+    for path in ("/metrics", "/health/live", "/health/ready"):
+        expect_401(requests.get(srv.url + path))
+        assert requests.get(srv.url + path, auth=("norole", "norole-pw-8")).status_code == 403
+        assert requests.get(srv.url + path, auth=("plain", "plain-pw-1")).status_code == 200, path
+    r = requests.get(srv.url + "/metrics", auth=("plain", "plain-pw-1"))
+    assert "ferry_http_requests_total" in r.text and 'status="401"' in r.text, r.text[:2000]
+    srv2 = secure_factory.start(auth_conf(user_file(tmp_path), **{
+        "authentication.skip.paths": "/health/*"}), schemes=("http",))
+    assert requests.get(srv2.url + "/health/live").status_code == 200
+    assert requests.get(srv2.url + "/health/ready").status_code == 200
+    expect_401(requests.get(srv2.url + "/metrics"))
+
+
 def test_client_certificate_cn_is_the_principal(secure_factory, pki, tmp_path):
     users = user_file(tmp_path, ["alice: CRYPT:*,reader"])  # no password can match '*'
     srv = secure_factory.start(auth_conf(users, **{
