@@ -433,6 +433,13 @@ void fy_metrics_out_sample(struct fy_metrics_out *out, const char *name,
     fy_buf_putc(out->b, '\n');
 }
 
+void fy_metrics_out_one(struct fy_metrics_out *out, const char *name, enum fy_metric_type type,
+                        const char *help, double value)
+{
+    fy_metrics_out_family(out, name, type, help);
+    fy_metrics_out_sample(out, name, NULL, value);
+}
+
 int64_t fy_metrics_now_ns(void)
 {
     struct timespec ts;

@@ -76,6 +76,10 @@ void fy_metrics_out_family(struct fy_metrics_out *out, const char *name,
 void fy_metrics_out_sample(struct fy_metrics_out *out, const char *name,
                            const char *const *labels, double value);
 
+/* In a collector: a family of one unlabelled sample (HELP, TYPE, value). */
+void fy_metrics_out_one(struct fy_metrics_out *out, const char *name, enum fy_metric_type type,
+                        const char *help, double value);
+
 /* Append the whole exposition (families, then collectors) to `b`. */
 void fy_metrics_render(struct fy_metrics *m, struct fy_buf *b);
 

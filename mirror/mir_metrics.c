@@ -31,12 +31,39 @@ static double num(const json_t *o, const char *key)
     return (double)json_integer_value(json_object_get(o, key));
 }
 
-/* one family: a sample per partition of every topic, from the partition's `key` */
-static void per_partition(struct fy_metrics_out *out, json_t *topics, const char *name,
-                          enum fy_metric_type type, const char *help, const char *key,
-                          double scale)
+/* A family with a sample per partition of every topic, from the status's `key`. */
+struct part_metric {
+    const char *name;
+    enum fy_metric_type type;
+    const char *help;
+    const char *key;
+    double scale;
+};
+
+static const struct part_metric per_part[] = {
+    {"ferry_mirror_lag_records", FY_METRIC_GAUGE,
+     "Records in the source partition not yet mirrored (source end - mirrored).", "lag", 1},
+    {"ferry_mirror_lag_seconds", FY_METRIC_GAUGE,
+     "How long the oldest record not yet mirrored has been in the source partition (the RPO "
+     "in time).", "lag_ms", 1000},
+    {"ferry_mirror_records_total", FY_METRIC_COUNTER,
+     "Records copied to the destination and acknowledged, since the process started.",
+     "records", 1},
+    {"ferry_mirror_bytes_total", FY_METRIC_COUNTER,
+     "Key and value bytes of the records copied, since the process started.", "bytes", 1},
+    {"ferry_mirror_delivery_errors_total", FY_METRIC_COUNTER,
+     "Records the destination refused (the topic then FAILED), since the process started.",
+     "delivery_errors", 1},
+    {"ferry_mirror_retention_skipped_records_total", FY_METRIC_COUNTER,
+     "Records the source deleted (retention) before they were mirrored.", "retention_skipped",
+     1},
+};
+
+static void per_partition(struct fy_metrics_out *out, json_t *topics,
+                          const struct part_metric *pm)
 {
-    fy_metrics_out_family(out, name, type, help);
+    const char *name = pm->name;
+    fy_metrics_out_family(out, name, pm->type, pm->help);
     size_t i, k;
     json_t *t, *p;
     json_array_foreach(topics, i, t) {
@@ -46,7 +73,7 @@ static void per_partition(struct fy_metrics_out *out, json_t *topics, const char
             snprintf(part, sizeof part, "%lld",
                      (long long)json_integer_value(json_object_get(p, "partition")));
             const char *labels[] = {"topic", topic ? topic : "", "partition", part, NULL};
-            fy_metrics_out_sample(out, name, labels, num(p, key) / scale);
+            fy_metrics_out_sample(out, name, labels, num(p, pm->key) / pm->scale);
         }
     }
 }
@@ -74,29 +101,12 @@ void mir_metrics_collect(void *arg, struct fy_metrics_out *out)
                                   state && strcmp(state, name) == 0 ? 1 : 0);
         }
     }
-    per_partition(out, topics, "ferry_mirror_lag_records", FY_METRIC_GAUGE,
-                  "Records in the source partition not yet mirrored (source end - mirrored).",
-                  "lag", 1);
-    per_partition(out, topics, "ferry_mirror_lag_seconds", FY_METRIC_GAUGE,
-                  "How long the oldest record not yet mirrored has been in the source "
-                  "partition (the RPO in time).", "lag_ms", 1000);
-    per_partition(out, topics, "ferry_mirror_records_total", FY_METRIC_COUNTER,
-                  "Records copied to the destination and acknowledged, since the process "
-                  "started.", "records", 1);
-    per_partition(out, topics, "ferry_mirror_bytes_total", FY_METRIC_COUNTER,
-                  "Key and value bytes of the records copied, since the process started.",
-                  "bytes", 1);
-    per_partition(out, topics, "ferry_mirror_delivery_errors_total", FY_METRIC_COUNTER,
-                  "Records the destination refused (the topic then FAILED), since the "
-                  "process started.", "delivery_errors", 1);
-    per_partition(out, topics, "ferry_mirror_retention_skipped_records_total", FY_METRIC_COUNTER,
-                  "Records the source deleted (retention) before they were mirrored.",
-                  "retention_skipped", 1);
+    for (size_t k = 0; k < sizeof per_part / sizeof per_part[0]; k++)
+        per_partition(out, topics, &per_part[k]);
     json_t *src = json_object_get(j, "source");
-    fy_metrics_out_family(out, "ferry_mirror_source_reachable", FY_METRIC_GAUGE,
-                          "1 while the source cluster answers.");
-    fy_metrics_out_sample(out, "ferry_mirror_source_reachable", NULL,
-                          json_is_true(json_object_get(src, "reachable")) ? 1 : 0);
+    fy_metrics_out_one(out, "ferry_mirror_source_reachable", FY_METRIC_GAUGE,
+                       "1 while the source cluster answers.",
+                       json_is_true(json_object_get(src, "reachable")) ? 1 : 0);
     json_t *g = json_object_get(j, "groups");
     double last = num(g, "last_sync_ms");
     struct timespec ts;
@@ -108,11 +118,11 @@ void mir_metrics_collect(void *arg, struct fy_metrics_out *out)
     if (last > 0)
         fy_metrics_out_sample(out, "ferry_mirror_group_sync_age_seconds", NULL,
                               now_ms > last ? (now_ms - last) / 1e3 : 0);
-    fy_metrics_out_family(out, "ferry_mirror_groups_synced", FY_METRIC_GAUGE,
-                          "Consumer groups whose offsets the last sync translated.");
-    fy_metrics_out_sample(out, "ferry_mirror_groups_synced", NULL, num(g, "synced"));
-    fy_metrics_out_family(out, "ferry_mirror_group_offsets_synced", FY_METRIC_GAUGE,
-                          "Partition offsets the last group sync committed on the destination.");
-    fy_metrics_out_sample(out, "ferry_mirror_group_offsets_synced", NULL, num(g, "offsets"));
+    fy_metrics_out_one(out, "ferry_mirror_groups_synced", FY_METRIC_GAUGE,
+                       "Consumer groups whose offsets the last sync translated.",
+                       num(g, "synced"));
+    fy_metrics_out_one(out, "ferry_mirror_group_offsets_synced", FY_METRIC_GAUGE,
+                       "Partition offsets the last group sync committed on the destination.",
+                       num(g, "offsets"));
     json_decref(j);
 }

@@ -81,14 +81,10 @@ void reg_metrics_collect(void *arg, struct fy_metrics_out *out)
                 n.subjects);
     out_by_type(out, "ferry_registry_versions", "Live (not soft-deleted) subject versions, by "
                 "schema type.", n.versions);
-    fy_metrics_out_family(out, "ferry_registry_deleted_versions", FY_METRIC_GAUGE,
-                          "Soft-deleted subject versions still stored.");
-    fy_metrics_out_sample(out, "ferry_registry_deleted_versions", NULL,
-                          (double)n.deleted_versions);
-    fy_metrics_out_family(out, "ferry_registry_contexts", FY_METRIC_GAUGE,
-                          "Schema contexts, the default context included.");
-    fy_metrics_out_sample(out, "ferry_registry_contexts", NULL, (double)n.contexts);
-    fy_metrics_out_family(out, "ferry_registry_applied_offset", FY_METRIC_GAUGE,
-                          "Offset of the last store record applied to the index.");
-    fy_metrics_out_sample(out, "ferry_registry_applied_offset", NULL, (double)n.applied);
+    fy_metrics_out_one(out, "ferry_registry_deleted_versions", FY_METRIC_GAUGE,
+                       "Soft-deleted subject versions still stored.", (double)n.deleted_versions);
+    fy_metrics_out_one(out, "ferry_registry_contexts", FY_METRIC_GAUGE,
+                       "Schema contexts, the default context included.", (double)n.contexts);
+    fy_metrics_out_one(out, "ferry_registry_applied_offset", FY_METRIC_GAUGE,
+                       "Offset of the last store record applied to the index.", (double)n.applied);
 }

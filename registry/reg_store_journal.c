@@ -1900,18 +1900,16 @@ static void journal_collect(void *arg, struct fy_metrics_out *out)
     int64_t live = j->live_bytes;
     bool broken = j->state == JNL_BROKEN;
     pthread_mutex_unlock(&j->mu);
-    fy_metrics_out_family(out, "ferry_journal_size_bytes", FY_METRIC_GAUGE,
-                          "Size of the journal file in bytes.");
-    fy_metrics_out_sample(out, "ferry_journal_size_bytes", NULL, (double)size);
-    fy_metrics_out_family(out, "ferry_journal_live_bytes", FY_METRIC_GAUGE,
-                          "Bytes of the latest record of each key (what compaction keeps).");
-    fy_metrics_out_sample(out, "ferry_journal_live_bytes", NULL, (double)live);
-    fy_metrics_out_family(out, "ferry_journal_durable_offset", FY_METRIC_GAUGE,
-                          "Offset of the last durable (fsync'd) record; -1 when none.");
-    fy_metrics_out_sample(out, "ferry_journal_durable_offset", NULL, (double)durable);
-    fy_metrics_out_family(out, "ferry_journal_broken", FY_METRIC_GAUGE,
-                          "1 when the journal refuses writes after an I/O error.");
-    fy_metrics_out_sample(out, "ferry_journal_broken", NULL, broken ? 1 : 0);
+    fy_metrics_out_one(out, "ferry_journal_size_bytes", FY_METRIC_GAUGE,
+                       "Size of the journal file in bytes.", (double)size);
+    fy_metrics_out_one(out, "ferry_journal_live_bytes", FY_METRIC_GAUGE,
+                       "Bytes of the latest record of each key (what compaction keeps).",
+                       (double)live);
+    fy_metrics_out_one(out, "ferry_journal_durable_offset", FY_METRIC_GAUGE,
+                       "Offset of the last durable (fsync'd) record; -1 when none.",
+                       (double)durable);
+    fy_metrics_out_one(out, "ferry_journal_broken", FY_METRIC_GAUGE,
+                       "1 when the journal refuses writes after an I/O error.", broken ? 1 : 0);
 }
 
 static void journal_metrics_init(struct journal *j, struct fy_metrics *m)

@@ -7,6 +7,7 @@ exporter state and lag after a link — plus /health/live and /health/ready, `fe
 metrics listener and the access log (off by default, never a body or Authorization)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import pathlib
@@ -267,6 +268,27 @@ ENV = {"ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1",
        "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1", "PATH": "/usr/bin:/bin"}
 
 
+@contextlib.contextmanager
+def link_process(tmp_path: pathlib.Path, props: dict[str, str]):
+    """`ferry link --config` with `props`, stopped by SIGTERM at the end: exit 0 and no
+    sanitizer report."""
+    cfg = tmp_path / "link.properties"
+    cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()), encoding="utf-8")
+    err = open(tmp_path / "link.stderr", "w")
+    p = subprocess.Popen([str(conftest._ferry_bin()), "link", "--config", str(cfg)],
+                         stdout=subprocess.DEVNULL, stderr=err, env=ENV)
+    try:
+        yield p
+    finally:
+        p.send_signal(signal.SIGTERM)
+        code = p.wait(timeout=30)
+        err.close()
+    text = (tmp_path / "link.stderr").read_text()
+    for m in conftest.SANITIZER_MARKERS:
+        assert m not in text, text
+    assert code == 0, text
+
+
 def test_standalone_link_metrics_and_readiness(ferry_factory, tmp_path: pathlib.Path):
     src = Api(ferry_factory.start(config={"ferry.fsync": "false"}))
     dst = Api(ferry_factory.start(config={"ferry.fsync": "false"}))
@@ -277,13 +299,8 @@ def test_standalone_link_metrics_and_readiness(ferry_factory, tmp_path: pathlib.
              "destination.schema.registry.url": dst.base, "context.type": "NONE",
              "link.poll.interval.ms": "100", "metrics.listener": f"127.0.0.1:{port}",
              "link.state.file": str(tmp_path / "cur.json")}
-    cfg = tmp_path / "link.properties"
-    cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()), encoding="utf-8")
-    err = open(tmp_path / "link.stderr", "w")
-    p = subprocess.Popen([str(conftest._ferry_bin()), "link", "--config", str(cfg)],
-                         stdout=subprocess.DEVNULL, stderr=err, env=ENV)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with link_process(tmp_path, props):
         def get(path: str) -> requests.Response | None:
             try:
                 return requests.get(base + path, timeout=5)
@@ -310,14 +327,6 @@ def test_standalone_link_metrics_and_readiness(ferry_factory, tmp_path: pathlib.
         wait_until(lambda: applied_now() == applied + 2, 60, what="two more applied")
         time.sleep(0.3)  # a few more passes: nothing else is applied
         assert applied_now() == applied + 2
-    finally:
-        p.send_signal(signal.SIGTERM)
-        code = p.wait(timeout=30)
-        err.close()
-    text = (tmp_path / "link.stderr").read_text()
-    for m in conftest.SANITIZER_MARKERS:
-        assert m not in text, text
-    assert code == 0, text
 
 
 def test_standalone_link_not_ready_before_a_good_pass(tmp_path: pathlib.Path):
@@ -329,13 +338,8 @@ def test_standalone_link_not_ready_before_a_good_pass(tmp_path: pathlib.Path):
              "source.max.retries": "0", "link.poll.interval.ms": "50",
              "metrics.listener": f"127.0.0.1:{port}",
              "link.state.file": str(tmp_path / "cur.json")}
-    cfg = tmp_path / "link.properties"
-    cfg.write_text("".join(f"{k}={v}\n" for k, v in props.items()), encoding="utf-8")
-    err = open(tmp_path / "link.stderr", "w")
-    p = subprocess.Popen([str(conftest._ferry_bin()), "link", "--config", str(cfg)],
-                         stdout=subprocess.DEVNULL, stderr=err, env=ENV)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with link_process(tmp_path, props):
         def failed_passes() -> float:
             try:
                 f = promtext.parse(requests.get(base + "/metrics", timeout=5).text)
@@ -347,11 +351,6 @@ def test_standalone_link_not_ready_before_a_good_pass(tmp_path: pathlib.Path):
         assert requests.get(base + "/health/live", timeout=5).status_code == 200
         r = requests.get(base + "/health/ready", timeout=5)
         assert r.status_code == 503 and r.json() == {"status": "DOWN"}
-    finally:
-        p.send_signal(signal.SIGTERM)
-        code = p.wait(timeout=30)
-        err.close()
-    assert code == 0, (tmp_path / "link.stderr").read_text()
 
 
 def test_metric_values_are_finite_numbers(registry):
