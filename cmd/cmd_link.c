@@ -167,22 +167,10 @@ static int build_def(const struct link_conf *c, json_t *dst, struct lnk_def *def
                      struct fy_err *err)
 {
     json_t *subjects = json_array();
-    for (const char *s = c->subjects; *s;) {
-        size_t len = strcspn(s, ",");
-        size_t a = 0, b = len;
-        while (a < b && (s[a] == ' ' || s[a] == '\t'))
-            a++;
-        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
-            b--;
-        if (b > a) {
-            char *one = fy_strndup(s + a, b - a);
-            json_array_append_new(subjects, json_string(one));
-            free(one);
-        }
-        s += len;
-        if (*s == ',')
-            s++;
-    }
+    const char *p = c->subjects;
+    size_t len = 0;
+    for (const char *one; (one = fy_list_next(&p, ',', false, &len));)
+        json_array_append_new(subjects, json_stringn(one, len));
     json_t *body = json_pack("{s:s,s:o,s:s,s:s,s:O}", "name", c->name, "subjects", subjects,
                              "contextType", ctx_types[c->ctx_type], "subjectRenameFormat",
                              c->rename, "config", dst);

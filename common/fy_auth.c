@@ -77,43 +77,6 @@ static void trim(char *s)
     memmove(s, s + i, n - i + 1);
 }
 
-/* Split `s` at `sep` outside parentheses into trimmed, non-empty **new** strings. */
-static char **split_list(const char *s, char sep, size_t *n)
-{
-    *n = 0;
-    if (!s)
-        return NULL;
-    size_t cap = 4;
-    char **out = fy_calloc(cap, sizeof *out);
-    const char *p = s;
-    while (*p) {
-        const char *q = p;
-        int depth = 0;
-        while (*q && (*q != sep || depth > 0)) {
-            depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
-            q++;
-        }
-        char *item = fy_strndup(p, (size_t)(q - p));
-        trim(item);
-        if (item[0]) {
-            if (*n + 1 >= cap)
-                out = fy_realloc(out, (cap *= 2) * sizeof *out);
-            out[(*n)++] = item;
-        } else {
-            free(item);
-        }
-        p = *q ? q + 1 : q;
-    }
-    return out;
-}
-
-static void free_list(char **l, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(l[i]);
-    free(l);
-}
-
 static void sha256(const unsigned char *salt, size_t salt_len, const char *s, unsigned char *out)
 {
     gnutls_hash_hd_t h;
@@ -268,7 +231,7 @@ static void users_free(struct users *us)
             if (u->cred)
                 explicit_bzero(u->cred, strlen(u->cred));
             free(u->cred);
-            free_list(u->roles, u->n_roles);
+            fy_list_free(u->roles, u->n_roles);
         }
         free(us->u);
         free(us);
@@ -297,7 +260,7 @@ static struct users *users_load(const char *path, struct fy_err *err)
         const char *comma = strchr(v, ',');
         u->cred = comma ? fy_strndup(v, (size_t)(comma - v)) : fy_strdup(v);
         trim(u->cred);
-        u->roles = split_list(comma ? comma + 1 : "", ',', &u->n_roles);
+        u->roles = fy_list_split(comma ? comma + 1 : "", ',', true, &u->n_roles);
     }
     for (size_t i = 0; i < props.n; i++)
         if (props.items[i].value)
@@ -370,7 +333,7 @@ static int parse_grants(struct fy_auth *a, const struct fy_auth_conf *c, struct 
     static const enum fy_level lv[3] = {FY_LEVEL_READ, FY_LEVEL_WRITE, FY_LEVEL_ADMIN};
     for (int l = 0; l < 3; l++) {
         size_t n = 0;
-        char **items = split_list(c->grants[l], ',', &n);
+        char **items = fy_list_split(c->grants[l], ',', true, &n);
         for (size_t i = 0; i < n; i++) {
             a->grants = fy_realloc(a->grants, (a->n_grants + 1) * sizeof *a->grants);
             struct grant *g = &a->grants[a->n_grants++];
@@ -383,11 +346,11 @@ static int parse_grants(struct fy_auth *a, const struct fy_auth_conf *c, struct 
                     fy_err_set(err, FY_E_CONFIG,
                                "ferry.auth.roles.%s: '%s' is not ROLE(SCOPE;...)",
                                fy_level_name(lv[l]), items[i]);
-                    free_list(items, n);
+                    fy_list_free(items, n);
                     return -1;
                 }
                 *close = '\0';
-                g->scopes = split_list(open + 1, ';', &g->n_scopes);
+                g->scopes = fy_list_split(open + 1, ';', true, &g->n_scopes);
                 *open = '\0';
                 for (size_t s = 0; s < g->n_scopes; s++)
                     if (strncmp(g->scopes[s], "subject:", 8) != 0 &&
@@ -396,14 +359,14 @@ static int parse_grants(struct fy_auth *a, const struct fy_auth_conf *c, struct 
                                    "ferry.auth.roles.%s: scope '%s' is not subject:PREFIX or "
                                    "context:.CTX",
                                    fy_level_name(lv[l]), g->scopes[s]);
-                        free_list(items, n);
+                        fy_list_free(items, n);
                         return -1;
                     }
             }
             g->role = fy_strdup(items[i]);
             trim(g->role);
         }
-        free_list(items, n);
+        fy_list_free(items, n);
     }
     return 0;
 }
@@ -415,8 +378,8 @@ struct fy_auth *fy_auth_new(const struct fy_auth_conf *c, struct fy_err *err)
     a->basic = c->basic;
     a->realm = fy_strdup(c->realm ? c->realm : "");
     a->challenge = fy_asprintf("Basic realm=\"%s\"", a->realm);
-    a->roles = split_list(c->roles && c->roles[0] ? c->roles : "*", ',', &a->n_roles);
-    a->skip = split_list(c->skip_paths, ',', &a->n_skip);
+    a->roles = fy_list_split(c->roles && c->roles[0] ? c->roles : "*", ',', true, &a->n_roles);
+    a->skip = fy_list_split(c->skip_paths, ',', true, &a->n_skip);
     gnutls_rnd(GNUTLS_RND_NONCE, a->salt, sizeof a->salt);
     if (parse_grants(a, c, err) != 0)
         goto fail;
@@ -642,11 +605,11 @@ void fy_auth_free(struct fy_auth *a)
     users_free(a->cur);
     for (size_t i = 0; i < a->n_grants; i++) {
         free(a->grants[i].role);
-        free_list(a->grants[i].scopes, a->grants[i].n_scopes);
+        fy_list_free(a->grants[i].scopes, a->grants[i].n_scopes);
     }
     free(a->grants);
-    free_list(a->roles, a->n_roles);
-    free_list(a->skip, a->n_skip);
+    fy_list_free(a->roles, a->n_roles);
+    fy_list_free(a->skip, a->n_skip);
     free(a->realm);
     free(a->challenge);
     free(a->user_file);

@@ -311,3 +311,45 @@ void fy_settings_print(const struct fy_setting *table, size_t n, void *file)
                 table[i].def ? " (default: " : "", table[i].def ? table[i].def : "",
                 table[i].def ? ")" : "");
 }
+
+const char *fy_list_next(const char **p, char sep, bool parens, size_t *len)
+{
+    while (*p && **p) {
+        const char *s = *p, *e = s;
+        int depth = 0;
+        while (*e && (*e != sep || depth > 0)) {
+            if (parens)
+                depth += *e == '(' ? 1 : *e == ')' ? -1 : 0;
+            e++;
+        }
+        *p = *e ? e + 1 : e;
+        while (s < e && (unsigned char)*s <= ' ')
+            s++;
+        while (e > s && (unsigned char)e[-1] <= ' ')
+            e--;
+        if (e > s) {
+            *len = (size_t)(e - s);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+char **fy_list_split(const char *s, char sep, bool parens, size_t *n)
+{
+    char **items = NULL;
+    size_t len = 0;
+    *n = 0;
+    for (const char *t; (t = fy_list_next(&s, sep, parens, &len));) {
+        items = fy_realloc(items, (*n + 1) * sizeof *items);
+        items[(*n)++] = fy_strndup(t, len);
+    }
+    return items;
+}
+
+void fy_list_free(char **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}

@@ -60,4 +60,15 @@ void fy_settings_free(const struct fy_setting *table, size_t n, void *conf);
 /* Print the table as help text (key, default, doc). */
 void fy_settings_print(const struct fy_setting *table, size_t n, void *file);
 
+/* Lists in values ("a, b,,c"): items split at `sep`, trimmed of every byte
+ * <= ' ' (Java's String.trim), empty ones skipped. With `parens`, a `sep`
+ * inside parentheses does not split ("r(a;b),s" is two items).
+ * fy_list_next: the next item of *p (not NUL-terminated, *len bytes) and *p
+ * moved past it; NULL at the end. fy_list_split: every item as a new string
+ * in a new array (*n items; NULL when s is NULL or holds none), freed by
+ * fy_list_free. */
+const char *fy_list_next(const char **p, char sep, bool parens, size_t *len);
+char **fy_list_split(const char *s, char sep, bool parens, size_t *n);
+void fy_list_free(char **items, size_t n);
+
 #endif

@@ -4,44 +4,15 @@
 #include "mirror/mir_filter.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_props.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Split a comma list into trimmed, non-empty items (new array of new strings). */
-static char **split(const char *list, size_t *n)
-{
-    char **items = NULL;
-    *n = 0;
-    for (const char *p = list ? list : ""; *p;) {
-        const char *end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        const char *a = p, *b = end;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if (b > a) {
-            items = fy_realloc(items, (*n + 1) * sizeof *items);
-            items[(*n)++] = fy_strndup(a, (size_t)(b - a));
-        }
-        p = *end ? end + 1 : end;
-    }
-    return items;
-}
-
-static void free_list(char **items, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(items[i]);
-    free(items);
-}
-
 static void patterns_destroy(struct mir_patterns *p)
 {
-    free_list(p->lits, p->n_lits);
-    free_list(p->prefixes, p->n_prefixes);
+    fy_list_free(p->lits, p->n_lits);
+    fy_list_free(p->prefixes, p->n_prefixes);
     for (size_t i = 0; i < p->n_regs; i++)
         regfree(&p->regs[i]);
     free(p->regs);
@@ -52,11 +23,11 @@ static int patterns_init(struct mir_patterns *p, const char *lits, const char *p
                          const char *regexes, struct fy_err *err)
 {
     size_t n_re = 0;
-    char **res = split(regexes, &n_re);
+    char **res = fy_list_split(regexes, ',', false, &n_re);
     int rc = -1;
     memset(p, 0, sizeof *p);
-    p->lits = split(lits, &p->n_lits);
-    p->prefixes = split(prefixes, &p->n_prefixes);
+    p->lits = fy_list_split(lits, ',', false, &p->n_lits);
+    p->prefixes = fy_list_split(prefixes, ',', false, &p->n_prefixes);
     p->regs = fy_calloc(n_re ? n_re : 1, sizeof *p->regs);
     for (size_t i = 0; i < n_re; i++) {
         /* anchored, so `orders.*` cannot select `old-orders-x` by a partial match */
@@ -73,7 +44,7 @@ static int patterns_init(struct mir_patterns *p, const char *lits, const char *p
     }
     rc = 0;
 out:
-    free_list(res, n_re);
+    fy_list_free(res, n_re);
     if (rc != 0)
         patterns_destroy(p);
     return rc;

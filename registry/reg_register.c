@@ -7,6 +7,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_jsonout.h"
 #include "common/fy_log.h"
+#include "common/fy_props.h"
 #include "contexts/ctx_name.h"
 #include "registry/reg_metadata.h"
 #include "registry/reg_parsed_cache.h"
@@ -511,35 +512,13 @@ static const struct reg_version *latest_in_group(const struct reg_subject *sub,
     return NULL;
 }
 
-/* The next name of a confluent:reserved list ("a, b,,c"): split on ',',
- * trimmed as Java's String.trim, empty ones skipped. NULL at the end. */
-static const char *reserved_next(const char **p, size_t *len)
-{
-    while (*p && **p) {
-        const char *s = *p;
-        const char *e = strchr(s, ',');
-        *p = e ? e + 1 : s + strlen(s);
-        if (!e)
-            e = s + strlen(s);
-        while (s < e && (unsigned char)*s <= ' ')
-            s++;
-        while (e > s && (unsigned char)e[-1] <= ' ')
-            e--;
-        if (e > s) {
-            *len = (size_t)(e - s);
-            return s;
-        }
-    }
-    return NULL;
-}
-
 /* Is `name` (len bytes) in the list `list`, before `upto` when that is set? */
 static bool reserved_has(const char *list, const char *name, size_t len, const char *upto)
 {
     const char *p = list;
     const char *t;
     size_t n;
-    while ((t = reserved_next(&p, &n)) && (!upto || t < upto))
+    while ((t = fy_list_next(&p, ',', false, &n)) && (!upto || t < upto))
         if (n == len && memcmp(t, name, len) == 0)
             return true;
     return false;
@@ -567,7 +546,7 @@ static void check_reserved(const char *metadata, const struct reg_avro *candidat
     const char *p = before;
     const char *t;
     size_t n;
-    while ((t = reserved_next(&p, &n)))
+    while ((t = fy_list_next(&p, ',', false, &n)))
         if (!reserved_has(before, t, n, t) && !reserved_has(now, t, n, NULL)) {
             char *m = fy_asprintf("The new schema has reserved field %.*s removed from its "
                                   "metadata which is present in the old schema's metadata.",
@@ -576,7 +555,7 @@ static void check_reserved(const char *metadata, const struct reg_avro *candidat
             free(m);
         }
     p = now;
-    while ((t = reserved_next(&p, &n)))
+    while ((t = fy_list_next(&p, ',', false, &n)))
         if (!reserved_has(now, t, n, t) && top_level_field(candidate, t, n)) {
             char *m = fy_asprintf("The new schema has field that conflicts with the reserved "
                                   "field %.*s.", (int)n, t);

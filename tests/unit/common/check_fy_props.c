@@ -114,6 +114,40 @@ START_TEST(test_settings_reject_unknown_and_out_of_range)
 }
 END_TEST
 
+START_TEST(test_list_trims_skips_empty_and_nests_parentheses)
+{
+    size_t n = 0;
+    char **l = fy_list_split(" a, b ,,\tc ,", ',', false, &n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(l[0], "a");
+    ck_assert_str_eq(l[1], "b");
+    ck_assert_str_eq(l[2], "c");
+    fy_list_free(l, n);
+    ck_assert_ptr_null(fy_list_split(NULL, ',', false, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(fy_list_split(" , ,", ',', false, &n));
+    ck_assert_uint_eq(n, 0);
+    /* a separator inside parentheses splits only without `parens` */
+    l = fy_list_split("r(subject:a,b;context:.x), s", ',', true, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(l[0], "r(subject:a,b;context:.x)");
+    ck_assert_str_eq(l[1], "s");
+    fy_list_free(l, n);
+    l = fy_list_split("x(a,b)", ',', false, &n);
+    ck_assert_uint_eq(n, 2);
+    fy_list_free(l, n);
+    /* the iterator: items in place, not NUL-terminated */
+    const char *p = "one ,two";
+    size_t len = 0;
+    const char *t = fy_list_next(&p, ',', false, &len);
+    ck_assert_int_eq((int)len, 3);
+    ck_assert_int_eq(strncmp(t, "one", len), 0);
+    t = fy_list_next(&p, ',', false, &len);
+    ck_assert_int_eq(strncmp(t, "two", len), 0);
+    ck_assert_ptr_null(fy_list_next(&p, ',', false, &len));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fy_props");
@@ -126,6 +160,7 @@ int main(void)
     tc = tcase_create("settings");
     tcase_add_test(tc, test_settings_defaults_then_values);
     tcase_add_test(tc, test_settings_reject_unknown_and_out_of_range);
+    tcase_add_test(tc, test_list_trims_skips_empty_and_nests_parentheses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
