@@ -28,57 +28,43 @@ struct admin_req {
     int64_t start_ns;
 };
 
-static enum MHD_Result reply_as(struct MHD_Connection *conn, unsigned status, char *body,
-                                const char *ctype)
+/* The same authentication as ferry serve (fy_auth): the 401/403 body (new)
+ * when the request is refused at `level`, *status its status; NULL = allowed. */
+static char *refusal(const struct mir_admin *a, struct MHD_Connection *conn, enum fy_level level,
+                     unsigned *status)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", ctype);
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-/* The same authentication as ferry serve (fy_auth): true when the request
- * was refused, with *ret the queued 401/403. */
-static bool guard(const struct mir_admin *a, struct MHD_Connection *conn, enum fy_level level,
-                  enum MHD_Result *ret)
-{
+    if (!fy_auth_enabled(a->auth))
+        return NULL;
     const char *authz = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                     MHD_HTTP_HEADER_AUTHORIZATION);
     const struct fy_auth_user *u = NULL;
     struct fy_err err = {0};
     char *body = NULL;
-    unsigned status = 0;
     if (fy_auth_authenticate(a->auth, authz, NULL, &u, &err) != 0) {
-        status = (unsigned)err.code;
+        *status = (unsigned)err.code;
         body = fy_asprintf("{\"error_code\":%d,\"message\":\"%s\"}", err.code,
                            err.code == 401 ? "Unauthorized" : "Forbidden");
     } else if (!fy_auth_allows(a->auth, u, level, NULL, NULL)) {
-        status = 403;
+        *status = 403;
         body = fy_asprintf("{\"error_code\":40301,\"message\":\"User is denied operation %s "
                            "on the mirror\"}", level == FY_LEVEL_READ ? "Read" : "Admin");
     }
     fy_err_destroy(&err);
-    if (!body)
-        return false;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    if (status == 401)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, fy_auth_challenge(a->auth));
-    *ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return true;
+    return body;
 }
 
-/* Answer and count it (fy_obs) under its route. */
+/* Answer (a 401 with the challenge) and count it (fy_obs) under its route. */
 static enum MHD_Result answer(struct mir_admin *a, struct MHD_Connection *conn,
                               const struct admin_req *ar, const char *method, const char *route,
                               unsigned status, char *body, const char *ctype)
 {
     size_t len = strlen(body);
-    enum MHD_Result ret = reply_as(conn, status, body, ctype);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", ctype);
+    if (status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, fy_auth_challenge(a->auth));
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
     fy_obs_done(&a->obs, &(struct fy_obs_req){.method = method, .route = route,
                                               .status = (int)status, .bytes = len,
                                               .start_ns = ar->start_ns});
@@ -126,12 +112,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (topic && !topic[0])
         topic = NULL;
-    if (fy_auth_enabled(a->auth)) {
-        enum MHD_Result denied;
-        if (guard(a, conn, strcmp(method, "GET") == 0 ? FY_LEVEL_READ : FY_LEVEL_ADMIN,
-                  &denied))
-            return denied;
-    }
+    unsigned denied_status = 0;
+    char *denied = refusal(a, conn, strcmp(method, "GET") == 0 ? FY_LEVEL_READ : FY_LEVEL_ADMIN,
+                           &denied_status);
+    if (denied)
+        return answer(a, conn, ar, method, "other", denied_status, denied, "application/json");
     static const struct {
         const char *path, *method;
         enum mir_op op;

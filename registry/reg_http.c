@@ -126,9 +126,11 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* Queue `body` (taken) as the answer and note its status and size for the
+ * request's metrics. `challenge`: the WWW-Authenticate of a 401, or NULL. */
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct request_state *st,
                                      int status, char *body, const char *content_type,
-                                     bool close)
+                                     bool close, const char *challenge)
 {
     size_t len = strlen(body);
     st->status = status;
@@ -144,6 +146,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
     /* MHD closes the connection after an answer that says so */
     if (close)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (challenge)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -160,7 +164,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct request_st
     fy_buf_printf(&b, "{\"error_code\":%d,\"message\":", status);
     fy_jsonout_str(&b, msg);
     fy_buf_printf(&b, "}");
-    return send_response(conn, st, status, fy_buf_steal(&b), CT_ERROR, true);
+    return send_response(conn, st, status, fy_buf_steal(&b), CT_ERROR, true, NULL);
 }
 
 #ifdef MHD_HAVE_ERROR_RESPONSE_CALLBACK
@@ -535,25 +539,6 @@ static int guard(const struct reg_http *h, struct MHD_Connection *conn, struct r
     return reg_access_check(h->o.auth, req, authz, peer[0] ? peer : NULL, &req->admin, deny);
 }
 
-/* A 401 carries the challenge (rest-utils: Jetty's BasicAuthenticator). */
-static enum MHD_Result send_denied(const struct reg_http *h, struct MHD_Connection *conn,
-                                   struct reg_resp *deny)
-{
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(deny->body), deny->body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(deny->body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, deny->content_type);
-    if (deny->status == 401)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                fy_auth_challenge(h->o.auth));
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)deny->status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
 /* What the request's metrics and access log need from its head (the
  * method and, for the log only, the path; never a header or the body). */
 static void request_begin(const struct reg_http *h, struct request_state *st,
@@ -622,9 +607,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct reg_resp resp;
     if (guard(h, conn, &req, &resp) != 0) {
         free(args.items);
-        st->status = resp.status;
-        st->bytes = strlen(resp.body);
-        return send_denied(h, conn, &resp);
+        /* a 401 carries the challenge (rest-utils: Jetty's BasicAuthenticator) */
+        return send_response(conn, st, resp.status, resp.body, resp.content_type, false,
+                             resp.status == 401 ? fy_auth_challenge(h->o.auth) : NULL);
     }
     /* /metrics and the health probes after the guard: with authentication on they need
      * the read level, unless authentication.skip.paths lists them */
@@ -635,7 +620,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (fy_obs_serve(h->o.obs, method, url, &ostatus, &obody, &octype)) {
             free(args.items);
             st->route = fy_obs_route(url);
-            return send_response(conn, st, ostatus, obody, octype, false);
+            return send_response(conn, st, ostatus, obody, octype, false, NULL);
         }
     }
     reg_route(h->r, &req, &resp);
@@ -643,7 +628,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (resp.route >= 0 && resp.route < h->n_route_labels)
         st->route = h->route_labels[resp.route];
     fy_log(FY_LOG_DEBUG, "http", "method=%s path=%s status=%d", method, url, resp.status);
-    return send_response(conn, st, resp.status, resp.body, resp.content_type, false);
+    return send_response(conn, st, resp.status, resp.body, resp.content_type, false, NULL);
 }
 
 /* The request's metrics and access log line, once its answer went out. */
