@@ -90,6 +90,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         *upload_data_size = 0; /* bodies are ignored: all parameters are in the query */
         return MHD_YES;
     }
+    /* the guard comes first: /metrics and /health/... answer only an authenticated
+       reader, as on ferry serve */
+    unsigned denied_status = 0;
+    char *denied = refusal(a, conn, strcmp(method, "GET") == 0 ? FY_LEVEL_READ : FY_LEVEL_ADMIN,
+                           &denied_status);
+    if (denied)
+        return answer(a, conn, ar, method, fy_obs_route(url), denied_status, denied,
+                      "application/json");
     {
         int ostatus;
         char *obody;
@@ -112,11 +120,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (topic && !topic[0])
         topic = NULL;
-    unsigned denied_status = 0;
-    char *denied = refusal(a, conn, strcmp(method, "GET") == 0 ? FY_LEVEL_READ : FY_LEVEL_ADMIN,
-                           &denied_status);
-    if (denied)
-        return answer(a, conn, ar, method, "other", denied_status, denied, "application/json");
     static const struct {
         const char *path, *method;
         enum mir_op op;

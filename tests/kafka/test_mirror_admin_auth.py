@@ -25,6 +25,25 @@ def call(m, method, path, user=None):
         return e.code, json.loads(e.read() or b"{}"), dict(e.headers)
 
 
+def raw_request(m, path, user):
+    req = urllib.request.Request(f"http://127.0.0.1:{m.admin_port}/{path}")
+    req.add_header("Authorization", "Basic " + base64.b64encode(user.encode()).decode())
+    return urllib.request.urlopen(req, timeout=30)
+
+
+def raw_status(m, path, user):
+    try:
+        with raw_request(m, path, user) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def raw_body(m, path, user):
+    with raw_request(m, path, user) as r:
+        return r.read().decode()
+
+
 def test_admin_endpoint_authenticates_and_checks_levels(kafka_src, kafka_dst, mirrors, tmp_path):
     users = tmp_path / "admin-users.properties"
     users.write_text("ops: ops-Pw-51,operator\nviewer: view-Pw-52,viewer\n")
@@ -45,6 +64,14 @@ def test_admin_endpoint_authenticates_and_checks_levels(kafka_src, kafka_dst, mi
     assert code == 401 and body == {"error_code": 401, "message": "Unauthorized"}, body
     assert headers.get("WWW-Authenticate") == 'Basic realm="Mirror"', headers
     assert call(m, "GET", "status", "viewer:wrong")[0] == 401
+    # /metrics and /health/... sit behind the same guard as /status (as on ferry serve)
+    for path in ("metrics", "health/live", "health/ready"):
+        code, body, headers = call(m, "GET", path)
+        assert code == 401 and body == {"error_code": 401, "message": "Unauthorized"}, (path, body)
+        assert headers.get("WWW-Authenticate") == 'Basic realm="Mirror"', (path, headers)
+        wait_until(lambda: raw_status(m, path, "viewer:view-Pw-52") == 200, timeout=60,
+                   msg=f"{path} answers an authenticated reader")
+    assert "ferry_" in raw_body(m, "metrics", "viewer:view-Pw-52")
     code, body, _ = call(m, "POST", f"pause?topic={topic}", "viewer:view-Pw-52")
     assert code == 403 and body["error_code"] == 40301, body
     assert call(m, "POST", f"pause?topic={topic}", "ops:ops-Pw-51")[0] == 200
