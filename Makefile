@@ -141,10 +141,15 @@ run: ferry
 	./ferry serve --listen 127.0.0.1:8081 --data-dir ./data
 
 # Every test: unit (Check) and integration (pytest against a live ferry), all under ASan+UBSan.
+# The builds run one compiler per core and the integration tests in ITEST_WORKERS pytest
+# processes (pytest-xdist; each test starts its own servers on free ports), because CI has
+# 20 minutes on 2 cores and the integration suite waits more than it computes.
+JOBS          ?= $(shell nproc 2>/dev/null || echo 2)
+ITEST_WORKERS ?= $(JOBS)
 test: deps-test
-	@$(MAKE) --no-print-directory VARIANT=release variant-release
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=release variant-release
 	@ln -sf build/release/ferry ferry
-	@$(MAKE) --no-print-directory VARIANT=asan variant-asan
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=asan variant-asan
 	@$(MAKE) --no-print-directory check-run VARIANT=asan
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory itest-run VARIANT=asan
@@ -173,7 +178,7 @@ check-run:
 	@scripts/run-unit.sh $(UNIT_BIN)
 
 itest-run:
-	FERRY_BIN=$(abspath $(B)/ferry) $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+	FERRY_BIN=$(abspath $(B)/ferry) $(PYTHON) -m pytest -q -n $(or $(ITEST_WORKERS),1) tests/integration $(PYTEST_ARGS)
 
 bench: deps-test
 	@$(MAKE) --no-print-directory VARIANT=release variant-release build/release/rdk_copy \
@@ -198,7 +203,7 @@ $(B)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(B)/libferry.a
 
 fuzz-build:
 	@scripts/deps.sh fuzz
-	@$(MAKE) --no-print-directory VARIANT=fuzz variant-fuzz
+	@$(MAKE) --no-print-directory -j$(JOBS) VARIANT=fuzz variant-fuzz
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_TARGETS)
