@@ -612,8 +612,9 @@ static void copy_props(json_t **props, const json_t *obj, const char *const *res
     json_object_foreach((json_t *)obj, k, v)
     {
         bool skip = false;
+        /* first letters before strcmp: every key of every type passes here */
         for (size_t i = 0; reserved[i] && !skip; i++)
-            skip = strcmp(k, reserved[i]) == 0;
+            skip = k[0] == reserved[i][0] && strcmp(k, reserved[i]) == 0;
         if (skip)
             continue;
         if (*props == shared_empty) {

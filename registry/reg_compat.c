@@ -233,6 +233,12 @@ struct checker {
     uint64_t steps;
     size_t bytes;
     const char *over;
+    /* Location stacks for the fresh (root-relative) walks, which nest: the one
+     * at nesting level k is reused by every later walk at that level, so a
+     * walk costs no allocation (one per writer branch of a union otherwise). */
+    struct loc **fresh;
+    size_t n_fresh, fresh_level;
+    struct fy_buf key; /* union_candidates' lookup key */
 };
 
 /* Allocation-free accounting of the check's own memory: every structure the
@@ -377,31 +383,47 @@ static void loc_pop(struct loc *l)
  * with '/', each JSON-pointer escaped (~ -> ~0, / -> ~1). **new** */
 static char *loc_string(const struct loc *l)
 {
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
-    fy_buf_putc(&b, '/');
+    /* sized first, then written: one allocation (a check may record one per
+     * writer branch of a union, 40,000s) */
+    char digits[24];
+    size_t len = 1;
+    for (size_t i = 1; i < l->n; i++) {
+        len += i > 1;
+        if (!l->tok[i].s) {
+            size_t v = l->tok[i].index;
+            do
+                len++;
+            while ((v /= 10) != 0);
+            continue;
+        }
+        for (const char *p = l->tok[i].s; *p; p++)
+            len += *p == '~' || *p == '/' ? 2 : 1;
+    }
+    char *out = fy_malloc(len + 1), *w = out;
+    *w++ = '/';
     for (size_t i = 1; i < l->n; i++) {
         if (i > 1)
-            fy_buf_putc(&b, '/');
+            *w++ = '/';
         if (!l->tok[i].s) {
-            char digits[24];
             size_t n = sizeof digits, v = l->tok[i].index;
             do
                 digits[--n] = (char)('0' + v % 10);
             while ((v /= 10) != 0);
-            fy_buf_append(&b, digits + n, sizeof digits - n);
+            memcpy(w, digits + n, sizeof digits - n);
+            w += sizeof digits - n;
             continue;
         }
         for (const char *p = l->tok[i].s; *p; p++) {
-            if (*p == '~')
-                fy_buf_puts(&b, "~0");
-            else if (*p == '/')
-                fy_buf_puts(&b, "~1");
-            else
-                fy_buf_putc(&b, *p);
+            if (*p == '~' || *p == '/') {
+                *w++ = '~';
+                *w++ = *p == '~' ? '0' : '1';
+            } else {
+                *w++ = *p;
+            }
         }
     }
-    return fy_buf_steal(&b);
+    *w = '\0';
+    return out;
 }
 
 /* SchemaCompatibilityResult.incompatible(...) merged into `r`; **steals** msg. */
@@ -453,6 +475,25 @@ static struct memo_entry *memo_get(const struct checker *c, const struct reg_avr
 static bool skipped_in_union(struct checker *c, const struct reg_avro *reader,
                              const struct reg_avro *writer);
 
+/* A location stack rooted at "" for a fresh walk, from the checker's pool
+ * (see checker.fresh); give it back with fresh_loc_put. */
+static struct loc *fresh_loc_get(struct checker *c)
+{
+    if (c->fresh_level == c->n_fresh) {
+        c->fresh = fy_realloc(c->fresh, (c->n_fresh + 1) * sizeof *c->fresh);
+        c->fresh[c->n_fresh++] = fy_calloc(1, sizeof(struct loc));
+        spend_bytes(c, sizeof(struct loc) + 16 * sizeof(struct loc_tok));
+    }
+    struct loc *l = c->fresh[c->fresh_level++];
+    l->n = 0;
+    return l;
+}
+
+static void fresh_loc_put(struct checker *c)
+{
+    c->fresh_level--;
+}
+
 /* A pair not in the memo: mark it in progress, calculate at location `l`,
  * memoise. Returns a **new** result. */
 static struct result memo_calculate(struct checker *c, const struct reg_avro *reader,
@@ -492,10 +533,10 @@ static struct result get_compat(struct checker *c, const char *token, size_t ind
         /* Avro-Java checked this pair in a union loop this checker cut
          * short: calculate it now as it was then (root-relative), so what
          * is replayed here and later matches the memo Avro-Java holds */
-        struct loc fresh = {0};
-        loc_push(&fresh, "", 0);
-        res = memo_calculate(c, reader, writer, &fresh);
-        free(fresh.tok);
+        struct loc *fresh = fresh_loc_get(c);
+        loc_push(fresh, "", 0);
+        res = memo_calculate(c, reader, writer, fresh);
+        fresh_loc_put(c);
     } else {
         res = memo_calculate(c, reader, writer, l);
     }
@@ -513,9 +554,8 @@ static struct result get_compat_fresh(struct checker *c, const struct reg_avro *
 {
     if (stopped(c))
         return (struct result){0};
-    struct loc fresh = {0};
-    struct result res = get_compat(c, "", 0, reader, writer, &fresh);
-    free(fresh.tok);
+    struct result res = get_compat(c, "", 0, reader, writer, fresh_loc_get(c));
+    fresh_loc_put(c);
     return res;
 }
 
@@ -806,9 +846,9 @@ struct branch_refs {
 
 static void named_key(struct fy_buf *b, enum reg_avro_type kind, char what, const char *name)
 {
+    char head[2] = {(char)('A' + kind), what};
     fy_buf_reset(b);
-    fy_buf_putc(b, (char)('A' + kind));
-    fy_buf_putc(b, what);
+    fy_buf_append(b, head, 2);
     fy_buf_puts(b, name ? name : "");
 }
 
@@ -893,13 +933,11 @@ static size_t *union_candidates(struct checker *c, const struct reg_avro *u,
         qsort(out, *n, sizeof *out, cmp_size);
         return out;
     }
-    struct fy_buf key;
-    fy_buf_init(&key, 0);
-    named_key(&key, w, 'n', writer->name);
-    const struct idx_list *by_name = fy_map_getn(&ui->named, key.data, key.len);
-    named_key(&key, w, 'a', writer->fullname);
-    const struct idx_list *by_alias = fy_map_getn(&ui->named, key.data, key.len);
-    fy_buf_destroy(&key);
+    struct fy_buf *key = &c->key;
+    named_key(key, w, 'n', writer->name);
+    const struct idx_list *by_name = fy_map_getn(&ui->named, key->data, key->len);
+    named_key(key, w, 'a', writer->fullname);
+    const struct idx_list *by_alias = fy_map_getn(&ui->named, key->data, key->len);
     size_t na = by_name ? by_name->n : 0, nb = by_alias ? by_alias->n : 0;
     size_t *out = fy_calloc(na + nb + 1, sizeof *out);
     spend_steps(c, na + nb);
@@ -1045,18 +1083,37 @@ static struct result calculate(struct checker *c, const struct reg_avro *reader,
 /* Confluent's Difference.error() with String.format(e, readerWord, writerWord)
  * applied as SchemaValidatorBuilder.formatErrorMessages does: the first "%s"
  * of a description names the reader schema, the second the writer. **new** */
-static void put_all(struct fy_buf *b, const char *const *parts)
+struct parts {
+    const char *s[24];
+    size_t n;
+};
+
+static void put_all(struct parts *b, const char *const *parts)
 {
-    for (size_t i = 0; parts[i]; i++)
-        fy_buf_puts(b, parts[i]);
+    for (size_t i = 0; parts[i] && b->n < sizeof b->s / sizeof b->s[0]; i++)
+        b->s[b->n++] = parts[i];
+}
+
+/* The parts joined: one allocation of the exact length. **new** */
+static char *parts_join(const struct parts *b)
+{
+    size_t len[sizeof b->s / sizeof b->s[0]], total = 0;
+    for (size_t i = 0; i < b->n; i++)
+        total += len[i] = strlen(b->s[i]);
+    char *out = fy_malloc(total + 1), *w = out;
+    for (size_t i = 0; i < b->n; i++) {
+        memcpy(w, b->s[i], len[i]);
+        w += len[i];
+    }
+    *w = '\0';
+    return out;
 }
 
 static char *difference_text(const struct incompat *inc, const char *rw, const char *ww)
 {
     /* appended, not formatted: a check may write one per writer branch (40,000s) */
     const char *path = inc->location;
-    struct fy_buf b;
-    fy_buf_init(&b, 0);
+    struct parts b = {.n = 0};
     put_all(&b, (const char *const[]){"{errorType:'", incompat_names[inc->type],
                                       "', description:'", NULL});
     switch (inc->type) {
@@ -1093,7 +1150,7 @@ static char *difference_text(const struct incompat *inc, const char *rw, const c
         break;
     }
     put_all(&b, (const char *const[]){"', additionalInfo:'", inc->message, "'}", NULL});
-    return fy_buf_steal(&b);
+    return parts_join(&b);
 }
 
 /* AvroSchema.isBackwardCompatible(previous) with `reader` as `this`, each
@@ -1105,6 +1162,7 @@ static long check_direction(const struct reg_avro *reader, const struct reg_avro
 {
     struct checker c;
     memset(&c, 0, sizeof c);
+    fy_buf_init(&c.key, 0);
     struct loc l = {0};
     struct result res = get_compat(&c, "", 0, reader, writer, &l);
     size_t before = out->n;
@@ -1147,6 +1205,12 @@ static long check_direction(const struct reg_avro *reader, const struct reg_avro
     }
     free(c.found);
     free(c.exception);
+    for (size_t i = 0; i < c.n_fresh; i++) {
+        free(c.fresh[i]->tok);
+        free(c.fresh[i]);
+    }
+    free(c.fresh);
+    fy_buf_destroy(&c.key);
     if (c.over)
         return -1;
     return (long)(out->n - before);
