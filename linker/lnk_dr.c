@@ -305,12 +305,26 @@ static void mirror_part(struct lnk_dr *d, json_t *st, int64_t now)
         json_object_set_new(o, "rpo_ms", stopped ? json_null() : json_integer(lag_ms));
         buf[0] = '\0';
         const char *reason = json_string_value(json_object_get(t, "reason"));
+        bool unknown = json_array_size(json_object_get(t, "partitions")) == 0;
+        size_t k;
+        json_t *p;
+        json_array_foreach(json_object_get(t, "partitions"), k, p)
+            unknown = unknown || int_of(p, "source_end", -1) < 0;
+        if (unknown && !stopped) {
+            /* a lag of 0 against an end never fetched is no lag: say so */
+            json_object_set_new(o, "rpo_records", json_null());
+            json_object_set_new(o, "rpo_ms", json_null());
+            json_object_set_new(o, "lag", json_null());
+            json_object_set_new(o, "lag_ms", json_null());
+        }
         if (strcmp(state, "FAILED") == 0)
             snprintf(buf, sizeof buf, "FAILED: %s", reason ? reason : "no reason given");
         else if (strcmp(state, "PAUSED") == 0)
             snprintf(buf, sizeof buf, "paused: not copying, the RPO grows");
         else if (stopped)
             snprintf(buf, sizeof buf, "STOPPED: failed over or promoted, not replicated");
+        else if (unknown)
+            snprintf(buf, sizeof buf, "source end offsets not known yet: lag unknown");
         else if (lag_ms > LNK_DR_LAG_WARN_MS)
             snprintf(buf, sizeof buf, "behind by %lld records, %.1f s", (long long)lag,
                      (double)lag_ms / 1000.0);
@@ -333,6 +347,9 @@ static void rpo_part(json_t *st)
     json_t *t;
     json_array_foreach(json_object_get(st, "topics"), i, t)
     {
+        if (!json_is_integer(json_object_get(t, "rpo_records")) &&
+            strcmp(json_string_value(json_object_get(t, "state")), "STOPPED") != 0)
+            known = false;
         rec += int_of(t, "rpo_records", 0);
         int64_t l = int_of(t, "rpo_ms", 0);
         ms = l > ms ? l : ms;

@@ -217,11 +217,17 @@ static void drain_check(struct run *r, json_t *behind, json_t **ends)
             json_t *pe = json_array();
             size_t k;
             json_t *p;
+            bool unknown = json_array_size(json_object_get(t, "partitions")) == 0;
             json_array_foreach(json_object_get(t, "partitions"), k, p)
+            {
                 json_array_append(pe, json_object_get(p, "source_end"));
+                unknown = unknown || int_of(p, "source_end", -1) < 0; /* never fetched */
+            }
             json_object_set_new(*ends, name, pe);
             int64_t lag = int_of(t, "lag", -1);
-            if (strcmp(state, "FAILED") == 0 || strcmp(state, "PAUSED") == 0)
+            if (unknown) /* lag 0 means nothing while the end is unknown */
+                snprintf(buf, sizeof buf, "topic %s: source end offsets not known yet", name);
+            else if (strcmp(state, "FAILED") == 0 || strcmp(state, "PAUSED") == 0)
                 snprintf(buf, sizeof buf, "topic %s: %s, %lld records behind", name, state,
                          (long long)lag);
             else if (lag != 0)
@@ -430,6 +436,11 @@ static json_t *step_registry(struct run *r, bool *ok)
     };
     int st = 0;
     struct fy_err e = {0};
+    /* the exporter's lag just before it is paused is what never reaches DR
+     * (read after, it would count the pause's own journal record) */
+    int64_t rec = 0, ms = 0;
+    bool lag_known = r->d->primary && c->exporter && lnk_dr_exporter_lag(r->d, &rec, &ms, &e) == 0;
+    fy_err_clear(&e);
     json_t *res = lnk_failover_run(&fo, wall_ms(), &st, &e);
     if (!res) {
         res = json_pack("{s:s}", "note", fy_err_text(&e));
@@ -438,11 +449,7 @@ static json_t *step_registry(struct run *r, bool *ok)
         return res;
     }
     *ok = st == LNK_FAILOVER_OK;
-    /* the exporter is paused now (primary answering): its lag is what never reached DR */
-    int64_t rec = 0, ms = 0;
-    fy_err_clear(&e);
-    if (json_is_true(json_object_get(json_object_get(res, "primary"), "paused")) &&
-        lnk_dr_exporter_lag(r->d, &rec, &ms, &e) == 0) {
+    if (lag_known) {
         json_object_set_new(res, "schema_changes_lost", json_integer(rec));
         json_object_set_new(res, "schema_lost_ms", json_integer(ms));
     } else {

@@ -59,7 +59,8 @@ class Registry:
         return body["id"]
 
     def mode(self, scope_path):
-        code, body = self.req("GET", f"/mode/{scope_path}?defaultToGlobal=true")
+        path = f"/mode/{scope_path}" if scope_path else "/mode"
+        code, body = self.req("GET", f"{path}?defaultToGlobal=true")
         assert code == 200, (code, body)
         return body["mode"]
 
