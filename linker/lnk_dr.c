@@ -10,6 +10,7 @@
 #include "linker/lnk_dr.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_drview.h"
 #include "common/fy_url.h"
 #include "linker/lnk_client.h"
 #include "linker/lnk_failover.h"
@@ -40,13 +41,6 @@ void lnk_dr_close(struct lnk_dr *d)
     lnk_client_free(d->primary);
     lnk_client_free(d->mirror);
     memset(d, 0, sizeof *d);
-}
-
-static void problem(json_t *st, const char *fmt, const char *a, const char *b)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, fmt, a, b);
-    json_array_append_new(json_object_get(st, "problems"), json_string(buf));
 }
 
 /* The value of the sample `family{exporter="name"}` in Prometheus text. */
@@ -132,7 +126,7 @@ static void exporter_part(struct lnk_dr *d, json_t *st)
         if (!up)
             json_object_set_new(p, "error", json_string(fy_err_text(&e)));
         json_object_set_new(st, "exporter", json_null());
-        problem(st, "no exporter.name configured: the schema RPO is unknown%s%s", "", "");
+        fy_drview_problem(st, "no exporter.name configured: the schema RPO is unknown%s%s", "", "");
         goto out;
     }
     json_t *x = json_pack("{s:s,s:n,s:n,s:n,s:n,s:n}", "name", d->conf->exporter, "state",
@@ -146,14 +140,14 @@ static void exporter_part(struct lnk_dr *d, json_t *st)
     json_object_set_new(p, "reachable", json_boolean(rc == 0));
     if (rc != 0) {
         json_object_set_new(p, "error", json_string(fy_err_text(&e)));
-        problem(st, "primary registry unreachable (%s): schema lag unknown", fy_err_text(&e), "");
+        fy_drview_problem(st, "primary registry unreachable (%s): schema lag unknown", fy_err_text(&e), "");
         goto out;
     }
     if (status != 200) {
         const char *m = json_string_value(json_object_get(ans, "message"));
         char *msg = fy_asprintf("exporter status answered HTTP %ld: %s", status, m ? m : "");
         json_object_set_new(x, "error", json_string(msg));
-        problem(st, "exporter '%s': %s", d->conf->exporter, msg);
+        fy_drview_problem(st, "exporter '%s': %s", d->conf->exporter, msg);
         free(msg);
         goto out;
     }
@@ -163,7 +157,7 @@ static void exporter_part(struct lnk_dr *d, json_t *st)
     const char *state = json_string_value(json_object_get(ans, "state"));
     if (state && strcmp(state, "RUNNING") != 0) {
         const char *trace = json_string_value(json_object_get(ans, "trace"));
-        problem(st, "exporter '%s' is %s: schemas are not replicated", d->conf->exporter, state);
+        fy_drview_problem(st, "exporter '%s' is %s: schemas are not replicated", d->conf->exporter, state);
         if (trace && trace[0])
             json_object_set_new(x, "error", json_string(trace));
     }
@@ -219,23 +213,17 @@ static void scopes_part(struct lnk_dr *d, json_t *st)
                      (long long)json_integer_value(rec));
         if (buf[0]) {
             json_object_set_new(s, "problem", json_string(buf));
-            problem(st, "scope %s: %s", scope, buf);
+            fy_drview_problem(st, "scope %s: %s", scope, buf);
         }
         free(mode);
     }
     json_t *dr = json_pack("{s:s,s:b}", "url", lnk_client_url(d->dr), "reachable", dr_up);
     if (!dr_up && dr_err) {
         json_object_set_new(dr, "error", json_string(dr_err));
-        problem(st, "DR registry unreachable: %s%s", dr_err, "");
+        fy_drview_problem(st, "DR registry unreachable: %s%s", dr_err, "");
     }
     json_object_set_new(st, "dr", dr);
     json_decref(errs);
-}
-
-static int64_t int_of(json_t *o, const char *k, int64_t def)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
 }
 
 /* The mirror and every mirrored topic. */
@@ -254,116 +242,13 @@ static void mirror_part(struct lnk_dr *d, json_t *st, int64_t now)
     json_object_set_new(m, "reachable", json_boolean(ms != NULL));
     if (!ms) {
         json_object_set_new(m, "error", json_string(fy_err_text(&e)));
-        problem(st, "mirror admin endpoint unreachable (%s): topic lag unknown",
+        fy_drview_problem(st, "mirror admin endpoint unreachable (%s): topic lag unknown",
                 fy_err_text(&e), "");
         fy_err_destroy(&e);
         return;
     }
-    json_t *src = json_object_get(ms, "source"), *g = json_object_get(ms, "groups");
-    json_object_set(m, "name", json_object_get(ms, "mirror"));
-    bool src_up = json_is_true(json_object_get(src, "reachable"));
-    json_object_set_new(m, "source_reachable", json_boolean(src_up));
-    json_object_set(m, "source_last_contact_ms", json_object_get(src, "last_contact_ms"));
-    int64_t last_sync = int_of(g, "last_sync_ms", 0);
-    json_object_set_new(m, "last_group_sync_ms", last_sync > 0 ? json_integer(last_sync)
-                                                                : json_null());
-    json_object_set_new(m, "group_sync_age_ms",
-                        last_sync > 0 ? json_integer(now > last_sync ? now - last_sync : 0)
-                                      : json_null());
-    json_object_set(m, "groups_synced", json_object_get(g, "synced"));
-    json_object_set(m, "offsets_synced", json_object_get(g, "offsets"));
-    char buf[400];
-    if (!src_up) {
-        snprintf(buf, sizeof buf, "source cluster unreachable from the mirror (last contact %.1f s "
-                 "ago): lags are as last seen", (double)(now - int_of(src, "last_contact_ms", now))
-                 / 1000.0);
-        problem(st, "%s%s", buf, "");
-    }
-    size_t n_selected = (size_t)int_of(g, "selected", 0);
-    if (n_selected && last_sync <= 0)
-        problem(st, "consumer-group offsets never synced yet%s%s", "", "");
-    else if (last_sync > 0 && now - last_sync > LNK_DR_GROUP_SYNC_WARN_MS) {
-        snprintf(buf, sizeof buf, "%.0f s", (double)(now - last_sync) / 1000.0);
-        problem(st, "consumer-group offsets last synced %s ago%s", buf, "");
-    }
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(ms, "topics"), i, t)
-    {
-        const char *name = json_string_value(json_object_get(t, "topic"));
-        const char *state = json_string_value(json_object_get(t, "state"));
-        if (!name || !state)
-            continue;
-        int64_t lag = int_of(t, "lag", 0), lag_ms = int_of(t, "lag_ms", 0);
-        json_t *o = json_pack("{s:s,s:O,s:s,s:I,s:I,s:I}", "topic", name, "mirror_topic",
-                              json_object_get(t, "mirror_topic"), "state", state, "lag",
-                              (json_int_t)lag, "lag_ms", (json_int_t)lag_ms, "partitions",
-                              (json_int_t)json_array_size(json_object_get(t, "partitions")));
-        bool stopped = strcmp(state, "STOPPED") == 0;
-        /* a stopped topic is no longer replicated: nothing more to lose, nothing protected */
-        json_object_set_new(o, "rpo_records", stopped ? json_null() : json_integer(lag));
-        json_object_set_new(o, "rpo_ms", stopped ? json_null() : json_integer(lag_ms));
-        buf[0] = '\0';
-        const char *reason = json_string_value(json_object_get(t, "reason"));
-        bool unknown = json_array_size(json_object_get(t, "partitions")) == 0;
-        size_t k;
-        json_t *p;
-        json_array_foreach(json_object_get(t, "partitions"), k, p)
-            unknown = unknown || int_of(p, "source_end", -1) < 0;
-        if (unknown && !stopped) {
-            /* a lag of 0 against an end never fetched is no lag: say so */
-            json_object_set_new(o, "rpo_records", json_null());
-            json_object_set_new(o, "rpo_ms", json_null());
-            json_object_set_new(o, "lag", json_null());
-            json_object_set_new(o, "lag_ms", json_null());
-        }
-        if (strcmp(state, "FAILED") == 0)
-            snprintf(buf, sizeof buf, "FAILED: %s", reason ? reason : "no reason given");
-        else if (strcmp(state, "PAUSED") == 0)
-            snprintf(buf, sizeof buf, "paused: not copying, the RPO grows");
-        else if (stopped)
-            snprintf(buf, sizeof buf, "STOPPED: failed over or promoted, not replicated");
-        else if (unknown)
-            snprintf(buf, sizeof buf, "source end offsets not known yet: lag unknown");
-        else if (lag_ms > LNK_DR_LAG_WARN_MS)
-            snprintf(buf, sizeof buf, "behind by %lld records, %.1f s", (long long)lag,
-                     (double)lag_ms / 1000.0);
-        if (buf[0]) {
-            json_object_set_new(o, "problem", json_string(buf));
-            problem(st, "topic %s: %s", name, buf);
-        }
-        json_array_append_new(topics, o);
-    }
+    fy_drview_mirror(ms, now, m, st);
     json_decref(ms);
-}
-
-/* The sums: what would be missing on DR if the primary died now. */
-static void rpo_part(json_t *st)
-{
-    int64_t rec = 0, ms = 0;
-    bool known = json_is_true(json_object_get(json_object_get(st, "mirror"), "reachable")) ||
-                 json_is_null(json_object_get(st, "mirror"));
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(st, "topics"), i, t)
-    {
-        if (!json_is_integer(json_object_get(t, "rpo_records")) &&
-            strcmp(json_string_value(json_object_get(t, "state")), "STOPPED") != 0)
-            known = false;
-        rec += int_of(t, "rpo_records", 0);
-        int64_t l = int_of(t, "rpo_ms", 0);
-        ms = l > ms ? l : ms;
-    }
-    json_t *x = json_object_get(st, "exporter");
-    json_t *r = json_pack("{s:o,s:o,s:O,s:O}", "topic_records",
-                          known ? json_integer(rec) : json_null(), "topic_ms",
-                          known ? json_integer(ms) : json_null(), "schema_changes",
-                          x && json_object_get(x, "lag_records") ? json_object_get(x, "lag_records")
-                                                                 : json_null(),
-                          "schema_ms",
-                          x && json_object_get(x, "lag_ms") ? json_object_get(x, "lag_ms")
-                                                            : json_null());
-    json_object_set_new(st, "rpo", r);
 }
 
 json_t *lnk_dr_status(struct lnk_dr *d, int64_t now_ms)
@@ -372,7 +257,7 @@ json_t *lnk_dr_status(struct lnk_dr *d, int64_t now_ms)
     exporter_part(d, st);
     scopes_part(d, st);
     mirror_part(d, st, now_ms);
-    rpo_part(st);
+    fy_drview_rpo(st);
     json_object_set_new(st, "ok",
                         json_boolean(json_array_size(json_object_get(st, "problems")) == 0));
     return st;

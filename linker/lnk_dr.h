@@ -18,11 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A mirror topic lagging longer than this, or a group sync older than
- * this, is reported as a problem. */
-#define LNK_DR_LAG_WARN_MS 30000
-#define LNK_DR_GROUP_SYNC_WARN_MS 60000
-
+/* The topic side's wording and thresholds are common/fy_drview.h's. */
 struct lnk_dr_conf {
     json_t *dr;                        /* lnk_client settings of the DR registry (borrowed) */
     json_t *primary;                   /* of the primary, NULL = none configured */
