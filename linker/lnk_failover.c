@@ -104,55 +104,57 @@ static char *mode_path(const char *scope, struct fy_err *err)
     return path;
 }
 
+/* GET or PUT the scope's /mode: 0 with the 200 answer in *ans (**new**). */
+static int mode_call(struct lnk_client *cl, const char *method, const char *scope,
+                     const char *body, json_t **ans, struct fy_err *err)
+{
+    long status = 0;
+    int rc = -1;
+    char *path = mode_path(scope, err), *target = NULL;
+    *ans = NULL;
+    if (!path)
+        return -1;
+    /* a GET asks for the effective mode (Confluent's defaultToGlobal) */
+    target = body ? fy_strdup(path) : fy_asprintf("%s?defaultToGlobal=true", path);
+    if (lnk_client_call(cl, method, target, body, &status, ans, err) == 0) {
+        if (status == 200)
+            rc = 0;
+        else
+            fy_err_set(err, FY_E_HTTP, "%s %s answered HTTP %ld: %s", method, path, status,
+                       msg_of(*ans));
+    }
+    if (rc != 0) {
+        json_decref(*ans);
+        *ans = NULL;
+    }
+    free(target);
+    free(path);
+    return rc;
+}
+
 int lnk_failover_mode_get(struct lnk_client *cl, const char *scope, char **mode,
                           struct fy_err *err)
 {
-    long status = 0;
     json_t *ans = NULL;
-    int rc = -1;
-    char *path = mode_path(scope, err), *get = NULL;
-    if (!path)
-        goto out;
-    get = fy_asprintf("%s?defaultToGlobal=true", path);
-    if (lnk_client_call(cl, "GET", get, NULL, &status, &ans, err) != 0)
-        goto out;
+    if (mode_call(cl, "GET", scope, NULL, &ans, err) != 0)
+        return -1;
     const char *m = json_string_value(json_object_get(ans, "mode"));
-    if (status != 200 || !m) {
-        fy_err_set(err, FY_E_HTTP, "GET %s answered HTTP %ld: %s", path, status, msg_of(ans));
-        goto out;
-    }
-    *mode = fy_strdup(m);
-    rc = 0;
-out:
+    int rc = m ? 0 : fy_err_set(err, FY_E_HTTP, "GET /mode of %s: no mode in the answer", scope);
+    if (m)
+        *mode = fy_strdup(m);
     json_decref(ans);
-    free(get);
-    free(path);
     return rc;
 }
 
 int lnk_failover_mode_put(struct lnk_client *cl, const char *scope, const char *mode,
                           struct fy_err *err)
 {
-    long status = 0;
-    json_t *ans = NULL;
-    int rc = -1;
-    char *path = mode_path(scope, err), *body = NULL;
-    if (!path)
-        goto out;
-    json_t *b = json_pack("{s:s}", "mode", mode);
-    body = json_dumps(b, JSON_COMPACT);
+    json_t *ans = NULL, *b = json_pack("{s:s}", "mode", mode);
+    char *body = json_dumps(b, JSON_COMPACT);
     json_decref(b);
-    if (lnk_client_call(cl, "PUT", path, body, &status, &ans, err) != 0)
-        goto out;
-    if (status != 200) {
-        fy_err_set(err, FY_E_HTTP, "PUT %s answered HTTP %ld: %s", path, status, msg_of(ans));
-        goto out;
-    }
-    rc = 0;
-out:
+    int rc = mode_call(cl, "PUT", scope, body, &ans, err);
     json_decref(ans);
     free(body);
-    free(path);
     return rc;
 }
 

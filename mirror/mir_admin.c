@@ -134,12 +134,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (strcmp(url, "/groups/sync") == 0) {
         if (strcmp(method, "POST") != 0)
-            return answer(a, conn, ar, method, url, 405,
+            return answer(a, conn, ar, method, "/groups/sync", 405,
                           fy_strdup("{\"error_code\":405,\"message\":\"method not allowed\"}"),
                           "application/json");
         char *json = fy_asprintf("{\"requested_ms\":%lld}",
                                  (long long)mir_worker_sync_groups(a->w));
-        return answer(a, conn, ar, method, url, 202, json, "application/json");
+        return answer(a, conn, ar, method, "/groups/sync", 202, json, "application/json");
     }
     static const struct {
         const char *path, *method;
