@@ -45,6 +45,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_failover(int argc, char **argv);
 int cmd_failback(int argc, char **argv);
+int cmd_dr(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * cmd_drconf: the dr.properties file shared by `ferry failover` and
- * `ferry failback`: `dr.*` and `primary.*` keys become the two registries'
- * client settings (lnk_client.h keys), `dr.context` lists the DR's imported
- * scopes and `exporter.name` names the primary's exporter feeding DR.
+ * cmd_drconf: the dr.properties file shared by `ferry failover`,
+ * `ferry failback` and `ferry dr`: `dr.*` and `primary.*` keys become the two
+ * registries' client settings (lnk_client.h keys), `mirror.*` keys the
+ * client settings of the topic mirror's admin endpoint (`mirror.admin.url`
+ * its base URL), `dr.context` lists the DR's imported scopes,
+ * `primary.context` the primary's scopes they come from (made READONLY by a
+ * planned failover) and `exporter.name` names the primary's exporter feeding
+ * DR. A file without `mirror.*` keys (an older dr.properties) still loads:
+ * there is then no topic side.
  * Thread: main thread only. */
 #ifndef CMD_DRCONF_H
 #define CMD_DRCONF_H
@@ -19,6 +24,10 @@ struct cmd_drconf {
     char **scopes;   /* dr.context split at commas, trimmed */
     size_t n_scopes;
     char *exporter;  /* exporter.name, NULL when empty */
+    json_t *mirror;  /* client settings of the mirror's admin endpoint; NULL = no mirror */
+    char **primary_scopes; /* primary.context split at commas (default ".") */
+    size_t n_primary_scopes;
+    char *path;      /* the file loaded (journals live beside it) */
 };
 
 /* Load and check `path` (dr.schema.registry.url and dr.context required).

@@ -16,6 +16,7 @@ static const char usage[] =
     "  link       standalone schema link between two Confluent-API registries (REST polling)\n"
     "  failover   switch a DR registry's imported schemas to READWRITE (pauses the link)\n"
     "  failback   bring DR's outage-time schemas back to the primary, restore the link\n"
+    "  dr         topics and schemas together: status, failover [--planned]\n"
     "  store      check or repair the embedded store's journal (check|repair)\n"
     "  passwd     print a user-file line (bcrypt hash) for a password read from stdin\n"
     "\n"
@@ -43,6 +44,8 @@ int cmd_main(int argc, char **argv)
         return cmd_failover(argc - 2, argv + 2);
     if (strcmp(argv[1], "failback") == 0)
         return cmd_failback(argc - 2, argv + 2);
+    if (strcmp(argv[1], "dr") == 0)
+        return cmd_dr(argc - 2, argv + 2);
     if (strcmp(argv[1], "store") == 0)
         return cmd_store(argc - 2, argv + 2);
     if (strcmp(argv[1], "passwd") == 0)

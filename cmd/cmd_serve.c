@@ -6,6 +6,7 @@
  * Thread: main thread; signals are blocked everywhere and taken by sigwait. */
 #include "cmd/cmd.h"
 
+#include "cmd/cmd_drpage.h"
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "common/fy_log.h"
@@ -71,6 +72,7 @@ struct serve_conf {
     char *secrets_key_file;
     bool metrics;
     bool access_log;
+    char *dr_config;
 };
 
 static const char *const levels[] = {"none", "backward", "backward_transitive", "forward",
@@ -222,6 +224,9 @@ static const struct fy_setting serve_settings[] = {
     {"ferry.http.access.log", FY_SET_BOOL, O(access_log), "false", 0, 0, NULL,
      "log one line per request (module=access: method, route, path, status, bytes, "
      "duration, client address; never bodies or headers)"},
+    {"ferry.dr.config", FY_SET_STRING, O(dr_config), "", 0, 0, NULL,
+     "a dr.properties (ferry dr): serve its status page at GET /dr (and /dr.json), behind "
+     "the same authentication as /metrics"},
 };
 #undef O
 #define N_SETTINGS (sizeof serve_settings / sizeof serve_settings[0])
@@ -417,6 +422,7 @@ int cmd_serve(int argc, char **argv)
     size_t n_ls = 0;
     struct fy_metrics *metrics = NULL;
     struct fy_obs obs;
+    struct cmd_drpage *drpage = NULL;
     bool obs_ready = false; /* obs initialised (fy_obs_destroy at the end) */
     int status = 1;
 
@@ -472,6 +478,11 @@ int cmd_serve(int argc, char **argv)
     }
     fy_obs_init(&obs, metrics, conf.access_log);
     obs_ready = true;
+    if (conf.dr_config[0]) {
+        if (!(drpage = cmd_drpage_start(conf.dr_config, &err)))
+            goto out;
+        obs.page = cmd_drpage_page(drpage);
+    }
 
     static const enum reg_compat_level level_map[] = {
         REG_COMPAT_NONE, REG_COMPAT_BACKWARD, REG_COMPAT_BACKWARD_TRANSITIVE, REG_COMPAT_FORWARD,
@@ -575,6 +586,7 @@ out:
     }
     for (size_t i = 0; i < n_ls; i++)
         reg_http_stop(ls[i].http);
+    cmd_drpage_stop(drpage); /* after the listeners: no request reads the page any more */
     lnk_service_free(links);
     reg_registry_close(r);
     fy_tls_free(tls);

@@ -8,6 +8,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
 #include "common/fy_log.h"
+#include "common/fy_statuspage.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,7 +75,8 @@ const char *fy_obs_route(const char *path)
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (strcmp(path, own[i]) == 0)
             return own[i];
-    return "other";
+    const char *page = fy_statuspage_route(path);
+    return page ? page : "other";
 }
 
 void fy_obs_set_ready(struct fy_obs *o, bool ready)
@@ -111,6 +113,8 @@ bool fy_obs_serve(struct fy_obs *o, const char *method, const char *path, int *s
         *ctype = FY_METRICS_CONTENT_TYPE;
         return true;
     }
+    if (o->page && fy_statuspage_serve(o->page, path, status, body, ctype))
+        return true;
     bool ready;
     if (strcmp(path, "/health/live") == 0)
         ready = true;

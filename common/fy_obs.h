@@ -29,8 +29,11 @@ struct fy_obs_entry; /* fy_obs.c: the series of one (method, route, status) */
 /* Readiness beyond the flag (the mirror: its worker published a status). */
 typedef bool (*fy_obs_ready_fn)(void *arg);
 
+struct fy_statuspage;
+
 struct fy_obs {
     struct fy_metrics *metrics;       /* borrowed; NULL = /metrics answers 404 */
+    struct fy_statuspage *page;       /* borrowed; NULL = no /dr page (fy_statuspage.h) */
     atomic_bool ready;                /* set by the owner once replay / restore is done */
     fy_obs_ready_fn ready_fn;         /* optional, checked after `ready` */
     void *ready_arg;

@@ -305,35 +305,56 @@ static void answer_error(struct fy_err *err, const char *method, const char *sho
     json_decref(j);
 }
 
-int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
-                    const char *body, long *status, json_t **resp, struct fy_err *err)
+/* The retry loop of every call: 0 with *status < 500 and the body in `ans`. */
+static int call_raw(struct lnk_client *cl, const char *method, const char *path,
+                    const char *body, long *status, struct fy_buf *ans, struct fy_err *err)
 {
     char *url = fy_asprintf("%s%s", cl->base, path);
     char *shown = fy_asprintf("%s%s", cl->shown, path);
-    struct fy_buf ans;
-    fy_buf_init(&ans, MAX_ANSWER);
     int rc = -1;
     *status = 0;
-    *resp = NULL;
     for (int attempt = 0;; attempt++) {
-        fy_buf_reset(&ans);
+        fy_buf_reset(ans);
         fy_err_clear(err);
-        if (attempt_once(cl, method, url, shown, body, &ans, status, err) == 0) {
+        if (attempt_once(cl, method, url, shown, body, ans, status, err) == 0) {
             if (*status < 500) {
                 rc = 0;
                 break;
             }
-            answer_error(err, method, shown, *status, &ans);
+            answer_error(err, method, shown, *status, ans);
         }
         if (attempt >= cl->max_retries || aborted(cl))
             break;
         double rnd = (double)rand_r(&cl->seed) / (double)RAND_MAX;
         sleep_ms(lnk_client_backoff_ms(cl, attempt + 1, rnd));
     }
+    free(url);
+    free(shown);
+    return rc;
+}
+
+int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
+                    const char *body, long *status, json_t **resp, struct fy_err *err)
+{
+    struct fy_buf ans;
+    fy_buf_init(&ans, MAX_ANSWER);
+    *resp = NULL;
+    int rc = call_raw(cl, method, path, body, status, &ans, err);
     if (rc == 0 && ans.len)
         *resp = json_loadb(ans.data, ans.len, JSON_DECODE_ANY, NULL);
     fy_buf_destroy(&ans);
-    free(url);
-    free(shown);
+    return rc;
+}
+
+int lnk_client_get_text(struct lnk_client *cl, const char *path, long *status, char **text,
+                        struct fy_err *err)
+{
+    struct fy_buf ans;
+    fy_buf_init(&ans, MAX_ANSWER);
+    *text = NULL;
+    int rc = call_raw(cl, "GET", path, NULL, status, &ans, err);
+    if (rc == 0)
+        *text = fy_buf_steal(&ans);
+    fy_buf_destroy(&ans);
     return rc;
 }

@@ -54,6 +54,12 @@ void lnk_client_free(struct lnk_client *cl);
 int lnk_client_call(struct lnk_client *cl, const char *method, const char *path,
                     const char *body, long *status, json_t **resp, struct fy_err *err);
 
+/* GET `path` as lnk_client_call does, for a body that is not JSON
+ * (Prometheus text of /metrics): 0 with *text a **new** NUL-terminated
+ * string (may be empty) and *status, or -1 with FY_E_HTTP. */
+int lnk_client_get_text(struct lnk_client *cl, const char *path, long *status, char **text,
+                        struct fy_err *err);
+
 /* GET a listing endpoint (/schemas, /subjects: servers cap a page, Confluent
  * at schema.search.max.limit = 1000) page by page: `path` with or without a
  * query, `page` entries per request (offset/limit appended) until a short

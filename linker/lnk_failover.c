@@ -93,33 +93,82 @@ out:
     fy_err_destroy(&e);
 }
 
+/* The scope's /mode path (percent-encoded), **new**, or NULL with err. */
+static char *mode_path(const char *scope, struct fy_err *err)
+{
+    char *seg = lnk_failover_scope_path(scope, err);
+    if (!seg)
+        return NULL;
+    char *path = seg[0] ? fy_asprintf("/mode/%s", seg) : fy_strdup("/mode");
+    free(seg);
+    return path;
+}
+
+/* GET or PUT the scope's /mode: 0 with the 200 answer in *ans (**new**). */
+static int mode_call(struct lnk_client *cl, const char *method, const char *scope,
+                     const char *body, json_t **ans, struct fy_err *err)
+{
+    long status = 0;
+    int rc = -1;
+    char *path = mode_path(scope, err), *target = NULL;
+    *ans = NULL;
+    if (!path)
+        return -1;
+    /* a GET asks for the effective mode (Confluent's defaultToGlobal) */
+    target = body ? fy_strdup(path) : fy_asprintf("%s?defaultToGlobal=true", path);
+    if (lnk_client_call(cl, method, target, body, &status, ans, err) == 0) {
+        if (status == 200)
+            rc = 0;
+        else
+            fy_err_set(err, FY_E_HTTP, "%s %s answered HTTP %ld: %s", method, path, status,
+                       msg_of(*ans));
+    }
+    if (rc != 0) {
+        json_decref(*ans);
+        *ans = NULL;
+    }
+    free(target);
+    free(path);
+    return rc;
+}
+
+int lnk_failover_mode_get(struct lnk_client *cl, const char *scope, char **mode,
+                          struct fy_err *err)
+{
+    json_t *ans = NULL;
+    if (mode_call(cl, "GET", scope, NULL, &ans, err) != 0)
+        return -1;
+    const char *m = json_string_value(json_object_get(ans, "mode"));
+    int rc = m ? 0 : fy_err_set(err, FY_E_HTTP, "GET /mode of %s: no mode in the answer", scope);
+    if (m)
+        *mode = fy_strdup(m);
+    json_decref(ans);
+    return rc;
+}
+
+int lnk_failover_mode_put(struct lnk_client *cl, const char *scope, const char *mode,
+                          struct fy_err *err)
+{
+    json_t *ans = NULL, *b = json_pack("{s:s}", "mode", mode);
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    int rc = mode_call(cl, "PUT", scope, body, &ans, err);
+    json_decref(ans);
+    free(body);
+    return rc;
+}
+
 /* One DR scope: GET its effective mode, switch IMPORT -> READWRITE. 0 when
  * the scope is READWRITE afterwards. */
 static int dr_scope(struct lnk_client *cl, const char *scope, json_t *s)
 {
     struct fy_err e = {0};
-    long status = 0;
-    json_t *ans = NULL;
     int rc = -1;
-    char *seg = NULL, *path = NULL, *get = NULL;
+    char *mode = NULL;
     json_object_set_new(s, "scope", json_string(scope));
     json_object_set_new(s, "switched", json_false());
-    seg = lnk_failover_scope_path(scope, &e);
-    if (!seg) {
+    if (lnk_failover_mode_get(cl, scope, &mode, &e) != 0) {
         json_object_set_new(s, "error", json_string(fy_err_text(&e)));
-        goto out;
-    }
-    path = seg[0] ? fy_asprintf("/mode/%s", seg) : fy_strdup("/mode");
-    get = fy_asprintf("%s?defaultToGlobal=true", path);
-    if (lnk_client_call(cl, "GET", get, NULL, &status, &ans, &e) != 0) {
-        json_object_set_new(s, "error", json_string(fy_err_text(&e)));
-        goto out;
-    }
-    const char *mode = json_string_value(json_object_get(ans, "mode"));
-    if (status != 200 || !mode) {
-        char *m = fy_asprintf("GET %s answered HTTP %ld: %s", path, status, msg_of(ans));
-        json_object_set_new(s, "error", json_string(m));
-        free(m);
         goto out;
     }
     json_object_set_new(s, "before", json_string(mode));
@@ -136,28 +185,16 @@ static int dr_scope(struct lnk_client *cl, const char *scope, json_t *s)
         free(m);
         goto out;
     }
-    json_decref(ans);
-    ans = NULL;
-    if (lnk_client_call(cl, "PUT", path, "{\"mode\":\"READWRITE\"}", &status, &ans, &e) != 0) {
+    if (lnk_failover_mode_put(cl, scope, "READWRITE", &e) != 0) {
         json_object_set_new(s, "after", json_string(mode));
         json_object_set_new(s, "error", json_string(fy_err_text(&e)));
-        goto out;
-    }
-    if (status != 200) {
-        char *m = fy_asprintf("PUT %s answered HTTP %ld: %s", path, status, msg_of(ans));
-        json_object_set_new(s, "after", json_string(mode));
-        json_object_set_new(s, "error", json_string(m));
-        free(m);
         goto out;
     }
     json_object_set_new(s, "after", json_string("READWRITE"));
     json_object_set_new(s, "switched", json_true());
     rc = 0;
 out:
-    json_decref(ans);
-    free(get);
-    free(path);
-    free(seg);
+    free(mode);
     fy_err_destroy(&e);
     return rc;
 }

@@ -35,6 +35,17 @@ struct lnk_failover_opts {
  * is invalid. */
 char *lnk_failover_scope_path(const char *scope, struct fy_err *err);
 
+struct lnk_client;
+
+/* The effective mode of `scope` (GET /mode/..?defaultToGlobal=true): 0 with
+ * *mode a **new** string, or -1 with FY_E_HTTP (transport error, or "GET
+ * /mode/.. answered HTTP N: message"), 42208 for an invalid context name. */
+int lnk_failover_mode_get(struct lnk_client *cl, const char *scope, char **mode,
+                          struct fy_err *err);
+/* PUT `mode` on `scope`: 0 when answered 200, else -1 with FY_E_HTTP as above. */
+int lnk_failover_mode_put(struct lnk_client *cl, const char *scope, const char *mode,
+                          struct fy_err *err);
+
 /* Run the procedure. Always returns a report (**new**):
  *   {"dr": url, "scopes": [{"scope", "before", "after", "switched", "error"?}],
  *    "primary": null | {"url", "reachable", "exporter", "paused", "state",

@@ -11,6 +11,7 @@
 #include "linker/lnk_standalone.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_file.h"
 #include "common/fy_log.h"
 #include "common/fy_map.h"
 #include "common/fy_url.h"
@@ -69,45 +70,16 @@ static int load_state(struct lnk_standalone *ls, struct fy_err *err)
     return 0;
 }
 
-/* Write to a temp file, fsync, rename: a crash leaves the old or the new cursor. */
+/* Replaced whole (fy_file): a crash leaves the old or the new cursor. */
 static int save_state(struct lnk_standalone *ls, struct fy_err *err)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     json_object_set_new(ls->cur, "updated",
                         json_integer((json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000));
-    char *tmp = fy_asprintf("%s.tmp", ls->state_path);
     char *text = json_dumps(ls->cur, JSON_COMPACT | JSON_SORT_KEYS);
-    int rc = -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        fy_err_set(err, FY_E_IO, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            fy_err_set(err, FY_E_IO, "%s: %s", tmp, strerror(errno));
-            close(fd);
-            goto out;
-        }
-        off += (size_t)n;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fy_err_set(err, FY_E_IO, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (rename(tmp, ls->state_path) != 0) {
-        fy_err_set(err, FY_E_IO, "%s: %s", ls->state_path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
+    int rc = fy_file_write_atomic(ls->state_path, text, strlen(text), err);
     free(text);
-    free(tmp);
     return rc;
 }
 

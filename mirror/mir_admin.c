@@ -4,7 +4,9 @@
 
 #include "common/fy_alloc.h"
 #include "common/fy_log.h"
+#include "common/fy_drview.h"
 #include "common/fy_obs.h"
+#include "common/fy_statuspage.h"
 #include "mirror/mir_metrics.h"
 
 #include <arpa/inet.h>
@@ -14,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the status page samples the snapshot this often (an hour of samples) */
+#define MIR_PAGE_INTERVAL_MS 5000
+
 struct mir_admin {
     struct MHD_Daemon *d;
     struct mir_worker *w;
@@ -21,6 +26,7 @@ struct mir_admin {
     int port;
     struct fy_metrics *metrics; /* GET /metrics: admin requests, the mirror, the process */
     struct fy_obs obs;
+    struct fy_statuspage *page; /* GET /dr, /dr.json: the topic half of ferry dr status */
 };
 
 /* Per request: when it began and what it was (GET /metrics, /health/...). */
@@ -120,6 +126,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     if (topic && !topic[0])
         topic = NULL;
+    {
+        int pstatus;
+        char *pbody;
+        const char *pctype;
+        if (strcmp(method, "GET") == 0 &&
+            fy_statuspage_serve(a->page, url, &pstatus, &pbody, &pctype))
+            return answer(a, conn, ar, method, fy_statuspage_route(url), (unsigned)pstatus, pbody,
+                          pctype);
+    }
+    if (strcmp(url, "/groups/sync") == 0) {
+        if (strcmp(method, "POST") != 0)
+            return answer(a, conn, ar, method, "/groups/sync", 405,
+                          fy_strdup("{\"error_code\":405,\"message\":\"method not allowed\"}"),
+                          "application/json");
+        char *json = fy_asprintf("{\"requested_ms\":%lld}",
+                                 (long long)mir_worker_sync_groups(a->w));
+        return answer(a, conn, ar, method, "/groups/sync", 202, json, "application/json");
+    }
     static const struct {
         const char *path, *method;
         enum mir_op op;
@@ -155,6 +179,30 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The status page's document: the mirror's own status snapshot seen as
+ * `ferry dr status` sees it (fy_drview), without the registry half. */
+static json_t *page_doc(void *arg, int64_t now_ms)
+{
+    struct mir_worker *w = arg;
+    char *text = NULL;
+    json_t *st = json_pack("{s:I,s:[],s:[],s:[],s:n,s:n,s:n}", "now", (json_int_t)now_ms,
+                           "problems", "topics", "scopes", "exporter", "primary", "dr");
+    json_t *m = json_object();
+    json_object_set_new(st, "mirror", m);
+    int status = mir_worker_request(w, MIR_OP_STATUS, NULL, 5000, &text);
+    json_t *ms = status == 200 && text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    json_object_set_new(m, "reachable", json_boolean(ms != NULL));
+    if (ms)
+        fy_drview_mirror(ms, now_ms, m, st);
+    else
+        fy_drview_problem(st, "the mirror has no status (stopping?)%s%s", "", "");
+    json_decref(ms);
+    fy_drview_rpo(st);
+    json_object_set_new(st, "ok", json_boolean(json_array_size(json_object_get(st, "problems")) == 0));
+    return st;
+}
+
 struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w,
                                   const struct fy_auth *auth, struct fy_err *err)
 {
@@ -172,6 +220,15 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w,
     fy_obs_set_ready(&a->obs, true);
     fy_metrics_add_collector(a->metrics, mir_metrics_collect, w);
     fy_metrics_add_collector(a->metrics, fy_metrics_collect_process, NULL);
+    a->page = fy_statuspage_start(page_doc, w, MIR_PAGE_INTERVAL_MS, err);
+    if (!a->page) {
+        fy_obs_destroy(&a->obs);
+        fy_metrics_free(a->metrics);
+        free(a);
+        return NULL;
+    }
+    /* not a->obs.page: fy_obs's paths are answered before authentication
+     * here, the page names topics and needs the read level (below) */
     a->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_USE_ERROR_LOG,
                             0, NULL, NULL, handle, a, MHD_OPTION_EXTERNAL_LOGGER, fy_obs_mhd_log,
@@ -181,6 +238,7 @@ struct mir_admin *mir_admin_start(const char *listen, struct mir_worker *w,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)3600, MHD_OPTION_END);
     if (!a->d) {
         fy_err_set(err, FY_E_IO, "admin endpoint: cannot listen on %s", listen);
+        fy_statuspage_stop(a->page);
         fy_obs_destroy(&a->obs);
         fy_metrics_free(a->metrics);
         free(a);
@@ -202,6 +260,7 @@ void mir_admin_stop(struct mir_admin *a)
     if (!a)
         return;
     MHD_stop_daemon(a->d);
+    fy_statuspage_stop(a->page); /* after the daemon: no handler reads it any more */
     fy_obs_destroy(&a->obs);
     fy_metrics_free(a->metrics);
     free(a);

@@ -3,7 +3,9 @@
  *   GET  /status[?topic=T]                      states, lag per partition (records, ms)
  *   POST /pause|/resume|/failover[?topic=T]     all topics without `topic`
  *   POST /promote?topic=T[&timeout_ms=N]        waits for lag 0 + final offset sync
+ *   POST /groups/sync                           a group offset sync now (202, requested_ms)
  *   GET  /metrics, /health/live, /health/ready  Prometheus text; probes (fy_obs.h)
+ *   GET  /dr, /dr.json                          the status page (fy_statuspage.h)
  * Handlers only translate HTTP to mir_worker_request: status comes from the
  * copy thread's snapshot, operations are run by the copy thread.
  * Thread: libmicrohttpd's, one per connection (promote may wait long). */

@@ -109,6 +109,16 @@ static char *snapshot_text(struct mir_worker *w, const char *only)
     return s;
 }
 
+int64_t mir_worker_sync_groups(struct mir_worker *w)
+{
+    /* sync_groups stamps last_group_sync with its start (mir_now_ms), so a
+     * round that began after this value is one that saw the groups after it */
+    int64_t requested = mir_now_ms();
+    atomic_store(&w->groups_now, true);
+    mir_control_wake(w);
+    return requested;
+}
+
 int mir_worker_request(struct mir_worker *w, enum mir_op op, const char *topic, int timeout_ms,
                        char **json)
 {

@@ -14,6 +14,8 @@
 #include "common/fy_err.h"
 #include "mirror/mir_conf.h"
 
+#include <stdint.h>
+
 enum mir_state {
     MIR_STATE_ACTIVE = 0,     /* mirroring */
     MIR_STATE_PAUSED,         /* not fetching; offsets still synced; resumable */
@@ -49,6 +51,13 @@ void mir_worker_free(struct mir_worker *w);
  * Thread: any but the worker's. */
 int mir_worker_request(struct mir_worker *w, enum mir_op op, const char *topic, int timeout_ms,
                        char **json);
+
+/* Ask the control thread for a consumer-group offset sync now (instead of at
+ * the next groups.sync.interval.ms) and return the wall-clock ms of the
+ * request: a sync that began at or after it shows in status as
+ * groups.last_sync_ms >= the value (a failed sync, e.g. with the source
+ * down, leaves last_sync_ms as it was). Thread: any but the worker's. */
+int64_t mir_worker_sync_groups(struct mir_worker *w);
 
 const char *mir_state_name(enum mir_state s);
 

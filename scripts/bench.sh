@@ -15,8 +15,10 @@
 #                                         9: hostile schema shapes, schema_shapes.c;
 #                                         10: the mirror's offset map, 1M transactional
 #                                             records, omap_bench.py;
-#                                         11: id reads over TLS and with Basic auth)
+#                                         11: id reads over TLS and with Basic auth;
+#                                         14: RTO of ferry dr failover, dr_bench.py)
 #      BENCH_OMAP_ARGS                    extra omap_bench.py arguments (e.g. --records 100000)
+#      BENCH_DR_ARGS                      extra dr_bench.py arguments (scenario 14, e.g. --subjects 1000)
 #      BENCH_SHAPES_N                     size of the scenario 9 shapes (default 40000)
 #      BENCH_MIRROR_ARGS                  extra mirror_bench.py arguments (e.g. --records 200000)
 #      BENCH_KEEP=1                       keep the temp dir (logs, journals)
@@ -33,7 +35,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 14}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -446,6 +448,23 @@ if want 11; then
     stop_ferry
     for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     EXTRA_PIDS=()
+fi
+
+# ---------------------------------------------------------------------------
+# 14: RTO of `ferry dr failover` (issue 16): 100 mirrored topics and 10,000
+# linked subjects, scripts/bench/dr_bench.py (its own two KRaft clusters)
+if want 14; then
+    echo
+    scripts/deps.sh kafka || die "scripts/deps.sh kafka failed (needed by scenario 14)"
+    # shellcheck disable=SC2086
+    DR_OUT=$(timeout --foreground 1200 $PY "$BENCH_DIR/dr_bench.py" --ferry "$FERRY_BIN" \
+        ${BENCH_DR_ARGS:-}) || { echo "$DR_OUT"; die "dr failover benchmark failed"; }
+    echo "$DR_OUT"
+    R_LINE=$(grep '^DR_RESULT' <<<"$DR_OUT" | tail -1)
+    summ "14 ferry dr failover RTO ($(kv topics "$R_LINE") topics)" "$(kv rto_ms "$R_LINE")" \
+        "ms" "<" 5000
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "14 ferry dr failover wall time" \
+        "$(kv wall_ms "$R_LINE")" "ms")")
 fi
 
 if [ ${#SHAPES[@]} -gt 0 ]; then

@@ -22,7 +22,8 @@ what="${1:-build}"
 build_pkgs=(gcc make pkg-config libgnutls28-dev libjansson-dev libcurl4-openssl-dev
             librdkafka-dev libavro-dev libcrypt-dev curl ca-certificates patch
             libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev)
-test_pkgs=(check wrk curl openssl protobuf-compiler)
+# chromium (+ its driver): the status page is tested in a headless browser (tests/kafka/test_dr_page.py)
+test_pkgs=(check wrk curl openssl protobuf-compiler chromium chromium-driver)
 fuzz_pkgs=(clang libclang-rt-dev)
 
 missing=()
