@@ -624,3 +624,115 @@ def test_recursive_mode_delete(registry, case):
         assert expect_ok(registry.get(f"/mode/{q(scope)}")) == {"mode": "READONLY"}, scope
     if path == "/mode":
         assert expect_ok(registry.get("/mode")) == {"mode": "READWRITE"}
+
+
+# --------------------------------------------------------------------------------------------
+# RestApiTest.testDeleteLatestVersion (+ latest with deleted=true)
+
+# (action, argument, expected): "reg" text -> (id, version); "del" version -> answer;
+# "latest" params -> text of latest, or (status, error_code)
+DELETE_LATEST_STEPS = [
+    ("reg", 0, (1, 1)),
+    ("reg", 1, (2, 2)),
+    ("del", "latest", 2),
+    ("latest", None, 0),
+    ("del", "latest", 1),
+    ("latest", None, (404, 40401)),
+    # getLatestVersion skips soft-deleted versions whatever `deleted` says; the subject
+    # exists with deleted ones, so SubjectVersionsResource answers 40402
+    ("latest", {"deleted": "true"}, (404, 40402)),
+    ("reg", 2, (3, 3)),
+    ("latest", None, 2),
+]
+
+
+def test_delete_latest_version(registry):
+    """RestApiTest.testDeleteLatestVersion: DELETE .../versions/latest deletes the newest
+    live version; with none left latest is 40401; a new registration is version 3.
+    AbstractSchemaRegistry.get(subject, -1, true) is getLatestVersion (live only)."""
+    registry.set_config(None, "NONE")
+    texts = [_rec(f"dl{i}") for i in range(3)]
+    for i, (action, arg, want) in enumerate(DELETE_LATEST_STEPS):
+        where = f"step {i}: {action} {arg}"
+        if action == "reg":
+            b = expect_ok(registry.register("test", texts[arg]))
+            assert (b["id"], b["version"]) == want, (where, b)
+        elif action == "del":
+            assert expect_ok(registry.delete_version("test", arg)) == want, where
+        elif isinstance(want, tuple):
+            expect_error(registry.version("test", "latest", params=arg), *want)
+        else:
+            assert expect_ok(registry.version("test", "latest", params=arg))["schema"] == \
+                texts[want], where
+
+
+def test_register_with_and_without_metadata(registry):
+    """RestApiTest.testRegisterWithAndWithoutMetadata: a registration without metadata
+    after one with it takes the previous version's metadata
+    (AbstractSchemaRegistry.maybeSetMetadataRuleSet), so it is the same schema: same id,
+    no new version."""
+    md = {"properties": {"application.version": "2"}}
+    a = expect_ok(registry.register("testSubject", MYRECORD, metadata=md))
+    b = expect_ok(registry.register("testSubject", MYRECORD))
+    assert (b["id"], b["version"], b["guid"]) == (a["id"], a["version"], a["guid"]), (a, b)
+    assert expect_ok(registry.versions("testSubject")) == [1]
+
+
+# --------------------------------------------------------------------------------------------
+# RestApiContextTest.testContextPaths
+
+def test_context_paths(registry):
+    """RestApiContextTest.testContextPaths / testContextPathsImpl: clients whose base URL is
+    /contexts/.ctx1, /contexts/.ctx2 and /contexts/:.: (ContextFilter) register and read in
+    their context; ids start at 1 per context; /schemas/ids/{id}?subject= prefers a subject
+    that holds the id (getSchemaKeyUsingContexts: testTopic2A's id 1 is .ctx2's, not the
+    default context's); a non-empty context cannot be deleted (42211,
+    Errors.CONTEXT_NOT_EMPTY_ERROR_CODE), an emptied one can (204)."""
+    registry.set_config(None, "NONE")
+    expect_ok(registry.put("/config/:.__GLOBAL:", {"compatibility": "NONE"}))
+    c1, c2, c3 = (Api(registry.base + p) for p in ("/contexts/.ctx1", "/contexts/.ctx2",
+                                                     "/contexts/:.:"))
+    s1 = [_rec(f"cp1_{i}") for i in range(10)]
+    s2 = [_rec(f"cp2_{i}") for i in range(5)]
+    s3 = [_rec(f"cp3_{i}") for i in range(2)]
+    expect_error(c1.versions("testTopic1"), 404, 40401)
+
+    def reg_verify(api, text, want_id, subject):
+        assert api.register_ok(subject, text) == want_id, (subject, text)
+        assert expect_ok(api.get(f"/schemas/ids/{want_id}",
+                                 params={"subject": subject}))["schema"] == text
+    for i, t in enumerate(s1):
+        reg_verify(c1, t, i + 1, "testTopic1")
+    for i, t in enumerate(s1):
+        assert c1.register_ok("testTopic1", t) == i + 1
+    for i, t in enumerate(s2):
+        for s in ("testTopic2A", "testTopic2B", "testTopic2C"):
+            reg_verify(c2, t, i + 1, s)
+    expect_error(c3.get("/schemas/ids/1"), 404, 40403)
+    for i, t in enumerate(s3):
+        reg_verify(c3, t, i + 1, "testTopic3")
+    reads = [
+        (c1, "/subjects/testTopic1/versions", None, list(range(1, 11))),
+        (c2, "/subjects/testTopic2A/versions", None, list(range(1, 6))),
+        (c3, "/subjects/testTopic3/versions", None, [1, 2]),
+        (registry, "/subjects/testTopic3/versions", None, [1, 2]),
+        (registry, "/subjects/:.:testTopic3/versions", None, [1, 2]),
+        (c1, "/contexts", None, [".", ".ctx1", ".ctx2"]),
+        (c1, "/subjects", None, [":.ctx1:testTopic1"]),
+        (c2, "/subjects", None, [":.ctx2:testTopic2A", ":.ctx2:testTopic2B",
+                                 ":.ctx2:testTopic2C"]),
+        (c3, "/subjects", None, ["testTopic3"]),
+        (registry, "/subjects", {"subjectPrefix": ""}, ["testTopic3"]),
+    ]
+    for api, path, params, want in reads:
+        assert expect_ok(api.get(path, params=params)) == want, (api.base, path)
+    assert expect_ok(registry.get("/schemas/ids/1", params={"subject": "testTopic3"}))[
+        "schema"] == s3[0]
+    assert expect_ok(registry.get("/schemas/ids/1", params={"subject": "testTopic2A"}))[
+        "schema"] == s2[0]
+    expect_ok(c1.delete_subject("testTopic1"))
+    expect_ok(c1.delete_subject("testTopic1", permanent=True))
+    expect_error(c1.versions("testTopic1"), 404, 40401)
+    expect_error(registry.delete("/contexts/.ctx2"), 422, 42211)
+    assert registry.delete("/contexts/.ctx1").status_code == 204
+    assert expect_ok(c1.get("/contexts")) == [".", ".ctx2"]
