@@ -540,8 +540,14 @@ static struct job *job_from_index(const struct reg_subject *sub, const struct re
     struct fy_buf b;
     fy_buf_init(&b, 0);
     reg_put_schema_obj(&b, sub, v);
-    j->rec.vlen = b.len;
-    j->rec.value = fy_buf_steal(&b);
+    /* the Schema obj says `deleted` (8.x); the pre-sent copy is live: its own
+     * record, later in the feed, brings the soft delete */
+    json_t *obj = json_loadb(b.data, b.len, 0, NULL);
+    fy_buf_destroy(&b);
+    json_object_del(obj, "deleted");
+    j->rec.value = json_dumps(obj, JSON_COMPACT);
+    j->rec.vlen = j->rec.value ? strlen(j->rec.value) : 0;
+    json_decref(obj);
     j->rec.offset = offset;
     j->k.type = REG_KEY_SCHEMA;
     j->k.subject = fy_strdup(sub->qname);

@@ -390,6 +390,33 @@ out:
     return rc;
 }
 
+/* The mode records of the subjects of `context` (not the context's own), for
+ * DELETE /mode/{ctx}?recursive=true (KafkaSchemaRegistry
+ * .deleteModesForSubjectsUnderContext: the default context's for the top
+ * level). Appends tombstones to recs. Locks: r->wlock held. */
+static void subject_mode_tombstones(const struct reg_index *idx, const char *context,
+                                    struct reg_write **recs, size_t *n)
+{
+    size_t it = 0, cap = *n + 8;
+    *recs = fy_realloc(*recs, cap * sizeof **recs);
+    const char *scope;
+    void *v;
+    while (fy_map_next(&idx->modes, &it, &scope, &v)) {
+        struct ctx_subject cs;
+        if (!scope[0] || ctx_subject_parse(scope, &cs, NULL) != 0)
+            continue;
+        bool mine = cs.name[0] && strcmp(cs.context, context) == 0;
+        ctx_subject_destroy(&cs);
+        if (!mine)
+            continue;
+        if (*n == cap) {
+            cap *= 2;
+            *recs = fy_realloc(*recs, cap * sizeof **recs);
+        }
+        (*recs)[(*n)++] = (struct reg_write){reg_key_mode(scope), NULL};
+    }
+}
+
 int reg_h_mode_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
 {
     if (!hc->r->opts.mode_mutability)
@@ -397,23 +424,36 @@ int reg_h_mode_delete(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *er
     char *context, *name, *scope;
     if (scope_param(hc, &context, &name, &scope, err) != 0)
         return -1;
+    bool recursive = reg_arg_bool(hc, "recursive");
     int rc = -1;
     int64_t offset = -1;
     pthread_mutex_lock(&hc->r->wlock);
     enum reg_mode m;
     bool stored = reg_index_mode(&hc->r->idx, scope, &m);
-    if (!stored && scope[0]) {
+    /* ModeResource.deleteSubjectMode: 404 when nothing is stored, unless
+     * recursive (then the answer is Mode(null): {} under NON_EMPTY) */
+    if (!stored && scope[0] && !recursive) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
         goto out;
     }
-    fy_buf_printf(out, "{\"mode\":\"%s\"}",
-                  reg_mode_name(stored ? m : reg_registry_mode(hc->r, context, name)));
+    if (stored || !scope[0])
+        fy_buf_printf(out, "{\"mode\":\"%s\"}",
+                      reg_mode_name(stored ? m : reg_registry_mode(hc->r, context, name)));
+    else
+        fy_buf_puts(out, "{}");
+    struct reg_write *recs = NULL;
+    size_t n = 0;
     if (stored) {
-        struct reg_write rec = {reg_key_mode(scope[0] ? scope : NULL), NULL};
-        if (reg_registry_write(hc->r, &rec, 1, &offset, err) != 0) {
-            fy_buf_reset(out);
-            goto out;
-        }
+        recs = fy_malloc(sizeof *recs);
+        recs[n++] = (struct reg_write){reg_key_mode(scope[0] ? scope : NULL), NULL};
+    }
+    if (recursive && !name[0])
+        subject_mode_tombstones(&hc->r->idx, context, &recs, &n);
+    int wrc = n ? reg_registry_write(hc->r, recs, n, &offset, err) : 0;
+    free(recs);
+    if (wrc != 0) {
+        fy_buf_reset(out);
+        goto out;
     }
     rc = 0;
 out:

@@ -48,6 +48,8 @@ int reg_h_schema_by_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
 int reg_h_schema_by_id_text(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_schema_by_id_subjects(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_schema_by_id_versions(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
+int reg_h_schema_by_guid(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
+int reg_h_schema_guid_ids(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_subjects_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_versions_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);
 int reg_h_version_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err);

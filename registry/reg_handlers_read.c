@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 int reg_h_root(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
@@ -87,30 +88,54 @@ static int parse_id(const char *s, int32_t *id, struct fy_err *err)
     return 0;
 }
 
-/* Resolve `id` with the optional ?subject= (sr-api §2.2 / §8): a qualified
- * subject or bare context names the context; an unqualified subject not
- * found in the default context is looked for in every context.
+/* The version of `sub` that holds id `id` (the newest, as Confluent's
+ * id -> subject -> version map keeps the last one put), or NULL. */
+static struct reg_version *version_with_id(const struct reg_subject *sub, int32_t id)
+{
+    for (size_t i = sub ? sub->n_versions : 0; i-- > 0;)
+        if (sub->versions[i]->schema->id == id)
+            return sub->versions[i];
+    return NULL;
+}
+
+/* Resolve `id` with the optional ?subject= as getSchemaKeyUsingContexts: the
+ * subject as named when it holds the id; for a subject of the default
+ * context, the same name in each other context in sorted order; else the id
+ * in the subject's context (a subject that is only a context names that
+ * context). Fills subp and vp with the subject-version found through the
+ * subject, else NULL.
  * Locks: idx.lock held. */
-static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct fy_err *err)
+static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct reg_subject **subp,
+                                     struct reg_version **vp, struct fy_err *err)
 {
     struct reg_index *idx = &hc->r->idx;
     const char *subject = reg_arg(hc, "subject");
     struct reg_schema *sc = NULL;
+    *subp = NULL;
+    *vp = NULL;
     if (!subject || !subject[0])
         sc = reg_index_schema(idx, CTX_DEFAULT, id);
     else {
         struct ctx_subject cs;
         if (ctx_subject_parse(subject, &cs, NULL) != 0)
             return fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema %d not found", (int)id), NULL;
-        sc = reg_index_schema(idx, cs.context, id);
-        if (!sc && subject[0] != ':') {
-            size_t it = 0;
-            void *cv;
-            while (!sc && fy_map_next(&idx->contexts, &it, NULL, &cv)) {
-                struct reg_context *c = cv;
-                if (fy_map_get(&c->subjects, cs.name))
-                    sc = fy_map_geti(&c->ids, id);
+        struct reg_subject *sub = cs.name[0] ? reg_index_subject(idx, cs.context, cs.name) : NULL;
+        struct reg_version *v = version_with_id(sub, id);
+        if (!v && cs.name[0] && ctx_is_default(cs.context)) {
+            size_t n;
+            struct reg_context **ctxs = reg_index_named_contexts(idx, &n);
+            for (size_t i = 0; !v && i < n; i++) {
+                sub = fy_map_get(&ctxs[i]->subjects, cs.name);
+                v = version_with_id(sub, id);
             }
+            free(ctxs);
+        }
+        if (v) {
+            sc = v->schema;
+            *subp = sub;
+            *vp = v;
+        } else {
+            sc = reg_index_schema(idx, cs.context, id);
         }
         ctx_subject_destroy(&cs);
     }
@@ -119,15 +144,26 @@ static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct fy_
     return sc;
 }
 
-static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc, bool max_id,
-                              const char *text)
+/* 8.x's SchemaString: subject and version when found through ?subject=,
+ * guid, schemaType always (7.x left AVRO out), the text, references,
+ * metadata, ruleSet, then ts/deleted of that version and maxId. */
+static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc,
+                              const struct reg_subject *sub, const struct reg_version *v,
+                              bool max_id, const char *text)
 {
-    /* schemaType always, as Confluent 8.x's SchemaString (7.x left AVRO out) */
-    fy_buf_puts(out, "{\"schemaType\":");
+    fy_buf_putc(out, '{');
+    if (sub && v) {
+        fy_buf_puts(out, "\"subject\":");
+        fy_jsonout_str(out, sub->qname);
+        fy_buf_printf(out, ",\"version\":%d,", (int)v->version);
+    }
+    fy_buf_printf(out, "\"guid\":\"%s\",\"schemaType\":", sc->guid);
     fy_jsonout_str(out, sc->schema_type);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, text);
     reg_put_schema_extras(out, sc);
+    if (sub && v)
+        reg_put_version_state(out, v);
     if (max_id)
         fy_buf_printf(out, ",\"maxId\":%d", (int)sc->ctx->max_id);
     fy_buf_putc(out, '}');
@@ -140,12 +176,15 @@ int reg_h_schema_by_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
         return -1;
     int rc = -1;
     pthread_rwlock_rdlock(&hc->r->idx.lock);
-    struct reg_schema *sc = find_by_id(hc, id, err);
+    struct reg_subject *sub;
+    struct reg_version *v;
+    struct reg_schema *sc = find_by_id(hc, id, &sub, &v, err);
     if (sc) {
         const char *format = reg_arg(hc, "format");
         /* unknown formats fall back to the canonical text, as Confluent */
         char *text = format ? reg_registry_formatted(hc->r, sc, format, NULL) : NULL;
-        put_schema_string(out, sc, reg_arg_bool(hc, "fetchMaxId"), text ? text : sc->schema);
+        put_schema_string(out, sc, sub, v, reg_arg_bool(hc, "fetchMaxId"),
+                          text ? text : sc->schema);
         free(text);
         rc = 0;
     }
@@ -160,7 +199,9 @@ int reg_h_schema_by_id_text(struct reg_hctx *hc, struct fy_buf *out, struct fy_e
         return -1;
     int rc = -1;
     pthread_rwlock_rdlock(&hc->r->idx.lock);
-    struct reg_schema *sc = find_by_id(hc, id, err);
+    struct reg_subject *sub;
+    struct reg_version *v;
+    struct reg_schema *sc = find_by_id(hc, id, &sub, &v, err);
     if (sc) {
         /* the text itself, unescaped: SchemasResource.getSchemaOnly returns a
          * String, which JAX-RS writes as it is (sr-api §3) */
@@ -169,6 +210,75 @@ int reg_h_schema_by_id_text(struct reg_hctx *hc, struct fy_buf *out, struct fy_e
     }
     pthread_rwlock_unlock(&hc->r->idx.lock);
     return rc;
+}
+
+/* The schema of `c` with this guid (the lowest id when IMPORT gave one
+ * content several), or NULL. A guid is compared as Confluent's
+ * MD5.fromString reads it: a UUID, case-insensitive. Locks: idx.lock held. */
+static struct reg_schema *schema_with_guid(const struct reg_context *c, const char *guid)
+{
+    struct reg_schema *best = NULL;
+    size_t it = 0;
+    void *v;
+    while (fy_map_next(&c->ids, &it, NULL, &v)) {
+        struct reg_schema *sc = v;
+        if (strcasecmp(sc->guid, guid) == 0 && (!best || sc->id < best->id))
+            best = sc;
+    }
+    return best;
+}
+
+/* GET /schemas/guids/{guid} (SchemasResource.getSchemaByGuid): the default
+ * context first, then the others sorted (getIdUsingContexts); a SchemaString
+ * without subject and version; 40403 "Schema {guid} not found". */
+int reg_h_schema_by_guid(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    const char *guid = hc->params[0];
+    struct reg_index *idx = &hc->r->idx;
+    pthread_rwlock_rdlock(&idx->lock);
+    struct reg_context *dc = reg_index_context(idx, CTX_DEFAULT);
+    struct reg_schema *sc = dc ? schema_with_guid(dc, guid) : NULL;
+    if (!sc) {
+        size_t n;
+        struct reg_context **ctxs = reg_index_named_contexts(idx, &n);
+        for (size_t i = 0; !sc && i < n; i++)
+            sc = schema_with_guid(ctxs[i], guid);
+        free(ctxs);
+    }
+    if (sc)
+        put_schema_string(out, sc, NULL, NULL, false, sc->schema);
+    else
+        fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema %s not found", guid);
+    pthread_rwlock_unlock(&idx->lock);
+    return sc ? 0 : -1;
+}
+
+/* GET /schemas/guids/{guid}/ids (listIdsForGuid): [{"context":..,"id":..}]
+ * for every context holding it, sorted by context (ContextId.compareTo);
+ * [] when none. */
+int reg_h_schema_guid_ids(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
+{
+    (void)err;
+    struct reg_index *idx = &hc->r->idx;
+    pthread_rwlock_rdlock(&idx->lock);
+    size_t n;
+    struct reg_context **ctxs = reg_index_named_contexts(idx, &n);
+    struct reg_context *dc = reg_index_context(idx, CTX_DEFAULT);
+    size_t shown = 0;
+    fy_buf_putc(out, '[');
+    for (size_t i = 0; i <= n; i++) {
+        struct reg_context *c = i == 0 ? dc : ctxs[i - 1];
+        struct reg_schema *sc = c ? schema_with_guid(c, hc->params[0]) : NULL;
+        if (!sc)
+            continue;
+        fy_buf_puts(out, shown++ ? ",{\"context\":" : "{\"context\":");
+        fy_jsonout_str(out, c->name);
+        fy_buf_printf(out, ",\"id\":%d}", (int)sc->id);
+    }
+    fy_buf_putc(out, ']');
+    free(ctxs);
+    pthread_rwlock_unlock(&idx->lock);
+    return 0;
 }
 
 struct subject_version {
@@ -224,7 +334,9 @@ static int schema_uses(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
     if (parse_id(hc->params[0], &id, err) != 0)
         return -1;
     pthread_rwlock_rdlock(&hc->r->idx.lock);
-    struct reg_schema *sc = find_by_id(hc, id, err);
+    struct reg_subject *sub;
+    struct reg_version *v;
+    struct reg_schema *sc = find_by_id(hc, id, &sub, &v, err);
     if (!sc) {
         pthread_rwlock_unlock(&hc->r->idx.lock);
         return fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema not found");
@@ -404,13 +516,87 @@ static int64_t now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* The places of one subject's versions (see schemas_places). */
+static void subject_places(const struct reg_subject *sub, bool deleted, bool latest_only,
+                           int64_t recent, struct entries *es)
+{
+    const struct reg_version *latest = reg_subject_latest(sub);
+    for (size_t i = 0; i < sub->n_versions; i++) {
+        const struct reg_version *v = sub->versions[i];
+        bool shown = !(v->deleted && !deleted) && !(latest_only && v != latest);
+        bool gone = v->deleted && !deleted && v->deleted_ts >= recent;
+        if (shown || gone)
+            entries_add(es, (struct entry){sub->qname, v->version, sub, v, shown});
+    }
+}
+
+/* One subject config's alias, inverted: `target` is named by `alias`. */
+struct alias_pair {
+    char *target;      /* qualified, owned */
+    const char *alias; /* the config's subject (qualified), borrowed from the index */
+};
+
+static int cmp_alias_pair(const void *a, const void *b)
+{
+    const struct alias_pair *x = a, *y = b;
+    int c = strcmp(x->target, y->target);
+    return c ? c : strcmp(x->alias, y->alias);
+}
+
+/* ?aliases=true (AbstractSchemaRegistry.getAliases): every subject config
+ * under the prefix with an `alias`, as (target, alias) sorted. Locks: idx.lock held. */
+static struct alias_pair *aliases_under(const struct reg_index *idx, const struct prefix *px,
+                                        size_t *n)
+{
+    size_t m = 0, it = 0;
+    struct alias_pair *out = fy_malloc((idx->configs.count + 1) * sizeof *out);
+    const char *scope;
+    void *cv;
+    while (fy_map_next(&idx->configs, &it, &scope, &cv)) {
+        const char *alias = json_string_value(json_object_get(cv, "alias"));
+        struct ctx_subject cs;
+        if (!alias || !alias[0] || !scope[0] || ctx_subject_parse(scope, &cs, NULL) != 0)
+            continue;
+        char *target = cs.name[0] && prefix_covers(px, cs.context, cs.name)
+                           ? reg_alias_qualify(cs.context, alias)
+                           : NULL;
+        ctx_subject_destroy(&cs);
+        if (target)
+            out[m++] = (struct alias_pair){target, scope};
+    }
+    qsort(out, m, sizeof *out, cmp_alias_pair);
+    *n = m;
+    return out;
+}
+
+/* The versions of alias targets outside the prefix join the listing, as
+ * allVersionsIncludingAliasesWithSubjectPrefix adds them. */
+static void alias_target_places(const struct reg_index *idx, const struct prefix *px,
+                                const struct alias_pair *pairs, size_t n, bool deleted,
+                                bool latest_only, struct entries *es)
+{
+    int64_t recent = now_ms() - REG_GHOST_KEEP_MS;
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(pairs[i].target, pairs[i - 1].target) == 0)
+            continue;
+        struct ctx_subject cs;
+        if (ctx_subject_parse(pairs[i].target, &cs, NULL) != 0)
+            continue;
+        const struct reg_subject *sub = reg_index_subject(idx, cs.context, cs.name);
+        if (sub && !prefix_covers(px, cs.context, cs.name))
+            subject_places(sub, deleted, latest_only, recent, es);
+        ctx_subject_destroy(&cs);
+    }
+}
+
 /* Every place under the prefix, sorted by (subject, version), one per
  * subject-version: the versions shown, and those that went away in the last
  * REG_GHOST_KEEP_MS (soft-deleted while the listing hides them, or
  * hard-deleted: ghosts). With nothing recently gone, the places are the
  * shown versions and pages are Confluent's exactly. Locks: idx.lock held. */
 static void schemas_places(const struct reg_index *idx, const struct prefix *px, bool deleted,
-                           bool latest_only, struct entries *es)
+                           bool latest_only, const struct alias_pair *pairs, size_t n_pairs,
+                           struct entries *es)
 {
     int64_t recent = now_ms() - REG_GHOST_KEEP_MS;
     size_t it = 0;
@@ -425,14 +611,7 @@ static void schemas_places(const struct reg_index *idx, const struct prefix *px,
             const struct reg_subject *sub = sv;
             if (!prefix_covers(px, c->name, sub->name))
                 continue;
-            const struct reg_version *latest = reg_subject_latest(sub);
-            for (size_t i = 0; i < sub->n_versions; i++) {
-                const struct reg_version *v = sub->versions[i];
-                bool shown = !(v->deleted && !deleted) && !(latest_only && v != latest);
-                bool gone = v->deleted && !deleted && v->deleted_ts >= recent;
-                if (shown || gone)
-                    entries_add(es, (struct entry){sub->qname, v->version, sub, v, shown});
-            }
+            subject_places(sub, deleted, latest_only, recent, es);
         }
     }
     for (size_t i = 0; i < idx->n_ghosts; i++) {
@@ -440,6 +619,7 @@ static void schemas_places(const struct reg_index *idx, const struct prefix *px,
         if (g->ts >= recent && prefix_covers(px, g->context, g->name))
             entries_add(es, (struct entry){g->qname, g->version, NULL, NULL, false});
     }
+    alias_target_places(idx, px, pairs, n_pairs, deleted, latest_only, es);
     if (es->n > 1)
         qsort(es->items, es->n, sizeof *es->items, cmp_entry);
     size_t m = 0;
@@ -448,6 +628,32 @@ static void schemas_places(const struct reg_index *idx, const struct prefix *px,
             strcmp(es->items[m - 1].qname, es->items[i].qname) != 0)
             es->items[m++] = es->items[i];
     es->n = m;
+}
+
+/* ExtendedSchema's "aliases" of the object just written: the subjects whose
+ * alias names `qname` (none: no member, as NON_EMPTY). */
+static void put_aliases(struct fy_buf *out, const struct alias_pair *pairs, size_t n,
+                        const char *qname)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first pair with target >= qname */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(pairs[mid].target, qname) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == n || strcmp(pairs[lo].target, qname) != 0)
+        return;
+    out->len--; /* reopen the object: drop its closing brace */
+    out->data[out->len] = '\0';
+    fy_buf_puts(out, ",\"aliases\":[");
+    for (size_t i = lo; i < n && strcmp(pairs[i].target, qname) == 0; i++) {
+        if (i > lo)
+            fy_buf_putc(out, ',');
+        fy_jsonout_str(out, pairs[i].alias);
+    }
+    fy_buf_puts(out, "]}");
 }
 
 /* GET /schemas with Confluent's offset/limit, over places that do not move
@@ -465,7 +671,11 @@ int reg_h_schemas_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
     bool latest_only = reg_arg_bool(hc, "latestOnly");
     struct entries es = {0};
     pthread_rwlock_rdlock(&hc->r->idx.lock);
-    schemas_places(&hc->r->idx, &px, deleted, latest_only, &es);
+    size_t n_pairs = 0;
+    struct alias_pair *pairs = reg_arg_bool(hc, "aliases")
+                                   ? aliases_under(&hc->r->idx, &px, &n_pairs)
+                                   : NULL;
+    schemas_places(&hc->r->idx, &px, deleted, latest_only, pairs, n_pairs, &es);
     size_t from, to;
     page(hc, es.n, 1000, 1000, &from, &to);
     size_t want = to - from, shown = 0;
@@ -476,9 +686,13 @@ int reg_h_schemas_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
         if (shown++)
             fy_buf_putc(out, ',');
         reg_put_schema_obj(out, es.items[i].sub, es.items[i].v);
+        put_aliases(out, pairs, n_pairs, es.items[i].qname);
     }
     fy_buf_putc(out, ']');
     pthread_rwlock_unlock(&hc->r->idx.lock);
+    for (size_t i = 0; i < n_pairs; i++)
+        free(pairs[i].target);
+    free(pairs);
     free(es.items);
     prefix_destroy(&px);
     return 0;
@@ -492,24 +706,32 @@ static int subject_param(struct reg_hctx *hc, struct ctx_subject *cs, struct fy_
     return 0;
 }
 
-/* The subject named by {subject} with at least one visible version, falling
- * back for an unqualified name to the same name in other contexts (sr-api §8).
- * Locks: idx.lock held. */
+/* The subject named by {subject} itself when it has a visible version
+ * (SubjectsResource.getLatestWithMetadata reads only that subject), or NULL
+ * with 40401. Locks: idx.lock held. */
 static struct reg_subject *visible_subject(struct reg_hctx *hc, const struct ctx_subject *cs,
                                            bool deleted, struct fy_err *err)
 {
     struct reg_subject *sub = reg_index_subject(&hc->r->idx, cs->context, cs->name);
-    if (!sub && hc->params[0][0] != ':') {
-        size_t it = 0;
-        void *cv;
-        while (!sub && fy_map_next(&hc->r->idx.contexts, &it, NULL, &cv))
-            sub = fy_map_get(&((struct reg_context *)cv)->subjects, cs->name);
-    }
     if (!sub || !(deleted ? sub->n_versions > 0 : reg_subject_live(sub))) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", hc->params[0]);
         return NULL;
     }
     return sub;
+}
+
+/* AbstractSchemaRegistry.get(subject, version, returnDeleted): "latest"
+ * (-1) is the newest live version whatever `deleted` says (getLatestVersion
+ * skips deleted ones); a number is that version, soft-deleted only when
+ * `deleted`. */
+static struct reg_version *pick_version(const struct reg_subject *sub, int32_t vnum, bool deleted)
+{
+    if (!sub)
+        return NULL;
+    if (vnum == -1)
+        return reg_subject_latest(sub);
+    struct reg_version *v = reg_subject_version(sub, vnum);
+    return v && v->deleted && !deleted ? NULL : v;
 }
 
 int reg_h_versions_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *err)
@@ -555,28 +777,37 @@ int reg_h_versions_list(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     return rc;
 }
 
-/* {subject}/versions/{version} → the version entry. Locks: idx.lock held. */
+/* {subject}/versions/{version} → the version entry, as
+ * AbstractSchemaRegistry.getUsingContexts: the subject as named; for a
+ * subject of the default context that has no such version, the same name in
+ * each other context in sorted order, the first that has the version. When
+ * none has it: 40401 if the subject as named has no (visible) version, else
+ * 40402 (SubjectVersionsResource.getSchemaByVersion). Locks: idx.lock held. */
 static int find_version(struct reg_hctx *hc, const struct ctx_subject *cs, bool deleted,
                         struct reg_subject **subp, struct reg_version **vp, struct fy_err *err)
 {
     int32_t vnum;
     if (reg_version_parse(hc->params[1], &vnum, err) != 0)
         return -1;
-    struct reg_subject *sub = visible_subject(hc, cs, deleted, err);
-    if (!sub)
-        return -1;
-    struct reg_version *v = NULL;
-    if (vnum == -1) {
-        v = reg_subject_latest(sub);
-        if (!v && deleted && sub->n_versions)
-            v = sub->versions[sub->n_versions - 1];
-    } else {
-        v = reg_subject_version(sub, vnum);
-        if (v && v->deleted && !deleted)
-            v = NULL;
+    struct reg_index *idx = &hc->r->idx;
+    struct reg_subject *named = reg_index_subject(idx, cs->context, cs->name);
+    struct reg_subject *sub = named;
+    struct reg_version *v = pick_version(sub, vnum, deleted);
+    if (!v && ctx_is_default(cs->context) && cs->name[0]) {
+        size_t n;
+        struct reg_context **ctxs = reg_index_named_contexts(idx, &n);
+        for (size_t i = 0; !v && i < n; i++) {
+            sub = fy_map_get(&ctxs[i]->subjects, cs->name);
+            v = pick_version(sub, vnum, deleted);
+        }
+        free(ctxs);
     }
-    if (!v)
+    if (!v) {
+        if (!named || !(deleted ? named->n_versions > 0 : reg_subject_live(named)))
+            return fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.",
+                              hc->params[0]);
         return fy_err_set(err, REG_E_VERSION_NOT_FOUND, "Version %s not found.", hc->params[1]);
+    }
     *subp = sub;
     *vp = v;
     return 0;
@@ -643,7 +874,9 @@ int reg_h_referenced_by(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *
     pthread_rwlock_rdlock(&hc->r->idx.lock);
     struct reg_subject *sub;
     struct reg_version *v;
-    int rc = find_version(hc, &cs, deleted, &sub, &v, err);
+    /* getReferencedBy finds the version with deleted ones included, then
+     * applies ?deleted to the referrers */
+    int rc = find_version(hc, &cs, true, &sub, &v, err);
     if (rc == 0) {
         const struct reg_refs *refs = reg_index_referrers(&hc->r->idx, sub->qname, v->version);
         size_t n = 0;

@@ -291,6 +291,24 @@ struct reg_schema *reg_index_schema(const struct reg_index *idx, const char *con
     return c ? fy_map_geti(&c->ids, id) : NULL;
 }
 
+static int cmp_context_name(const void *a, const void *b)
+{
+    return strcmp((*(struct reg_context *const *)a)->name, (*(struct reg_context *const *)b)->name);
+}
+
+struct reg_context **reg_index_named_contexts(const struct reg_index *idx, size_t *n)
+{
+    struct reg_context **cs = fy_malloc((idx->contexts.count + 1) * sizeof *cs);
+    size_t m = 0, it = 0;
+    void *cv;
+    while (fy_map_next(&idx->contexts, &it, NULL, &cv))
+        if (!ctx_is_default(((struct reg_context *)cv)->name))
+            cs[m++] = cv;
+    qsort(cs, m, sizeof *cs, cmp_context_name);
+    *n = m;
+    return cs;
+}
+
 struct reg_version *reg_subject_version(const struct reg_subject *sub, int32_t version)
 {
     size_t lo = 0, hi = sub->n_versions;
@@ -652,6 +670,7 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
         sc->rule_set = rules;
         sc->identity = identity;
         sc->identity_hash = reg_schema_identity_hash(identity);
+        reg_guid(sc->schema, refs, meta, rules, sc->guid);
         fy_map_puti(&c->ids, id, sc);
         identity_link(c, sc);
         link_references(idx, sc, true);

@@ -15,6 +15,7 @@
 
 #include "common/fy_err.h"
 #include "common/fy_map.h"
+#include "registry/reg_guid.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -37,6 +38,7 @@ struct reg_schema {
     char *rule_set;          /* compact JSON object text, NULL when none */
     char *identity;          /* dedupe key: text + references + metadata + ruleSet (+ type) */
     uint64_t identity_hash;  /* reg_schema_identity_hash(identity) */
+    char guid[REG_GUID_LEN]; /* Confluent 8.x's content guid (reg_guid.h), derived on apply */
     int n_versions;          /* versions (live or soft-deleted) that use it */
     /* the next schema of this context with the same identity (a chain headed
      * by ctx->identities; IMPORT can give one identity several ids) */
@@ -139,6 +141,11 @@ struct reg_schema *reg_index_schema(const struct reg_index *idx, const char *con
  * SCHEMA record replayed, and the durable high-water mark, which survives hard
  * deletes and compaction. A new id is always above it. */
 int32_t reg_index_max_id(const struct reg_index *idx, const char *context);
+/* The contexts other than the default one, sorted by name (the order of
+ * Confluent's allContexts(), a sorted store range, in which a bare subject is
+ * looked for in other contexts): **new** array of borrowed pointers, *n of
+ * them. Locks: idx.lock held. */
+struct reg_context **reg_index_named_contexts(const struct reg_index *idx, size_t *n);
 /* The version entry with this number (live or soft-deleted), or NULL. */
 struct reg_version *reg_subject_version(const struct reg_subject *sub, int32_t version);
 /* Highest live version, or NULL. */

@@ -419,6 +419,15 @@ static bool same_identity(const struct reg_schema *sc, const char *identity)
     return strcmp(sc->identity, identity) == 0;
 }
 
+void reg_put_version_state(struct fy_buf *out, const struct reg_version *v)
+{
+    /* KafkaStoreMessageHandler.validateUpdate stamps each value with its
+     * record's timestamp: a soft-deleted version's is the delete's */
+    fy_buf_printf(out, ",\"ts\":%lld,\"deleted\":%s",
+                  (long long)(v->deleted && v->deleted_ts ? v->deleted_ts : v->ts),
+                  v->deleted ? "true" : "false");
+}
+
 void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
 {
     if (sc->references) {
@@ -441,13 +450,15 @@ static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
     const struct reg_schema *sc = v->schema;
     fy_buf_puts(out, "{\"subject\":");
     fy_jsonout_str(out, sub->qname);
-    fy_buf_printf(out, ",\"version\":%d,\"id\":%d", (int)v->version, (int)sc->id);
+    fy_buf_printf(out, ",\"version\":%d,\"id\":%d,\"guid\":\"%s\"", (int)v->version,
+                  (int)sc->id, sc->guid);
     /* 8.x writes schemaType always (7.x's SchemaTypeConverter left AVRO out) */
     fy_buf_puts(out, ",\"schemaType\":");
     fy_jsonout_str(out, sc->schema_type);
     reg_put_schema_extras(out, sc);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, sc->schema);
+    reg_put_version_state(out, v);
     fy_buf_putc(out, '}');
 }
 
@@ -931,7 +942,8 @@ static void put_register_response(struct fy_buf *out, const struct reg_job *j)
     const struct reg_version *v = sub ? reg_subject_version(sub, j->version) : NULL;
     fy_buf_printf(out, "{\"id\":%d", (int)j->id);
     if (v && v->schema->id == j->id) {
-        fy_buf_printf(out, ",\"version\":%d,\"schemaType\":", (int)v->version);
+        fy_buf_printf(out, ",\"version\":%d,\"guid\":\"%s\",\"schemaType\":",
+                      (int)v->version, v->schema->guid);
         fy_jsonout_str(out, v->schema->schema_type);
         reg_put_schema_extras(out, v->schema);
         fy_buf_puts(out, ",\"schema\":");
@@ -1322,28 +1334,6 @@ static const struct reg_version *lookup_under(struct reg_registry *r,
     return v;
 }
 
-static int cmp_cstr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The non-default contexts' names, sorted (allContexts' order). **new** array
- * of borrowed names. Locks: idx.lock. */
-static const char **sorted_contexts(const struct reg_registry *r, size_t *n)
-{
-    const char **names = fy_malloc((r->idx.contexts.count + 1) * sizeof *names);
-    size_t it = 0, k = 0;
-    void *cv;
-    while (fy_map_next(&r->idx.contexts, &it, NULL, &cv)) {
-        const struct reg_context *c = cv;
-        if (!ctx_is_default(c->name))
-            names[k++] = c->name;
-    }
-    qsort(names, k, sizeof *names, cmp_cstr);
-    *n = k;
-    return names;
-}
-
 int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *body, bool normalize,
                         bool deleted, struct fy_buf *out, struct fy_err *err)
 {
@@ -1351,7 +1341,7 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
     struct schema_req req;
     struct ctx_subject cs = {0};
     struct parsed ps = {0};
-    const char **contexts = NULL;
+    struct reg_context **contexts = NULL;
     if (parse_body(body, &req, err) != 0)
         return -1;
     if (ctx_subject_parse(subject, &cs, err) != 0)
@@ -1372,15 +1362,15 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
      * looked for under the same name in every other context too */
     size_t n_ctx = 0;
     if (!v && req.schema[0] && ctx_is_default(cs.context))
-        contexts = sorted_contexts(r, &n_ctx);
+        contexts = reg_index_named_contexts(&r->idx, &n_ctx);
     for (size_t i = 0; !v && i < n_ctx; i++) {
-        struct reg_subject *other = reg_index_subject(&r->idx, contexts[i], cs.name);
+        struct reg_subject *other = reg_index_subject(&r->idx, contexts[i]->name, cs.name);
         if (!other)
             continue;
-        struct ctx_subject ocs = {.context = (char *)contexts[i], .name = cs.name};
+        struct ctx_subject ocs = {.context = contexts[i]->name, .name = cs.name};
         struct parsed ops;
         /* references resolve in that context; a schema that does not parse there is skipped */
-        if (parse_request(r, contexts[i], &req, false, normalize, &ops, NULL) == 0) {
+        if (parse_request(r, contexts[i]->name, &req, false, normalize, &ops, NULL) == 0) {
             v = lookup_under(r, &ocs, other, &ops, normalize, deleted);
             found_sub = other;
         }

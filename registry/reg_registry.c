@@ -396,6 +396,16 @@ int reg_registry_writable(const struct reg_registry *r, const char *context, con
                       "Subject %s in context :%s: is in read-only mode", subject, context);
 }
 
+char *reg_alias_qualify(const char *context, const char *alias)
+{
+    struct ctx_subject as;
+    if (!alias || !alias[0] || ctx_subject_parse(alias, &as, NULL) != 0)
+        return NULL;
+    char *out = ctx_subject_format(ctx_is_default(as.context) ? context : as.context, as.name);
+    ctx_subject_destroy(&as);
+    return out;
+}
+
 char *reg_registry_scope(const char *context, const char *name)
 {
     /* the default context's own config/mode is the top-level record (subject null) */

@@ -133,6 +133,11 @@ json_t *reg_registry_config_field(const struct reg_registry *r, const char *cont
                                   const char *name, const char *field);
 /* The scope key of (context, name) in the index's config/mode maps. **new**. */
 char *reg_registry_scope(const char *context, const char *name);
+/* The subject an `alias` config value names, for a subject of `context`: an
+ * alias without a context is put in `context`
+ * (QualifiedSubject.qualifySubjectWithParent). **new**, or NULL when `alias`
+ * is NULL, empty or not a subject. */
+char *reg_alias_qualify(const char *context, const char *alias);
 
 /* --- schema operations (reg_register.c) --- */
 
@@ -149,9 +154,9 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
                        json_t *body, bool normalize, bool verbose, struct fy_buf *out,
                        struct fy_err *err);
 
-/* Append the Schema obj of sr-api §3 for (sub, v): subject, version, id,
- * schemaType (omitted for AVRO, as Confluent <= 7.9), references, metadata,
- * ruleSet, schema. Locks: idx.lock held. */
+/* Append the Schema obj of sr-api §3 for (sub, v), as Confluent 8.x's Schema
+ * entity: subject, version, id, guid, schemaType (always), references,
+ * metadata, ruleSet, schema, ts, deleted. Locks: idx.lock held. */
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v);
 
@@ -166,6 +171,9 @@ char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc
 /* Append `,"references":..,"metadata":..,"ruleSet":..` for those `sc` has
  * (each omitted when empty, as Jackson NON_EMPTY). Locks: idx.lock held. */
 void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc);
+/* Append `,"ts":..,"deleted":..` of a version (8.x's Schema and SchemaString:
+ * the store record's timestamp, the soft-delete flag). Locks: idx.lock held. */
+void reg_put_version_state(struct fy_buf *out, const struct reg_version *v);
 
 /* Parse a version path parameter: "latest" (any case, trimmed) and -1 give
  * -1; 1..2^31-1 the number; anything else -1 with 42202. */

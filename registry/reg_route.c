@@ -40,6 +40,8 @@ static const struct route routes[] = {
     {"GET", "/schemas/ids/*/schema", reg_h_schema_by_id_text},
     {"GET", "/schemas/ids/*/subjects", reg_h_schema_by_id_subjects},
     {"GET", "/schemas/ids/*/versions", reg_h_schema_by_id_versions},
+    {"GET", "/schemas/guids/*", reg_h_schema_by_guid},
+    {"GET", "/schemas/guids/*/ids", reg_h_schema_guid_ids},
     {"GET", "/subjects", reg_h_subjects_list},
     {"POST", "/subjects/*", reg_h_lookup},
     {"DELETE", "/subjects/*", reg_h_subject_delete},
@@ -358,7 +360,7 @@ static void route(struct reg_registry *r, const struct reg_req *req, const char 
  * Locks: takes idx.lock shared. */
 static char *alias_target(struct reg_registry *r, const char *subject)
 {
-    struct ctx_subject cs, as;
+    struct ctx_subject cs;
     if (!subject[0] || ctx_subject_parse(subject, &cs, NULL) != 0)
         return NULL;
     char *scope = reg_registry_scope(cs.context, cs.name);
@@ -366,10 +368,7 @@ static char *alias_target(struct reg_registry *r, const char *subject)
     pthread_rwlock_rdlock(&r->idx.lock);
     const char *alias = json_string_value(json_object_get(reg_index_config(&r->idx, scope),
                                                           "alias"));
-    if (alias && alias[0] && ctx_subject_parse(alias, &as, NULL) == 0) {
-        out = ctx_subject_format(ctx_is_default(as.context) ? cs.context : as.context, as.name);
-        ctx_subject_destroy(&as);
-    }
+    out = reg_alias_qualify(cs.context, alias);
     pthread_rwlock_unlock(&r->idx.lock);
     free(scope);
     ctx_subject_destroy(&cs);
@@ -565,7 +564,8 @@ static const char *param_name(const char *prev, size_t len)
     static const struct {
         const char *seg, *param;
     } names[] = {{"subjects", "{subject}"}, {"versions", "{version}"}, {"ids", "{id}"},
-                 {"config", "{subject}"},   {"mode", "{subject}"},     {"contexts", "{context}"}};
+                 {"config", "{subject}"},   {"mode", "{subject}"},     {"contexts", "{context}"},
+                 {"guids", "{guid}"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strlen(names[i].seg) == len && strncmp(prev, names[i].seg, len) == 0)
             return names[i].param;

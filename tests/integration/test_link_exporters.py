@@ -326,3 +326,29 @@ def test_link_fan_out_to_two_destinations_with_custom_and_none(ferry_factory):
     assert expect_ok(d2.get(f"/mode/{q('dc_fan-s1')}")) == {"mode": "IMPORT"}
     assert expect_ok(d2.get("/mode")) == {"mode": "READWRITE"}
     assert expect_ok(src.get("/exporters")) == ["one", "two"]
+
+
+def test_link_destination_keeps_the_guid(ferry_factory):
+    """Confluent 8.x's guid is computed from what a registry stores (Schema.getGuid over
+    the stored text, references, metadata and ruleSet; SchemaValue.toSchemaEntity), so a
+    linked copy with the same content has the same guid on the destination, metadata and
+    rules included. A copied reference names the referenced subject as the destination
+    stores it, and the guid follows that stored form."""
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    md = {"properties": {"owner": "team-a"}, "tags": {"f": ["PII"]}}
+    rules = {"domainRules": [{"name": "r", "type": "CEL", "expr": "true"}]}
+    src.register_ok("g-base", record("GBase", ("b", "int")), metadata=md, ruleSet=rules)
+    src.register_ok("g-user", record("GUser", ("u", "GBase")),
+                    references=[{"name": "GBase", "subject": "g-base", "version": 1}])
+    create_exporter(src, "g", dst, contextType="CUSTOM", context="dr")
+    wait_until(lambda: converged(src, ".", dst, ".dr"), timeout=SYNC_DEADLINE, what="sync")
+    a = expect_ok(src.version("g-base", 1))
+    b = expect_ok(dst.version(":.dr:g-base", 1))
+    assert (b["guid"], b["metadata"], b["ruleSet"]) == (a["guid"], a["metadata"], a["ruleSet"])
+    assert expect_ok(dst.get(f"/schemas/guids/{a['guid']}/ids")) == [
+        {"context": ".dr", "id": a["id"]}]
+    u_src = expect_ok(src.version("g-user", 1))
+    u_dst = expect_ok(dst.version(":.dr:g-user", 1))
+    same_refs = u_src["references"] == u_dst["references"]
+    assert (u_dst["guid"] == u_src["guid"]) == same_refs, (u_src, u_dst)

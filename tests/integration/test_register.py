@@ -29,7 +29,8 @@ def test_register_answers_id_and_creates_version_1(mod_registry, uniq):
 
 def test_register_answers_8x_register_schema_response(mod_registry, uniq):
     """Confluent 7.4+/8.x SubjectVersionsResource.register answers
-    new RegisterSchemaResponse(result) (@JsonInclude NON_EMPTY): id, version, schemaType
+    new RegisterSchemaResponse(result) (@JsonInclude NON_EMPTY): id, version, guid
+    (Schema.getGuid), schemaType
     (Schema(subject, request) defaults it to AVRO), the references/metadata/ruleSet the
     version carries (merged with the config's defaults) and the schema text as stored
     (maybeValidateAndNormalizeSchema sets canonicalString()); no subject. The same answer
@@ -39,7 +40,9 @@ def test_register_answers_8x_register_schema_response(mod_registry, uniq):
     n = aname()
     v1 = record(n, ("a", "int"))
     b = expect_ok(mod_registry.register(s, v1))
-    assert b == {"id": b["id"], "version": 1, "schemaType": "AVRO", "schema": v1}, b
+    assert b == {"id": b["id"], "version": 1, "guid": b["guid"], "schemaType": "AVRO",
+                 "schema": v1}, b
+    assert b["guid"] == expect_ok(mod_registry.version(s, 1))["guid"]
     assert expect_ok(mod_registry.register(s, v1)) == b
     # a text that is not canonical: the answer carries the stored form
     spaced = json.dumps(json.loads(record(n, ("a", "int"), ("b", "int", 0))), indent=2)

@@ -3,7 +3,7 @@
 // a running ferry. Usage: srclient <base-url> <subject-stem>. Registers,
 // fetches, serializes and deserializes in the default context, in a named
 // context by qualified subject, and in another through a /contexts/.ctx base
-// URL. Prints "ok" and exits 0, or the first failure and exits 1.
+// URL; the 8.x guid of each registration is found again by GetByGUID. Prints "ok" and exits 0, or the first failure and exits 1.
 package main
 
 import (
@@ -50,12 +50,18 @@ func registerAndFetch(c schemaregistry.Client, subject string) int {
 	full, err := c.RegisterFullResponse(subject, info, false)
 	must(err, "RegisterFullResponse "+subject)
 	check(full.ID > 0 && full.Version == 1, "register %s answered %+v", subject, full)
+	// 8.x's guid: in the register answer and found again through /schemas/guids
+	check(len(full.GUID) == 36, "register %s answered no guid: %+v", subject, full)
+	byGUID, err := c.GetByGUID(full.GUID)
+	must(err, "GetByGUID "+full.GUID)
+	check(byGUID.Schema == full.Schema, "schema by guid %q != %q", byGUID.Schema, full.Schema)
 	id, err := c.Register(subject, info, false)
 	must(err, "Register again "+subject)
 	check(id == full.ID, "idempotent register: %d != %d", id, full.ID)
 	latest, err := c.GetLatestSchemaMetadata(subject)
 	must(err, "GetLatestSchemaMetadata "+subject)
 	check(latest.ID == id && latest.Version == 1, "latest of %s: %+v", subject, latest)
+	check(latest.GUID == full.GUID, "latest guid %q != %q", latest.GUID, full.GUID)
 	byID, err := c.GetBySubjectAndID(subject, id)
 	must(err, "GetBySubjectAndID")
 	check(byID.Schema == latest.Schema, "schema by id %q != latest %q", byID.Schema, latest.Schema)

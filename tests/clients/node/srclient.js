@@ -3,7 +3,7 @@
 // running ferry. Usage: node srclient.js <base-url> <subject-stem>. Registers,
 // fetches, serializes and deserializes in the default context, in a named
 // context by qualified subject, and in another through a /contexts/.ctx base
-// URL. Prints "ok" and exits 0, or the first failure and exits 1.
+// URL; the 8.x guid of each registration is found again by getByGuid. Prints "ok" and exits 0, or the first failure and exits 1.
 'use strict';
 const assert = require('node:assert/strict');
 // the modules themselves, not the index (which loads every KMS driver: seconds)
@@ -25,11 +25,17 @@ async function registerAndFetch(url, subject) {
   const info = { schemaType: 'AVRO', schema: ORDER };
   const full = await c.registerFullResponse(subject, info, false);
   assert.ok(full.id > 0 && full.version === 1, `register ${subject}: ${JSON.stringify(full)}`);
+  // 8.x's guid: in the register answer and found again through /schemas/guids
+  assert.equal(typeof full.guid, 'string', `no guid: ${JSON.stringify(full)}`);
+  assert.equal(full.guid.length, 36);
+  const byGuid = await client(url).getByGuid(full.guid);
+  assert.equal(byGuid.schema, full.schema, 'schema by guid');
   const id = await client(url).register(subject, info, false);
   assert.equal(id, full.id, 'idempotent register');
   const latest = await c.getLatestSchemaMetadata(subject);
   assert.equal(latest.id, id);
   assert.equal(latest.version, 1);
+  assert.equal(latest.guid, full.guid, 'latest guid');
   const byId = await c.getBySubjectAndId(subject, id);
   assert.equal(byId.schema, latest.schema);
   const looked = await client(url).getId(subject, info, false);

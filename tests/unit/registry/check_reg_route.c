@@ -154,8 +154,11 @@ START_TEST(test_route_register_then_read_back_with_encoded_subject)
                        "\\\"fields\\\":[{\\\"name\\\":\\\"a\\\",\\\"type\\\":\\\"int\\\"}]}\"}";
     struct answer a = call("POST", "/subjects/a%2Fb/versions", NULL, NULL, body, NULL, NULL);
     ck_assert_int_eq(a.status, 200);
-    /* 8.x's RegisterSchemaResponse: id, version, schemaType and the stored text */
-    ck_assert_str_eq(a.text, "{\"id\":1,\"version\":1,\"schemaType\":\"AVRO\",\"schema\":"
+    /* 8.x's RegisterSchemaResponse: id, version, guid (the MD5 of the stored
+     * text as a UUID: Schema.getGuid), schemaType and the stored text */
+    ck_assert_str_eq(a.text, "{\"id\":1,\"version\":1,"
+                             "\"guid\":\"5c36553e-5098-703f-b9a0-9e99aba4fc01\","
+                             "\"schemaType\":\"AVRO\",\"schema\":"
                              "\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"O\\\",\\\"fields\\\":"
                              "[{\\\"name\\\":\\\"a\\\",\\\"type\\\":\\\"int\\\"}]}\"}");
     done(&a);
