@@ -163,7 +163,11 @@ def main() -> int:
         m.start()
         start_s = time.monotonic() - t1
         st = m.status()["state"]
-        after = sum(p["map_entries"] for p in (m.topic_status(topic) or {}).get("partitions", []))
+        # the replayed map, once the restarted mirror lists the topic's partitions
+        parts_after = harness.wait_until(
+            lambda: (lambda t: t["partitions"] if t and len(t["partitions"]) == a.partitions
+                     else None)(m.topic_status(topic)), 30, msg="topic listed after the restart")
+        after = sum(p["map_entries"] for p in parts_after)
         rate = committed / copy_s
         print()
         print(f"{'copy: launch -> every committed record on the destination':62s} "
