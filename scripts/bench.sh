@@ -373,6 +373,8 @@ if want 10; then
         "$(kv copy_s "$R_LINE")" "s")")
     SUMMARY+=("$(printf '%-40s %12s %-5s' "10 offset-map entries left / expired" \
         "$(kv map_entries "$R_LINE")/$(kv map_expired "$R_LINE")" "")")
+    SUMMARY+=("$(printf '%-40s %12s %-5s' "10 state topic on the broker" \
+        "$(kv state_bytes "$R_LINE")" "B")")
     summ "10 restart: state replay" "$(kv replay_ms "$R_LINE")" "ms" "<" 5000
     summ "10 restart: exec to admin answering" "$(kv start_s "$R_LINE")" "s" "<" 10
 fi

@@ -37,6 +37,31 @@ from confluent_kafka import Producer  # noqa: E402
 import harness  # noqa: E402
 
 
+ENTRY_BYTES = 16  # struct mir_omap_entry: two int64_t (mirror/mir_offsetmap.h)
+
+
+def vm_rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def dir_bytes(data_dir, prefix):
+    """Bytes of the log segments of every partition directory starting with prefix."""
+    total = 0
+    for d in os.listdir(data_dir):
+        if d.startswith(prefix):
+            for root, _, files in os.walk(os.path.join(data_dir, d)):
+                total += sum(os.path.getsize(os.path.join(root, f)) for f in files
+                             if f.endswith(".log"))
+    return total
+
+
 def produce_transactions(cluster, topic, records, txn_size, parts, abort_every, value_bytes):
     p = Producer({"bootstrap.servers": cluster.bootstrap, "transactional.id": "omap-bench",
                   "linger.ms": 5, "allow.auto.create.topics": False,
@@ -105,9 +130,18 @@ def main() -> int:
                            offset_commit_interval_ms=None, topic_config_sync_interval_ms=None)
         t0 = time.monotonic()
         m.start()
-        harness.wait_until(lambda: harness.topic_partitions(dst, topic) == a.partitions and
-                           sum(harness.end_offsets(dst, topic)) >= committed, a.timeout,
-                           interval=0.2, msg="destination holds every committed record")
+        # the mirror creates the destination topic: until its partitions have
+        # leaders, their end offsets are "not yet" (NOT_LEADER_FOR_PARTITION)
+        peak = [0]
+
+        def copied():
+            t = m.topic_status(topic)  # the map's size while it copies: the peak
+            if t:
+                peak[0] = max(peak[0], sum(p["map_entries"] for p in t["partitions"]))
+            ends = harness.end_offsets_or_none(dst, topic)
+            return ends is not None and len(ends) == a.partitions and sum(ends) >= committed
+        harness.wait_until(copied, a.timeout, interval=0.2,
+                           msg="destination holds every committed record")
         copy_s = time.monotonic() - t0
         ends = harness.end_offsets(src, topic)
         m.wait_caught_up(topic, ends, timeout=60)
@@ -121,27 +155,42 @@ def main() -> int:
         harness.wait_until(lambda: totals()[2] >= min(ends) and totals()[0] <= 2 * a.partitions,
                            60, msg="offset map expired behind the committed positions")
         entries, expired, _ = totals()
+        rss_kb = vm_rss_kb(m.proc.pid)
         state_end = sum(harness.end_offsets(dst, "__ferry_mirror"))
+        state_bytes = dir_bytes(os.path.join(dst.run_dir, dst.name, "data"), "__ferry_mirror-")
         m.stop()
         t1 = time.monotonic()
         m.start()
         start_s = time.monotonic() - t1
         st = m.status()["state"]
-        after = sum(p["map_entries"] for p in (m.topic_status(topic) or {}).get("partitions", []))
+        # the replayed map, once the restarted mirror lists the topic's partitions
+        parts_after = harness.wait_until(
+            lambda: (lambda t: t["partitions"] if t and len(t["partitions"]) == a.partitions
+                     else None)(m.topic_status(topic)), 30, msg="topic listed after the restart")
+        after = sum(p["map_entries"] for p in parts_after)
         rate = committed / copy_s
         print()
         print(f"{'copy: launch -> every committed record on the destination':62s} "
               f"{copy_s:8.1f} s  ({rate:,.0f} records/s)")
         print(f"{'offset-map entries left / expired (unbounded: their sum)':62s} "
               f"{entries:8d} / {expired}")
+        print(f"{'offset-map entries at most while copying (sampled)':62s} {peak[0]:8d}")
+        print(f"{'offset-map memory: unbounded / after expiry (16 B an entry)':62s} "
+              f"{(entries + expired) * ENTRY_BYTES:8d} / {entries * ENTRY_BYTES} B")
+        print(f"{'mirror VmRSS after the copy':62s} {rss_kb // 1024:8d} MiB")
         print(f"{'state-topic records written (map, tombstones, positions)':62s} {state_end:8d}")
+        print(f"{'state-topic log size on the destination broker':62s} "
+              f"{state_bytes // 1024:8d} KiB")
         print(f"{'restart: state records replayed, replay ms':62s} "
               f"{st['records_loaded']:8d}   {st['load_ms']} ms")
         print(f"{'restart: exec -> admin endpoint answers':62s} {start_s:8.2f} s")
         print(f"{'offset-map entries after the restart':62s} {after:8d}")
         print(f"OMAP_RESULT records={committed} aborted={aborted} txns={txns} "
               f"partitions={a.partitions} copy_s={copy_s:.1f} rec_s={rate:.0f} "
-              f"map_entries={entries} map_expired={expired} state_records={state_end} "
+              f"map_entries={entries} map_expired={expired} map_peak={peak[0]} "
+              f"map_bytes_unbounded={(entries + expired) * ENTRY_BYTES} "
+              f"map_bytes={entries * ENTRY_BYTES} rss_kb={rss_kb} "
+              f"state_records={state_end} state_bytes={state_bytes} "
               f"replay_records={st['records_loaded']} replay_ms={st['load_ms']} "
               f"start_s={start_s:.2f}")
         ok = True

@@ -16,7 +16,7 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -206,6 +206,22 @@ def end_offsets(cluster, topic):
         return [c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(n)]
     finally:
         c.close()
+
+
+# a topic just created has partitions before it has leaders: a watermark query
+# then fails with one of these, which means "not yet", not an error
+NOT_YET = (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+           KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._TIMED_OUT)
+
+
+def end_offsets_or_none(cluster, topic):
+    """end_offsets(), or None while a partition has no leader yet (a new topic)."""
+    try:
+        return end_offsets(cluster, topic)
+    except KafkaException as e:
+        if e.args and e.args[0].code() in NOT_YET:
+            return None
+        raise
 
 
 def read_all(cluster, topic, timeout=60.0, expect=None):
