@@ -20,7 +20,8 @@ char *fy_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * for "%s%s%s" without a formatting pass (hot paths: one per message). */
 char *fy_strconcat(const char *s, ...) __attribute__((sentinel));
 
-/* Install fy_malloc/free as jansson's allocator. Call once at startup. */
+/* Install fy_malloc/free as jansson's allocator and tune glibc's malloc
+ * (no fastbins, see fy_alloc.c). Call once at startup. */
 void fy_alloc_init(void);
 
 #endif

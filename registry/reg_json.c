@@ -44,24 +44,38 @@ static void reserve(struct reader *rd, size_t need)
     rd->cap = n;
 }
 
-/* The string at rd->p (at its opening quote), decoded into rd->buf; its
+/* The string at rd->p (at its opening quote): *str is the text itself when
+ * it has no escape, else its decoding in rd->buf (NUL-terminated); its
  * length in *len. Escapes as jansson decodes them; raw control characters,
  * unknown escapes and unpaired surrogates refused (jansson refuses them too).
  * UTF-8 validity is left to the caller (json_stringn / json_object_setn_new
  * check it with jansson's own checker). -1 = refuse. */
-static int read_string(struct reader *rd, size_t *len)
+static int read_string(struct reader *rd, const char **str, size_t *len)
 {
     const char *p = rd->p + 1, *end = rd->end;
     size_t o = 0;
     /* decoding never makes the text longer */
     const char *q = p;
+    bool escaped = false;
     while (q < end && *q != '"') {
-        if (*q == '\\' && q + 1 < end)
-            q++;
+        if ((unsigned char)*q < 0x20)
+            return -1;
+        if (*q == '\\') {
+            escaped = true;
+            if (q + 1 < end)
+                q++;
+        }
         q++;
     }
     if (q >= end)
         return -1;
+    if (!escaped) {
+        /* most strings have no escape: they are read in place, not copied */
+        *str = p;
+        *len = (size_t)(q - p);
+        rd->p = q + 1;
+        return 0;
+    }
     reserve(rd, (size_t)(q - p) + 1);
     char *out = rd->buf;
     while (p < end) {
@@ -69,6 +83,7 @@ static int read_string(struct reader *rd, size_t *len)
         if (c == '"') {
             rd->p = p + 1;
             out[o] = '\0';
+            *str = out;
             *len = o;
             return 0;
         }
@@ -179,15 +194,22 @@ static json_t *read_object(struct reader *rd)
         if (rd->p >= rd->end || *rd->p != '"')
             goto fail;
         size_t klen;
-        if (read_string(rd, &klen) != 0)
+        const char *kstr;
+        if (read_string(rd, &kstr, &klen) != 0)
             goto fail;
         /* jansson: "NUL byte in object key not supported" */
-        if (memchr(rd->buf, '\0', klen))
+        if (memchr(kstr, '\0', klen))
             goto fail;
-        /* the key lives in the scratch buffer, which the value may reuse */
+        /* a decoded key lives in the scratch buffer, which the value may
+         * reuse; one read in place stays valid */
         char small[64];
-        char *key = klen < sizeof small ? small : fy_malloc(klen + 1);
-        memcpy(key, rd->buf, klen + 1);
+        const char *key = kstr;
+        char *copy = NULL;
+        if (kstr == rd->buf) {
+            copy = klen < sizeof small ? small : fy_malloc(klen + 1);
+            memcpy(copy, kstr, klen + 1);
+            key = copy;
+        }
         skip_ws(rd);
         json_t *val = NULL;
         if (rd->p < rd->end && *rd->p == ':') {
@@ -197,8 +219,8 @@ static json_t *read_object(struct reader *rd)
         }
         /* validates the key's UTF-8 as jansson's reader would; steals val */
         int rc = val ? json_object_setn_new(obj, key, klen, val) : -1;
-        if (key != small)
-            free(key);
+        if (copy && copy != small)
+            free(copy);
         if (rc != 0)
             goto fail;
         int more = next_item(rd, '}');
@@ -259,9 +281,10 @@ static json_t *read_value(struct reader *rd)
         return v;
     case '"': {
         size_t len;
-        if (read_string(rd, &len) != 0)
+        const char *str;
+        if (read_string(rd, &str, &len) != 0)
             return NULL;
-        return json_stringn(rd->buf, len); /* NULL on invalid UTF-8 */
+        return json_stringn(str, len); /* NULL on invalid UTF-8 */
     }
     case 't':
         return literal(rd, "true", 4) ? json_true() : NULL;

@@ -127,6 +127,7 @@ static void shape(const char *name, char *writer, char *reader)
 
 int main(int argc, char **argv)
 {
+    fy_alloc_init(); /* as ferry's main: the same allocator setup */
     if (argc > 1)
         n_items = (size_t)strtoull(argv[1], NULL, 10);
     if (argc > 2)
