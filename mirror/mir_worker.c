@@ -82,6 +82,17 @@ static void src_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaq
            rd_kafka_err2str((rd_kafka_resp_err_t)err), reason);
 }
 
+/* Destination producer errors (served by the copy thread's polls). */
+static void dst_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct mir_worker *w = opaque;
+    (void)rk;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        atomic_store(&w->dst_down, true);
+    fy_log(FY_LOG_WARN, "mirror", "msg=\"destination client error\" err=\"%s\" reason=\"%s\"",
+           rd_kafka_err2str((rd_kafka_resp_err_t)err), reason);
+}
+
 /* --------------------------------------------------------------- requests */
 
 /* The status snapshot, whole or one topic: a **new** JSON text. */
@@ -222,7 +233,7 @@ static int new_clients(struct mir_worker *w, struct fy_err *err)
     if (!w->src_admin)
         goto out;
     w->dst = mir_kafka_new(RD_KAFKA_PRODUCER, c->dst_bootstrap, dst_defs, &c->dst_props, w,
-                           mir_copy_dr_cb, NULL, err);
+                           mir_copy_dr_cb, dst_error_cb, err);
     if (!w->dst)
         goto out;
     w->dst_admin = mir_kafka_new(RD_KAFKA_PRODUCER, c->dst_bootstrap, dst_adm_defs, &c->dst_props,
@@ -254,6 +265,7 @@ struct mir_worker *mir_worker_new(const struct mir_conf *conf, struct fy_err *er
     atomic_init(&w->stop, false);
     atomic_init(&w->stopped, false);
     atomic_init(&w->src_down, false);
+    atomic_init(&w->dst_down, false);
     atomic_init(&w->src_last_ok_ms, 0);
     atomic_init(&w->refresh_now, false);
     atomic_init(&w->groups_now, false);
