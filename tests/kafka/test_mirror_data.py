@@ -219,7 +219,7 @@ def test_batch_size_above_the_topic_limit(kafka_src, kafka_dst, mirrors):
     create_topic(kafka_src, t, 1, {"max.message.bytes": "100000"})
     n = 3000
     values = [b"%06d" % i + os.urandom(994) for i in range(n)]
-    produce(kafka_src, t, [{"value": v} for v in values])
+    produce(kafka_src, t, [{"value": v} for v in values], **{"batch.size": 50000})
     # written before the mirror starts: it fetches and produces them in big batches
     m = mirrors(kafka_src, kafka_dst, topics=t, topic_config_sync_interval_ms=86400000,
                 destination_batch_size=1000000, destination_linger_ms=200)
