@@ -250,6 +250,7 @@ static void sync_configs(struct mir_worker *w)
         goto out;
     }
     mir_source_ok(w);
+    atomic_store(&w->dst_down, false);
     for (size_t i = 0; i < n && !atomic_load(&w->stop); i++) {
         json_t *want = json_object_get(sc, src[i]);
         json_t *have = json_object_get(dc, dst[i]);
@@ -324,6 +325,7 @@ static int32_t dst_partitions(struct mir_worker *w, const char *name)
         if (md->topic_cnt == 1 && !md->topics[0].err)
             n = md->topics[0].partition_cnt;
         rd_kafka_metadata_destroy(md);
+        atomic_store(&w->dst_down, false);
     }
     rd_kafka_topic_destroy(rkt);
     return n;
@@ -557,8 +559,9 @@ static void sync_groups(struct mir_worker *w)
     pthread_mutex_lock(&w->mu);
     group_rounds(w, false);
     pthread_mutex_unlock(&w->mu);
+    const struct mir_groups_gate gate = {&w->stop, &w->src_down, &w->dst_down};
     if (mir_groups_sync(w->src_admin, w->dst_admin, &w->gfilter, w->own_group_prefix,
-                        translate_cb, w, MIR_ADMIN_TIMEOUT_MS, &w->stop, &st, &err) != 0) {
+                        translate_cb, w, MIR_ADMIN_TIMEOUT_MS, &gate, &st, &err) != 0) {
         fy_log(FY_LOG_WARN, "mirror", "msg=\"group sync failed\" err=\"%s\"", err.msg);
         return;
     }

@@ -130,6 +130,8 @@ void mir_copy_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     } else {
         rd_kafka_timestamp_type_t tt;
         int64_t ts = rd_kafka_message_timestamp(src, &tt);
+        if (atomic_load(&w->dst_down))
+            atomic_store(&w->dst_down, false);
         mir_partition_on_ack(mp, src->offset, m->offset, ts, (int64_t)(src->len + src->key_len));
     }
     rd_kafka_message_destroy(src);
@@ -279,6 +281,7 @@ static void assign_topic(struct mir_worker *w, struct mir_topic *mt)
         int64_t off = start_offset(w, mt, mp);
         if (off == RD_KAFKA_OFFSET_END && !paused)
             mp->start_pending = true;
+        mp->from_start = off == RD_KAFKA_OFFSET_BEGINNING;
         if (paused)
             off = RD_KAFKA_OFFSET_END;
         rd_kafka_topic_partition_list_add(tp, mt->src_name, p)->offset = off;
@@ -331,12 +334,18 @@ static void start_resolve(struct mir_worker *w, struct mir_topic *mt, struct mir
 
 /* auto.offset.reset=earliest: when the source deleted records the mirror had
  * not copied yet (retention, DeleteRecords), the consumer continues at the
- * log start; count what was taken (issue 10, item 5). */
+ * log start; count what was taken (issue 10, item 5). A partition started
+ * from the beginning with nothing copied (a new mirror, or a stored position
+ * of 0) was to be copied from offset 0: what lies below the log start of its
+ * first fetch counts too, or records deleted while the mirror waited (for
+ * its destination, say) would be missing with no report saying so. */
 static void check_retention(struct mir_worker *w, struct mir_topic *mt,
                             struct mir_partition *mp, int64_t offset)
 {
     int64_t expect = mp->produced_src + 1, lo = -1, hi = -1;
-    if (mp->produced_src < 0 || offset <= expect)
+    bool from_start = mp->from_start && mp->produced_src < 0;
+    mp->from_start = false;
+    if ((mp->produced_src < 0 && !from_start) || offset <= expect)
         return;
     /* the log start of the fetch response that brought `offset` (or a later one) */
     if (rd_kafka_get_watermark_offsets(w->src, mt->src_name, mp->partition, &lo, &hi) != 0 ||

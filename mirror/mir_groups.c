@@ -102,13 +102,33 @@ static int alter_offsets(rd_kafka_t *rk, rd_kafka_queue_t *q, const char *group,
     return rc;
 }
 
+static bool is_set(const atomic_bool *flag)
+{
+    return flag && atomic_load(flag);
+}
+
+/* A coordinator-bound request may go to the cluster (see mir_groups_gate). */
+static bool may_ask(const atomic_bool *down, const char *side, const char *group)
+{
+    if (!is_set(down))
+        return true;
+    fy_log(FY_LOG_DEBUG, "mirror", "msg=\"group not synced: %s brokers down\" group=%s", side,
+           group);
+    return false;
+}
+
 static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
                        rd_kafka_queue_t *qd, const char *group,
                        mir_translate_fn fn, void *opaque, int timeout_ms,
-                       const atomic_bool *stop, struct mir_groups_stats *st)
+                       const struct mir_groups_gate *gate, struct mir_groups_stats *st)
 {
     struct fy_err err = {0};
-    rd_kafka_topic_partition_list_t *srcoff = list_offsets(src, q, group, NULL, timeout_ms, stop);
+    const atomic_bool *stop = gate ? gate->stop : NULL;
+    const atomic_bool *src_down = gate ? gate->src_down : NULL;
+    const atomic_bool *dst_down = gate ? gate->dst_down : NULL;
+    rd_kafka_topic_partition_list_t *srcoff =
+        may_ask(src_down, "source", group) ? list_offsets(src, q, group, NULL, timeout_ms, stop)
+                                           : NULL;
     rd_kafka_topic_partition_list_t *want = rd_kafka_topic_partition_list_new(8);
     rd_kafka_topic_partition_list_t *cur = NULL, *write = NULL;
     if (!srcoff) {
@@ -125,7 +145,7 @@ static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
             continue;
         rd_kafka_topic_partition_list_add(want, dst_topic, p->partition)->offset = d;
     }
-    if (want->cnt == 0)
+    if (want->cnt == 0 || !may_ask(dst_down, "destination", group))
         goto out;
     if (!group_inactive(dst, qd, group, timeout_ms, stop)) {
         st->skipped_active++;
@@ -133,6 +153,8 @@ static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
                group);
         goto out;
     }
+    if (!may_ask(dst_down, "destination", group))
+        goto out;
     cur = list_offsets(dst, qd, group, want, timeout_ms, stop);
     write = rd_kafka_topic_partition_list_new(want->cnt);
     for (int i = 0; i < want->cnt; i++) {
@@ -144,7 +166,7 @@ static void sync_group(rd_kafka_t *src, rd_kafka_t *dst, rd_kafka_queue_t *q,
             continue;
         rd_kafka_topic_partition_list_add(write, w->topic, w->partition)->offset = w->offset;
     }
-    if (write->cnt == 0)
+    if (write->cnt == 0 || !may_ask(dst_down, "destination", group))
         goto out;
     if (alter_offsets(dst, qd, group, write, timeout_ms, stop, &err) != 0) {
         fy_log(FY_LOG_WARN, "mirror", "msg=\"group offset commit failed\" group=%s err=\"%s\"",
@@ -169,8 +191,10 @@ out:
 
 int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *filter,
                     const char *skip_prefix, mir_translate_fn fn, void *opaque, int timeout_ms,
-                    const atomic_bool *stop, struct mir_groups_stats *st, struct fy_err *err)
+                    const struct mir_groups_gate *gate, struct mir_groups_stats *st,
+                    struct fy_err *err)
 {
+    const atomic_bool *stop = gate ? gate->stop : NULL;
     int rc = -1;
     rd_kafka_queue_t *q = rd_kafka_queue_new(src);
     rd_kafka_queue_t *qd = rd_kafka_queue_new(dst);
@@ -203,9 +227,9 @@ int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *f
     ev = NULL;
     for (size_t i = 0; i < n_names; i++) {
         st->groups++;
-        if (stop && atomic_load(stop))
+        if (is_set(stop))
             break;
-        sync_group(src, dst, q, qd, names[i], fn, opaque, timeout_ms, stop, st);
+        sync_group(src, dst, q, qd, names[i], fn, opaque, timeout_ms, gate, st);
     }
     rc = 0;
 out:

@@ -30,11 +30,26 @@ struct mir_groups_stats {
     int unread;          /* groups whose source offsets could not be read */
 };
 
+/* When a round goes on. librdkafka 2.0.2 (and every release so far:
+ * librdkafka #4605, fix proposed in #5397) aborts the process in
+ * rd_kafka_enq_once_del_source_return when a coordinator-bound admin request
+ * (ListConsumerGroupOffsets, DescribeConsumerGroups, AlterConsumerGroupOffsets)
+ * is sent to a coordinator whose connection is down. So no such request goes
+ * to a cluster whose flag says its brokers are down (set by the clients'
+ * error callbacks, cleared by the next answer): the group waits for the next
+ * round. Any pointer may be NULL. */
+struct mir_groups_gate {
+    const atomic_bool *stop;     /* abandon the round */
+    const atomic_bool *src_down; /* the source's brokers are down */
+    const atomic_bool *dst_down; /* the destination's brokers are down */
+};
+
 /* One sync round. `skip_prefix` names groups never synced (the mirror's own
  * position group). Per-group failures are logged and skipped; -1 with err
  * only when the source groups cannot be listed. */
 int mir_groups_sync(rd_kafka_t *src, rd_kafka_t *dst, const struct mir_filter *filter,
                     const char *skip_prefix, mir_translate_fn fn, void *opaque, int timeout_ms,
-                    const atomic_bool *stop, struct mir_groups_stats *st, struct fy_err *err);
+                    const struct mir_groups_gate *gate, struct mir_groups_stats *st,
+                    struct fy_err *err);
 
 #endif

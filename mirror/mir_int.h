@@ -116,6 +116,9 @@ struct mir_worker {
      * and whether librdkafka reported all its brokers down since: wall ms */
     _Atomic int64_t src_last_ok_ms;
     atomic_bool src_down;
+    /* librdkafka reported the destination's brokers down (to the producer)
+     * since the last delivery or admin answer from it */
+    atomic_bool dst_down;
     atomic_bool refresh_now;  /* copy → control: refresh the topics at once */
     atomic_bool groups_now;   /* copy → control: run a group sync at once */
 

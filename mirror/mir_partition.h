@@ -56,6 +56,8 @@ struct mir_partition {
                               * and that end is not known and durable yet */
     int64_t retention_skipped; /* records the source deleted (retention, DeleteRecords)
                                 * before the mirror copied them, in this process */
+    bool from_start;         /* assigned at the source's beginning with nothing copied:
+                              * what lies below the log start counts as deleted */
     /* the lowest committed source position of the selected groups at the
      * last complete group sync: -1 before the first one, INT64_MAX when no
      * group has one here; `group_round` collects it during a sync, for a

@@ -71,15 +71,28 @@ void mir_source_ok(struct mir_worker *w)
     atomic_store(&w->src_down, false);
 }
 
+/* A client error: a broker connection lost, or all of them, marks that
+ * cluster's brokers down until its next answer (mir_groups_gate). */
+static void client_error(atomic_bool *down, const char *side, int err, const char *reason)
+{
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT)
+        atomic_store(down, true);
+    fy_log(FY_LOG_WARN, "mirror", "msg=\"%s client error\" err=\"%s\" reason=\"%s\"", side,
+           rd_kafka_err2str((rd_kafka_resp_err_t)err), reason);
+}
+
 /* Source consumer errors (librdkafka threads / the copy thread's consume). */
 static void src_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    struct mir_worker *w = opaque;
     (void)rk;
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT)
-        atomic_store(&w->src_down, true);
-    fy_log(FY_LOG_WARN, "mirror", "msg=\"source client error\" err=\"%s\" reason=\"%s\"",
-           rd_kafka_err2str((rd_kafka_resp_err_t)err), reason);
+    client_error(&((struct mir_worker *)opaque)->src_down, "source", err, reason);
+}
+
+/* Destination producer errors (served by the copy thread's polls). */
+static void dst_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    client_error(&((struct mir_worker *)opaque)->dst_down, "destination", err, reason);
 }
 
 /* --------------------------------------------------------------- requests */
@@ -232,7 +245,7 @@ static int new_clients(struct mir_worker *w, struct fy_err *err)
     if (!w->src_admin)
         goto out;
     w->dst = mir_kafka_new(RD_KAFKA_PRODUCER, c->dst_bootstrap, dst_defs, &c->dst_props, w,
-                           mir_copy_dr_cb, NULL, err);
+                           mir_copy_dr_cb, dst_error_cb, err);
     if (!w->dst)
         goto out;
     w->dst_admin = mir_kafka_new(RD_KAFKA_PRODUCER, c->dst_bootstrap, dst_adm_defs, &c->dst_props,
@@ -264,6 +277,7 @@ struct mir_worker *mir_worker_new(const struct mir_conf *conf, struct fy_err *er
     atomic_init(&w->stop, false);
     atomic_init(&w->stopped, false);
     atomic_init(&w->src_down, false);
+    atomic_init(&w->dst_down, false);
     atomic_init(&w->src_last_ok_ms, 0);
     atomic_init(&w->refresh_now, false);
     atomic_init(&w->groups_now, false);

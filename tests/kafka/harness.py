@@ -199,8 +199,11 @@ def produce(cluster, topic, records, **extra):
     return n
 
 
-def end_offsets(cluster, topic):
-    c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "ferry-test-watermarks"})
+def end_offsets(cluster, topic, committed=True):
+    """End offsets per partition: the last stable offset (read_committed), or
+    with committed=False the high watermark, open transactions included."""
+    c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "ferry-test-watermarks",
+                  "isolation.level": "read_committed" if committed else "read_uncommitted"})
     try:
         n = topic_partitions(cluster, topic)
         return [c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(n)]

@@ -8,8 +8,8 @@ import json
 import subprocess
 import time
 
-from harness import (FERRY_BIN, create_topic, end_offsets, produce, producer, read_all, unique,
-                     wait_until)
+from harness import (FERRY_BIN, create_topic, end_offsets, produce, producer, read_all,
+                     set_topic_config, unique, wait_until)
 
 
 def timed(fn):
@@ -130,3 +130,28 @@ def test_time_lag_ignores_producer_timestamps(kafka_src, kafka_dst, mirrors):
     code, rep = m.request("POST", "failover", topic=t)
     assert code == 200 and rep["lost_records"] == 10, rep
     assert 500 <= rep["lost_ms"] <= (time.monotonic() - seen) * 1000 + 2000, rep
+
+
+def test_failover_counts_the_hole_after_a_delivery_failure(kafka_src, kafka_dst, mirrors):
+    """Issue 10, suspected: after a delivery failure, acknowledgements of later
+    records must not move the mirrored position past the refused record, and
+    failover's lost_records counts the hole (source_end - mirrored, the
+    refused record included). The destination may hold later records that
+    landed after the hole; the report's destination_end is what it holds."""
+    t = unique("hole")
+    create_topic(kafka_src, t, 1, {"max.message.bytes": "2000000"})
+    produce(kafka_src, t, [{"value": b"s%d" % i} for i in range(20)])
+    m = mirrors(kafka_src, kafka_dst, topics=t, topic_config_sync_interval_ms=86400000).start()
+    m.wait_caught_up(t, [20])
+    # the destination now refuses what the source accepts; the mirror has not re-read it
+    set_topic_config(kafka_dst, t, {"max.message.bytes": "1000"})
+    produce(kafka_src, t, [{"value": b"x" * 5000}] + [{"value": b"t%d" % i} for i in range(5)])
+    wait_until(lambda: m.topic_status(t)["state"] == "FAILED", 30, msg="topic FAILED")
+    code, rep = m.request("POST", "failover", topic=t)
+    assert code == 200, rep
+    p = rep["partitions"][0]
+    assert p["mirrored"] == 20 and p["source_end"] == 26, rep
+    assert p["lost_records"] == 6 and rep["lost_records"] == 6, rep
+    held = [r[2] for r in read_all(kafka_dst, t)[0]]
+    assert held[:20] == [b"s%d" % i for i in range(20)] and b"x" * 5000 not in held
+    assert p["destination_end"] in (None, end_offsets(kafka_dst, t)[0]), (rep, held[20:])

@@ -208,16 +208,92 @@ def group_committed(cluster, group, topic, n):
         c.close()
 
 
+class Side:
+    """One of the run's two mirrors (the same source topics, their own
+    destination names through topic.prefix): `live` fails over while the
+    source is up and written to, `dead` right after the source broker died."""
+
+    def __init__(self, kind, mirror):
+        self.kind, self.m, self.prefix = kind, mirror, kind + "."
+        self.killed = False          # kill -9 in this run: an earlier process may have copied further
+        self.killed_after_delete = False  # its retention count died with a process
+        self.rep = self.after = self.true_end = None
+        self.took = 0.0
+
+    def dst(self, topic):
+        return self.prefix + topic
+
+
+def failover(side, src, dst, topics, seed, log):
+    t0 = time.monotonic()
+    code, rep = side.m.request("POST", "failover", timeout=30)
+    side.took = time.monotonic() - t0
+    assert code == 200, (seed, log, side.kind, rep)
+    side.after = {x: end_offsets(dst, side.dst(x)) for x in topics}
+    side.rep = {r["topic"]: r for r in rep["topics"]}
+    for name in topics:
+        for p in side.rep[name]["partitions"]:
+            assert p["destination_end"] in (None, side.after[name][p["partition"]]), \
+                (seed, log, side.kind, p)
+
+
+def check_txn_topic(side, dst, t, tw, deleted_below, seed, log):
+    """T on one side: nothing skipped but what DeleteRecords took (and the
+    report says so), in order, nothing aborted; and the failover report is
+    what is really missing: every committed record in [mirrored, source_end)
+    is absent from the destination (unless an earlier process or a record in
+    doubt explains it), none at or past source_end is there, and source_end
+    is never past the source's true end. Returns the duplicates."""
+    dst_t = read_all(dst, side.dst(t))
+    dups = 0
+    ctx = (seed, log, side.kind)
+    for p in side.rep[t]["partitions"]:
+        part, mirrored, src_end = p["partition"], p["mirrored"], p["source_end"]
+        want = tw.committed[part]
+        got = [r[2] for r in dst_t[part] if r[2] not in tw.uncertain]
+        dedup = list(dict.fromkeys(got))
+        dups += len(got) - len(dedup)
+        assert not any(v.startswith(b"A-") for v in dedup), ctx + (part,)
+        pos = {v: i for i, (_, v) in enumerate(want)}
+        idx = [pos.get(v) for v in dedup]
+        assert None not in idx and idx == sorted(idx), ctx + (part, "order or phantom")
+        have = set(dedup)
+        missing = [o for o, v in want if o < mirrored and v not in have]
+        assert all(o < deleted_below[part] for o in missing), ctx + (part, missing[:5])
+        if missing and not side.killed_after_delete:
+            assert p.get("retention_skipped", 0) >= len(missing), ctx + (part, p, len(missing))
+        assert mirrored <= side.true_end[part], ctx + (part, p, side.true_end)
+        if src_end is None:
+            assert p["lost_records"] is None, ctx + (p,)
+            continue
+        assert src_end <= side.true_end[part], ctx + (part, "source_end past the end", p)
+        assert p["lost_records"] == src_end - mirrored, ctx + (p,)
+        beyond = [o for o, v in want if o >= mirrored and v in have]
+        assert all(o < src_end for o in beyond), ctx + (part, "copied past source_end", p)
+        if not side.killed:
+            # this process wrote everything it copied: what it did not
+            # acknowledge is not there, but for records it said are in doubt
+            assert len(beyond) <= p.get("in_flight_unknown", 0), \
+                ctx + (part, "report counts records that are there", p, beyond[:5])
+    return dups, dst_t
+
+
 def one_disaster_run(seed, src, dst, mirrors):
-    """One seeded run; returns a line of figures. Source: a cluster the test
-    may kill; destination: the session's, killed and restarted too."""
+    """One seeded run with two mirrors of the same source topics, so that every
+    run fails over once with the source alive and once with it dead. Source:
+    a cluster the test may kill; destination: the session's, killed and
+    restarted too. Returns a line of figures."""
     rnd = random.Random(seed)
     t, c, g = unique("dis"), unique("discomp"), unique("disgrp")
     create_topic(src, t, 2)
     create_topic(src, c, 1, {"cleanup.policy": "compact", "segment.ms": "200",
                              "min.cleanable.dirty.ratio": "0.01", "min.compaction.lag.ms": "0",
                              "delete.retention.ms": "100"})
-    m = mirrors(src, dst, topics=f"{t},{c}", groups=g).start()
+    sides = [Side(k, mirrors(src, dst, topics=f"{t},{c}", groups=g, topic_prefix=k + "."))
+             for k in ("live", "dead")]
+    for s in sides:
+        s.m.start()
+    live, dead = sides
     tw, kw = TxnWriter(src, t, random.Random(seed + 1)), KeyWriter(src, c, random.Random(seed + 2))
     writers = [tw, kw]
     for w in writers:
@@ -228,23 +304,30 @@ def one_disaster_run(seed, src, dst, mirrors):
     rnd.shuffle(faults)
     log = []
     src_dead = False
+    deleted = False
     try:
         for f in faults:
-            time.sleep(rnd.uniform(0.3, 2.0))
+            time.sleep(rnd.uniform(0.2, 1.0))
             log.append(f)
             if f == "mirror_kill":
-                m.kill9()
+                victims = rnd.choice([[live], [dead], sides])
+                for s in victims:
+                    s.m.kill9()
+                    s.killed = True
+                    s.killed_after_delete |= deleted
                 time.sleep(rnd.uniform(0, 0.5))
-                m.start()
+                for s in victims:
+                    s.m.start()
+                log[-1] += "(" + ",".join(s.kind for s in victims) + ")"
             elif f == "src_kill":
                 pause(writers, True)
                 src.kill9()
-                time.sleep(rnd.uniform(0.2, 2.0))
+                time.sleep(rnd.uniform(0.2, 1.5))
                 src.restart()
                 pause(writers, False)
             elif f == "dst_kill":
                 dst.kill9()
-                time.sleep(rnd.uniform(0.2, 2.0))
+                time.sleep(rnd.uniform(0.2, 1.5))
                 dst.restart()
             elif f == "delete_records":
                 p = rnd.randrange(2)
@@ -254,31 +337,38 @@ def one_disaster_run(seed, src, dst, mirrors):
                 for fut in admin.delete_records([TopicPartition(t, p, off)]).values():
                     fut.result(30)
                 deleted_below[p] = max(deleted_below[p], off)
+                deleted = True
                 log[-1] += f"({p}<{off})"
             elif f == "group":
                 hi = end_offsets(src, t)
                 g_pos = {p: max(g_pos[p], rnd.randint(g_pos[p], hi[p])) for p in (0, 1)}
                 group_commit(src, g, t, g_pos)
                 log[-1] += f"({g_pos})"
-        # the failover, at a random moment, with the source alive or just killed
-        dead = rnd.random() < 0.5
-        time.sleep(rnd.uniform(0.2, 1.5))
-        if dead:
-            pause(writers, True)
-            src.kill9()
-            src_dead = True
-            time.sleep(rnd.uniform(0, 1.0))
-        log.append("failover(dead source)" if dead else "failover(live source)")
-        t0 = time.monotonic()
-        code, rep = m.request("POST", "failover", timeout=30)
-        took = time.monotonic() - t0
-        assert code == 200, (seed, log, rep)
-        assert took < 2.0 or not dead, (seed, log, took)
-        after = {x: end_offsets(dst, x) for x in (t, c)}
-        reports = {r["topic"]: r for r in rep["topics"]}
-        for name in (t, c):
-            for p in reports[name]["partitions"]:
-                assert p["destination_end"] in (None, after[name][p["partition"]]), (seed, log, p)
+        # half the runs: the dead side's transactional topic is paused from here
+        # on, so its failover has records to report lost (a paused topic still
+        # follows the source's end offsets)
+        if rnd.random() < 0.5:
+            code, body = dead.m.request("POST", "pause", topic=t)
+            assert code == 200, (seed, log, body)
+            log.append("pause(dead)")
+        # failover 1, at a random moment, the source alive and written to
+        time.sleep(rnd.uniform(0.2, 1.0))
+        log.append("failover(live source)")
+        failover(live, src, dst, (t, c), seed, log)
+        # the high watermark, as the mirror sees it in fetch responses (a transaction
+        # a writer left open behind a broker restart keeps the stable offset lower)
+        live.true_end = end_offsets(src, t, committed=False)  # after the answer: at least then
+        # failover 2, the source broker killed at a random moment after the writers paused
+        time.sleep(rnd.uniform(0, 0.5))
+        pause(writers, True)
+        time.sleep(rnd.uniform(0, 0.3))
+        dead.true_end = end_offsets(src, t, committed=False)  # nothing written from here on
+        src.kill9()
+        src_dead = True
+        time.sleep(rnd.uniform(0, 0.8))
+        log.append("failover(dead source)")
+        failover(dead, src, dst, (t, c), seed, log)
+        assert dead.took < 2.0, (seed, log, dead.took)
     finally:
         for w in writers:
             w.stop.set()
@@ -287,68 +377,57 @@ def one_disaster_run(seed, src, dst, mirrors):
             src.restart()
         for w in writers:
             w.join(90)
-    # no mirror write after the failover answer
+    # no mirror write after either failover answer
     deadline = time.monotonic() + 1.5
     while time.monotonic() < deadline:
-        assert {x: end_offsets(dst, x) for x in (t, c)} == after, (seed, log)
+        for s in sides:
+            assert {x: end_offsets(dst, s.dst(x)) for x in (t, c)} == s.after, (seed, log, s.kind)
         time.sleep(0.1)
-    assert all(x["state"] == "STOPPED" for x in m.status()["topics"]), (seed, log)
+    for s in sides:
+        assert all(x["state"] == "STOPPED" for x in s.m.status()["topics"]), (seed, log, s.kind)
 
-    # T: nothing skipped but what DeleteRecords took, in order, duplicates bounded
-    dst_t = read_all(dst, t)
     dups = 0
-    for p in reports[t]["partitions"]:
-        part, mirrored = p["partition"], p["mirrored"]
-        want = [(o, v) for o, v in tw.committed[part]]
-        got = [r[2] for r in dst_t[part] if r[2] not in tw.uncertain]
-        dedup = list(dict.fromkeys(got))
-        dups += len(got) - len(dedup)
-        assert not any(v.startswith(b"A-") for v in dedup), (seed, log, part)
-        pos = {v: i for i, (_, v) in enumerate(want)}
-        idx = [pos.get(v) for v in dedup]
-        assert None not in idx and idx == sorted(idx), (seed, log, part, "order or phantom")
-        have = set(dedup)
-        missing = [o for o, v in want if o < mirrored and v not in have]
-        assert all(o < deleted_below[part] for o in missing), (seed, log, part, missing[:5])
-        # failover's arithmetic against what the destination holds
-        if p["lost_records"] is not None and p["source_end"] is not None:
-            assert p["lost_records"] == p["source_end"] - mirrored, (seed, log, p)
-    assert dups <= 20000, (seed, log, dups)
-
-    # C (compacted on both sides): per key, what the destination ends with is
-    # at least as new as the newest record the source still holds below mirrored
-    mirrored_c = reports[c]["partitions"][0]["mirrored"]
-    newest = {}
-    for o, k, v, _, _ in read_all(src, c)[0]:
-        if o < mirrored_c:
-            newest[k] = o
-    dst_latest = {}
-    for _, k, v, _, _ in read_all(dst, c)[0]:
-        dst_latest[k] = kw.offset_of.get(v, -1)
-    for k, o in newest.items():
-        assert dst_latest.get(k, -1) >= o, (seed, log, k, o, dst_latest.get(k))
-
-    # groups: the translated position never past the true one
+    src_c = read_all(src, c)[0]
     src_g = group_committed(src, g, t, 2)
-    dst_g = group_committed(dst, g, t, 2)
-    for part in (0, 1):
-        x, sp = dst_g.get(part, -1), src_g.get(part, -1)
-        if x < 0 or sp < 0:
-            continue
-        copies = {}
-        for r in dst_t[part]:
-            copies[r[2]] = r[0]  # the last copy of each value
-        later = [copies[v] for o, v in tw.committed[part] if o >= sp and v in copies]
-        bound = min(later) if later else after[t][part]
-        assert x <= bound, (seed, log, part, "group past the true position", x, bound)
+    for s in sides:
+        d, dst_t = check_txn_topic(s, dst, t, tw, deleted_below, seed, log)
+        dups += d
+        # C (compacted on both sides): per key, what the destination ends with is
+        # at least as new as the newest record the source still holds below mirrored
+        mirrored_c = s.rep[c]["partitions"][0]["mirrored"]
+        newest = {}
+        for o, k, _, _, _ in src_c:
+            if o < mirrored_c:
+                newest[k] = o
+        dst_latest = {}
+        for _, k, v, _, _ in read_all(dst, s.dst(c))[0]:
+            dst_latest[k] = kw.offset_of.get(v, -1)
+        for k, o in newest.items():
+            assert dst_latest.get(k, -1) >= o, (seed, log, s.kind, k, o, dst_latest.get(k))
+        # groups: the translated position never past the true one
+        dst_g = group_committed(dst, g, s.dst(t), 2)
+        for part in (0, 1):
+            x, sp = dst_g.get(part, -1), src_g.get(part, -1)
+            if x < 0 or sp < 0:
+                continue
+            copies = {}
+            for r in dst_t[part]:
+                copies[r[2]] = r[0]  # the last copy of each value
+            later = [copies[v] for o, v in tw.committed[part] if o >= sp and v in copies]
+            bound = min(later) if later else s.after[t][part]
+            assert x <= bound, (seed, log, s.kind, part, "group past the true position", x,
+                                bound)
+    assert dups <= 20000, (seed, log, dups)
     return (f"seed={seed} faults={log} written={tw.n} duplicates={dups} "
-            f"lost={reports[t]['lost_records']} failover={took:.2f}s")
+            f"lost(live)={live.rep[t]['lost_records']} failover(live)={live.took:.2f}s "
+            f"lost(dead)={dead.rep[t]['lost_records']} failover(dead)={dead.took:.2f}s")
 
 
 def test_seeded_disasters(kafka_victim, kafka_dst, mirrors):
     """Issue 10, "Prove it": broker kill -9 and restart on either side, mirror
-    kill -9, DeleteRecords and compaction on the source, group commits, and a
-    failover at a random moment with the source alive or just killed.
+    kill -9, DeleteRecords and compaction on the source, group commits, and in
+    every run two failovers at random moments: one with the source alive and
+    written to, one with it just killed (two mirrors of the same topics).
     make test runs seed 1 (fixed: the suite stays deterministic in what it
     tries); FERRY_FAULT_SEED=<n> replays a run, FERRY_FAULT_SEED=random draws
     one, FERRY_FAULT_ROUNDS=N runs N seeds from there (soak)."""
