@@ -665,7 +665,8 @@ static void put_aliases(struct fy_buf *out, const struct alias_pair *pairs, size
         else
             hi = mid;
     }
-    if (lo == n || strcmp(pairs[lo].target, qname) != 0)
+    if (lo == n || strcmp(pairs[lo].target, qname) != 0 || !out->len ||
+        out->data[out->len - 1] != '}')
         return;
     out->len--; /* reopen the object: drop its closing brace */
     out->data[out->len] = '\0';
