@@ -175,7 +175,8 @@ static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc,
         fy_jsonout_str(out, sub->qname);
         fy_buf_printf(out, ",\"version\":%d,", (int)v->version);
     }
-    fy_buf_printf(out, "\"guid\":\"%s\",\"schemaType\":", sc->guid);
+    char g[REG_GUID_LEN];
+    fy_buf_printf(out, "\"guid\":\"%s\",\"schemaType\":", reg_schema_guid(sc, g));
     fy_jsonout_str(out, sc->schema_type);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, text);
@@ -244,7 +245,8 @@ static struct reg_schema *schema_with_guid(const struct reg_context *c, const ch
     void *v;
     while (fy_map_next(&c->ids, &it, NULL, &v)) {
         struct reg_schema *sc = v;
-        if (strcasecmp(sc->guid, guid) == 0 && (!best || sc->id < best->id))
+        char g[REG_GUID_LEN];
+        if (strcasecmp(reg_schema_guid(sc, g), guid) == 0 && (!best || sc->id < best->id))
             best = sc;
     }
     return best;

@@ -472,8 +472,9 @@ static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
     const struct reg_schema *sc = v->schema;
     fy_buf_puts(out, "{\"subject\":");
     fy_jsonout_str(out, sub->qname);
+    char g[REG_GUID_LEN];
     fy_buf_printf(out, ",\"version\":%d,\"id\":%d,\"guid\":\"%s\"", (int)v->version,
-                  (int)sc->id, sc->guid);
+                  (int)sc->id, reg_schema_guid(sc, g));
     /* 8.x writes schemaType always (7.x's SchemaTypeConverter left AVRO out) */
     fy_buf_puts(out, ",\"schemaType\":");
     fy_jsonout_str(out, sc->schema_type);
@@ -969,8 +970,9 @@ static void put_register_response(struct fy_buf *out, const struct reg_job *j)
     const struct reg_version *v = sub ? reg_subject_version(sub, j->version) : NULL;
     fy_buf_printf(out, "{\"id\":%d", (int)j->id);
     if (v && v->schema->id == j->id) {
+        char g[REG_GUID_LEN];
         fy_buf_printf(out, ",\"version\":%d,\"guid\":\"%s\",\"schemaType\":",
-                      (int)v->version, v->schema->guid);
+                      (int)v->version, reg_schema_guid(v->schema, g));
         fy_jsonout_str(out, v->schema->schema_type);
         reg_put_schema_extras(out, v->schema);
         fy_buf_puts(out, ",\"schema\":");
