@@ -102,8 +102,8 @@ static struct reg_version *version_with_id(const struct reg_subject *sub, int32_
  * subject as named when it holds the id; for a subject of the default
  * context, the same name in each other context in sorted order; else the id
  * in the subject's context (a subject that is only a context names that
- * context). Fills subp and vp with the subject-version found through the
- * subject, else NULL.
+ * context) with a subject-version of it. Fills subp and vp with the
+ * subject-version found, else NULL (no ?subject=).
  * Locks: idx.lock held. */
 static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct reg_subject **subp,
                                      struct reg_version **vp, struct fy_err *err)
@@ -130,12 +130,31 @@ static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct reg
             }
             free(ctxs);
         }
+        if (!v) {
+            /* the last fallback names some subject-version of the id in the
+             * subject's context (schemaKeyById with no subject); ferry takes
+             * the first by (subject, version), Confluent a hash map's first */
+            sc = reg_index_schema(idx, cs.context, id);
+            sub = NULL;
+            size_t it = 0;
+            void *sv;
+            while (sc && fy_map_next(&sc->ctx->subjects, &it, NULL, &sv)) {
+                struct reg_subject *cand = sv;
+                for (size_t i = 0; i < cand->n_versions; i++) {
+                    if (cand->versions[i]->schema != sc)
+                        continue;
+                    if (!sub || strcmp(cand->qname, sub->qname) < 0) {
+                        sub = cand;
+                        v = cand->versions[i];
+                    }
+                    break;
+                }
+            }
+        }
         if (v) {
             sc = v->schema;
             *subp = sub;
             *vp = v;
-        } else {
-            sc = reg_index_schema(idx, cs.context, id);
         }
         ctx_subject_destroy(&cs);
     }
@@ -144,12 +163,19 @@ static struct reg_schema *find_by_id(struct reg_hctx *hc, int32_t id, struct reg
     return sc;
 }
 
+/* referenceFormat=qualified asked */
+static bool qualified_refs(const struct reg_hctx *hc)
+{
+    const char *f = reg_arg(hc, "referenceFormat");
+    return f && strcmp(f, "qualified") == 0;
+}
+
 /* 8.x's SchemaString: subject and version when found through ?subject=,
  * guid, schemaType always (7.x left AVRO out), the text, references,
  * metadata, ruleSet, then ts/deleted of that version and maxId. */
 static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc,
                               const struct reg_subject *sub, const struct reg_version *v,
-                              bool max_id, const char *text)
+                              bool max_id, bool qualify, const char *text)
 {
     fy_buf_putc(out, '{');
     if (sub && v) {
@@ -157,11 +183,14 @@ static void put_schema_string(struct fy_buf *out, const struct reg_schema *sc,
         fy_jsonout_str(out, sub->qname);
         fy_buf_printf(out, ",\"version\":%d,", (int)v->version);
     }
-    fy_buf_printf(out, "\"guid\":\"%s\",\"schemaType\":", sc->guid);
+    char g[REG_GUID_LEN];
+    fy_buf_printf(out, "\"guid\":\"%s\",\"schemaType\":", reg_schema_guid(sc, g));
     fy_jsonout_str(out, sc->schema_type);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, text);
-    reg_put_schema_extras(out, sc);
+    /* referenceFormat=qualified applies when found through a subject of a
+     * named context (SchemasResource.getSchema) */
+    reg_put_schema_extras_in(out, sc, qualify && sub ? sub->ctx->name : NULL);
     if (sub && v)
         reg_put_version_state(out, v);
     if (max_id)
@@ -183,7 +212,7 @@ int reg_h_schema_by_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
         const char *format = reg_arg(hc, "format");
         /* unknown formats fall back to the canonical text, as Confluent */
         char *text = format ? reg_registry_formatted(hc->r, sc, format, NULL) : NULL;
-        put_schema_string(out, sc, sub, v, reg_arg_bool(hc, "fetchMaxId"),
+        put_schema_string(out, sc, sub, v, reg_arg_bool(hc, "fetchMaxId"), qualified_refs(hc),
                           text ? text : sc->schema);
         free(text);
         rc = 0;
@@ -222,7 +251,8 @@ static struct reg_schema *schema_with_guid(const struct reg_context *c, const ch
     void *v;
     while (fy_map_next(&c->ids, &it, NULL, &v)) {
         struct reg_schema *sc = v;
-        if (strcasecmp(sc->guid, guid) == 0 && (!best || sc->id < best->id))
+        char g[REG_GUID_LEN];
+        if (strcasecmp(reg_schema_guid(sc, g), guid) == 0 && (!best || sc->id < best->id))
             best = sc;
     }
     return best;
@@ -246,7 +276,7 @@ int reg_h_schema_by_guid(struct reg_hctx *hc, struct fy_buf *out, struct fy_err 
         free(ctxs);
     }
     if (sc)
-        put_schema_string(out, sc, NULL, NULL, false, sc->schema);
+        put_schema_string(out, sc, NULL, NULL, false, false, sc->schema);
     else
         fy_err_set(err, REG_E_SCHEMA_NOT_FOUND, "Schema %s not found", guid);
     pthread_rwlock_unlock(&idx->lock);
@@ -558,7 +588,7 @@ static struct alias_pair *aliases_under(const struct reg_index *idx, const struc
         if (!alias || !alias[0] || !scope[0] || ctx_subject_parse(scope, &cs, NULL) != 0)
             continue;
         char *target = cs.name[0] && prefix_covers(px, cs.context, cs.name)
-                           ? reg_alias_qualify(cs.context, alias)
+                           ? reg_qualify_with_parent(cs.context, alias)
                            : NULL;
         ctx_subject_destroy(&cs);
         if (target)
@@ -643,7 +673,8 @@ static void put_aliases(struct fy_buf *out, const struct alias_pair *pairs, size
         else
             hi = mid;
     }
-    if (lo == n || strcmp(pairs[lo].target, qname) != 0)
+    if (lo == n || strcmp(pairs[lo].target, qname) != 0 || !out->len ||
+        out->data[out->len - 1] != '}')
         return;
     out->len--; /* reopen the object: drop its closing brace */
     out->data[out->len] = '\0';
@@ -823,7 +854,7 @@ int reg_h_version_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *er
     struct reg_version *v;
     int rc = find_version(hc, &cs, reg_arg_bool(hc, "deleted"), &sub, &v, err);
     if (rc == 0)
-        reg_put_schema_obj(out, sub, v);
+        reg_put_schema_obj_fmt(out, sub, v, qualified_refs(hc));
     pthread_rwlock_unlock(&hc->r->idx.lock);
     ctx_subject_destroy(&cs);
     return rc;

@@ -13,6 +13,7 @@
 #include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -289,6 +290,23 @@ struct reg_schema *reg_index_schema(const struct reg_index *idx, const char *con
 {
     struct reg_context *c = fy_map_get(&idx->contexts, context);
     return c ? fy_map_geti(&c->ids, id) : NULL;
+}
+
+const char *reg_schema_guid(const struct reg_schema *sc, char buf[REG_GUID_LEN])
+{
+    /* the cache is not part of what the schema is: writing it through a
+     * const pointer is how readers under the shared lock fill it */
+    struct reg_schema *m = (struct reg_schema *)sc;
+    if (atomic_load_explicit(&m->guid_state, memory_order_acquire) == 2)
+        return m->guid_text;
+    reg_guid(sc->schema, sc->references, sc->metadata, sc->rule_set, buf);
+    int expect = 0;
+    if (atomic_compare_exchange_strong_explicit(&m->guid_state, &expect, 1,
+                                                memory_order_acq_rel, memory_order_acquire)) {
+        memcpy(m->guid_text, buf, REG_GUID_LEN);
+        atomic_store_explicit(&m->guid_state, 2, memory_order_release);
+    }
+    return buf;
 }
 
 static int cmp_context_name(const void *a, const void *b)
@@ -670,7 +688,6 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
         sc->rule_set = rules;
         sc->identity = identity;
         sc->identity_hash = reg_schema_identity_hash(identity);
-        reg_guid(sc->schema, refs, meta, rules, sc->guid);
         fy_map_puti(&c->ids, id, sc);
         identity_link(c, sc);
         link_references(idx, sc, true);

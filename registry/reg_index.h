@@ -38,7 +38,11 @@ struct reg_schema {
     char *rule_set;          /* compact JSON object text, NULL when none */
     char *identity;          /* dedupe key: text + references + metadata + ruleSet (+ type) */
     uint64_t identity_hash;  /* reg_schema_identity_hash(identity) */
-    char guid[REG_GUID_LEN]; /* Confluent 8.x's content guid (reg_guid.h), derived on apply */
+    /* Confluent 8.x's content guid (reg_guid.h), derived from the fields
+     * above on first use (reg_schema_guid): guid_text is valid once
+     * guid_state is 2 (0 not yet, 1 being written) */
+    char guid_text[REG_GUID_LEN];
+    _Atomic int guid_state;
     int n_versions;          /* versions (live or soft-deleted) that use it */
     /* the next schema of this context with the same identity (a chain headed
      * by ctx->identities; IMPORT can give one identity several ids) */
@@ -172,6 +176,11 @@ bool reg_index_mode(const struct reg_index *idx, const char *scope, enum reg_mod
 const char *reg_mode_name(enum reg_mode mode);
 /* Case-insensitive: 0, or -1 when unknown. */
 int reg_mode_parse(const char *s, enum reg_mode *out);
+
+/* The guid of `sc`: its cached text, or computed into `buf` (and cached for
+ * the next reader) the first time. Readers may race; each gets the same
+ * text. Locks: idx.lock held (shared is enough). */
+const char *reg_schema_guid(const struct reg_schema *sc, char buf[REG_GUID_LEN]);
 
 /* The identity (dedupe key) of a schema of schemaType `type` (NULL = AVRO):
  * **new** string. */

@@ -428,11 +428,34 @@ void reg_put_version_state(struct fy_buf *out, const struct reg_version *v)
                   v->deleted ? "true" : "false");
 }
 
-void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
+/* The stored references with each subject qualified with `context`
+ * (referenceFormat=qualified): **new** compact JSON text. */
+static char *qualified_references(const char *references, const char *context)
+{
+    json_t *refs = json_loads(references, 0, NULL);
+    for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
+        json_t *r = json_array_get(refs, i);
+        char *q = reg_qualify_with_parent(context,
+                                          json_string_value(json_object_get(r, "subject")));
+        if (q)
+            json_object_set_new(r, "subject", json_string(q));
+        free(q);
+    }
+    char *text = refs ? json_dumps(refs, JSON_COMPACT) : NULL;
+    json_decref(refs);
+    return text;
+}
+
+void reg_put_schema_extras_in(struct fy_buf *out, const struct reg_schema *sc,
+                              const char *qualify)
 {
     if (sc->references) {
+        char *q = qualify && !ctx_is_default(qualify)
+                      ? qualified_references(sc->references, qualify)
+                      : NULL;
         fy_buf_puts(out, ",\"references\":");
-        fy_buf_puts(out, sc->references);
+        fy_buf_puts(out, q ? q : sc->references);
+        free(q);
     }
     if (sc->metadata) {
         fy_buf_puts(out, ",\"metadata\":");
@@ -444,18 +467,24 @@ void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
     }
 }
 
+void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
+{
+    reg_put_schema_extras_in(out, sc, NULL);
+}
+
 static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
-                           const struct reg_version *v)
+                           const struct reg_version *v, bool qualified_refs)
 {
     const struct reg_schema *sc = v->schema;
     fy_buf_puts(out, "{\"subject\":");
     fy_jsonout_str(out, sub->qname);
+    char g[REG_GUID_LEN];
     fy_buf_printf(out, ",\"version\":%d,\"id\":%d,\"guid\":\"%s\"", (int)v->version,
-                  (int)sc->id, sc->guid);
+                  (int)sc->id, reg_schema_guid(sc, g));
     /* 8.x writes schemaType always (7.x's SchemaTypeConverter left AVRO out) */
     fy_buf_puts(out, ",\"schemaType\":");
     fy_jsonout_str(out, sc->schema_type);
-    reg_put_schema_extras(out, sc);
+    reg_put_schema_extras_in(out, sc, qualified_refs ? sub->ctx->name : NULL);
     fy_buf_puts(out, ",\"schema\":");
     fy_jsonout_str(out, sc->schema);
     reg_put_version_state(out, v);
@@ -942,8 +971,9 @@ static void put_register_response(struct fy_buf *out, const struct reg_job *j)
     const struct reg_version *v = sub ? reg_subject_version(sub, j->version) : NULL;
     fy_buf_printf(out, "{\"id\":%d", (int)j->id);
     if (v && v->schema->id == j->id) {
+        char g[REG_GUID_LEN];
         fy_buf_printf(out, ",\"version\":%d,\"guid\":\"%s\",\"schemaType\":",
-                      (int)v->version, v->schema->guid);
+                      (int)v->version, reg_schema_guid(v->schema, g));
         fy_jsonout_str(out, v->schema->schema_type);
         reg_put_schema_extras(out, v->schema);
         fy_buf_puts(out, ",\"schema\":");
@@ -1377,7 +1407,7 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
         parsed_destroy(&ops);
     }
     if (v) {
-        put_schema_obj(out, found_sub, v);
+        put_schema_obj(out, found_sub, v, false);
         rc = 0;
     } else if (!exists) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
@@ -1475,7 +1505,13 @@ out:
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v)
 {
-    put_schema_obj(out, sub, v);
+    put_schema_obj(out, sub, v, false);
+}
+
+void reg_put_schema_obj_fmt(struct fy_buf *out, const struct reg_subject *sub,
+                            const struct reg_version *v, bool qualified_refs)
+{
+    put_schema_obj(out, sub, v, qualified_refs);
 }
 
 char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc,

@@ -396,10 +396,10 @@ int reg_registry_writable(const struct reg_registry *r, const char *context, con
                       "Subject %s in context :%s: is in read-only mode", subject, context);
 }
 
-char *reg_alias_qualify(const char *context, const char *alias)
+char *reg_qualify_with_parent(const char *context, const char *subject)
 {
     struct ctx_subject as;
-    if (!alias || !alias[0] || ctx_subject_parse(alias, &as, NULL) != 0)
+    if (!subject || !subject[0] || ctx_subject_parse(subject, &as, NULL) != 0)
         return NULL;
     char *out = ctx_subject_format(ctx_is_default(as.context) ? context : as.context, as.name);
     ctx_subject_destroy(&as);

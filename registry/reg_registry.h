@@ -133,11 +133,11 @@ json_t *reg_registry_config_field(const struct reg_registry *r, const char *cont
                                   const char *name, const char *field);
 /* The scope key of (context, name) in the index's config/mode maps. **new**. */
 char *reg_registry_scope(const char *context, const char *name);
-/* The subject an `alias` config value names, for a subject of `context`: an
- * alias without a context is put in `context`
- * (QualifiedSubject.qualifySubjectWithParent). **new**, or NULL when `alias`
- * is NULL, empty or not a subject. */
-char *reg_alias_qualify(const char *context, const char *alias);
+/* QualifiedSubject.qualifySubjectWithParent: `subject` (an alias config
+ * value, a reference's subject) put in `context`, the parent's, unless it
+ * names a context of its own. **new** qualified text ("s" or ":.ctx:s"), or
+ * NULL when `subject` is NULL, empty or not a subject. */
+char *reg_qualify_with_parent(const char *context, const char *subject);
 
 /* --- schema operations (reg_register.c) --- */
 
@@ -159,6 +159,11 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
  * metadata, ruleSet, schema, ts, deleted. Locks: idx.lock held. */
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v);
+/* The same, with `referenceFormat=qualified` when `qualified_refs`: each
+ * reference subject qualified with the version's context when that is not the
+ * default one (SubjectVersionsResource.getSchemaByVersion). */
+void reg_put_schema_obj_fmt(struct fy_buf *out, const struct reg_subject *sub,
+                            const struct reg_version *v, bool qualified_refs);
 
 /* The `?format=` text of a stored schema, as its schema type writes it
  * (reg_schema_type.h formats: Avro's "resolved" inlines the references).
@@ -171,6 +176,10 @@ char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc
 /* Append `,"references":..,"metadata":..,"ruleSet":..` for those `sc` has
  * (each omitted when empty, as Jackson NON_EMPTY). Locks: idx.lock held. */
 void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc);
+/* The same, with reference subjects qualified with context `qualify` when it
+ * is not NULL nor the default context (referenceFormat=qualified). */
+void reg_put_schema_extras_in(struct fy_buf *out, const struct reg_schema *sc,
+                              const char *qualify);
 /* Append `,"ts":..,"deleted":..` of a version (8.x's Schema and SchemaString:
  * the store record's timestamp, the soft-delete flag). Locks: idx.lock held. */
 void reg_put_version_state(struct fy_buf *out, const struct reg_version *v);

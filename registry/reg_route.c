@@ -368,7 +368,7 @@ static char *alias_target(struct reg_registry *r, const char *subject)
     pthread_rwlock_rdlock(&r->idx.lock);
     const char *alias = json_string_value(json_object_get(reg_index_config(&r->idx, scope),
                                                           "alias"));
-    out = reg_alias_qualify(cs.context, alias);
+    out = reg_qualify_with_parent(cs.context, alias);
     pthread_rwlock_unlock(&r->idx.lock);
     free(scope);
     ctx_subject_destroy(&cs);

@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from conftest import (Api, expect_error, expect_ok, msg_bad_version, msg_no_subject_config,
-                      msg_schema_not_found, msg_subject_not_found, msg_version_not_found, q,
+                      msg_schema_not_found, msg_subject_not_found, msg_subject_soft_deleted,
+                      msg_version_not_found, q,
                       wait_until)
 
 MYRECORD = ('{"type":"record","name":"myrecord","fields":'
@@ -736,3 +737,111 @@ def test_context_paths(registry):
     expect_error(registry.delete("/contexts/.ctx2"), 422, 42211)
     assert registry.delete("/contexts/.ctx1").status_code == 204
     assert expect_ok(c1.get("/contexts")) == [".", ".ctx2"]
+
+
+# --------------------------------------------------------------------------------------------
+# RestApiTest.testListSoftDeletedSubjectsAndSchemas
+
+SOFT_DELETED_LISTINGS = [
+    ("/subjects/test1/versions", None, [2]),
+    ("/subjects/test1/versions", {"deleted": "true"}, [1, 2]),
+    ("/subjects/test1/versions", {"deletedOnly": "true"}, [1]),
+    ("/subjects/test1/versions", {"deletedAsNegative": "true"}, [-1, 2]),
+    ("/subjects", None, ["test1"]),
+    ("/subjects", {"deleted": "true"}, ["test1", "test2"]),
+    ("/subjects", {"deletedOnly": "true"}, ["test2"]),
+    ("/schemas/ids/3/versions", None, []),
+    ("/schemas/ids/3/versions", {"deleted": "true"}, [{"subject": "test2", "version": 1}]),
+    ("/schemas/ids/1/subjects", {"deleted": "true"}, ["test1"]),
+]
+
+
+def test_list_soft_deleted_subjects_and_schemas(registry):
+    """RestApiTest.testListSoftDeletedSubjectsAndSchemas (+ testGetVersionsAssociatedWith
+    SchemaId's deleted flag): versions and subjects with deleted / deletedOnly
+    (SubjectVersionsResource.listVersions, SubjectsResource.list), and the uses of an id
+    with and without deleted (SchemasResource.getVersions, listVersionsForId)."""
+    registry.set_config(None, "NONE")
+    for i, s in enumerate(["test1", "test1", "test2"]):
+        assert registry.register_ok(s, _rec(f"sd{i}")) == i + 1
+    assert expect_ok(registry.delete_version("test1", 1)) == 1
+    assert expect_ok(registry.delete_version("test2", 1)) == 1
+    for path, params, want in SOFT_DELETED_LISTINGS:
+        assert expect_ok(registry.get(path, params=params)) == want, (path, params)
+
+
+# --------------------------------------------------------------------------------------------
+# RestApiTest.testDeleteSubjectBasic / testDeleteSubjectException / testDeleteSubjectPermanent
+
+# (method, path, params, expected JSON, or (status, error_code, message))
+DELETE_SUBJECT_STEPS = [
+    ("DELETE", "/subjects/test", None, [1, 2]),
+    ("GET", "/subjects/test/versions/latest", None, (404, 40401, msg_subject_not_found("test"))),
+    ("POST", "/subjects/test", {"deleted": "true"}, 1),   # lookup of text 0 with deleted
+    ("DELETE", "/subjects/test", None,
+     (404, 40404, msg_subject_soft_deleted("test"))),
+    ("DELETE", "/subjects/test", {"permanent": "true"}, [1, 2]),
+    ("GET", "/subjects/test/versions", {"deleted": "true"},
+     (404, 40401, msg_subject_not_found("test"))),
+    ("DELETE", "/subjects/test", {"permanent": "true"},
+     (404, 40401, msg_subject_not_found("test"))),
+]
+
+
+def test_delete_subject_soft_then_permanent(registry):
+    """RestApiTest.testDeleteSubjectBasic, testDeleteSubjectException and
+    testDeleteSubjectPermanent: a soft delete answers the versions and hides the subject;
+    a deleted lookup still finds version 1; a second soft delete is 40404
+    (SUBJECT_SOFT_DELETED); the permanent delete answers every version and leaves
+    nothing (40401)."""
+    registry.set_config(None, "NONE")
+    texts = [_rec("ds0"), _rec("ds1")]
+    for t in texts:
+        registry.register_ok("test", t)
+    for i, (method, path, params, want) in enumerate(DELETE_SUBJECT_STEPS):
+        body = {"schema": texts[0]} if method == "POST" else ...
+        r = registry.req(method, path, json_body=body, params=params)
+        if isinstance(want, tuple):
+            expect_error(r, *want)
+        elif method == "POST":
+            assert expect_ok(r)["version"] == want, (i, r.text)
+        else:
+            assert expect_ok(r) == want, (i, path)
+
+
+# --------------------------------------------------------------------------------------------
+# RestApiTest.testSchemaUnqualifiedReferencesInContext (referenceFormat=qualified)
+
+SUB = ('{"type":"record","name":"Subrecord","namespace":"otherns","fields":'
+       '[{"name":"f","type":"string"}]}')
+PARENT = ('{"type":"record","name":"MyRecord","namespace":"ns","fields":'
+          '[{"name":"f1","type":"otherns.Subrecord"}]}')
+
+
+def test_unqualified_references_in_context(registry):
+    """RestApiTest.testSchemaUnqualifiedReferencesInContext: a reference stored
+    unqualified inside :.ctx: is answered as stored, and qualified with the referrer's
+    context under referenceFormat=qualified (SchemasResource.getSchema and
+    SubjectVersionsResource.getSchemaByVersion, QualifiedSubject
+    .qualifySubjectWithParent); the subject of /schemas/ids/{id}?subject= is the
+    referrer."""
+    registry.register_ok(":.ctx:my_reference", SUB)
+    refs = [{"name": "otherns.Subrecord", "subject": "my_reference", "version": 1}]
+    pid = registry.register_ok(":.ctx:my_referrer", PARENT, references=refs)
+    assert pid == 2
+    by_id = {"subject": ":.ctx:my_referrer"}
+    qual = {"referenceFormat": "qualified"}
+    cases = [
+        (f"/schemas/ids/{pid}", by_id, "my_reference"),
+        ("/subjects/:.ctx:my_referrer/versions/1", None, "my_reference"),
+        (f"/schemas/ids/{pid}", dict(by_id, **qual), ":.ctx:my_reference"),
+        ("/subjects/:.ctx:my_referrer/versions/1", qual, ":.ctx:my_reference"),
+    ]
+    for path, params, want in cases:
+        b = expect_ok(registry.get(path, params=params))
+        assert b["references"][0]["subject"] == want, (path, params, b)
+        assert (b["subject"], b["version"]) == (":.ctx:my_referrer", 1), b
+    # a bare context: getSchemaKeyUsingContexts names a subject-version of the id there
+    b = expect_ok(registry.get(f"/schemas/ids/{pid}", params={"subject": ":.ctx:", **qual}))
+    assert b["references"][0]["subject"] == ":.ctx:my_reference", b
+    assert (b["subject"], b["version"]) == (":.ctx:my_referrer", 1), b
