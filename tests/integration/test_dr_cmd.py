@@ -100,3 +100,21 @@ def test_status_page_behind_the_metrics_guard(ferry_factory, tmp_path):
     # without ferry.dr.config there is no page
     plain = ferry_factory.start(config={"ferry.fsync": "false"})
     assert requests.get(plain.url + "/dr", timeout=10).status_code == 404
+
+
+def test_dr_failover_with_the_primary_gone(ferry_factory, tmp_path, uniq):
+    """Unplanned with the primary registry dead: the DR scope is still switched,
+    the schema changes lost are unknown (null) and the step says why."""
+    src, dst, subj, name, cfg = linked_pair(ferry_factory, tmp_path, uniq)
+    assert src.server.stop() == 0
+    p = run_dr("failover", cfg, "--json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["scopes"] == [{"scope": ".primary", "before": "IMPORT", "after": "READWRITE",
+                              "switched": True}]
+    assert rep["schema_changes_lost"] is None
+    reg = next(s for s in rep["steps"] if s["step"] == "registry")
+    assert reg["primary"]["reachable"] is False and reg["position_known"] is False
+    p = run_dr("status", cfg, "--json")
+    st = json.loads(p.stdout)
+    assert st["primary"]["reachable"] is False and st["rpo"]["schema_changes"] is None
