@@ -3,7 +3,9 @@
 (registries and exporter only) still works — status shows the scope and the
 exporter's lag, failover switches the scope through the journaled procedure
 and a re-run reports it again; bad files and flags exit 2. The topic side
-is tested on real Kafka in tests/kafka/test_dr.py."""
+is tested on real Kafka in tests/kafka/test_dr.py. Confluent reference: the scope
+switch is ModeResource.updateMode / getMode(defaultToGlobal=true)
+(io.confluent.kafka.schemaregistry.rest.resources)."""
 from __future__ import annotations
 
 import json
