@@ -204,7 +204,8 @@ static void scopes_part(struct lnk_dr *d, json_t *st)
         char buf[300];
         buf[0] = '\0';
         if (strcmp(mode, "READWRITE") == 0)
-            snprintf(buf, sizeof buf, "READWRITE on DR: failed over, DR clients own it");
+            snprintf(buf, sizeof buf, "READWRITE on DR: failed over, DR clients own it (or nothing "
+                     "imported into it yet)");
         else if (strcmp(mode, "IMPORT") != 0)
             snprintf(buf, sizeof buf, "%s on DR: neither replicated (IMPORT) nor failed over",
                      mode);

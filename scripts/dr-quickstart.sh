@@ -4,7 +4,8 @@
 # single-node Kafka clusters (scripts/kafka/kafka.sh), a primary and a DR
 # ferry registry linked by exporter `to-dr` (DR context .primary, IMPORT),
 # a `ferry mirror` copying topics `orders*` and groups `app*` from the
-# primary cluster to the DR cluster, and dr.properties for `ferry dr`.
+# primary cluster to the DR cluster, and dr.properties for `ferry dr`
+# (also the DR registry's ferry.dr.config: its status page at /dr).
 #
 #   scripts/dr-quickstart.sh start    set it all up in $DR_QS_DIR, print what to try
 #   scripts/dr-quickstart.sh stop     stop everything it started (by pid)
@@ -36,10 +37,26 @@ start() {
     local a b
     a=$(kafka start region-a | tail -1)
     b=$(kafka start region-b | tail -1)
+    # fresh clusters: a journal of an earlier run's failover no longer applies
+    rm -f "$dir/dr.properties.dr-journal"
+    # written first: the DR registry serves its status page (GET /dr) from it
+    cat >"$dir/dr.properties" <<EOF
+# the DR registry and its imported scope
+dr.schema.registry.url=http://127.0.0.1:$dport
+dr.context=.primary
+# the primary registry, its scope and the exporter that feeds DR
+primary.schema.registry.url=http://127.0.0.1:$pport
+primary.context=.
+primary.connect.timeout.ms=2000
+exporter.name=to-dr
+# the topic mirror's admin endpoint
+mirror.admin.url=http://127.0.0.1:$mport
+EOF
     for side in primary dr; do
         mkdir -p "$dir/$side"
         printf 'ferry.data.dir=%s\n' "$dir/$side/data" >"$dir/$side/serve.properties"
     done
+    printf 'ferry.dr.config=%s\n' "$dir/dr.properties" >>"$dir/dr/serve.properties"
     "$ferry" serve --config "$dir/primary/serve.properties" --listen "127.0.0.1:$pport" \
         >>"$dir/primary/serve.log" 2>&1 &
     echo $! >"$dir/primary/pid"
@@ -64,22 +81,11 @@ EOF
     "$ferry" mirror --config "$dir/mirror.properties" >>"$dir/mirror.log" 2>&1 &
     echo $! >"$dir/mirror.pid"
     wait_http "http://127.0.0.1:$mport/status"
-    cat >"$dir/dr.properties" <<EOF
-# the DR registry and its imported scope
-dr.schema.registry.url=http://127.0.0.1:$dport
-dr.context=.primary
-# the primary registry, its scope and the exporter that feeds DR
-primary.schema.registry.url=http://127.0.0.1:$pport
-primary.context=.
-primary.connect.timeout.ms=2000
-exporter.name=to-dr
-# the topic mirror's admin endpoint
-mirror.admin.url=http://127.0.0.1:$mport
-EOF
     cat <<EOF
 two regions are up:
   region A (primary): Kafka $a, registry http://127.0.0.1:$pport
   region B (DR):      Kafka $b, registry http://127.0.0.1:$dport (context .primary)
+  status page:        http://127.0.0.1:$dport/dr (and http://127.0.0.1:$mport/dr)
   mirror:             topics orders*, groups app*, admin http://127.0.0.1:$mport
 try:
   $ferry dr status --config $dir/dr.properties

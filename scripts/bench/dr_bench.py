@@ -98,9 +98,13 @@ def main() -> int:
         print(f"DR: {a.subjects} subjects replicated ({time.monotonic() - t0:.1f} s)",
               flush=True)
 
+        # production intervals (the mirror's defaults), not the test harness's short ones:
+        # a config sync of 100 topics every second keeps the control thread busy, and the
+        # final group sync waits for the control call in progress
         m = harness.Mirror(src, dst, work, name="drbench", topics=",".join(names),
-                           groups_prefix="bench-app", groups_sync_interval_ms=5000,
-                           topics_refresh_interval_ms=1000)
+                           groups_prefix="bench-app", groups_sync_interval_ms=None,
+                           topics_refresh_interval_ms=None, offset_commit_interval_ms=None,
+                           topic_config_sync_interval_ms=None)
         m.start()
 
         def caught_up():

@@ -4,9 +4,11 @@
 registry exporting into a DR ferry registry's context `.primary`).
 
 Reference for the schema side: Confluent's Schema Linking failover — the DR
-exporter's destination context goes IMPORT -> READWRITE
-(io.confluent.schema.exporter... ModeResource PUT /mode/{subject}); for the
-topic side the mirror's own failover report (mir_report.c)."""
+exporter's destination context goes IMPORT -> READWRITE through
+io.confluent.kafka.schemaregistry.rest.resources.ModeResource.updateMode
+(PUT /mode/{subject}, read back with getMode(defaultToGlobal)); the planned
+variant puts the primary READONLY through ModeResource.updateTopLevelMode.
+For the topic side the mirror's own failover report (mir_report.c)."""
 import json
 import threading
 import time

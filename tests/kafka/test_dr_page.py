@@ -93,3 +93,49 @@ def test_status_page_in_headless_chromium(kafka_src, kafka_dst, mirrors, site, k
         assert ".primary" in dom and "IMPORT" in dom
     finally:
         page_srv.stop()
+
+
+def test_mirror_page_and_group_sync_behind_admin_auth(kafka_src, kafka_dst, mirrors, site,
+                                                     tmp_path):
+    """With admin.authentication.method=BASIC the mirror's page needs the read
+    level (it names topics), POST /groups/sync the admin level; `ferry dr`
+    reaches the endpoint with mirror.basic.auth.user.info."""
+    import base64
+    import urllib.error
+
+    from drkit import ferry_dr
+    users = tmp_path / "admin-users.properties"
+    users.write_text("ops: ops-Pw-61,operator\nviewer: view-Pw-62,viewer\n")
+    topic = unique("pg-auth")
+    create_topic(kafka_src, topic, 1)
+    m = mirrors(kafka_src, kafka_dst, topics=topic, **{
+        "admin.authentication.method": "BASIC", "admin.authentication.realm": "Mirror",
+        "admin.auth.user.file": str(users), "admin.auth.roles.read": "viewer",
+        "admin.auth.roles.admin": "operator"}).start(wait=False)
+
+    def call(method, path, user=None):
+        req = urllib.request.Request(f"http://127.0.0.1:{m.admin_port}{path}", method=method,
+                                     data=b"" if method == "POST" else None)
+        if user:
+            req.add_header("Authorization", "Basic " + base64.b64encode(user.encode()).decode())
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+        except OSError:
+            return 0, b""
+    wait_until(lambda: call("GET", "/status", "viewer:view-Pw-62")[0] == 200, 90,
+               msg="admin endpoint up")
+    assert call("GET", "/dr")[0] == 401 and call("GET", "/dr.json")[0] == 401
+    code, html = call("GET", "/dr", "viewer:view-Pw-62")
+    assert code == 200 and b"dr.json" in html
+    wait_until(lambda: call("GET", "/dr.json", "viewer:view-Pw-62")[0] == 200, 30,
+               msg="first sample")
+    assert call("POST", "/groups/sync", "viewer:view-Pw-62")[0] == 403
+    code, body = call("POST", "/groups/sync", "ops:ops-Pw-61")
+    assert code == 202 and json.loads(body)["requested_ms"] > 0
+    cfg = site.write_conf(mirror=m, **{"mirror.basic.auth.user.info": "viewer:view-Pw-62"})
+    _, st, _, err = ferry_dr("status", "--config", cfg, "--json")
+    assert st["mirror"]["reachable"] is True, (st["mirror"], err)
+    assert [t["topic"] for t in st["topics"]] == [topic]
