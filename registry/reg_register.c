@@ -435,8 +435,8 @@ void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
     }
 }
 
-static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
-                           const struct reg_version *v)
+static void put_schema_obj_as(struct fy_buf *out, const struct reg_subject *sub,
+                              const struct reg_version *v, const char *text)
 {
     const struct reg_schema *sc = v->schema;
     fy_buf_puts(out, "{\"subject\":");
@@ -447,8 +447,14 @@ static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
     fy_jsonout_str(out, sc->schema_type);
     reg_put_schema_extras(out, sc);
     fy_buf_puts(out, ",\"schema\":");
-    fy_jsonout_str(out, sc->schema);
+    fy_jsonout_str(out, text ? text : sc->schema);
     fy_buf_putc(out, '}');
+}
+
+static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
+                           const struct reg_version *v)
+{
+    put_schema_obj_as(out, sub, v, NULL);
 }
 
 /* Build the 409 / verbose messages of one failed check. */
@@ -1486,6 +1492,12 @@ void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v)
 {
     put_schema_obj(out, sub, v);
+}
+
+void reg_put_schema_obj_as(struct fy_buf *out, const struct reg_subject *sub,
+                           const struct reg_version *v, const char *text)
+{
+    put_schema_obj_as(out, sub, v, text);
 }
 
 char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc,

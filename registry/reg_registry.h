@@ -154,6 +154,9 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
  * ruleSet, schema. Locks: idx.lock held. */
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v);
+/* The same with `text` as the schema (a ?format= text; NULL = the stored one). */
+void reg_put_schema_obj_as(struct fy_buf *out, const struct reg_subject *sub,
+                           const struct reg_version *v, const char *text);
 
 /* The `?format=` text of a stored schema, as its schema type writes it
  * (reg_schema_type.h formats: Avro's "resolved" inlines the references).

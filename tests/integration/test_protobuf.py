@@ -146,6 +146,9 @@ def test_format_serialized_is_a_base64_file_descriptor(mod_registry, uniq):
     text = _decode_descriptor(b["schema"])
     assert 'name: "default"' in text and 'package: "t"' in text, text
     assert 'name: "M"' in text and 'name: "b"' in text and "TYPE_INT32" in text, text
+    # the same on the subject-version (SubjectVersionsResource.getSchemaByVersion)
+    v = expect_ok(mod_registry.version(s, 1, params={"format": "serialized"}))
+    assert v["schema"] == b["schema"] and v["id"] == sid
     # a schema given as a base64 descriptor is stored as its canonical text
     assert mod_registry.register_ok(s, b["schema"], schemaType=P) == sid
     # unknown formats answer the stored text, as Confluent
