@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ---- Difference --------------------------------------------------------- */
 
@@ -310,23 +309,6 @@ static void table_add(struct table *t, const char *full, struct tinfo *ti)
     fy_map_put(&t->types, full, ti);
 }
 
-static const struct reg_proto_option *find_option(const struct reg_proto_options *o,
-                                                  const char *name)
-{
-    for (size_t i = 0; i < o->n; i++)
-        if (strcmp(o->v[i]->name, name) == 0)
-            return o->v[i];
-    return NULL;
-}
-
-static const struct reg_proto_field *find_field(const struct reg_proto_fields *f, const char *name)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->v[i]->name, name) == 0)
-            return f->v[i];
-    return NULL;
-}
-
 /* Context.collectTypeInfo(ref, types): the nesting is bounded by the parse
  * (reg_proto_limits.max_depth), so this recursion is too. */
 static void collect_types(struct table *t, struct scope *path, const char *pkg,
@@ -339,15 +321,10 @@ static void collect_types(struct table *t, struct scope *path, const char *pkg,
         ti->pkg = pkg;
         ti->ref = ref;
         ti->type = ty;
-        if (!ty->is_enum) {
-            const struct reg_proto_option *me = find_option(&ty->msg.options, "map_entry");
-            /* Boolean.valueOf(o.getValue().toString()) */
-            if (me && me->value->kind != REG_PROTO_MAP && me->value->kind != REG_PROTO_LIST &&
-                me->value->kind != REG_PROTO_OPTION && strcasecmp(me->value->str.p, "true") == 0) {
-                ti->is_map = true;
-                ti->key = find_field(&ty->msg.fields, "key");
-                ti->value = find_field(&ty->msg.fields, "value");
-            }
+        if (reg_proto_is_map_entry(ty)) {
+            ti->is_map = true;
+            ti->key = reg_proto_find_field(&ty->msg.fields, "key");
+            ti->value = reg_proto_find_field(&ty->msg.fields, "value");
         }
         char *joined = scope_join(path, ".");
         char *full = pkg[0] ? fy_asprintf("%s.%s", pkg, joined) : fy_strdup(joined);

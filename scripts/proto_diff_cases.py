@@ -7,7 +7,8 @@
 # checkProtobufSchemaCompatibility: the exact list of "TYPE #/path" changes of
 # SchemaDiff.compare(original, update), in order, and the verdict), plus
 # SchemaDiffTest.checkCompatibilityUsingProtoFiles (TestProto.proto ->
-# TestProto2.proto, two changes it must contain). Dependencies given by name
+# TestProto2.proto, two changes it must contain) and ProtobufSchemaTest.
+# testFileDescriptorProto (descriptor round trips, {"roundtrip": text}). Dependencies given by name
 # only are read from the test resources or protobuf-types' protos, or, for
 # google/protobuf/*, marked "known" (the installed file ferry embeds).
 # Each line: {"source", "description", "original": {"schema", "deps":
@@ -66,6 +67,12 @@ lines.append({"source": "SchemaDiffTest.checkCompatibilityUsingProtoFiles",
               "changes": ["FIELD_NAME_CHANGED #/TestMessage/2",
                           "FIELD_SCALAR_KIND_CHANGED #/TestMessage/2"],
               "contains": True, "compatible": None})
+# ProtobufSchemaTest.testFileDescriptorProto: schema -> formattedString("serialized") ->
+# schema2 -> serialized -> schema3; schema2 and schema3 are BACKWARD compatible with
+# their predecessor and schema2 equals schema3
+for f in ("TestProto.proto", "NestedTestProto.proto"):
+    lines.append({"source": f"ProtobufSchemaTest.testFileDescriptorProto ({f})",
+                  "description": "descriptor round trip", "roundtrip": show(res + d + f)})
 with open(out_path, "w") as out:
     for line in lines:
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
