@@ -230,3 +230,27 @@ def test_import_mode_keeps_ids(mod_registry, uniq):
     assert expect_ok(r)["id"] == 91234
     v = expect_ok(mod_registry.version(s, 1))
     assert v["id"] == 91234 and v["schemaType"] == P
+
+
+def test_full_incompatible_schema_as_confluents_rest_api_test(mod_registry, uniq):
+    """core rest/protobuf/RestApiTest.testIncompatibleSchema: under FULL a changed field
+    type is refused (409, with oldSchemaVersion, oldSchema and compatibility), and the
+    verbose check of version 1 lists both directions, then the three trailers."""
+    s = uniq()
+    v1 = ('syntax = "proto3";\npackage pkg3;\n\n'
+          'message Schema1 {\n  string f1 = 1;\n  string f2 = 2;\n}\n')
+    v2 = v1.replace("string f2 = 2", "int32 f2 = 2")
+    mod_registry.set_config(s, "FULL")
+    mod_registry.register_ok(s, v1, schemaType=P)
+    b = expect_error(mod_registry.register(s, v2, schemaType=P), 409, 409)
+    for part in ("oldSchemaVersion:", "oldSchema:", "compatibility:"):
+        assert part in b["message"], b
+    c = expect_ok(mod_registry.post(f"/compatibility/subjects/{q(s)}/versions/1",
+                                    {"schema": v2, "schemaType": P},
+                                    params={"verbose": "true"}))
+    m = c["messages"]
+    assert c["is_compatible"] is False and len(m) == 5, m
+    assert "in the old schema does not match its kind in the new schema" in m[0], m
+    assert "in the new schema does not match its kind in the old schema" in m[1], m
+    assert m[2] == "{oldSchemaVersion: 1}" and m[3].startswith("{oldSchema: 'syntax"), m
+    assert m[4] == "{validateFields: 'false', compatibility: 'FULL'}", m
