@@ -5,11 +5,15 @@ another file (registered as its own subject and referenced), a nested message (m
 indexes) and auto-registration. confluent-kafka 2.6's serializer registers each file as
 a base64 FileDescriptorProto (_schema_to_str), so this is also the base64-descriptor
 input path; its deserializer reads with the generated class alone (it takes no registry
-client), so format=serialized is checked here with a GET of the registered id.
+client), so format=serialized is checked here with a GET of the registered id, and by
+the Node client (@confluentinc/schemaregistry 1.10, tests/clients/node/srproto.js), whose
+deserializer fetches the writer's schema and its references in that format.
 
 Confluent reference: confluent_kafka.schema_registry.protobuf (ProtobufSerializer,
 _resolve_dependencies, _create_index_array, ProtobufDeserializer), RestApiSerializerTest."""
 import importlib
+import os
+import pathlib
 import subprocess
 import sys
 
@@ -22,6 +26,8 @@ from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
 from confluent_kafka.schema_registry.protobuf import (ProtobufDeserializer,  # noqa: E402
                                                       ProtobufSerializer)
 from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 DEP = """syntax = "proto3";
 package shopdep;
@@ -126,3 +132,30 @@ def test_python_nested_message_uses_message_indexes(mod_registry, uniq, generate
     b = expect_ok(mod_registry.version(f"{other_topic}-value", 1))["id"]
     assert a == b
     assert expect_ok(mod_registry.get(f"/subjects/{q(topic + '-value')}/versions"))
+
+
+NODE_MODULES = ROOT / ".cache" / "clients" / "node" / "node_modules"
+
+
+def test_node_protobuf_serde_reads_format_serialized(mod_registry, uniq, tmp_path):
+    """@confluentinc/schemaregistry (Node) ProtobufSerializer / ProtobufDeserializer: the
+    serializer registers order.proto and its import (base64 descriptors, the import as a
+    reference); a deserializer with a fresh client reads the writer's schema and the
+    reference back with ?format=serialized (ids and subject-versions) and decodes,
+    the nested message (indexes [0, 0]) too."""
+    assert (NODE_MODULES / "@confluentinc" / "schemaregistry").is_dir(), \
+        "run scripts/deps.sh test"
+    (tmp_path / "shopdep").mkdir()
+    (tmp_path / "shopdep" / "address.proto").write_text(DEP)
+    (tmp_path / "order.proto").write_text(ORDER)
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{tmp_path}",
+                    f"--descriptor_set_out={tmp_path / 'set.pb'}", "--include_imports",
+                    "order.proto"], check=True, capture_output=True)
+    topic = uniq("norders")
+    env = dict(os.environ, NODE_PATH=str(NODE_MODULES))
+    p = subprocess.run(["node", str(ROOT / "tests" / "clients" / "node" / "srproto.js"),
+                        mod_registry.base, topic, str(tmp_path / "set.pb"), "shop.Order"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0 and p.stdout.strip().endswith("ok"), (p.stdout, p.stderr)
+    v = expect_ok(mod_registry.version(f"{topic}-value", "latest"))
+    assert v["schemaType"] == "PROTOBUF" and v["references"], v
