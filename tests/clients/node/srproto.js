@@ -26,7 +26,8 @@ async function main() {
     id: 'o-1', lines: [{ sku: 'a', qty: 2 }, { sku: 'b', qty: 3 }], shipTo: { street: 'Main St' },
   });
   const client = new SchemaRegistryClient({ baseURLs: [url], maxRetries: 0 });
-  const ser = new ProtobufSerializer(client, SerdeType.VALUE, { autoRegisterSchemas: true, registry });
+  const ser = new ProtobufSerializer(client, SerdeType.VALUE,
+                                     { autoRegisterSchemas: true, registry });
   const bytes = await ser.serialize(topic, msg);
   assert.equal(bytes[0], 0, 'magic byte');
   // a fresh client: the writer's schema comes from ferry, not from a cache
