@@ -853,8 +853,13 @@ int reg_h_version_get(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *er
     struct reg_subject *sub;
     struct reg_version *v;
     int rc = find_version(hc, &cs, reg_arg_bool(hc, "deleted"), &sub, &v, err);
-    if (rc == 0)
-        reg_put_schema_obj_fmt(out, sub, v, qualified_refs(hc));
+    if (rc == 0) {
+        /* getSchemaByVersion: formattedString(format) when one is asked for */
+        const char *format = reg_arg(hc, "format");
+        char *text = format ? reg_registry_formatted(hc->r, v->schema, format, NULL) : NULL;
+        reg_put_schema_obj_fmt(out, sub, v, qualified_refs(hc), text);
+        free(text);
+    }
     pthread_rwlock_unlock(&hc->r->idx.lock);
     ctx_subject_destroy(&cs);
     return rc;

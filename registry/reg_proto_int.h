@@ -64,6 +64,13 @@ void reg_proto_ctx_leave(struct reg_proto_ctx *c);
 char *reg_proto_ctx_resolve(struct reg_proto_ctx *c, const char *name,
                             const struct reg_proto_type **type);
 
+/* The field of that name in `f`, or NULL. */
+const struct reg_proto_field *reg_proto_find_field(const struct reg_proto_fields *f,
+                                                   const char *name);
+/* Is `t` a map entry message (option map_entry = true, read as Confluent's
+ * Context: Boolean.valueOf of the option's text)? */
+bool reg_proto_is_map_entry(const struct reg_proto_type *t);
+
 /* A new empty file model with its own arena. */
 struct reg_proto_file *reg_proto_file_new(void);
 

@@ -175,21 +175,26 @@ static void add_name(struct pr *p, struct fy_map *map, const char *simple, void 
     free(base);
 }
 
-static const struct reg_proto_option *find_option(const struct reg_proto_options *o,
-                                                  const char *name)
-{
-    for (size_t i = 0; i < o->n; i++)
-        if (strcmp(o->v[i]->name, name) == 0)
-            return o->v[i];
-    return NULL;
-}
-
-static const struct reg_proto_field *find_field(const struct reg_proto_fields *f, const char *name)
+const struct reg_proto_field *reg_proto_find_field(const struct reg_proto_fields *f,
+                                                   const char *name)
 {
     for (size_t i = 0; i < f->n; i++)
         if (strcmp(f->v[i]->name, name) == 0)
             return f->v[i];
     return NULL;
+}
+
+bool reg_proto_is_map_entry(const struct reg_proto_type *t)
+{
+    if (t->is_enum)
+        return false;
+    const struct reg_proto_option *me = NULL;
+    for (size_t i = 0; i < t->msg.options.n && !me; i++)
+        if (strcmp(t->msg.options.v[i]->name, "map_entry") == 0)
+            me = t->msg.options.v[i];
+    /* Boolean.valueOf(o.getValue().toString()) */
+    return me && me->value->kind != REG_PROTO_MAP && me->value->kind != REG_PROTO_LIST &&
+           me->value->kind != REG_PROTO_OPTION && strcasecmp(me->value->str.p, "true") == 0;
 }
 
 static void collect_extends(struct pr *p, struct reg_proto_extend *const *ext, size_t n)
@@ -212,13 +217,10 @@ static void collect_types(struct pr *p, const struct reg_proto_types *types)
         scope_push(p, t->name);
         if (!t->is_enum) {
             collect_extends(p, t->msg.extends, t->msg.n_extends);
-            const struct reg_proto_option *me = find_option(&t->msg.options, "map_entry");
-            /* Boolean.valueOf(o.getValue().toString()) */
-            if (me && me->value->kind != REG_PROTO_MAP && me->value->kind != REG_PROTO_LIST &&
-                me->value->kind != REG_PROTO_OPTION && strcasecmp(me->value->str.p, "true") == 0) {
+            if (reg_proto_is_map_entry(t)) {
                 ti->is_map = true;
-                ti->key = find_field(&t->msg.fields, "key");
-                ti->value = find_field(&t->msg.fields, "value");
+                ti->key = reg_proto_find_field(&t->msg.fields, "key");
+                ti->value = reg_proto_find_field(&t->msg.fields, "value");
             }
         }
         /* addType with the scope including the type itself */
@@ -696,9 +698,9 @@ static const struct reg_proto_type *resolve_message_type(struct pr *p,
 
 static const struct reg_proto_field *find_msg_field(const struct reg_proto_type *t, const char *name)
 {
-    const struct reg_proto_field *f = find_field(&t->msg.fields, name);
+    const struct reg_proto_field *f = reg_proto_find_field(&t->msg.fields, name);
     for (size_t i = 0; !f && i < t->msg.n_oneofs; i++)
-        f = find_field(&t->msg.oneofs[i]->fields, name);
+        f = reg_proto_find_field(&t->msg.oneofs[i]->fields, name);
     return f;
 }
 

@@ -473,7 +473,7 @@ void reg_put_schema_extras(struct fy_buf *out, const struct reg_schema *sc)
 }
 
 static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
-                           const struct reg_version *v, bool qualified_refs)
+                           const struct reg_version *v, bool qualified_refs, const char *text)
 {
     const struct reg_schema *sc = v->schema;
     fy_buf_puts(out, "{\"subject\":");
@@ -486,7 +486,7 @@ static void put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
     fy_jsonout_str(out, sc->schema_type);
     reg_put_schema_extras_in(out, sc, qualified_refs ? sub->ctx->name : NULL);
     fy_buf_puts(out, ",\"schema\":");
-    fy_jsonout_str(out, sc->schema);
+    fy_jsonout_str(out, text ? text : sc->schema);
     reg_put_version_state(out, v);
     fy_buf_putc(out, '}');
 }
@@ -1407,7 +1407,7 @@ int reg_registry_lookup(struct reg_registry *r, const char *subject, json_t *bod
         parsed_destroy(&ops);
     }
     if (v) {
-        put_schema_obj(out, found_sub, v, false);
+        put_schema_obj(out, found_sub, v, false, NULL);
         rc = 0;
     } else if (!exists) {
         fy_err_set(err, REG_E_SUBJECT_NOT_FOUND, "Subject '%s' not found.", subject);
@@ -1505,13 +1505,13 @@ out:
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v)
 {
-    put_schema_obj(out, sub, v, false);
+    put_schema_obj(out, sub, v, false, NULL);
 }
 
 void reg_put_schema_obj_fmt(struct fy_buf *out, const struct reg_subject *sub,
-                            const struct reg_version *v, bool qualified_refs)
+                            const struct reg_version *v, bool qualified_refs, const char *text)
 {
-    put_schema_obj(out, sub, v, qualified_refs);
+    put_schema_obj(out, sub, v, qualified_refs, text);
 }
 
 char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc,

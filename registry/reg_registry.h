@@ -161,9 +161,10 @@ void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v);
 /* The same, with `referenceFormat=qualified` when `qualified_refs`: each
  * reference subject qualified with the version's context when that is not the
- * default one (SubjectVersionsResource.getSchemaByVersion). */
+ * default one (SubjectVersionsResource.getSchemaByVersion), and `text` as the
+ * schema (a ?format= text; NULL = the stored one). */
 void reg_put_schema_obj_fmt(struct fy_buf *out, const struct reg_subject *sub,
-                            const struct reg_version *v, bool qualified_refs);
+                            const struct reg_version *v, bool qualified_refs, const char *text);
 
 /* The `?format=` text of a stored schema, as its schema type writes it
  * (reg_schema_type.h formats: Avro's "resolved" inlines the references).

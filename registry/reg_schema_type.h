@@ -130,4 +130,7 @@ const struct reg_schema_format *reg_schema_type_format(const struct reg_schema_t
 extern const struct reg_schema_type reg_schema_avro;
 const struct reg_avro *reg_schema_avro_root(const struct reg_sm *m);
 
+/* The Protobuf provider (registry/reg_schema_proto.c). */
+extern const struct reg_schema_type reg_schema_proto;
+
 #endif

@@ -10,12 +10,13 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 ... 11"            scenarios to run (7: schema linking, link_bench.py;
+#      BENCH_ONLY="1 2 ... 11 13"         scenarios to run (7: schema linking, link_bench.py;
 #                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py;
 #                                         9: hostile schema shapes, schema_shapes.c;
 #                                         10: the mirror's offset map, 1M transactional
 #                                             records, omap_bench.py;
 #                                         11: id reads over TLS and with Basic auth;
+#                                         13: Protobuf registrations, format=serialized reads;
 #                                         14: RTO of ferry dr failover, dr_bench.py)
 #      BENCH_OMAP_ARGS                    extra omap_bench.py arguments (e.g. --records 100000)
 #      BENCH_DR_ARGS                      extra dr_bench.py arguments (scenario 14, e.g. --subjects 1000)
@@ -35,7 +36,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 14}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 13 14}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -450,6 +451,39 @@ if want 11; then
     stop_ferry
     for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     EXTRA_PIDS=()
+fi
+
+# 13: Protobuf (issue 14): durable registrations of new Protobuf schemas, each
+# under its own subject, then id reads of those schemas as stored text and as
+# format=serialized (a FileDescriptorProto built and base64-encoded per read),
+# alternating twice so both see the same machine.
+if want 13; then
+    echo
+    start_ferry "$WORK/data-pb" "$WORK/ferry-pb.log"
+    run_wrk register-proto 1 "$REG_CONNS" register.lua proto pb- $((DUR - 2))
+    ACKED_P=$(kv acked "$R_LINE"); FAILED_P=$(kv failed "$R_LINE")
+    row "13 POST .../versions (new PROTOBUF)" "$(kv reg_rps "$R_LINE")" "$R_P50" "$R_P99"
+    summ "13 durable Protobuf registrations req/s" "$(kv reg_rps "$R_LINE")" "req/s" ">=" 5000
+    [ "$FAILED_P" = 0 ] || WARNINGS+=("13: $FAILED_P registrations not answered 200 ($(kv bad_sample "$R_LINE"))")
+    STORED_P=$($LOAD count "$URL" --prefix pb-)
+    [ "$(kv versions "$STORED_P")" = "$ACKED_P" ] \
+        || ERRORS+=("13: acknowledged $ACKED_P, stored $(kv versions "$STORED_P") versions")
+    N13=$(( ACKED_P < 1000 ? ACKED_P : 1000 ))
+    [ "$N13" -gt 0 ] || die "13: no Protobuf schema registered"
+    declare -a R13=()
+    for round in 1 2; do
+        run_wrk "pb-ids-$round" "$THREADS" "$CONNS" get_ids.lua "$N13"
+        PB_PLAIN=("$R_RPS" "$R_P50" "$R_P99")
+        run_wrk "pb-ser-$round" "$THREADS" "$CONNS" get_ids.lua "$N13" "?format=serialized"
+        PB_SER=("$R_RPS" "$R_P50" "$R_P99")
+        R13+=("$(ratio "${PB_SER[0]}" "${PB_PLAIN[0]}")")
+        echo "13: round $round: plain ${PB_PLAIN[0]}, serialized ${PB_SER[0]} (${R13[-1]}x) req/s"
+    done
+    row "13 GET /schemas/ids/{id} (PROTOBUF)" "${PB_PLAIN[@]}"
+    row "13 GET /schemas/ids/{id}?format=serialized" "${PB_SER[@]}"
+    summ "13 serialized / plain id reads (best)" \
+        "$(printf '%s\n' "${R13[@]}" | sort -n | tail -1)" "x" ">=" 0.80
+    stop_ferry
 fi
 
 # ---------------------------------------------------------------------------

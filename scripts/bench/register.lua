@@ -2,6 +2,8 @@
 -- Durable registrations, each request a schema the subject does not have yet.
 --   args: new PREFIX WINDOW
 --     a distinct schema (record N{tid}_{n}) under its own subject {PREFIX}{tid}-{n}
+--   args: proto PREFIX WINDOW
+--     as new, with a distinct Protobuf schema (message N{tid}_{n}, schemaType PROTOBUF)
 --   args: evolve PREFIX WINDOW S BASE
 --     the next version of subject {PREFIX}{k}, k cycling over 0..S-1, whose
 --     version BASE holds load.py's bench_schema("Bench{k}", BASE): version v
@@ -34,6 +36,12 @@ function request()
     local v = base + 1 + math.floor((counter - 1) / nsubj)
     path = "/subjects/" .. prefix .. k .. "/versions"
     schema = bench_schema_escaped("Bench" .. k, v)
+  elseif mode == "proto" then
+    path = "/subjects/" .. prefix .. tid .. "-" .. counter .. "/versions"
+    schema = 'syntax = \\"proto3\\";\\npackage bench;\\n\\nmessage N' .. tid .. "_" .. counter ..
+      ' {\\n  int64 id = 1;\\n  string name = 2;\\n  repeated string tags = 3;\\n}\\n'
+    return wrk.format("POST", path, headers,
+                      '{"schemaType":"PROTOBUF","schema":"' .. schema .. '"}')
   else
     path = "/subjects/" .. prefix .. tid .. "-" .. counter .. "/versions"
     schema = bench_schema_escaped("N" .. tid .. "_" .. counter, 1)

@@ -103,6 +103,9 @@ def test_failback_drill_plan_conflicts_apply_renumber_converges(ferry_factory, t
     gone = record("Gone", ("x", "int"))
     dr.register_ok(":.primary:gone", gone)
     expect_ok(dr.delete_version(":.primary:gone", 1))
+    # a Protobuf schema (issue 14) goes back with its type, text and id
+    events = 'syntax = "proto3";\npackage ev;\n\nmessage Event {\n  string what = 1;\n}\n'
+    events_id = dr.register_ok(":.primary:events", events, schemaType="PROTOBUF")
 
     # the old primary comes back with its own unreplicated write
     primary = restart_same_port(ferry_factory, primary.server, monkeypatch)
@@ -117,7 +120,9 @@ def test_failback_drill_plan_conflicts_apply_renumber_converges(ferry_factory, t
     assert plan["counts"]["in_sync"] == 4  # base, orders v1-2, users
     by_dr = {(i["dr"]["subject"], i["dr"]["version"]): i for i in plan["items"]}
     assert set(by_dr) == {(":.primary:orders", 3), (":.primary:payments", 1),
-                          (":.primary:audit", 1), (":.primary:gone", 1)}
+                          (":.primary:audit", 1), (":.primary:gone", 1),
+                          (":.primary:events", 1)}
+    assert by_dr[(":.primary:events", 1)]["action"] == "copy"
     c = by_dr[(":.primary:orders", 3)]
     assert c["action"] == "conflict"
     kinds = {x["kind"]: x for x in c["conflicts"]}
@@ -166,13 +171,15 @@ def test_failback_drill_plan_conflicts_apply_renumber_converges(ferry_factory, t
     assert after[("payments", 1)]["id"] == pay_id
     assert after[("audit", 1)]["id"] == audit_id
     assert after[("audit", 1)]["references"] == ref
+    ev = expect_ok(primary.version("events", 1))
+    assert (ev["id"], ev["schemaType"], ev["schema"]) == (events_id, "PROTOBUF", events), ev
     assert primary.version("gone", 1).status_code == 404  # soft-deleted, as on DR
     assert expect_ok(primary.version("gone", 1, {"deleted": "true"}))["id"] > 0
 
     # the original direction: primary READWRITE (no subject left in IMPORT), DR IMPORT,
     # the link running and converging (DR's orders v3 is the primary's again)
     assert expect_ok(primary.get("/mode"))["mode"] == "READWRITE"
-    for s in ("orders", "payments", "audit", "gone"):
+    for s in ("orders", "payments", "audit", "gone", "events"):
         assert primary.get(f"/mode/{q(s)}").status_code == 404, s
     assert expect_ok(dr.get(f"/mode/{q(':.primary:')}"))["mode"] == "IMPORT"
     wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="link converges")

@@ -66,6 +66,12 @@ def linked_pair(ferry_factory, tmp_path, uniq):
 
 def test_failover_switches_pauses_and_reports(ferry_factory, tmp_path, uniq):
     src, dst, subj, name, cfg = linked_pair(ferry_factory, tmp_path, uniq)
+    # a Protobuf subject replicated before the outage (issue 14)
+    pb = uniq("pb")
+    pb_text = 'syntax = "proto3";\npackage fo;\n\nmessage Ev {\n  string a = 1;\n}\n'
+    pb_id = src.register_ok(pb, pb_text, schemaType="PROTOBUF")
+    wait_until(lambda: dst.version(f":.primary:{pb}", 1).status_code == 200, 30,
+               what="Protobuf replication to DR")
 
     p = run_failover(cfg, "--json")
     assert p.returncode == 0, p.stdout + p.stderr
@@ -84,6 +90,11 @@ def test_failover_switches_pauses_and_reports(ferry_factory, tmp_path, uniq):
     dst.register_ok(f":.primary:{subj}", record(name, ("a", "int"), ("b", "int", 0),
                                                 ("c", "int", 0)))
     assert expect_ok(src.get("/exporters/to-dr/status"))["state"] == "PAUSED"
+    got = expect_ok(dst.version(f":.primary:{pb}", 1))
+    assert (got["id"], got["schemaType"], got["schema"]) == (pb_id, "PROTOBUF", pb_text)
+    # DR clients evolve it there, checked against the replicated version
+    dst.register_ok(f":.primary:{pb}", pb_text.replace("a = 1;", "a = 1;\n  int32 b = 2;"),
+                    schemaType="PROTOBUF")
 
     # again: idempotent success, readable report naming the scope and the position
     p = run_failover(cfg)

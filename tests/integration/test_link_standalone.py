@@ -44,6 +44,14 @@ def test_standalone_link_converges_and_resumes_from_cursor(ferry_factory, tmp_pa
     src = Api(ferry_factory.start(config=FAST))
     dst = Api(ferry_factory.start(config=FAST))
     n = populate(src, 4, 3, "sl")
+    # a Protobuf subject with a reference (issue 14): copied with its type and id
+    src.register_ok("sl-pdep",
+                    'syntax = "proto3";\npackage sl;\n\nmessage D {\n  int32 a = 1;\n}\n',
+                    schemaType="PROTOBUF")
+    src.register_ok("sl-ptop", 'syntax = "proto3";\npackage slt;\n\nimport "sl/d.proto";\n\n'
+                    'message T {\n  sl.D d = 1;\n}\n', schemaType="PROTOBUF",
+                    references=[{"name": "sl/d.proto", "subject": "sl-pdep", "version": 1}])
+    n += 2
     src.set_config("sl-s0", "NONE")
     src.set_mode("sl-s1", "READONLY")
     expect_ok(src.delete_version("sl-s2", 3))                    # soft

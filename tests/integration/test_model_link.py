@@ -85,6 +85,13 @@ class Run:
                 refs = [{"name": tname, "subject": other, "version": v}]
         # the record is named after its (subject, next version) so that referrers can name it
         name = f"T_{s}_{len(self.all_versions(s)) + 1}"
+        if not refs and self.rng.random() < 0.25:
+            # a Protobuf schema (issue 14): the link carries its type, text and id unchanged
+            text = (f'syntax = "proto3";\npackage lm;\n\nmessage {name.replace("-", "_")} '
+                    f'{{\n  int32 f{self.gen} = 1;\n}}\n')
+            self.src.register(s, text, schemaType="PROTOBUF")
+            self.log.append(f"register {s} PROTOBUF")
+            return
         if refs:
             self.src.register(s, record(name, *fields), references=refs)
         else:

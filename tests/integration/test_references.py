@@ -99,6 +99,10 @@ def test_resolved_format_inlines_referenced_types(mod_registry, uniq):
     # unknown formats fall back to canonical (sr-api §2.2)
     assert expect_ok(mod_registry.get(f"/schemas/ids/{pid}",
                                       params={"format": "bogus"}))["schema"] == p
+    # the subject-version answers the same (SubjectVersionsResource.getSchemaByVersion)
+    v = expect_ok(mod_registry.version(person, 1, params={"format": "resolved"}))
+    assert v["schema"] == b["schema"] and v["references"] == refs
+    assert expect_ok(mod_registry.version(person, 1, params={"format": "bogus"}))["schema"] == p
 
 
 def test_missing_reference_subject_is_42201(mod_registry, uniq):

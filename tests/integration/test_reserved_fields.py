@@ -119,3 +119,18 @@ def test_reserved_fields_unchecked_without_validate_fields(registry, uniq):
     registry.register_ok(s, record(n, ("a", "int")), metadata=_md("a"))
     registry.register_ok(s, record(n, ("a", "int"), ("b", "int", 0)), metadata=_md("b"))
     assert expect_ok(registry.versions(s)) == [1, 2]
+
+
+def test_reserved_fields_for_protobuf(registry, uniq):
+    """ProtobufSchema.hasTopLevelField (the fields of the top-level messages) behind the
+    same validateReservedFields: a reserved name that is such a field is refused; one
+    only inside a nested message is not."""
+    expect_ok(registry.put("/config", {"compatibility": "NONE", "validateFields": True}))
+    s = uniq("pb")
+    text = ('syntax = "proto3";\npackage rf;\n\nmessage M {\n  string f = 1;\n\n'
+            '  message Inner {\n    string g = 1;\n  }\n}\n')
+    expect_error(registry.register(s, text, schemaType="PROTOBUF", metadata=_md("f")),
+                 409, 409,
+                 _incompatible(s, _conflict("f"),
+                               "{validateFields: 'true', compatibility: 'NONE'}"))
+    registry.register_ok(s, text, schemaType="PROTOBUF", metadata=_md("g"))
