@@ -70,6 +70,7 @@ static void node_free(struct js_node *n)
     free(n->deps);
     free(n->items);
     free(n->subs);
+    free(n->order);
     free(n);
 }
 
@@ -432,6 +433,7 @@ static void load_object(struct loader *L, struct js_node *n, json_t *o, unsigned
             add_prop(n, name, load_child2(L, "properties", name, v, depth), cap);
         }
     }
+    reg_jsonschema_order_props(n);
     json_t *ap = json_object_get(o, "additionalProperties");
     if (ap) {
         if (json_is_boolean(ap))
@@ -468,6 +470,8 @@ static void load_object(struct loader *L, struct js_node *n, json_t *o, unsigned
             compile_pattern(p);
         }
     }
+    for (size_t i = 0; i < n->nprops; i++)
+        n->props[i].required = fy_map_get(&n->required_set, n->props[i].name) != NULL;
     load_deps(L, n, o, "dependencies", depth, 3);
     if (L->js->draft != 4) {
         json_t *pn = json_object_get(o, "propertyNames");
@@ -993,8 +997,103 @@ static void resolve_refs(struct loader *L)
         fy_buf_reset(&L->ptr);
         fy_buf_puts(&L->ptr, frag[0] == '/' ? frag : "");
         r->target = load(L, target, 0);
+        if (r->target)
+            r->target->shared = true;
         L->cur_doc = saved;
     }
+}
+
+/* ---- equality filter ---------------------------------------------------------- */
+
+struct jhash {
+    uint64_t hash;
+    bool poisoned;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdULL;
+}
+
+/* Hash of a JSON value (order-sensitive) and whether it holds what makes
+ * equal texts differ in SchemaDiff ($ref targets, not's fixed verdict, object
+ * defaults compared by identity). Containers are cached by address, so a
+ * document is hashed once; recursion follows the JSON nesting, bounded before
+ * loading (ferry.schema.max.json.depth). */
+static struct jhash json_hash(struct fy_map *cache, json_t *v)
+{
+    struct jhash r = {0, false};
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+    case JSON_ARRAY: {
+        struct jhash *c = fy_map_geti(cache, (int64_t)(intptr_t)v);
+        if (c)
+            return *c;
+        if (json_is_object(v)) {
+            r.hash = 0x4f;
+            const char *k;
+            json_t *e;
+            json_object_foreach(v, k, e) {
+                size_t kl = strlen(k);
+                r.hash = mix(r.hash, fy_hash_bytes(k, kl));
+                struct jhash h = json_hash(cache, e);
+                r.hash = mix(r.hash, h.hash);
+                r.poisoned |= h.poisoned || strcmp(k, "$ref") == 0 || strcmp(k, "not") == 0 ||
+                              (strcmp(k, "default") == 0 &&
+                               (json_is_object(e) || json_is_array(e)));
+            }
+        } else {
+            r.hash = 0x5b;
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                struct jhash h = json_hash(cache, e);
+                r.hash = mix(r.hash, h.hash);
+                r.poisoned |= h.poisoned;
+            }
+        }
+        c = fy_malloc(sizeof *c);
+        *c = r;
+        fy_map_puti(cache, (int64_t)(intptr_t)v, c);
+        return r;
+    }
+    case JSON_STRING:
+        r.hash = mix(0x22, fy_hash_bytes(json_string_value(v), json_string_length(v)));
+        return r;
+    case JSON_INTEGER:
+        r.hash = mix(0x69, (uint64_t)json_integer_value(v));
+        return r;
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        r.hash = mix(0x72, bits);
+        return r;
+    }
+    default:
+        r.hash = (uint64_t)json_typeof(v) + 1;
+        return r;
+    }
+}
+
+static void hash_nodes(struct reg_jsonschema *js)
+{
+    struct fy_map cache;
+    fy_map_init(&cache);
+    for (struct js_node *n = js->nodes; n; n = n->next_alloc) {
+        if (!n->raw)
+            continue;
+        struct jhash h = json_hash(&cache, n->raw);
+        n->plain = !h.poisoned && n->kind != JS_REF;
+        n->hash = h.hash;
+    }
+    size_t it = 0;
+    const char *k;
+    void *v;
+    while (fy_map_next(&cache, &it, &k, &v))
+        free(v);
+    fy_map_destroy(&cache);
 }
 
 /* ---- the public face --------------------------------------------------------- */
@@ -1071,9 +1170,11 @@ int reg_jsonschema_parse(const char *text, size_t len, const struct reg_jsonsche
         js->root = load(&L, doc, 0);
     if (!L.failed)
         resolve_refs(&L);
+    if (!L.failed)
+        hash_nodes(js);
     int rc = -1;
     if (!L.failed && js->root) {
-        js->canonical = reg_jsonschema_canonical_text(text, len, false, err);
+        js->canonical = reg_jsonschema_write_text(text, len, false, err);
         if (js->canonical) {
             js->canonical_len = strlen(js->canonical);
             rc = 0;
@@ -1121,7 +1222,7 @@ const char *reg_jsonschema_canonical(const struct reg_jsonschema *js)
 
 char *reg_jsonschema_normalized(const struct reg_jsonschema *js)
 {
-    return reg_jsonschema_canonical_text(js->canonical, js->canonical_len, true, NULL);
+    return reg_jsonschema_write_text(js->canonical, js->canonical_len, true, NULL);
 }
 
 int reg_jsonschema_draft(const struct reg_jsonschema *js)

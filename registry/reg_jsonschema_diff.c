@@ -175,44 +175,47 @@ static struct memo no_diffs; /* a memoised pair without differences */
 
 struct dctx {
     struct dstate *st;
-    struct fy_buf path; /* segments joined by '/', without the "#/" */
+    struct fy_buf *path; /* segments joined by '/', without the "#/"; a
+                          * subcontext shares its parent's (Context.getSubcontext
+                          * copies it; the sub's enters and leaves are balanced) */
+    struct fy_buf own;
     struct dlist diffs;
 };
 
-static void ctx_init(struct dctx *c, struct dstate *st, const struct fy_buf *path)
+/* A context rooted at a pair (empty path), or a subcontext of `parent`. */
+static void ctx_init(struct dctx *c, struct dstate *st, struct dctx *parent)
 {
     c->st = st;
-    fy_buf_init(&c->path, 0);
-    if (path && path->len)
-        fy_buf_append(&c->path, path->data, path->len);
+    fy_buf_init(&c->own, 0);
+    c->path = parent ? parent->path : &c->own;
     memset(&c->diffs, 0, sizeof c->diffs);
 }
 
 static void ctx_destroy(struct dctx *c)
 {
-    fy_buf_destroy(&c->path);
+    fy_buf_destroy(&c->own);
     dl_destroy(&c->diffs);
 }
 
 static size_t enter(struct dctx *c, const char *seg)
 {
-    size_t mark = c->path.len;
-    if (c->path.len)
-        fy_buf_putc(&c->path, '/');
-    fy_buf_puts(&c->path, seg);
+    size_t mark = c->path->len;
+    if (c->path->len)
+        fy_buf_putc(c->path, '/');
+    fy_buf_puts(c->path, seg);
     return mark;
 }
 
 static void leave(struct dctx *c, size_t mark)
 {
-    c->path.len = mark;
-    if (c->path.data)
-        c->path.data[mark] = '\0';
+    c->path->len = mark;
+    if (c->path->data)
+        c->path->data[mark] = '\0';
 }
 
 static void add(struct dctx *c, enum dtype t)
 {
-    dl_add(&c->diffs, t, fy_strconcat("#/", fy_buf_str(&c->path), NULL));
+    dl_add(&c->diffs, t, fy_strconcat("#/", fy_buf_str(c->path), NULL));
 }
 
 static void add_at(struct dctx *c, const char *attr, enum dtype t)
@@ -276,27 +279,29 @@ static size_t grown_cap(size_t start, size_t n)
 struct okey {
     const char *name;
     uint32_t hash;
-    size_t seq;
     size_t bucket;
-    void *a, *b; /* what the key stands for in the original and in the update */
+    struct js_prop *op, *up; /* the property in the original and in the update */
 };
 
-static int okey_cmp(const void *x, const void *y)
-{
-    const struct okey *p = x, *q = y;
-    if (p->bucket != q->bucket)
-        return p->bucket < q->bucket ? -1 : 1;
-    return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
-/* Stable reorder of keys by their bucket in a `cap`-slot table. */
+/* Stable reorder of keys by their bucket in a `cap`-slot table (a counting
+ * sort: the order a HashMap of that capacity iterates them in). */
 static void order_by_cap(struct okey *k, size_t n, size_t cap)
 {
+    if (n < 2)
+        return;
+    size_t *start = fy_calloc(cap + 1, sizeof *start);
+    struct okey *tmp = fy_malloc(n * sizeof *tmp);
     for (size_t i = 0; i < n; i++) {
-        k[i].seq = i;
         k[i].bucket = spread(k[i].hash) & (cap - 1);
+        start[k[i].bucket + 1]++;
     }
-    qsort(k, n, sizeof *k, okey_cmp);
+    for (size_t b = 0; b < cap; b++)
+        start[b + 1] += start[b];
+    for (size_t i = 0; i < n; i++)
+        tmp[start[k[i].bucket]++] = k[i];
+    memcpy(k, tmp, n * sizeof *k);
+    free(tmp);
+    free(start);
 }
 
 /* The order of a map built by puts in document order and then copied
@@ -440,7 +445,7 @@ static void not_diff(struct dctx *c, struct js_node *o, struct js_node *u)
 {
     size_t m = enter(c, "not");
     struct dctx sub;
-    ctx_init(&sub, c->st, &c->path);
+    ctx_init(&sub, c->st, c);
     /* reversed: what the update must not match may only grow */
     compare(&sub, u->must_not, o->must_not);
     add(c, ctx_compatible(&sub) ? NOT_TYPE_NARROWED : NOT_TYPE_EXTENDED);
@@ -479,39 +484,36 @@ static bool has_default(const struct js_node *n)
     return n && n->def;
 }
 
-static bool required(const struct js_node *n, const char *name)
-{
-    return fy_map_get(&n->required_set, name) != NULL;
-}
-
-static struct okey *prop_keys(const struct js_node *n)
+void reg_jsonschema_order_props(struct js_node *n)
 {
     struct okey *k = fy_malloc((n->nprops + 1) * sizeof *k);
     for (size_t i = 0; i < n->nprops; i++) {
         k[i].name = n->props[i].name;
         k[i].hash = reg_jsonschema_java_hash(k[i].name, strlen(k[i].name));
-        k[i].a = n->props[i].schema;
-        k[i].b = NULL;
+        k[i].op = &n->props[i];
     }
     map_order(k, n->nprops);
-    return k;
+    free(n->order);
+    n->order = fy_malloc((n->nprops + 1) * sizeof *n->order);
+    for (size_t i = 0; i < n->nprops; i++)
+        n->order[i] = (struct js_okey){.name = k[i].name, .hash = k[i].hash, .prop = k[i].op};
+    free(k);
 }
 
-static void required_diff(struct dctx *c, struct js_node *o, struct js_node *u,
-                          const struct okey *ok)
+/* ObjectSchemaDiff.compareRequired over the original's properties in their
+ * HashMap order; match[i]: the update's property of o->order[i], or NULL. */
+static void required_diff(struct dctx *c, struct js_node *o, struct js_prop **match)
 {
     size_t m = enter(c, "required");
     for (size_t i = 0; i < o->nprops; i++) {
-        const char *name = ok[i].name;
-        struct js_prop *up = fy_map_get(&u->prop_index, name);
+        struct js_prop *op = o->order[i].prop, *up = match[i];
         if (!up)
             continue;
-        bool orq = required(o, name), urq = required(u, name);
-        if (orq && !urq)
-            add_at(c, name, REQUIRED_ATTRIBUTE_REMOVED);
-        else if (!orq && urq)
-            add_at(c, name, has_default(up->schema) ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
-                                                    : REQUIRED_ATTRIBUTE_ADDED);
+        if (op->required && !up->required)
+            add_at(c, op->name, REQUIRED_ATTRIBUTE_REMOVED);
+        else if (!op->required && up->required)
+            add_at(c, op->name, has_default(up->schema) ? REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
+                                                        : REQUIRED_ATTRIBUTE_ADDED);
     }
     leave(c, m);
 }
@@ -520,7 +522,7 @@ static void partial_compare(struct dctx *c, struct js_node *o, struct js_node *u
                             enum dtype bad)
 {
     struct dctx sub;
-    ctx_init(&sub, c->st, &c->path);
+    ctx_init(&sub, c->st, c);
     compare(&sub, o, u);
     bool compat = ctx_compatible(&sub);
     add_all_move(c, &sub.diffs);
@@ -528,69 +530,75 @@ static void partial_compare(struct dctx *c, struct js_node *o, struct js_node *u
     ctx_destroy(&sub);
 }
 
+static void property_removed(struct dctx *c, struct js_node *u, struct js_prop *op)
+{
+    if (open_object(u)) {
+        add(c, PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL);
+        return;
+    }
+    struct js_node *partial = partial_object(u, op->name);
+    if (partial)
+        partial_compare(c, op->schema, partial,
+                        PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
+                        PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+    else
+        add(c, is_false(op->schema) ? PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
+                                    : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
+}
+
+static void property_added(struct dctx *c, struct js_node *o, struct js_prop *up)
+{
+    if (open_object(o)) {
+        if (is_empty(up->schema))
+            add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
+        else if (up->required)
+            add(c, has_default(up->schema)
+                       ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+                       : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
+        else
+            add(c, OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
+        return;
+    }
+    struct js_node *partial = partial_object(o, up->name);
+    if (partial)
+        partial_compare(c, partial, up->schema,
+                        PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
+                        PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
+    /* closed and partially open content models alike */
+    if (up->required)
+        add(c, has_default(up->schema) ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
+                                       : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
+    else
+        add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
+}
+
+/* ObjectSchemaDiff.compareProperties over the union of the names, in the
+ * order of the HashSet it builds. */
 static void properties_diff(struct dctx *c, struct js_node *o, struct js_node *u,
-                            const struct okey *ok)
+                            struct js_prop **match)
 {
     size_t m = enter(c, "properties");
-    struct okey *uk = prop_keys(u);
-    size_t n = o->nprops;
+    size_t n = 0;
     struct okey *all = fy_malloc((o->nprops + u->nprops + 1) * sizeof *all);
-    memcpy(all, ok, o->nprops * sizeof *all);
+    for (size_t i = 0; i < o->nprops; i++)
+        all[n++] = (struct okey){.name = o->order[i].name, .hash = o->order[i].hash,
+                                 .op = o->order[i].prop, .up = match[i]};
     for (size_t i = 0; i < u->nprops; i++)
-        if (!fy_map_get(&o->prop_index, uk[i].name))
-            all[n++] = uk[i];
+        if (!fy_map_get(&o->prop_index, u->order[i].name))
+            all[n++] = (struct okey){.name = u->order[i].name, .hash = u->order[i].hash,
+                                     .up = u->order[i].prop};
     union_order(all, o->nprops, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = all[i].name;
-        struct js_prop *op = fy_map_get(&o->prop_index, name);
-        struct js_prop *up = fy_map_get(&u->prop_index, name);
-        size_t m2 = enter(c, name);
-        if (!up) {
-            if (open_object(u)) {
-                add(c, PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL);
-            } else {
-                struct js_node *partial = partial_object(u, name);
-                if (partial)
-                    partial_compare(c, op->schema, partial,
-                                    PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
-                                    PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
-                else
-                    add(c, is_false(op->schema)
-                               ? PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL
-                               : PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL);
-            }
-        } else if (!op) {
-            if (open_object(o)) {
-                if (is_empty(up->schema))
-                    add(c, PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL);
-                else if (required(u, name))
-                    add(c, has_default(up->schema)
-                               ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
-                               : REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
-                else
-                    add(c, OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL);
-            } else {
-                struct js_node *partial = partial_object(o, name);
-                if (partial)
-                    partial_compare(c, partial, up->schema,
-                                    PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL,
-                                    PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL);
-                if (required(u, name))
-                    add(c, has_default(up->schema)
-                               ? REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
-                               : REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
-                else
-                    add(c, OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL);
-            }
-        } else {
-            compare(c, op->schema, up->schema);
-        }
+    for (size_t i = 0; i < n && !c->st->over; i++) {
+        size_t m2 = enter(c, all[i].name);
+        if (!all[i].up)
+            property_removed(c, u, all[i].op);
+        else if (!all[i].op)
+            property_added(c, o, all[i].up);
+        else
+            compare(c, all[i].op->schema, all[i].up->schema);
         leave(c, m2);
-        if (c->st->over)
-            break;
     }
     free(all);
-    free(uk);
     leave(c, m);
 }
 
@@ -699,10 +707,12 @@ static void uneval_diff(struct dctx *c, const char *kw, struct js_node *ou, stru
 
 static void object_diff(struct dctx *c, struct js_node *o, struct js_node *u)
 {
-    struct okey *ok = prop_keys(o);
-    required_diff(c, o, u, ok);
-    properties_diff(c, o, u, ok);
-    free(ok);
+    struct js_prop **match = fy_malloc((o->nprops + 1) * sizeof *match);
+    for (size_t i = 0; i < o->nprops; i++)
+        match[i] = fy_map_get(&u->prop_index, o->order[i].name);
+    required_diff(c, o, match);
+    properties_diff(c, o, u, match);
+    free(match);
     dependencies_diff(c, o, u);
     additional_diff(c, o, u);
     uneval_diff(c, "unevaluatedProperties", o->uneval, u->uneval, UNEVALUATED_PROPERTIES_ADDED,
@@ -908,7 +918,7 @@ static void combined_diff(struct dctx *c, struct js_node *o, struct js_node *u)
         size_t m = enter(c, seg);
         for (size_t j = 0; j < nu && !c->st->over; j++) {
             struct dctx sub;
-            ctx_init(&sub, c->st, &c->path);
+            ctx_init(&sub, c->st, c);
             compare(&sub, os[i], us[j]);
             if (ctx_compatible(&sub)) {
                 adj[i * nu + j] = true;
@@ -956,7 +966,7 @@ static bool try_sub(struct dctx *c, struct js_node *o, struct js_node *u, enum d
                     bool with_extra)
 {
     struct dctx sub;
-    ctx_init(&sub, c->st, &c->path);
+    ctx_init(&sub, c->st, c);
     compare(&sub, o, u);
     bool ok = ctx_compatible(&sub);
     if (ok) {
@@ -1022,6 +1032,42 @@ static void compare_types(struct dctx *c, struct js_node *o, struct js_node *u)
     }
 }
 
+/* Equal JSON, keys in the same order: json_equal without its per-key lookups
+ * (a different order only means the full comparison runs). Recursion follows
+ * the JSON nesting, bounded when the text was parsed. */
+static bool same_json(json_t *a, json_t *b, unsigned depth)
+{
+    if (a == b)
+        return true;
+    if (json_typeof(a) != json_typeof(b) || depth > 2048)
+        return false;
+    switch (json_typeof(a)) {
+    case JSON_OBJECT: {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        void *ia = json_object_iter(a), *ib = json_object_iter(b);
+        for (; ia && ib; ia = json_object_iter_next(a, ia), ib = json_object_iter_next(b, ib)) {
+            size_t la = json_object_iter_key_len(ia), lb = json_object_iter_key_len(ib);
+            if (la != lb || memcmp(json_object_iter_key(ia), json_object_iter_key(ib), la) != 0 ||
+                !same_json(json_object_iter_value(ia), json_object_iter_value(ib), depth + 1))
+                return false;
+        }
+        return !ia && !ib;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(a);
+        if (n != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!same_json(json_array_get(a, i), json_array_get(b, i), depth + 1))
+                return false;
+        return true;
+    }
+    default:
+        return json_equal(a, b);
+    }
+}
+
 /* ---- memoisation (Context.compareMemoized) ---- */
 
 struct pair {
@@ -1030,14 +1076,14 @@ struct pair {
 
 static void rebase_into(struct dctx *c, const struct diff *d, size_t n)
 {
-    if (c->path.len == 0) {
+    if (c->path->len == 0) {
         add_all_copy(c, d, n);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         const char *rel = d[i].path;
-        char *p = strlen(rel) <= 2 ? fy_strconcat("#/", fy_buf_str(&c->path), NULL)
-                                   : fy_strconcat("#/", fy_buf_str(&c->path), "/", rel + 2, NULL);
+        char *p = strlen(rel) <= 2 ? fy_strconcat("#/", fy_buf_str(c->path), NULL)
+                                   : fy_strconcat("#/", fy_buf_str(c->path), "/", rel + 2, NULL);
         dl_add(&c->diffs, d[i].type, p);
     }
 }
@@ -1068,6 +1114,26 @@ static void compare(struct dctx *c, struct js_node *o, struct js_node *u)
     u = deref(u);
     if (!o || !u)
         return;
+    if (st->depth >= st->max_depth) {
+        st->over = true;
+        fy_err_set(st->err, REG_E_INVALID_SCHEMA,
+                   "Compatibility check exceeds the limit ferry.schema.max.depth=%u",
+                   st->max_depth);
+        return;
+    }
+    /* equal texts without $ref, not or object defaults: SchemaDiff finds nothing */
+    if (o->kind == u->kind && o->plain && u->plain && o->hash == u->hash &&
+        same_json(o->raw, u->raw, 0))
+        return;
+    if (!o->shared && !u->shared) {
+        /* reachable once per pair of paths: only a $ref target is met again
+         * (and only through one can a walk cycle), so only those are memoised;
+         * the differences are the same as with every pair memoised */
+        st->depth++;
+        compare_types(c, o, u);
+        st->depth--;
+        return;
+    }
     struct pair key = {o, u};
     struct memo *mm = fy_map_getn(&st->memo, &key, sizeof key);
     if (mm) {
@@ -1080,13 +1146,6 @@ static void compare(struct dctx *c, struct js_node *o, struct js_node *u)
             rebase_into(c, seeded->d, seeded->n);
         else
             st->optimism = true;
-        return;
-    }
-    if (st->depth >= st->max_depth) {
-        st->over = true;
-        fy_err_set(st->err, REG_E_INVALID_SCHEMA,
-                   "Compatibility check exceeds the limit ferry.schema.max.depth=%u",
-                   st->max_depth);
         return;
     }
     fy_map_putn(&st->in_progress, &key, sizeof key, (void *)1);

@@ -44,6 +44,7 @@ struct js_num {
 struct js_prop {
     const char *name;
     struct js_node *schema;
+    bool required;        /* named in the object's "required" */
 };
 
 struct js_pattern {
@@ -51,6 +52,14 @@ struct js_pattern {
     regex_t re;
     bool compiled;
     struct js_node *schema;
+};
+
+/* A property name with its Java String.hashCode(), in the order
+ * ObjectSchema.getPropertySchemas().keySet() iterates. */
+struct js_okey {
+    const char *name;
+    uint32_t hash;
+    struct js_prop *prop;
 };
 
 struct js_dep {           /* one "dependencies"/"dependentRequired"/"dependentSchemas" entry */
@@ -115,6 +124,13 @@ struct js_node {
     struct js_node *target;
     const char *ref;
 
+    bool shared;                  /* a $ref target: comparisons of it are memoised */
+    bool plain;                   /* raw holds no $ref, not or object/array default: two
+                                   * plain nodes of one kind and equal raw JSON have no
+                                   * differences at all (SchemaDiff would find none) */
+    uint64_t hash;                /* of raw, when plain */
+    struct js_okey *order;        /* JS_OBJECT: props in Java HashMap iteration order */
+
     struct js_node *next_alloc;   /* every node of a schema, for freeing */
 };
 
@@ -132,5 +148,13 @@ struct reg_jsonschema {
 /* Java's String.hashCode() over the UTF-16 code units of UTF-8 `s`: what
  * orders a java.util.HashSet<String>, which SchemaDiff iterates. */
 uint32_t reg_jsonschema_java_hash(const char *s, size_t len);
+
+/* reg_jsonschema_canonical_text for a text already known to be JSON (the
+ * parser has read it): no second validation. **New** or NULL with err. */
+char *reg_jsonschema_write_text(const char *text, size_t len, bool normalize, struct fy_err *err);
+
+/* Fill n->order for an object node (reg_jsonschema_diff.c, which owns the
+ * Java iteration-order rules). */
+void reg_jsonschema_order_props(struct js_node *n);
 
 #endif

@@ -9,6 +9,7 @@
  * does), or sorted (normalize(): the TreeMap node factory). The caller has
  * checked the text with jansson first. Thread: any. */
 #include "registry/reg_jsonschema.h"
+#include "registry/reg_jsonschema_int.h"
 
 #include "common/fy_alloc.h"
 #include "common/fy_buf.h"
@@ -452,6 +453,11 @@ char *reg_jsonschema_canonical_text(const char *text, size_t len, bool normalize
         return NULL;
     }
     json_decref(j);
+    return reg_jsonschema_write_text(text, len, normalize, err);
+}
+
+char *reg_jsonschema_write_text(const char *text, size_t len, bool normalize, struct fy_err *err)
+{
     struct ttree t = {0};
     struct fy_buf buf;
     fy_buf_init(&buf, 0);

@@ -193,6 +193,32 @@ START_TEST(test_jsonschema_diff_recursive)
 }
 END_TEST
 
+/* Equal subtrees are skipped only where SchemaDiff finds nothing in them:
+ * a "not" always reports (NotSchemaDiff), an object default always differs
+ * (Objects.equals over org.json objects is identity). */
+START_TEST(test_jsonschema_diff_equal_subtrees)
+{
+    const char *t = "{\"properties\":{\"a\":{\"not\":{\"type\":\"string\"}},"
+                    "\"b\":{\"type\":\"object\",\"default\":{\"x\":1}},"
+                    "\"c\":{\"type\":\"string\",\"default\":\"s\"}}}";
+    struct reg_jsonschema *x = parse(t), *y = parse(t);
+    char **ch = NULL;
+    struct fy_err err = {0};
+    ck_assert_int_eq(reg_jsonschema_diff(x, y, &ch, &err), 0);
+    size_t n = 0;
+    bool not_seen = false, default_seen = false;
+    for (; ch[n]; n++) {
+        not_seen |= strcmp(ch[n], "NOT_TYPE_NARROWED #/properties/a/not") == 0;
+        default_seen |= strcmp(ch[n], "DEFAULT_CHANGED #/properties/b") == 0;
+    }
+    ck_assert_int_eq(n, 2);
+    ck_assert(not_seen && default_seen);
+    reg_jsonschema_messages_free(ch);
+    reg_jsonschema_free(x);
+    reg_jsonschema_free(y);
+}
+END_TEST
+
 /* ferry.compatibility.max.steps ends a check with 42201. */
 START_TEST(test_jsonschema_diff_step_budget)
 {
@@ -200,13 +226,15 @@ START_TEST(test_jsonschema_diff_step_budget)
     tiny.max_steps = 3;
     reg_compat_set_limits(&tiny);
     struct reg_jsonschema *a = parse("{\"properties\":{\"a\":{},\"b\":{},\"c\":{},\"d\":{}}}");
+    struct reg_jsonschema *b = parse("{\"properties\":{\"a\":{},\"b\":{},\"c\":{},\"d\":{\"type\":\"string\"}}}");
     char **ch = NULL;
     struct fy_err err = {0};
-    ck_assert_int_eq(reg_jsonschema_diff(a, a, &ch, &err), -1);
+    ck_assert_int_eq(reg_jsonschema_diff(a, b, &ch, &err), -1);
     ck_assert_int_eq(err.code, 42201);
     ck_assert_ptr_nonnull(strstr(err.msg, "ferry.compatibility.max.steps"));
     reg_compat_set_limits(&saved);
     reg_jsonschema_free(a);
+    reg_jsonschema_free(b);
 }
 END_TEST
 
@@ -220,6 +248,7 @@ int main(void)
     tcase_add_test(tc, test_jsonschema_compat_messages);
     tcase_add_test(tc, test_jsonschema_diff_recursive);
     tcase_add_test(tc, test_jsonschema_diff_step_budget);
+    tcase_add_test(tc, test_jsonschema_diff_equal_subtrees);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
