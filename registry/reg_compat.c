@@ -1152,6 +1152,12 @@ static long check_direction(const struct reg_avro *reader, const struct reg_avro
     return (long)(out->n - before);
 }
 
+long reg_compat_avro_direction(const void *reader, const void *writer, const char *rw,
+                               const char *ww, struct reg_compat_msgs *out, struct fy_err *err)
+{
+    return check_direction(reader, writer, rw, ww, out, err);
+}
+
 int reg_compat_reader_writer_bounded(const struct reg_avro *reader, const struct reg_avro *writer,
                                      struct reg_compat_msgs *msgs, struct fy_err *err)
 {
@@ -1236,7 +1242,7 @@ enum strategy { CAN_READ, CAN_BE_READ, MUTUAL_READ };
 
 /* One SchemaValidationStrategy.validate(candidate, existing): the number of
  * messages added, or -1 with err when a check ran out of budget. */
-static long validate_one(enum strategy st, const struct reg_avro *candidate,
+static long validate_one(enum strategy st, reg_compat_direction_fn dir, const void *candidate,
                          const struct reg_compat_prior *p, struct reg_compat_msgs *out,
                          struct fy_err *err)
 {
@@ -1244,18 +1250,18 @@ static long validate_one(enum strategy st, const struct reg_avro *candidate,
     long n = 0;
     switch (st) {
     case CAN_READ:
-        n = check_direction(candidate, p->schema, "new", "old", out, err);
+        n = dir(candidate, p->schema, "new", "old", out, err);
         break;
     case CAN_BE_READ:
-        n = check_direction(p->schema, candidate, "old", "new", out, err);
+        n = dir(p->schema, candidate, "old", "new", out, err);
         break;
     case MUTUAL_READ:
         /* old-reads-new first, without the trailer; the trailer comes only
          * after new-reads-old messages, so a FULL failure in the forward
          * direction alone carries no {oldSchemaVersion}/{oldSchema} */
-        if (check_direction(p->schema, candidate, "old", "new", out, err) < 0)
+        if (dir(p->schema, candidate, "old", "new", out, err) < 0)
             return -1;
-        n = check_direction(candidate, p->schema, "new", "old", out, err);
+        n = dir(candidate, p->schema, "new", "old", out, err);
         break;
     }
     if (n < 0)
@@ -1281,6 +1287,15 @@ int reg_compat_check_bounded(enum reg_compat_level level, const struct reg_avro 
 
 int reg_compat_check_fields(enum reg_compat_level level, bool validate_fields,
                             const struct reg_avro *candidate,
+                            const struct reg_compat_prior *prior, size_t n_prior,
+                            struct reg_compat_msgs *msgs, struct fy_err *err)
+{
+    return reg_compat_check_levels(level, validate_fields, reg_compat_avro_direction, candidate,
+                                   prior, n_prior, msgs, err);
+}
+
+int reg_compat_check_levels(enum reg_compat_level level, bool validate_fields,
+                            reg_compat_direction_fn dir, const void *candidate,
                             const struct reg_compat_prior *prior, size_t n_prior,
                             struct reg_compat_msgs *msgs, struct fy_err *err)
 {
@@ -1316,7 +1331,7 @@ int reg_compat_check_fields(enum reg_compat_level level, bool validate_fields,
     for (size_t i = n_prior; i-- > last;) {
         struct reg_compat_msgs tmp;
         reg_compat_msgs_init(&tmp);
-        long n = validate_one(st, candidate, &prior[i], &tmp, err);
+        long n = validate_one(st, dir, candidate, &prior[i], &tmp, err);
         if (n < 0) {
             reg_compat_msgs_destroy(&tmp);
             return -1;

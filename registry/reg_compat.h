@@ -83,12 +83,38 @@ void reg_compat_set_limits(const struct reg_compat_limits *l);
 int reg_compat_reader_writer_bounded(const struct reg_avro *reader, const struct reg_avro *writer,
                                      struct reg_compat_msgs *msgs, struct fy_err *err);
 
-/* One prior (live) version of the subject, oldest first in the array. */
+/* One prior (live) version of the subject, oldest first in the array.
+ * `schema` is what the direction function reads: a `struct reg_avro` for
+ * the Avro calls below, a `struct reg_sm` for reg_compat_check_levels with
+ * reg_sm_compat_direction (registry/reg_schema_type.h). */
 struct reg_compat_prior {
-    const struct reg_avro *schema;
+    const void *schema;
     int version;
     const char *canonical; /* its stored text, quoted in messages */
 };
+
+/* Can `reader` read what `writer` wrote? (ParsedSchema.isBackwardCompatible
+ * of reader against writer.) Appends every incompatibility to `out` in the
+ * schema type's message format, the reader called `rw` and the writer `ww`
+ * ("new"/"old") where the format names them; returns how many it added (0 =
+ * compatible), or -1 with err->code 42201 when the check ran out of budget
+ * (nothing appended). */
+typedef long (*reg_compat_direction_fn)(const void *reader, const void *writer, const char *rw,
+                                        const char *ww, struct reg_compat_msgs *out,
+                                        struct fy_err *err);
+
+/* reg_compat_direction_fn for Avro models (`struct reg_avro`), within the
+ * budget (reg_compat_limits). */
+long reg_compat_avro_direction(const void *reader, const void *writer, const char *rw,
+                               const char *ww, struct reg_compat_msgs *out, struct fy_err *err);
+
+/* The level driver of every schema type (Confluent's CompatibilityChecker
+ * and SchemaValidatorBuilder, which do not depend on the type): what
+ * reg_compat_check_fields below says, each pair compared through `dir`. */
+int reg_compat_check_levels(enum reg_compat_level level, bool validate_fields,
+                            reg_compat_direction_fn dir, const void *candidate,
+                            const struct reg_compat_prior *prior, size_t n_prior,
+                            struct reg_compat_msgs *msgs, struct fy_err *err);
 
 /* Check `candidate` against `prior` (ascending versions) at `level`, as
  * Confluent's CompatibilityChecker: non-transitive levels compare with the

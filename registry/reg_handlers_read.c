@@ -8,6 +8,7 @@
 #include "common/fy_alloc.h"
 #include "common/fy_jsonout.h"
 #include "contexts/ctx_name.h"
+#include "registry/reg_schema_type.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -46,7 +47,14 @@ int reg_h_schema_types(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
 {
     (void)hc;
     (void)err;
-    fy_buf_puts(out, "[\"AVRO\"]");
+    /* SchemasResource.getSchemaTypes: the providers this registry has */
+    fy_buf_putc(out, '[');
+    for (size_t i = 0; i < reg_schema_type_count(); i++) {
+        if (i)
+            fy_buf_putc(out, ',');
+        fy_jsonout_str(out, reg_schema_type_at(i)->name);
+    }
+    fy_buf_putc(out, ']');
     return 0;
 }
 
@@ -134,14 +142,11 @@ int reg_h_schema_by_id(struct reg_hctx *hc, struct fy_buf *out, struct fy_err *e
     pthread_rwlock_rdlock(&hc->r->idx.lock);
     struct reg_schema *sc = find_by_id(hc, id, err);
     if (sc) {
-        char *resolved = NULL;
         const char *format = reg_arg(hc, "format");
         /* unknown formats fall back to the canonical text, as Confluent */
-        if (format && strcmp(format, "resolved") == 0 && sc->references)
-            resolved = reg_registry_resolved(hc->r, sc, err);
-        put_schema_string(out, sc, reg_arg_bool(hc, "fetchMaxId"),
-                          resolved ? resolved : sc->schema);
-        free(resolved);
+        char *text = format ? reg_registry_formatted(hc->r, sc, format, NULL) : NULL;
+        put_schema_string(out, sc, reg_arg_bool(hc, "fetchMaxId"), text ? text : sc->schema);
+        free(text);
         rc = 0;
     }
     pthread_rwlock_unlock(&hc->r->idx.lock);

@@ -34,24 +34,27 @@ int reg_mode_parse(const char *s, enum reg_mode *out)
     return -1;
 }
 
-char *reg_schema_identity(const char *schema, const char *references, const char *metadata,
-                          const char *rule_set)
+char *reg_schema_identity(const char *type, const char *schema, const char *references,
+                          const char *metadata, const char *rule_set)
 {
     /* \x01 cannot occur unescaped in JSON text, so the parts cannot run into
-     * each other. Built with memcpy: replay makes one per schema. */
-    const char *parts[4] = {schema, references ? references : "", metadata ? metadata : "",
-                            rule_set ? rule_set : ""};
-    size_t lens[4], total = 4;
-    for (int i = 0; i < 4; i++) {
+     * each other. Built with memcpy: replay makes one per schema. The type
+     * is a part only when not AVRO, so Avro identities are what they were. */
+    bool typed = type && strcmp(type, "AVRO") != 0;
+    int n = typed ? 5 : 4;
+    const char *parts[5] = {schema, references ? references : "", metadata ? metadata : "",
+                            rule_set ? rule_set : "", typed ? type : ""};
+    size_t lens[5], total = (size_t)n;
+    for (int i = 0; i < n; i++) {
         lens[i] = strlen(parts[i]);
         total += lens[i];
     }
     char *id = fy_malloc(total);
     size_t o = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n; i++) {
         memcpy(id + o, parts[i], lens[i]);
         o += lens[i];
-        id[o++] = i < 3 ? '\x01' : '\0';
+        id[o++] = i < n - 1 ? '\x01' : '\0';
     }
     return id;
 }
@@ -620,7 +623,7 @@ static void apply_schema(struct reg_index *idx, const struct reg_key *k, const c
     bool deleted = sv.deleted;
     char *refs = sv.refs, *meta = sv.meta, *rules = sv.rules;
     sv.refs = sv.meta = sv.rules = NULL; /* owned by the schema entry or freed below */
-    char *identity = reg_schema_identity(text, refs, meta, rules);
+    char *identity = reg_schema_identity(type, text, refs, meta, rules);
 
     struct reg_context *c = context_get_or_create(idx, cs.context);
     struct reg_schema *sc = fy_map_geti(&c->ids, id);

@@ -35,7 +35,7 @@ struct reg_schema {
     char *references;        /* compact JSON array text, NULL when none */
     char *metadata;          /* compact JSON object text, NULL when none */
     char *rule_set;          /* compact JSON object text, NULL when none */
-    char *identity;          /* dedupe key: text + references + metadata + ruleSet */
+    char *identity;          /* dedupe key: text + references + metadata + ruleSet (+ type) */
     uint64_t identity_hash;  /* reg_schema_identity_hash(identity) */
     int n_versions;          /* versions (live or soft-deleted) that use it */
     /* the next schema of this context with the same identity (a chain headed
@@ -166,9 +166,10 @@ const char *reg_mode_name(enum reg_mode mode);
 /* Case-insensitive: 0, or -1 when unknown. */
 int reg_mode_parse(const char *s, enum reg_mode *out);
 
-/* The identity (dedupe key) of a schema: **new** string. */
-char *reg_schema_identity(const char *schema, const char *references, const char *metadata,
-                          const char *rule_set);
+/* The identity (dedupe key) of a schema of schemaType `type` (NULL = AVRO):
+ * **new** string. */
+char *reg_schema_identity(const char *type, const char *schema, const char *references,
+                          const char *metadata, const char *rule_set);
 /* The hash of an identity string kept in reg_schema.identity_hash. */
 uint64_t reg_schema_identity_hash(const char *identity);
 

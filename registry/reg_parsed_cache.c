@@ -15,9 +15,8 @@
 
 struct reg_parsed {
     atomic_int refs;               /* the table's reference counts as one */
-    struct reg_avro_parser *parser;
-    const struct reg_avro *root;
-    size_t cost;                   /* reg_avro_parser_footprint at put time */
+    struct reg_sm *model;
+    size_t cost;                   /* the type's footprint at put time */
     bool has_references;
     /* under pc->mu while in the table */
     struct reg_parsed *prev, *next; /* LRU: head = most recent */
@@ -46,7 +45,7 @@ static char *make_key(const char *context, int32_t id, size_t *klen)
 
 static void entry_free(struct reg_parsed *e)
 {
-    reg_avro_parser_free(e->parser);
+    reg_sm_free(e->model);
     free(e->key);
     free(e);
 }
@@ -62,14 +61,9 @@ static void keep(struct reg_parsed *e)
     atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 }
 
-const struct reg_avro *reg_parsed_root(const struct reg_parsed *e)
+const struct reg_sm *reg_parsed_model(const struct reg_parsed *e)
 {
-    return e->root;
-}
-
-const struct reg_avro_parser *reg_parsed_parser(const struct reg_parsed *e)
-{
-    return e->parser;
+    return e->model;
 }
 
 /* ---- list and table, under mu ---- */
@@ -183,16 +177,14 @@ struct reg_parsed *reg_parsed_cache_get(struct reg_parsed_cache *pc, const char 
 }
 
 struct reg_parsed *reg_parsed_cache_put(struct reg_parsed_cache *pc, const char *context,
-                                        int32_t id, struct reg_avro_parser *parser,
-                                        const struct reg_avro *root, bool has_references,
+                                        int32_t id, struct reg_sm *model, bool has_references,
                                         struct reg_parsed **evicted)
 {
     struct reg_parsed *e = fy_calloc(1, sizeof *e);
     atomic_init(&e->refs, 1); /* the caller's */
-    e->parser = parser;
-    e->root = root;
+    e->model = model;
     e->has_references = has_references;
-    e->cost = sizeof *e + reg_avro_parser_footprint(parser);
+    e->cost = sizeof *e + model->type->footprint(model);
     e->key = make_key(context, id, &e->klen);
 
     struct reg_parsed *victims = NULL;

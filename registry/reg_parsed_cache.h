@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * reg_parsed_cache: the parsed Avro model (reg_avro) of stored schemas, so a
+ * reg_parsed_cache: the parsed model (reg_sm, any schema type) of stored schemas, so a
  * registration's compatibility check does not re-parse the subject's latest
  * version (and, at transitive levels, every earlier one) each time, nor a
  * lookup with normalize=true or a `format=resolved` read every version it
@@ -24,7 +24,7 @@
 #ifndef REG_PARSED_CACHE_H
 #define REG_PARSED_CACHE_H
 
-#include "registry/reg_avro.h"
+#include "registry/reg_schema_type.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,7 +34,7 @@
 #define REG_PARSED_CACHE_DEFAULT_BYTES ((size_t)64 << 20)
 
 struct reg_parsed_cache;
-struct reg_parsed; /* one parsed schema: a parser (owning the nodes) and its root */
+struct reg_parsed; /* one parsed schema: its model */
 
 /* New empty cache holding at most about `budget` bytes of models (0 = cache
  * nothing: every put hands back an entry only its caller holds). Never NULL. */
@@ -50,11 +50,11 @@ void reg_parsed_cache_set_budget(struct reg_parsed_cache *pc, size_t budget);
 struct reg_parsed *reg_parsed_cache_get(struct reg_parsed_cache *pc, const char *context,
                                         int32_t id);
 
-/* Publish the model of (context, id): **steals** `parser` (whose call that
- * returned `root` parsed the stored text, after the schema's references).
+/* Publish the model of (context, id): **steals** `model` (the stored text
+ * parsed after the schema's references).
  * `has_references` says whether parsing needed any (such entries go with
  * reg_parsed_cache_drop_referencing). Returns the entry kept for the caller:
- * the new one, or the one already cached for that key (then `parser` is
+ * the new one, or the one already cached for that key (then `model` is
  * freed). An entry bigger than the whole budget is not cached but still
  * returned. The model must not be changed after this call.
  * Entries this put evicts are released here when `evicted` is NULL; else
@@ -62,20 +62,15 @@ struct reg_parsed *reg_parsed_cache_get(struct reg_parsed_cache *pc, const char 
  * pass to reg_parsed_release_list once it has dropped its own locks —
  * freeing a large model is not work for the registry's writer lock. */
 struct reg_parsed *reg_parsed_cache_put(struct reg_parsed_cache *pc, const char *context,
-                                        int32_t id, struct reg_avro_parser *parser,
-                                        const struct reg_avro *root, bool has_references,
+                                        int32_t id, struct reg_sm *model, bool has_references,
                                         struct reg_parsed **evicted);
 
 /* Release a kept entry; the last release frees it. NULL is a no-op. */
 void reg_parsed_release(struct reg_parsed *e);
 /* Release every entry of a list filled by reg_parsed_cache_put. NULL is a no-op. */
 void reg_parsed_release_list(struct reg_parsed *list);
-/* The entry's root (borrowed, valid while the entry is kept). */
-const struct reg_avro *reg_parsed_root(const struct reg_parsed *e);
-/* The parser that owns the entry's nodes, to write its canonical/normalized
- * text (reg_avro.h functions that take a const parser). Borrowed, valid while
- * the entry is kept; read-only. */
-const struct reg_avro_parser *reg_parsed_parser(const struct reg_parsed *e);
+/* The entry's model (borrowed, valid while the entry is kept; read-only). */
+const struct reg_sm *reg_parsed_model(const struct reg_parsed *e);
 
 /* Forget (context, id) (its schema is gone from the index). */
 void reg_parsed_cache_drop(struct reg_parsed_cache *pc, const char *context, int32_t id);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * reg_register: registration, lookup and compatibility checks — Confluent's
  * KafkaSchemaRegistry.register / lookUpSchemaUnderSubject / testCompatibility
- * (sr-api §5, §6, §9) on ferry's Avro model. */
+ * (sr-api §5, §6, §9), every schema type through reg_schema_type.h. */
 #include "registry/reg_registry.h"
 
 #include "common/fy_alloc.h"
@@ -12,6 +12,7 @@
 #include "registry/reg_metadata.h"
 #include "registry/reg_parsed_cache.h"
 #include "registry/reg_records.h"
+#include "registry/reg_schema_type.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@
 /* A register/lookup/compat request body, validated. */
 struct schema_req {
     const char *schema;    /* borrowed from the body; "" when absent */
-    const char *type;      /* "AVRO" */
+    const struct reg_schema_type *type; /* schemaType's provider (AVRO when absent) */
     json_t *references;    /* borrowed array or NULL */
     json_t *metadata;      /* borrowed object or NULL */
     json_t *rule_set;      /* borrowed object or NULL */
@@ -48,15 +49,16 @@ static int parse_body(json_t *body, struct schema_req *req, struct fy_err *err)
     if (strspn(req->schema, " \t\r\n") == strlen(req->schema))
         req->schema = "";
     json_t *t = json_object_get(body, "schemaType");
-    req->type = "AVRO";
+    req->type = &reg_schema_avro;
     if (t && !json_is_null(t)) {
         if (!json_is_string(t))
             return fy_err_set(err, FY_E_BAD_REQUEST, "Field \"schemaType\" must be a string");
-        if (strcmp(json_string_value(t), "AVRO") != 0)
+        req->type = reg_schema_type_find(json_string_value(t));
+        if (!req->type)
             /* AbstractSchemaRegistry's "Invalid schema type X", plus what is served */
             return fy_err_set(err, REG_E_INVALID_SCHEMA,
-                              "Invalid schema type %s; this registry supports AVRO",
-                              json_string_value(t));
+                              "Invalid schema type %s; this registry supports %s",
+                              json_string_value(t), reg_schema_type_names());
     }
     json_t *refs = json_object_get(body, "references");
     if (refs && !json_is_null(refs)) {
@@ -203,9 +205,9 @@ static struct reg_version *ref_version(struct reg_registry *r, const char *conte
     return v;
 }
 
-/* Parse the schemas `refs` (a JSON array) names into `p`, depth-first, each
+/* Add the schemas `refs` (a JSON array) names to `m`, depth-first, each
  * named reference once, as Confluent's AbstractSchemaProvider.resolveReferences. */
-static int parse_references(struct reg_registry *r, struct reg_avro_parser *p,
+static int parse_references(struct reg_registry *r, struct reg_sm *m,
                             const char *context, json_t *refs, bool allow_deleted, json_t *done,
                             int depth, struct fy_err *err)
 {
@@ -230,14 +232,15 @@ static int parse_references(struct reg_registry *r, struct reg_avro_parser *p,
         struct reg_schema *sc = v->schema;
         if (sc->references) {
             json_t *sub_refs = json_loads(sc->references, 0, NULL);
-            int rc = parse_references(r, p, sc->ctx->name, sub_refs, true, done, depth + 1, err);
+            int rc = parse_references(r, m, sc->ctx->name, sub_refs, true, done, depth + 1, err);
             json_decref(sub_refs);
             if (rc != 0)
                 return -1;
         }
-        const struct reg_avro *ignored;
         struct fy_err perr = {0};
-        if (reg_avro_parser_parse(p, sc->schema, false, &ignored, &perr) != 0) {
+        struct reg_sm_ref sref = {
+            .name = name, .subject = subject, .version = v->version, .direct = depth == 0};
+        if (m->type->add_reference(m, &sref, sc->schema, &perr) != 0) {
             fy_err_set(err, REG_E_INVALID_SCHEMA,
                        "Invalid schema reference %s (subject \"%s\" version %d): %s", name,
                        subject, (int)v->version, perr.msg);
@@ -248,22 +251,28 @@ static int parse_references(struct reg_registry *r, struct reg_avro_parser *p,
     return 0;
 }
 
-/* Parse a stored schema (and what it references) into a new parser. */
-static struct reg_avro_parser *parse_stored(struct reg_registry *r, const struct reg_schema *sc,
-                                            const struct reg_avro **root, struct fy_err *err)
+/* Parse a stored schema (and what it references) into a new model. */
+static struct reg_sm *parse_stored(struct reg_registry *r, const struct reg_schema *sc,
+                                   struct fy_err *err)
 {
-    struct reg_avro_parser *p = reg_avro_parser_new();
+    const struct reg_schema_type *t = reg_schema_type_find(sc->schema_type);
+    if (!t) {
+        /* a record of a type this registry does not serve (written by another) */
+        fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid schema type %s", sc->schema_type);
+        return NULL;
+    }
+    struct reg_sm *m = t->model_new();
     json_t *done = json_object();
     int rc = 0;
     if (sc->references) {
         json_t *refs = json_loads(sc->references, 0, NULL);
-        rc = parse_references(r, p, sc->ctx->name, refs, true, done, 0, err);
+        rc = parse_references(r, m, sc->ctx->name, refs, true, done, 0, err);
         json_decref(refs);
     }
     json_decref(done);
-    if (rc == 0 && reg_avro_parser_parse(p, sc->schema, false, root, err) == 0)
-        return p;
-    reg_avro_parser_free(p);
+    if (rc == 0 && t->parse(m, sc->schema, 0, err) == 0)
+        return m;
+    reg_sm_free(m);
     return NULL;
 }
 
@@ -278,18 +287,16 @@ static struct reg_parsed *stored_model(struct reg_registry *r, const struct reg_
     struct reg_parsed *m = reg_parsed_cache_get(r->idx.parsed, sc->ctx->name, sc->id);
     if (m)
         return m;
-    const struct reg_avro *root;
-    struct reg_avro_parser *p = parse_stored(r, sc, &root, err);
-    if (!p)
+    struct reg_sm *model = parse_stored(r, sc, err);
+    if (!model)
         return NULL;
-    return reg_parsed_cache_put(r->idx.parsed, sc->ctx->name, sc->id, p, root,
+    return reg_parsed_cache_put(r->idx.parsed, sc->ctx->name, sc->id, model,
                                 sc->references != NULL, NULL);
 }
 
 /* The request's schema, parsed with its references, and its stored texts. */
 struct parsed {
-    struct reg_avro_parser *parser;
-    const struct reg_avro *root;
+    struct reg_sm *model;      /* the schema with its references */
     char *canonical;   /* what would be stored */
     char *references;  /* compact JSON with concrete versions, or NULL */
     char *metadata;
@@ -298,7 +305,7 @@ struct parsed {
 
 static void parsed_destroy(struct parsed *ps)
 {
-    reg_avro_parser_free(ps->parser);
+    reg_sm_free(ps->model);
     free(ps->canonical);
     free(ps->references);
     free(ps->metadata);
@@ -310,11 +317,11 @@ static int parse_request(struct reg_registry *r, const char *context, const stru
                          bool validate, bool normalize, struct parsed *ps, struct fy_err *err)
 {
     memset(ps, 0, sizeof *ps);
-    ps->parser = reg_avro_parser_new();
+    ps->model = req->type->model_new();
     if (req->references) {
         /* store references with concrete versions: -1 means latest at registration time */
         json_t *done = json_object();
-        int rc = parse_references(r, ps->parser, context, req->references, false, done, 0, err);
+        int rc = parse_references(r, ps->model, context, req->references, false, done, 0, err);
         json_decref(done);
         if (rc != 0)
             return -1;
@@ -343,19 +350,18 @@ static int parse_request(struct reg_registry *r, const char *context, const stru
         fy_buf_putc(&b, ']');
         ps->references = fy_buf_steal(&b);
     }
-    /* names are checked in every mode (IMPORT and lookups included); the
-     * references above are stored schemas and are read as they are */
-    reg_avro_parser_check_names(ps->parser);
-    if (reg_avro_parser_parse(ps->parser, req->schema, validate, &ps->root, err) != 0) {
+    const struct reg_schema_type *t = req->type;
+    if (t->parse(ps->model, req->schema, REG_SM_REQUEST | (validate ? REG_SM_VALIDATE : 0),
+                 err) != 0) {
         if (err && err->code != REG_E_INVALID_SCHEMA)
             err->code = REG_E_INVALID_SCHEMA;
         return -1;
     }
     if (normalize) {
-        if (reg_avro_normalize(ps->parser, ps->root, &ps->canonical, err) != 0)
+        if (t->normalize(ps->model, &ps->canonical, err) != 0)
             return -1;
     } else {
-        ps->canonical = reg_avro_canonical(ps->parser, ps->root);
+        ps->canonical = t->canonical(ps->model);
     }
     if (req->metadata)
         ps->metadata = json_object_size(req->metadata)
@@ -524,21 +530,10 @@ static bool reserved_has(const char *list, const char *name, size_t len, const c
     return false;
 }
 
-/* Is `name` a field of the record `root` (AvroSchema.hasTopLevelField)? */
-static bool top_level_field(const struct reg_avro *root, const char *name, size_t len)
-{
-    if (!root || root->type != REG_AVRO_RECORD)
-        return false;
-    for (size_t i = 0; i < root->n_fields; i++)
-        if (strlen(root->fields[i].name) == len && memcmp(root->fields[i].name, name, len) == 0)
-            return true;
-    return false;
-}
-
 /* Confluent's validateReservedFields: a name `prev` reserved that `metadata`
  * no longer does, and a reserved name that is a field of `candidate`, each
  * one message (the set semantics: a name listed twice counts once). */
-static void check_reserved(const char *metadata, const struct reg_avro *candidate,
+static void check_reserved(const char *metadata, const struct reg_sm *candidate,
                            const struct reg_version *prev, struct reg_compat_msgs *msgs)
 {
     char *now = metadata_property(metadata, "confluent:reserved");
@@ -556,7 +551,7 @@ static void check_reserved(const char *metadata, const struct reg_avro *candidat
         }
     p = now;
     while ((t = fy_list_next(&p, ',', false, &n)))
-        if (!reserved_has(now, t, n, t) && top_level_field(candidate, t, n)) {
+        if (!reserved_has(now, t, n, t) && candidate->type->has_top_level_field(candidate, t, n)) {
             char *m = fy_asprintf("The new schema has field that conflicts with the reserved "
                                   "field %.*s.", (int)n, t);
             reg_compat_msgs_add(msgs, m);
@@ -577,7 +572,7 @@ static const struct reg_version *latest_live(const struct reg_subject *sub)
 
 static int check_level(struct reg_registry *r, const struct reg_subject *sub,
                        enum reg_compat_level level, bool validate_fields,
-                       const struct reg_avro *candidate, const struct reg_version *only,
+                       const struct reg_sm *candidate, const struct reg_version *only,
                        const struct compat_group *group, struct reg_compat_msgs *msgs,
                        struct fy_err *err);
 
@@ -588,7 +583,7 @@ static int check_level(struct reg_registry *r, const struct reg_subject *sub,
  * `metadata` is the candidate's. Returns 1 compatible, 0 not, -1 error. */
 static int check_against(struct reg_registry *r, const struct reg_subject *sub,
                          enum reg_compat_level level, bool validate_fields,
-                         const char *metadata, const struct reg_avro *candidate,
+                         const char *metadata, const struct reg_sm *candidate,
                          const struct reg_version *only, const struct compat_group *group,
                          struct reg_compat_msgs *msgs, struct fy_err *err)
 {
@@ -618,7 +613,7 @@ static int check_against(struct reg_registry *r, const struct reg_subject *sub,
 /* The level's check of check_against. */
 static int check_level(struct reg_registry *r, const struct reg_subject *sub,
                        enum reg_compat_level level, bool validate_fields,
-                       const struct reg_avro *candidate, const struct reg_version *only,
+                       const struct reg_sm *candidate, const struct reg_version *only,
                        const struct compat_group *group, struct reg_compat_msgs *msgs,
                        struct fy_err *err)
 {
@@ -652,13 +647,14 @@ static int check_level(struct reg_registry *r, const struct reg_subject *sub,
                    sub->qname, (int)v->version, err ? err->msg : "");
             goto out;
         }
-        prior[n].schema = reg_parsed_root(models[n]);
+        prior[n].schema = reg_parsed_model(models[n]);
         prior[n].version = v->version;
         prior[n].canonical = v->schema->schema;
         n++;
     }
 none:
-    rc = reg_compat_check_fields(level, validate_fields, candidate, prior, n, msgs, err);
+    rc = reg_compat_check_levels(level, validate_fields, reg_sm_compat_direction, candidate, prior,
+                                 n, msgs, err);
 out:
     for (size_t i = 0; i < n; i++)
         reg_parsed_release(models[i]);
@@ -679,7 +675,7 @@ static void keep_model(struct reg_registry *r, const char *context, int32_t id,
                        struct reg_parsed **evicted)
 {
     struct reg_schema *sc = reg_index_schema(&r->idx, context, id);
-    if (!sc || !ps->parser || strcmp(eff->schema, sc->schema) != 0)
+    if (!sc || !ps->model || strcmp(eff->schema, sc->schema) != 0)
         return;
     /* references: the request's list (concrete versions now) is what was stored;
      * a schema-less update inherits the latest's, which this parse did not see */
@@ -687,11 +683,11 @@ static void keep_model(struct reg_registry *r, const char *context, int32_t id,
         return;
     if (sc->references && (!ps->references || strcmp(sc->references, ps->references) != 0))
         return;
-    reg_avro_parser_mark_unvalidated(ps->parser);
-    reg_parsed_release(reg_parsed_cache_put(r->idx.parsed, context, id, ps->parser, ps->root,
+    if (ps->model->type->mark_stored)
+        ps->model->type->mark_stored(ps->model);
+    reg_parsed_release(reg_parsed_cache_put(r->idx.parsed, context, id, ps->model,
                                             sc->references != NULL, evicted));
-    ps->parser = NULL; /* the cache's now */
-    ps->root = NULL;
+    ps->model = NULL; /* the cache's now */
 }
 
 /* Hand the error in `from` to `to` (which may be NULL); `from` is left empty. */
@@ -828,6 +824,11 @@ static int job_resolve(struct reg_job *j, struct fy_err *err)
         if (j->import || !j->latest)
             return fy_err_set(err, REG_E_INVALID_SCHEMA, "Empty schema");
         j->eff.schema = j->latest->schema->schema;
+        /* populateSchema: the previous version's text and schemaType */
+        j->eff.type = reg_schema_type_find(j->latest->schema->schema_type);
+        if (!j->eff.type)
+            return fy_err_set(err, REG_E_INVALID_SCHEMA, "Invalid schema type %s",
+                              j->latest->schema->schema_type);
     }
     if (j->early_done && !j->import) {
         if (j->early_err.code != FY_OK) {
@@ -853,8 +854,8 @@ static int job_resolve(struct reg_job *j, struct fy_err *err)
         apply_config_defaults(r, &j->cs, "defaultRuleSet", "overrideRuleSet", reg_ruleset_merge,
                               JSON_COMPACT, &j->ps.rule_set);
     }
-    j->identity = reg_schema_identity(j->ps.canonical, j->ps.references, j->ps.metadata,
-                                      j->ps.rule_set);
+    j->identity = reg_schema_identity(j->eff.type->name, j->ps.canonical, j->ps.references,
+                                      j->ps.metadata, j->ps.rule_set);
     return 0;
 }
 
@@ -966,7 +967,7 @@ static int check_compatible(const struct reg_job *j, struct fy_err *err)
     struct compat_group group;
     compat_group_init(&group, j->r, &j->cs, j->ps.metadata);
     int c = check_against(j->r, j->sub, level, validate_fields(j->r, &j->cs), j->ps.metadata,
-                          j->ps.root, NULL, &group, &msgs, err);
+                          j->ps.model, NULL, &group, &msgs, err);
     free(group.value);
     if (c == 0) {
         struct fy_buf m;
@@ -1018,8 +1019,8 @@ static void track_version(struct reg_job *j)
     free(j->ps.metadata);
     j->ps.metadata = md;
     free(j->identity);
-    j->identity = reg_schema_identity(j->ps.canonical, j->ps.references, j->ps.metadata,
-                                      j->ps.rule_set);
+    j->identity = reg_schema_identity(j->eff.type->name, j->ps.canonical, j->ps.references,
+                                      j->ps.metadata, j->ps.rule_set);
 }
 
 /* An import never gives an id or a version a new meaning: an id the context
@@ -1110,8 +1111,9 @@ static int job_append(struct reg_job *j, int64_t *sync_offset, struct reg_parsed
         n++;
     }
     recs[n].key = reg_key_schema(j->qsub, j->version);
-    recs[n].value = reg_value_schema(j->qsub, j->version, j->id, "AVRO", j->ps.references,
-                                     j->ps.metadata, j->ps.rule_set, j->ps.canonical, false);
+    recs[n].value = reg_value_schema(j->qsub, j->version, j->id, j->eff.type->name,
+                                     j->ps.references, j->ps.metadata, j->ps.rule_set,
+                                     j->ps.canonical, false);
     n++;
     if (reg_registry_write(j->r, recs, n, sync_offset, err) != 0)
         return -1;
@@ -1259,11 +1261,18 @@ static bool lookup_one(struct reg_registry *r, const struct reg_version *v,
         if (!refs_equal || !metadata_equivalent(metadata, sc->metadata, v->version, exact) ||
             !rule_set_equal(rule_set, sc->rule_set))
             return false;
+        /* Schema.equals: the same type too */
+        if (strcmp(sc->schema_type, ps->model->type->name) != 0)
+            return false;
         bool match = strcmp(sc->schema, ps->canonical) == 0;
         if (!match && normalize) {
             struct reg_parsed *m = stored_model(r, sc, NULL);
             if (m) {
-                char *norm = reg_avro_normalized(reg_parsed_parser(m), reg_parsed_root(m));
+                const struct reg_sm *sm = reg_parsed_model(m);
+                char *norm = NULL;
+                /* a stored text whose normalization fails compares as stored */
+                if (sm->type->normalize(sm, &norm, NULL) != 0)
+                    norm = sm->type->canonical(sm);
                 match = strcmp(norm, ps->canonical) == 0;
                 free(norm);
                 reg_parsed_release(m);
@@ -1448,7 +1457,7 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
      * isCompatible does */
     struct compat_group group;
     compat_group_init(&group, r, &cs, ps.metadata);
-    int c = check_against(r, sub, level, validate_fields(r, &cs), ps.metadata, ps.root, only,
+    int c = check_against(r, sub, level, validate_fields(r, &cs), ps.metadata, ps.model, only,
                           &group, &msgs, err);
     free(group.value);
     if (c < 0)
@@ -1479,15 +1488,18 @@ void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
     put_schema_obj(out, sub, v);
 }
 
-char *reg_registry_resolved(struct reg_registry *r, const struct reg_schema *sc, struct fy_err *err)
+char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc,
+                             const char *format, struct fy_err *err)
 {
+    const struct reg_schema_format *f =
+        reg_schema_type_format(reg_schema_type_find(sc->schema_type), format);
+    if (!f || (f->needs_references && !sc->references))
+        return NULL;
     struct reg_parsed *m = stored_model(r, sc, err);
     if (!m)
         return NULL;
-    /* a parser that knows no names writes every named type inline */
-    struct reg_avro_parser *empty = reg_avro_parser_new();
-    char *text = reg_avro_canonical(empty, reg_parsed_root(m));
-    reg_avro_parser_free(empty);
+    const struct reg_sm *sm = reg_parsed_model(m);
+    char *text = sm->type->format(sm, f->name, err);
     reg_parsed_release(m);
     return text;
 }

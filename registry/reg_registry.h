@@ -155,10 +155,13 @@ int reg_registry_check(struct reg_registry *r, const char *subject, const char *
 void reg_put_schema_obj(struct fy_buf *out, const struct reg_subject *sub,
                         const struct reg_version *v);
 
-/* The `format=resolved` text of a stored schema: its references inlined.
- * **new** string, or NULL with err when it no longer parses. Locks: idx.lock held. */
-char *reg_registry_resolved(struct reg_registry *r, const struct reg_schema *sc,
-                            struct fy_err *err);
+/* The `?format=` text of a stored schema, as its schema type writes it
+ * (reg_schema_type.h formats: Avro's "resolved" inlines the references).
+ * **new** string; NULL when the type has no such format (or it reads the
+ * same for this schema: the stored text is the answer), or with err when the
+ * schema no longer parses. Locks: idx.lock held. */
+char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc,
+                             const char *format, struct fy_err *err);
 
 /* Append `,"references":..,"metadata":..,"ruleSet":..` for those `sc` has
  * (each omitted when empty, as Jackson NON_EMPTY). Locks: idx.lock held. */

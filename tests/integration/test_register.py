@@ -309,7 +309,8 @@ def test_empty_schema_with_metadata_reuses_previous_schema(mod_registry, uniq):
 def test_unknown_schema_type_is_42201(mod_registry, uniq):
     s = uniq()
     r = mod_registry.register(s, record("R13", ("a", "int")), schemaType="FOO")
-    expect_error(r, 422, 42201, "Invalid schema type FOO; this registry supports AVRO")
+    served = ", ".join(expect_ok(mod_registry.get("/schemas/types")))
+    expect_error(r, 422, 42201, f"Invalid schema type FOO; this registry supports {served}")
 
 
 def test_explicit_avro_schema_type_is_accepted(mod_registry, uniq):
@@ -405,4 +406,5 @@ def test_schema_types_not_served_are_rejected_with_42201(mod_registry, uniq):
         if t in served:
             continue
         r = mod_registry.register(uniq(t), '{"type":"object"}', schemaType=t)
-        expect_error(r, 422, 42201, f"Invalid schema type {t}; this registry supports AVRO")
+        expect_error(r, 422, 42201,
+                     f"Invalid schema type {t}; this registry supports {', '.join(served)}")

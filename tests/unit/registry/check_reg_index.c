@@ -202,7 +202,7 @@ static char *numbered_text(int n)
 static struct reg_version *find_text(struct reg_index *idx, const char *subject,
                                      const char *text, int32_t id)
 {
-    char *identity = reg_schema_identity(text, NULL, NULL, NULL);
+    char *identity = reg_schema_identity(NULL, text, NULL, NULL, NULL);
     struct reg_version *v =
         reg_subject_find_identity(reg_index_subject(idx, ".", subject), identity, id);
     free(identity);
@@ -270,10 +270,9 @@ END_TEST
 /* Put a model for (context, id) into the index's parsed cache. */
 static void cache_model(struct reg_index *idx, const char *context, int32_t id, bool refs)
 {
-    struct reg_avro_parser *p = reg_avro_parser_new();
-    const struct reg_avro *root;
-    ck_assert_int_eq(reg_avro_parser_parse(p, "\"int\"", false, &root, NULL), 0);
-    reg_parsed_release(reg_parsed_cache_put(idx->parsed, context, id, p, root, refs, NULL));
+    struct reg_sm *m = reg_schema_avro.model_new();
+    ck_assert_int_eq(reg_schema_avro.parse(m, "\"int\"", 0, NULL), 0);
+    reg_parsed_release(reg_parsed_cache_put(idx->parsed, context, id, m, refs, NULL));
 }
 
 static bool model_cached(struct reg_index *idx, const char *context, int32_t id)
@@ -373,7 +372,7 @@ START_TEST(test_index_identity_survives_freeing_its_first_schema)
     put_schema(&idx, "s2", 1, 6, "\"string\"", false);
     put_schema(&idx, "s3", 1, 7, "\"string\"", false);
     struct reg_context *c = reg_index_context(&idx, ".");
-    char *ident = reg_schema_identity("\"string\"", NULL, NULL, NULL);
+    char *ident = reg_schema_identity(NULL, "\"string\"", NULL, NULL, NULL);
     ck_assert_int_eq(((struct reg_schema *)fy_map_get(&c->identities, ident))->id, 5);
     put(&idx, reg_key_schema("s2", 1), NULL); /* from the middle of the chain */
     ck_assert_int_eq(((struct reg_schema *)fy_map_get(&c->identities, ident))->id, 5);

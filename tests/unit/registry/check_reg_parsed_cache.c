@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A parser holding one parsed record named `name` with `fields` int fields. */
-static struct reg_avro_parser *parsed(const char *name, int fields, const struct reg_avro **root)
+/* An Avro model (through the schema-type seam) of one record named `name`
+ * with `fields` int fields. */
+static struct reg_sm *parsed(const char *name, int fields)
 {
     char text[4096];
     int n = snprintf(text, sizeof text, "{\"type\":\"record\",\"name\":\"%s\",\"fields\":[", name);
@@ -22,27 +23,30 @@ static struct reg_avro_parser *parsed(const char *name, int fields, const struct
         n += snprintf(text + n, sizeof text - (size_t)n, "%s{\"name\":\"f%d\",\"type\":\"int\"}",
                       i ? "," : "", i);
     snprintf(text + n, sizeof text - (size_t)n, "]}");
-    struct reg_avro_parser *p = reg_avro_parser_new();
+    struct reg_sm *m = reg_schema_avro.model_new();
     struct fy_err err = {0};
-    ck_assert_msg(reg_avro_parser_parse(p, text, false, root, &err) == 0, "%s", err.msg);
-    return p;
+    ck_assert_msg(reg_schema_avro.parse(m, text, 0, &err) == 0, "%s", err.msg);
+    return m;
 }
 
 static struct reg_parsed *put(struct reg_parsed_cache *pc, const char *context, int32_t id,
                               const char *name, bool refs)
 {
-    const struct reg_avro *root;
-    struct reg_avro_parser *p = parsed(name, 3, &root);
-    return reg_parsed_cache_put(pc, context, id, p, root, refs, NULL);
+    return reg_parsed_cache_put(pc, context, id, parsed(name, 3), refs, NULL);
 }
 
 static size_t cost_of(const char *name)
 {
-    const struct reg_avro *root;
-    struct reg_avro_parser *p = parsed(name, 3, &root);
-    size_t c = reg_avro_parser_footprint(p);
-    reg_avro_parser_free(p);
+    struct reg_sm *m = parsed(name, 3);
+    size_t c = reg_schema_avro.footprint(m);
+    reg_sm_free(m);
     return c;
+}
+
+/* The record name of an entry's model. */
+static const char *root_name(const struct reg_parsed *e)
+{
+    return reg_schema_avro_root(reg_parsed_model(e))->fullname;
 }
 
 static bool cached(struct reg_parsed_cache *pc, const char *context, int32_t id)
@@ -61,11 +65,11 @@ START_TEST(test_parsed_cache_put_then_get_by_context_and_id)
     ck_assert_ptr_ne(a, b);
     struct reg_parsed *got = reg_parsed_cache_get(pc, ".", 1);
     ck_assert_ptr_eq(got, a);
-    ck_assert_str_eq(reg_parsed_root(got)->fullname, "A");
-    ck_assert_ptr_nonnull(reg_parsed_parser(got));
+    ck_assert_str_eq(root_name(got), "A");
+    ck_assert_ptr_nonnull(reg_parsed_model(got));
     reg_parsed_release(got);
     got = reg_parsed_cache_get(pc, ".ctx", 1);
-    ck_assert_str_eq(reg_parsed_root(got)->fullname, "B");
+    ck_assert_str_eq(root_name(got), "B");
     reg_parsed_release(got);
     ck_assert(!cached(pc, ".", 2));
     struct reg_parsed_cache_stats st;
@@ -86,7 +90,7 @@ START_TEST(test_parsed_cache_second_put_gets_the_first_entry)
     struct reg_parsed *a = put(pc, ".", 7, "A", false);
     struct reg_parsed *again = put(pc, ".", 7, "Other", false); /* its parser is freed */
     ck_assert_ptr_eq(a, again);
-    ck_assert_str_eq(reg_parsed_root(again)->fullname, "A");
+    ck_assert_str_eq(root_name(again), "A");
     reg_parsed_release(again);
     reg_parsed_release(a);
     reg_parsed_cache_free(pc);
@@ -100,10 +104,10 @@ START_TEST(test_parsed_cache_holder_outlives_drop_and_free)
     reg_parsed_cache_drop(pc, ".", 1);
     ck_assert(!cached(pc, ".", 1));
     /* still readable: the holder's reference keeps it */
-    ck_assert_str_eq(reg_parsed_root(a)->fullname, "A");
+    ck_assert_str_eq(root_name(a), "A");
     struct reg_parsed *b = put(pc, ".", 2, "B", false);
     reg_parsed_cache_free(pc);
-    ck_assert_str_eq(reg_parsed_root(b)->fullname, "B");
+    ck_assert_str_eq(root_name(b), "B");
     reg_parsed_release(a);
     reg_parsed_release(b);
     reg_parsed_release(NULL);
@@ -162,12 +166,10 @@ START_TEST(test_parsed_cache_hands_evicted_entries_back_when_asked)
     struct reg_parsed_cache *pc = reg_parsed_cache_new(c + c / 2);
     reg_parsed_release(put(pc, ".", 1, "A", false));
     struct reg_parsed *evicted = NULL;
-    const struct reg_avro *root;
-    struct reg_avro_parser *p = parsed("B", 3, &root);
-    struct reg_parsed *b = reg_parsed_cache_put(pc, ".", 2, p, root, false, &evicted);
+    struct reg_parsed *b = reg_parsed_cache_put(pc, ".", 2, parsed("B", 3), false, &evicted);
     ck_assert_ptr_nonnull(evicted);
     /* the evicted model is still whole until the list is released */
-    ck_assert_str_eq(reg_parsed_root(evicted)->fullname, "A");
+    ck_assert_str_eq(root_name(evicted), "A");
     ck_assert(!cached(pc, ".", 1));
     reg_parsed_release_list(evicted);
     reg_parsed_release_list(NULL);
@@ -181,7 +183,7 @@ START_TEST(test_parsed_cache_entry_over_budget_is_returned_not_cached)
     struct reg_parsed_cache *pc = reg_parsed_cache_new(16);
     struct reg_parsed *a = put(pc, ".", 1, "A", false);
     ck_assert_ptr_nonnull(a);
-    ck_assert_str_eq(reg_parsed_root(a)->fullname, "A");
+    ck_assert_str_eq(root_name(a), "A");
     ck_assert(!cached(pc, ".", 1));
     reg_parsed_release(a); /* the only reference: frees it */
     reg_parsed_cache_free(pc);
@@ -190,12 +192,11 @@ END_TEST
 
 START_TEST(test_parsed_cache_footprint_grows_with_the_schema)
 {
-    const struct reg_avro *root;
-    struct reg_avro_parser *small = parsed("S", 1, &root);
-    struct reg_avro_parser *big = parsed("B", 50, &root);
-    ck_assert_uint_gt(reg_avro_parser_footprint(big), 10 * reg_avro_parser_footprint(small) / 2);
-    reg_avro_parser_free(small);
-    reg_avro_parser_free(big);
+    struct reg_sm *small = parsed("S", 1);
+    struct reg_sm *big = parsed("B", 50);
+    ck_assert_uint_gt(reg_schema_avro.footprint(big), 10 * reg_schema_avro.footprint(small) / 2);
+    reg_sm_free(small);
+    reg_sm_free(big);
 }
 END_TEST
 
@@ -221,7 +222,7 @@ static void *worker(void *argp)
         }
         char want[16];
         snprintf(want, sizeof want, "N%d", (int)id);
-        ck_assert_str_eq(reg_parsed_root(e)->fullname, want);
+        ck_assert_str_eq(root_name(e), want);
         if ((s >> 4) % 17 == 0)
             reg_parsed_cache_drop(arg->pc, ".", id);
         if ((s >> 4) % 29 == 0)
