@@ -1229,3 +1229,24 @@ int reg_jsonschema_draft(const struct reg_jsonschema *js)
 {
     return js->draft;
 }
+
+bool reg_jsonschema_has_top_level_field(const struct reg_jsonschema *js, const char *name,
+                                        size_t len)
+{
+    const struct js_node *root = js->root;
+    for (int i = 0; root && root->kind == JS_REF && i < 64; i++)
+        root = root->target;
+    if (!root || root->kind != JS_OBJECT)
+        return false;
+    return fy_map_getn(&root->prop_index, name, len) != NULL;
+}
+
+size_t reg_jsonschema_footprint(const struct reg_jsonschema *js)
+{
+    size_t nodes = 0;
+    for (const struct js_node *n = js->nodes; n; n = n->next_alloc)
+        nodes++;
+    /* the node structs, and the jansson trees they borrow from (about
+     * eight times the text they were read from) */
+    return nodes * sizeof(struct js_node) + js->canonical_len * 9;
+}

@@ -48,6 +48,14 @@ const char *reg_jsonschema_canonical(const struct reg_jsonschema *js);
  * object's keys sorted (Jackson's TreeMap node factory). **New**. */
 char *reg_jsonschema_normalized(const struct reg_jsonschema *js);
 
+/* JsonSchema.hasTopLevelField: a property `name` (len bytes) of the root
+ * object schema. */
+bool reg_jsonschema_has_top_level_field(const struct reg_jsonschema *js, const char *name,
+                                        size_t len);
+
+/* Estimated heap bytes of the parsed schema (the parsed cache's budget). */
+size_t reg_jsonschema_footprint(const struct reg_jsonschema *js);
+
 /* The draft the text declares: 4, 6, 7, 201909 or 202012. */
 int reg_jsonschema_draft(const struct reg_jsonschema *js);
 
