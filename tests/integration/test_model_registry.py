@@ -82,6 +82,17 @@ class Model:
         self.max_id[ctx] = max(self.max_id.get(ctx, 0), sid)
 
 
+def json_schema(title: str, i: int) -> str:
+    """A JSON Schema text as ferry stores it (canonical: compact, key order kept)."""
+    return ('{"title":"%s","type":"object","properties":{"a":{"const":%d}},'
+            '"required":["a"]}' % (title, i))
+
+
+def typed(schema: str) -> dict:
+    """The request fields that say a pool text's type: schemaType JSON for JSON Schema."""
+    return {"schemaType": "JSON"} if schema.startswith('{"title":"J_') else {}
+
+
 def qs(ctx: str, s: str) -> str:
     return s if ctx == "." else f":{ctx}:{s}"
 
@@ -102,6 +113,10 @@ class Run:
             tag = ctx.strip(".") or "d"
             self.pool[ctx] = [record(f"M_{tag}_{seed % 100000}_{i}", ("a", "int"))
                               for i in range(400)]
+            # JSON Schema (issue 13): a fifth of the pool; each its own const, so any two
+            # are incompatible (ENUM_ARRAY_CHANGED) as two records of different names are,
+            # and a JSON schema against an Avro version is (different schema type)
+            self.pool[ctx] += [json_schema(f"J_{tag}_{seed % 100000}_{i}", i) for i in range(100)]
         # NONE everywhere a subject has no level of its own: the top level is the
         # default context's, :.__GLOBAL: the named contexts' (Confluent 8.2+ chain)
         for path in ("/config", f"/config/{q(':.__GLOBAL:')}"):
@@ -137,7 +152,7 @@ class Run:
     def op_register(self) -> None:
         ctx, s = self.touched = self.pick_subject()
         schema = self.pick_schema(ctx)
-        r = self.api.register(qs(ctx, s), schema)
+        r = self.api.register(qs(ctx, s), schema, **typed(schema))
         live = self.m.live(ctx, s)
         same_live = [n for n, v in live.items() if v.schema == schema]
         if same_live:  # idempotent in any mode
@@ -186,7 +201,7 @@ class Run:
             version = self.next_version(ctx, s) + self.rng.choice([0, 0, 0, 2])
             sid = self.m.max_id.get(ctx, 0) + self.rng.randint(1, 3)
             schema = self.pick_schema(ctx)
-        r = self.api.register(qs(ctx, s), schema, id=sid, version=version)
+        r = self.api.register(qs(ctx, s), schema, id=sid, version=version, **typed(schema))
         if self.m.mode[ctx] != "IMPORT":  # an explicit id needs IMPORT
             self.expect(r, 422, 42205)
             return
@@ -202,7 +217,7 @@ class Run:
     def op_lookup(self) -> None:
         ctx, s = self.touched = self.pick_subject()
         schema = self.pick_schema(ctx)
-        r = self.api.lookup(qs(ctx, s), schema)
+        r = self.api.lookup(qs(ctx, s), schema, **typed(schema))
         live = self.m.live(ctx, s)
         hits = [n for n, v in live.items() if v.schema == schema]
         if hits:
