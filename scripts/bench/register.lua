@@ -2,6 +2,8 @@
 -- Durable registrations, each request a schema the subject does not have yet.
 --   args: new PREFIX WINDOW
 --     a distinct schema (record N{tid}_{n}) under its own subject {PREFIX}{tid}-{n}
+--   args: json PREFIX WINDOW
+--     as new, a distinct JSON Schema (schemaType JSON, title N{tid}_{n}; scenario 12)
 --   args: evolve PREFIX WINDOW S BASE
 --     the next version of subject {PREFIX}{k}, k cycling over 0..S-1, whose
 --     version BASE holds load.py's bench_schema("Bench{k}", BASE): version v
@@ -34,6 +36,12 @@ function request()
     local v = base + 1 + math.floor((counter - 1) / nsubj)
     path = "/subjects/" .. prefix .. k .. "/versions"
     schema = bench_schema_escaped("Bench" .. k, v)
+  elseif mode == "json" then
+    path = "/subjects/" .. prefix .. tid .. "-" .. counter .. "/versions"
+    schema = '{\\"title\\":\\"N' .. tid .. "_" .. counter .. '\\",\\"type\\":\\"object\\",' ..
+      '\\"properties\\":{\\"id\\":{\\"type\\":\\"integer\\"},' ..
+      '\\"name\\":{\\"type\\":\\"string\\",\\"maxLength\\":64}},\\"required\\":[\\"id\\"]}'
+    return wrk.format("POST", path, headers, '{"schemaType":"JSON","schema":"' .. schema .. '"}')
   else
     path = "/subjects/" .. prefix .. tid .. "-" .. counter .. "/versions"
     schema = bench_schema_escaped("N" .. tid .. "_" .. counter, 1)
