@@ -610,14 +610,6 @@ static struct js_dep *find_dep(const struct js_node *n, const char *name, bool s
     return NULL;
 }
 
-static bool names_contain_all(json_t *big, json_t *small)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(small, i, e) if (!value_in(e, big)) return false;
-    return true;
-}
-
 static void dependencies_diff(struct dctx *c, struct js_node *o, struct js_node *u)
 {
     if (!o->ndeps && !u->ndeps)
@@ -654,8 +646,8 @@ static void dependencies_diff(struct dctx *c, struct js_node *o, struct js_node 
             } else if (schema) {
                 compare(c, od->schema, ud->schema);
             } else {
-                bool ab = names_contain_all(ud->names, od->names);
-                bool ba = names_contain_all(od->names, ud->names);
+                bool ab = contains_all(ud->names, od->names);
+                bool ba = contains_all(od->names, ud->names);
                 if (!(ab && ba))
                     add(c, ab ? DEPENDENCY_ARRAY_EXTENDED
                               : ba ? DEPENDENCY_ARRAY_NARROWED : DEPENDENCY_ARRAY_CHANGED);
