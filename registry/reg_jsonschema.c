@@ -1007,6 +1007,7 @@ static void resolve_refs(struct loader *L)
 
 struct jhash {
     uint64_t hash;
+    size_t size; /* about the bytes of its compact text */
     bool poisoned;
 };
 
@@ -1023,7 +1024,7 @@ static uint64_t mix(uint64_t h, uint64_t v)
  * loading (ferry.schema.max.json.depth). */
 static struct jhash json_hash(struct fy_map *cache, json_t *v)
 {
-    struct jhash r = {0, false};
+    struct jhash r = {0, 0, false};
     switch (json_typeof(v)) {
     case JSON_OBJECT:
     case JSON_ARRAY: {
@@ -1039,6 +1040,7 @@ static struct jhash json_hash(struct fy_map *cache, json_t *v)
                 r.hash = mix(r.hash, fy_hash_bytes(k, kl));
                 struct jhash h = json_hash(cache, e);
                 r.hash = mix(r.hash, h.hash);
+                r.size += kl + 4 + h.size;
                 r.poisoned |= h.poisoned || strcmp(k, "$ref") == 0 || strcmp(k, "not") == 0 ||
                               (strcmp(k, "default") == 0 &&
                                (json_is_object(e) || json_is_array(e)));
@@ -1050,9 +1052,11 @@ static struct jhash json_hash(struct fy_map *cache, json_t *v)
             json_array_foreach(v, i, e) {
                 struct jhash h = json_hash(cache, e);
                 r.hash = mix(r.hash, h.hash);
+                r.size += h.size + 1;
                 r.poisoned |= h.poisoned;
             }
         }
+        r.size += 2;
         c = fy_malloc(sizeof *c);
         *c = r;
         fy_map_puti(cache, (int64_t)(intptr_t)v, c);
@@ -1060,34 +1064,68 @@ static struct jhash json_hash(struct fy_map *cache, json_t *v)
     }
     case JSON_STRING:
         r.hash = mix(0x22, fy_hash_bytes(json_string_value(v), json_string_length(v)));
+        r.size = json_string_length(v) + 2;
         return r;
     case JSON_INTEGER:
         r.hash = mix(0x69, (uint64_t)json_integer_value(v));
+        r.size = 20;
         return r;
     case JSON_REAL: {
         double d = json_real_value(v);
         uint64_t bits;
         memcpy(&bits, &d, sizeof bits);
         r.hash = mix(0x72, bits);
+        r.size = 24;
         return r;
     }
     default:
         r.hash = (uint64_t)json_typeof(v) + 1;
+        r.size = 5;
         return r;
     }
 }
 
-static void hash_nodes(struct reg_jsonschema *js)
+/* Hash every node's raw JSON, and keep the compact text of the plain ones
+ * (SchemaDiff skips two equal ones) within a budget of a few times the
+ * schema's own size: nested subtrees repeat their bytes once per level, and
+ * past the budget a node simply has no text (its comparison walks it). */
+static void hash_nodes(struct reg_jsonschema *js, size_t text_len)
 {
-    struct fy_map cache;
+    size_t budget = 4 * text_len + 65536;
+    struct fy_map cache, texts;
     fy_map_init(&cache);
+    fy_map_init(&texts); /* raw -> its text: synthetic parts share their raw */
+    size_t cap = 0;
     for (struct js_node *n = js->nodes; n; n = n->next_alloc) {
         if (!n->raw)
             continue;
         struct jhash h = json_hash(&cache, n->raw);
         n->plain = !h.poisoned && n->kind != JS_REF;
         n->hash = h.hash;
+        if (!n->plain)
+            continue;
+        char *t = fy_map_geti(&texts, (int64_t)(intptr_t)n->raw);
+        if (!t && h.size > budget)
+            continue;
+        if (!t) {
+            t = json_dumps(n->raw, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+            if (!t) {
+                n->plain = false;
+                continue;
+            }
+            if (js->ntexts == cap) {
+                cap = cap ? cap * 2 : 16;
+                js->texts = fy_realloc(js->texts, cap * sizeof *js->texts);
+            }
+            js->texts[js->ntexts++] = t;
+            fy_map_puti(&texts, (int64_t)(intptr_t)n->raw, t);
+            size_t used = strlen(t);
+            budget = used < budget ? budget - used : 0;
+        }
+        n->text = t;
+        n->text_len = strlen(t);
     }
+    fy_map_destroy(&texts);
     size_t it = 0;
     const char *k;
     void *v;
@@ -1171,7 +1209,7 @@ int reg_jsonschema_parse(const char *text, size_t len, const struct reg_jsonsche
     if (!L.failed)
         resolve_refs(&L);
     if (!L.failed)
-        hash_nodes(js);
+        hash_nodes(js, len);
     int rc = -1;
     if (!L.failed && js->root) {
         js->canonical = reg_jsonschema_write_text(text, len, false, err);
@@ -1207,6 +1245,9 @@ void reg_jsonschema_free(struct reg_jsonschema *js)
         next = n->next_alloc;
         node_free(n);
     }
+    for (size_t i = 0; i < js->ntexts; i++)
+        free(js->texts[i]);
+    free(js->texts);
     for (size_t i = 0; i < js->ndocs; i++)
         json_decref(js->docs[i]);
     free(js->docs);
@@ -1248,5 +1289,8 @@ size_t reg_jsonschema_footprint(const struct reg_jsonschema *js)
         nodes++;
     /* the node structs, and the jansson trees they borrow from (about
      * eight times the text they were read from) */
-    return nodes * sizeof(struct js_node) + js->canonical_len * 9;
+    size_t texts = 0;
+    for (size_t i = 0; i < js->ntexts; i++)
+        texts += strlen(js->texts[i]) + 16;
+    return nodes * sizeof(struct js_node) + js->canonical_len * 9 + texts;
 }

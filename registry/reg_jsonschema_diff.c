@@ -1024,42 +1024,6 @@ static void compare_types(struct dctx *c, struct js_node *o, struct js_node *u)
     }
 }
 
-/* Equal JSON, keys in the same order: json_equal without its per-key lookups
- * (a different order only means the full comparison runs). Recursion follows
- * the JSON nesting, bounded when the text was parsed. */
-static bool same_json(json_t *a, json_t *b, unsigned depth)
-{
-    if (a == b)
-        return true;
-    if (json_typeof(a) != json_typeof(b) || depth > 2048)
-        return false;
-    switch (json_typeof(a)) {
-    case JSON_OBJECT: {
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        void *ia = json_object_iter(a), *ib = json_object_iter(b);
-        for (; ia && ib; ia = json_object_iter_next(a, ia), ib = json_object_iter_next(b, ib)) {
-            size_t la = json_object_iter_key_len(ia), lb = json_object_iter_key_len(ib);
-            if (la != lb || memcmp(json_object_iter_key(ia), json_object_iter_key(ib), la) != 0 ||
-                !same_json(json_object_iter_value(ia), json_object_iter_value(ib), depth + 1))
-                return false;
-        }
-        return !ia && !ib;
-    }
-    case JSON_ARRAY: {
-        size_t n = json_array_size(a);
-        if (n != json_array_size(b))
-            return false;
-        for (size_t i = 0; i < n; i++)
-            if (!same_json(json_array_get(a, i), json_array_get(b, i), depth + 1))
-                return false;
-        return true;
-    }
-    default:
-        return json_equal(a, b);
-    }
-}
-
 /* ---- memoisation (Context.compareMemoized) ---- */
 
 struct pair {
@@ -1114,8 +1078,8 @@ static void compare(struct dctx *c, struct js_node *o, struct js_node *u)
         return;
     }
     /* equal texts without $ref, not or object defaults: SchemaDiff finds nothing */
-    if (o->kind == u->kind && o->plain && u->plain && o->hash == u->hash &&
-        same_json(o->raw, u->raw, 0))
+    if (o->kind == u->kind && o->text && u->text && o->hash == u->hash &&
+        o->text_len == u->text_len && memcmp(o->text, u->text, o->text_len) == 0)
         return;
     if (!o->shared && !u->shared) {
         /* reachable once per pair of paths: only a $ref target is met again

@@ -129,6 +129,9 @@ struct js_node {
                                    * plain nodes of one kind and equal raw JSON have no
                                    * differences at all (SchemaDiff would find none) */
     uint64_t hash;                /* of raw, when plain */
+    const char *text;             /* raw as compact JSON (keys in order), when plain:
+                                   * equal texts are equal subtrees (owned by the schema) */
+    size_t text_len;
     struct js_okey *order;        /* JS_OBJECT: props in Java HashMap iteration order */
 
     struct js_node *next_alloc;   /* every node of a schema, for freeing */
@@ -141,6 +144,8 @@ struct reg_jsonschema {
     size_t ndocs;
     struct js_node *root;
     struct js_node *nodes;  /* allocation list */
+    char **texts;           /* the plain nodes' texts (owned) */
+    size_t ntexts;
     char *canonical;
     size_t canonical_len;
 };
