@@ -18,6 +18,7 @@
 #include "registry/reg_json.h"
 #include "registry/reg_jsonschema_int.h"
 
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1134,6 +1135,21 @@ static void hash_nodes(struct reg_jsonschema *js, size_t text_len)
     fy_map_destroy(&cache);
 }
 
+void reg_jsonschema_prepare(const struct reg_jsonschema *cjs)
+{
+    struct reg_jsonschema *js = (struct reg_jsonschema *)cjs; /* the one late write */
+    if (atomic_load_explicit(&js->prepared, memory_order_acquire) == 2)
+        return;
+    int idle = 0;
+    if (atomic_compare_exchange_strong(&js->prepared, &idle, 1)) {
+        hash_nodes(js, js->canonical_len);
+        atomic_store_explicit(&js->prepared, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&js->prepared, memory_order_acquire) != 2)
+        sched_yield();
+}
+
 /* ---- the public face --------------------------------------------------------- */
 
 static int detect_draft(json_t *root)
@@ -1208,8 +1224,6 @@ int reg_jsonschema_parse(const char *text, size_t len, const struct reg_jsonsche
         js->root = load(&L, doc, 0);
     if (!L.failed)
         resolve_refs(&L);
-    if (!L.failed)
-        hash_nodes(js, len);
     int rc = -1;
     if (!L.failed && js->root) {
         js->canonical = reg_jsonschema_write_text(text, len, false, err);
@@ -1289,8 +1303,7 @@ size_t reg_jsonschema_footprint(const struct reg_jsonschema *js)
         nodes++;
     /* the node structs, and the jansson trees they borrow from (about
      * eight times the text they were read from) */
-    size_t texts = 0;
-    for (size_t i = 0; i < js->ntexts; i++)
-        texts += strlen(js->texts[i]) + 16;
-    return nodes * sizeof(struct js_node) + js->canonical_len * 9 + texts;
+    /* the nodes' texts, made later by reg_jsonschema_prepare, stay within
+     * 4 x the text + 64 KiB; about twice the text in practice */
+    return nodes * sizeof(struct js_node) + js->canonical_len * 11;
 }

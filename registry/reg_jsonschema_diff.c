@@ -1149,6 +1149,8 @@ static int run_diff(const struct reg_jsonschema *orig, const struct reg_jsonsche
 {
     struct fy_map *seed = NULL;
     int rc = -1;
+    reg_jsonschema_prepare(orig);
+    reg_jsonschema_prepare(upd);
     for (int pass = 0; pass < 64; pass++) {
         struct dstate st = {.lenient = lenient, .seed = seed, .err = err};
         st.max_steps = reg_compat_get_limits()->max_steps;

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -144,6 +145,8 @@ struct reg_jsonschema {
     size_t ndocs;
     struct js_node *root;
     struct js_node *nodes;  /* allocation list */
+    _Atomic int prepared;   /* 0, 1 while reg_jsonschema_prepare runs, 2 when the
+                             * nodes' hashes and texts are there */
     char **texts;           /* the plain nodes' texts (owned) */
     size_t ntexts;
     char *canonical;
@@ -157,6 +160,13 @@ uint32_t reg_jsonschema_java_hash(const char *s, size_t len);
 /* reg_jsonschema_canonical_text for a text already known to be JSON (the
  * parser has read it): no second validation. **New** or NULL with err. */
 char *reg_jsonschema_write_text(const char *text, size_t len, bool normalize, struct fy_err *err);
+
+/* The nodes' hashes and texts (what the diff skips equal subtrees by), made
+ * on the first comparison rather than on every registration's parse: once per
+ * schema, the first caller builds them and any other waits (C11 atomics; the
+ * schema is otherwise read-only, so this is its only late write).
+ * Thread: any. */
+void reg_jsonschema_prepare(const struct reg_jsonschema *js);
 
 /* Fill n->order for an object node (reg_jsonschema_diff.c, which owns the
  * Java iteration-order rules). */
