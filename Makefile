@@ -130,6 +130,11 @@ $(B)/schema_shapes: scripts/bench/schema_shapes.c $(B)/libferry.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -o $@ $< $(B)/libferry.a $(LDFLAGS_V) $(LIBS)
 
+# Bench tool (scenario 12): JSON Schema compatibility checks in-process.
+$(B)/jsonschema_compat: scripts/bench/jsonschema_compat.c $(B)/libferry.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS_V) -o $@ $< $(B)/libferry.a $(LDFLAGS_V) $(LIBS)
+
 deps:
 	@scripts/deps.sh build
 
@@ -182,7 +187,7 @@ itest-run:
 
 bench: deps-test
 	@$(MAKE) --no-print-directory VARIANT=release variant-release build/release/rdk_copy \
-	    build/release/schema_shapes
+	    build/release/schema_shapes build/release/jsonschema_compat
 	@ln -sf build/release/ferry ferry
 	FERRY_BIN=$(abspath build/release/ferry) scripts/bench.sh
 

@@ -72,34 +72,6 @@ static int fail_limit(struct fy_err *err, const char *what, size_t n, const char
                       "Invalid schema: %s (%zu) exceeds the limit %s=%zu", what, n, setting, max);
 }
 
-/* Deepest nesting of [ and { in JSON text `s` (outside strings), scanning
- * only until it exceeds `max`: a bound checked before anything recursive
- * reads the text. */
-static unsigned json_nesting(const char *s, unsigned max)
-{
-    unsigned depth = 0, deepest = 0;
-    bool in_str = false;
-    for (; *s; s++) {
-        if (in_str) {
-            if (*s == '\\' && s[1])
-                s++;
-            else if (*s == '"')
-                in_str = false;
-        } else if (*s == '"') {
-            in_str = true;
-        } else if (*s == '{' || *s == '[') {
-            if (++depth > deepest) {
-                deepest = depth;
-                if (deepest > max)
-                    break;
-            }
-        } else if ((*s == '}' || *s == ']') && depth) {
-            depth--;
-        }
-    }
-    return deepest;
-}
-
 static const char *const type_names[] = {
     [REG_AVRO_NULL] = "null",     [REG_AVRO_BOOLEAN] = "boolean", [REG_AVRO_INT] = "int",
     [REG_AVRO_LONG] = "long",     [REG_AVRO_FLOAT] = "float",     [REG_AVRO_DOUBLE] = "double",
@@ -1172,7 +1144,7 @@ int reg_avro_parser_parse(struct reg_avro_parser *p, const char *text, bool vali
     /* a comment needs a '/': most schemas have none and skip the copy */
     clean = text && strchr(text, '/') ? strip_comments(text) : NULL;
     const char *doc = clean ? clean : text ? text : "";
-    unsigned nesting = json_nesting(doc, limits.max_json_depth);
+    unsigned nesting = reg_json_nesting(doc, limits.max_json_depth);
     if (nesting > limits.max_json_depth) {
         fy_err_set(err, REG_E_INVALID_SCHEMA,
                    "Invalid schema: JSON nesting depth exceeds the limit "

@@ -314,3 +314,28 @@ json_t *reg_json_load(const char *text)
     free(rd.buf);
     return v;
 }
+
+unsigned reg_json_nesting(const char *s, unsigned max)
+{
+    unsigned depth = 0, deepest = 0;
+    bool in_str = false;
+    for (; *s; s++) {
+        if (in_str) {
+            if (*s == '\\' && s[1])
+                s++;
+            else if (*s == '"')
+                in_str = false;
+        } else if (*s == '"') {
+            in_str = true;
+        } else if (*s == '{' || *s == '[') {
+            if (++depth > deepest) {
+                deepest = depth;
+                if (deepest > max)
+                    break;
+            }
+        } else if ((*s == '}' || *s == ']') && depth) {
+            depth--;
+        }
+    }
+    return deepest;
+}

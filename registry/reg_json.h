@@ -24,4 +24,9 @@
  * must ask jansson (which may then succeed or fail). */
 json_t *reg_json_load(const char *text);
 
+/* Deepest nesting of [ and { in the NUL-terminated JSON text `s` (outside
+ * strings), scanning only until it exceeds `max`: a bound checked before
+ * anything recursive reads the text. */
+unsigned reg_json_nesting(const char *s, unsigned max);
+
 #endif

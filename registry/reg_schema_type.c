@@ -10,6 +10,7 @@
  * documented answer is ["JSON","PROTOBUF","AVRO"]). A type plugs in with
  * one line here (docs/internals/schema-types.md). */
 static const struct reg_schema_type *const types[] = {
+    &reg_schema_json,
     &reg_schema_proto,
     &reg_schema_avro,
 };

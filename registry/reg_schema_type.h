@@ -128,6 +128,8 @@ const struct reg_schema_format *reg_schema_type_format(const struct reg_schema_t
 /* The Avro provider (registry/reg_schema_avro.c) and its model's parts, for
  * tests and Avro-only callers. */
 extern const struct reg_schema_type reg_schema_avro;
+/* The JSON Schema provider (registry/reg_schema_json.c). */
+extern const struct reg_schema_type reg_schema_json;
 const struct reg_avro *reg_schema_avro_root(const struct reg_sm *m);
 
 /* The Protobuf provider (registry/reg_schema_proto.c). */

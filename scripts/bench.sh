@@ -10,12 +10,13 @@
 #      BENCH_THREADS / BENCH_CONNS        wrk -t / -c for reads (default 1 / 32)
 #      BENCH_REG_CONNS                    wrk -c for registrations (default 64)
 #      BENCH_BULK_SUBJECTS / BENCH_BULK_VERSIONS   restart data set (default 10000 x 10)
-#      BENCH_ONLY="1 2 ... 11 13"         scenarios to run (7: schema linking, link_bench.py;
+#      BENCH_ONLY="1 2 ... 14"            scenarios to run (7: schema linking, link_bench.py;
 #                                         8: topic mirror vs MirrorMaker 2, mirror_bench.py;
 #                                         9: hostile schema shapes, schema_shapes.c;
 #                                         10: the mirror's offset map, 1M transactional
 #                                             records, omap_bench.py;
 #                                         11: id reads over TLS and with Basic auth;
+#                                         12: JSON Schema registrations and compatibility;
 #                                         13: Protobuf registrations, format=serialized reads;
 #                                         14: RTO of ferry dr failover, dr_bench.py)
 #      BENCH_OMAP_ARGS                    extra omap_bench.py arguments (e.g. --records 100000)
@@ -36,7 +37,7 @@ CONNS=${BENCH_CONNS:-32}
 REG_CONNS=${BENCH_REG_CONNS:-64}
 BULK_SUBJECTS=${BENCH_BULK_SUBJECTS:-10000}
 BULK_VERSIONS=${BENCH_BULK_VERSIONS:-10}
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 13 14}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 12 13 14}
 PRE_SUBJECTS=200   # preload: 200 subjects x 5 versions = 1000 schemas per context
 PRE_VERSIONS=5
 PRE_IDS=$((PRE_SUBJECTS * PRE_VERSIONS))
@@ -453,6 +454,43 @@ if want 11; then
     EXTRA_PIDS=()
 fi
 
+# ---------------------------------------------------------------------------
+# 12: JSON Schema (issue 13): durable registrations of new JSON schemas, and the
+# compatibility check of a 200-property object schema against its 50 versions
+# (BACKWARD_TRANSITIVE) over HTTP, plus the same check in-process
+# (build/release/jsonschema_compat: the checker alone, parsed versions cached / cold)
+if want 12; then
+    start_ferry "$WORK/data-json" "$WORK/ferry-json.log"
+    echo "ferry pid $FERRY_PID on $URL (scenario 12)"
+    run_wrk register-json 1 "$REG_CONNS" register.lua json jnew- $((DUR - 2))
+    ACKED=$(kv acked "$R_LINE"); SENT=$(kv sent "$R_LINE"); FAILED=$(kv failed "$R_LINE")
+    row "12 POST /subjects/{s}/versions (JSON, new)" "$(kv reg_rps "$R_LINE")" "$R_P50" "$R_P99"
+    summ "12 durable JSON registrations req/s" "$(kv reg_rps "$R_LINE")" "req/s" ">=" 5000
+    [ "$FAILED" = 0 ] || WARNINGS+=("12: $FAILED registrations not answered 200 ($(kv bad_sample "$R_LINE"))")
+    C1=$($LOAD count "$URL" --prefix jnew-)
+    echo "12: sent=$SENT acked=$ACKED failed=$FAILED stored versions=$(kv versions "$C1")"
+    [ "$(kv versions "$C1")" = "$ACKED" ] || ERRORS+=("12: acknowledged $ACKED, stored $(kv versions "$C1")")
+    $PY "$BENCH_DIR/jsonschema_load.py" "$URL" jcompat "$WORK/jcompat.json" \
+        || die "scenario 12 preload failed"
+    ANSWER=$(curl -s -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+        --data-binary @"$WORK/jcompat.json" "$URL/compatibility/subjects/jcompat/versions")
+    [ "$ANSWER" = '{"is_compatible":true}' ] || ERRORS+=("12: compatibility answer $ANSWER")
+    run_wrk compat-json 1 4 compat_json.lua jcompat "$WORK/jcompat.json"
+    row "12 POST /compatibility (200 props x 50)" "$R_RPS" "$R_P50" "$R_P99"
+    summ "12 JSON compat 200 props x 50 p99" "$R_P99" "ms" "<" 20
+    stop_ferry
+    JC_BIN=${JC_BIN:-$(dirname "$FERRY_BIN")/jsonschema_compat}
+    if [ -x "$JC_BIN" ]; then
+        while IFS= read -r R_LINE; do
+            row "12 in-process $(kv name "$R_LINE")" "-" "$(kv p50_ms "$R_LINE")" \
+                "$(kv p99_ms "$R_LINE")"
+        done < <(timeout 600 "$JC_BIN" 200 | grep '^JSONSCHEMA_RESULT')
+    else
+        WARNINGS+=("12: no $JC_BIN (make bench builds it)")
+    fi
+fi
+
+# ---------------------------------------------------------------------------
 # 13: Protobuf (issue 14): durable registrations of new Protobuf schemas, each
 # under its own subject, then id reads of those schemas as stored text and as
 # format=serialized (a FileDescriptorProto built and base64-encoded per read),

@@ -4,6 +4,8 @@
 --     a distinct schema (record N{tid}_{n}) under its own subject {PREFIX}{tid}-{n}
 --   args: proto PREFIX WINDOW
 --     as new, with a distinct Protobuf schema (message N{tid}_{n}, schemaType PROTOBUF)
+--   args: json PREFIX WINDOW
+--     as new, a distinct JSON Schema (schemaType JSON, title N{tid}_{n}; scenario 12)
 --   args: evolve PREFIX WINDOW S BASE
 --     the next version of subject {PREFIX}{k}, k cycling over 0..S-1, whose
 --     version BASE holds load.py's bench_schema("Bench{k}", BASE): version v
@@ -42,6 +44,12 @@ function request()
       ' {\\n  int64 id = 1;\\n  string name = 2;\\n  repeated string tags = 3;\\n}\\n'
     return wrk.format("POST", path, headers,
                       '{"schemaType":"PROTOBUF","schema":"' .. schema .. '"}')
+  elseif mode == "json" then
+    path = "/subjects/" .. prefix .. tid .. "-" .. counter .. "/versions"
+    schema = '{\\"title\\":\\"N' .. tid .. "_" .. counter .. '\\",\\"type\\":\\"object\\",' ..
+      '\\"properties\\":{\\"id\\":{\\"type\\":\\"integer\\"},' ..
+      '\\"name\\":{\\"type\\":\\"string\\",\\"maxLength\\":64}},\\"required\\":[\\"id\\"]}'
+    return wrk.format("POST", path, headers, '{"schemaType":"JSON","schema":"' .. schema .. '"}')
   else
     path = "/subjects/" .. prefix .. tid .. "-" .. counter .. "/versions"
     schema = bench_schema_escaped("N" .. tid .. "_" .. counter, 1)

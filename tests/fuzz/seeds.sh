@@ -4,6 +4,7 @@
 #   tests/fuzz/seeds.sh <target> <corpus-dir>
 # fuzz_avro, fuzz_json: every schema of tests/unit/registry/data/*.txt ("in"/"ref" lines)
 # fuzz_compat: those schemas paired (reader NUL writer), plus tests/fuzz/seeds/compat
+# fuzz_jsonschema: the original and update schemas of jsonschema_diff_cases.jsonl (NUL between)
 # fuzz_proto: every .proto text of tests/unit/registry/data/proto_vectors.jsonl
 # fuzz_route, fuzz_props: tests/fuzz/seeds/<route|props>
 # fuzz_journal: a valid journal written by the target itself (FUZZ_JOURNAL_SEED)
@@ -42,6 +43,13 @@ fuzz_proto)
     python3 -c 'import json, sys
 for i, l in enumerate(open("tests/unit/registry/data/proto_vectors.jsonl")):
     open("%s/vector-%d" % (sys.argv[1], i), "w").write(json.loads(l)["in"])' "$dir"
+    ;;
+fuzz_jsonschema)
+    python3 -c 'import json, sys
+for i, l in enumerate(open("tests/unit/registry/data/jsonschema_diff_cases.jsonl")):
+    c = json.loads(l)
+    t = json.dumps(c["original_schema"]) + "\0" + json.dumps(c["update_schema"])
+    open("%s/case-%d" % (sys.argv[1], i), "w").write(t)' "$dir"
     ;;
 fuzz_route)
     cp tests/fuzz/seeds/route/* "$dir/"

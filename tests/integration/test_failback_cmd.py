@@ -287,3 +287,38 @@ def test_failback_unreachable_primary_fails_clearly(tmp_path):
     p = run_cmd("failback", cfg, "--plan")
     assert p.returncode == 1, p.stdout + p.stderr
     assert "[FAILED] read the link's mapping" in p.stdout, p.stdout
+
+
+def test_failover_and_failback_carry_json_schemas(ferry_factory, tmp_path, monkeypatch):
+    """JSON Schema (issue 13) through the drill: the exporter copies a JSON subject (with a
+    reference) to DR with its ids; after failover DR registers a new JSON version; failback
+    writes it back to the primary as JSON with the same text and id, and the link converges."""
+    primary, dr = exporting_pair(ferry_factory)
+
+    def compact(obj):
+        return json.dumps(obj, separators=(",", ":"))
+    addr = compact({"type": "object", "properties": {"street": {"type": "string"}}})
+    primary.register_ok("jaddr", addr, schemaType="JSON")
+    refs = [{"name": "addr.json", "subject": "jaddr", "version": 1}]
+    v1 = compact({"type": "object", "properties": {"home": {"$ref": "addr.json"}},
+                  "additionalProperties": False})
+    primary.register_ok("jp", v1, schemaType="JSON", references=refs)
+    wait_until(lambda: dr.version(":.primary:jp", 1).status_code == 200, 30, what="replicated")
+    got = expect_ok(dr.version(":.primary:jp", 1))
+    assert got["schemaType"] == "JSON" and got["schema"] == v1, got
+    assert got["references"] == [dict(refs[0], subject=":.primary:jaddr")], got
+    cfg = primary_lost(tmp_path, primary, dr)
+    # an optional property added to a closed content model: BACKWARD compatible
+    v2 = compact({"type": "object", "properties": {"home": {"$ref": "addr.json"},
+                                                   "name": {"type": "string"}},
+                  "additionalProperties": False})
+    dr_refs = [{"name": "addr.json", "subject": ":.primary:jaddr", "version": 1}]
+    v2_id = dr.register_ok(":.primary:jp", v2, schemaType="JSON", references=dr_refs)
+
+    primary = restart_same_port(ferry_factory, primary.server, monkeypatch)
+    rc, rep = failback(cfg, "--apply")
+    assert rc == 0, json.dumps(rep, indent=1)
+    back = expect_ok(primary.version("jp", 2))
+    assert (back["schemaType"], back["schema"], back["id"]) == ("JSON", v2, v2_id), back
+    assert [r["subject"] for r in back["references"]] == ["jaddr"], back
+    wait_until(lambda: converged(primary, ".", dr, ".primary"), 30, what="link converges")

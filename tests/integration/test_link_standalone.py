@@ -144,3 +144,34 @@ def test_standalone_link_reads_past_the_first_listing_page(ferry_factory, tmp_pa
     copied = listed(dst, ":.lnk:")
     assert len(copied) == n
     assert copied == listed(src, "")
+
+
+def test_standalone_link_carries_json_schemas_with_references(ferry_factory, tmp_path):
+    """JSON Schema (issue 13) through `ferry link`: schemaType, the stored text, ids,
+    versions and references arrive unchanged, and the destination answers the same
+    compatibility verdict for a JSON change (its copy parses and checks as the source)."""
+    import json
+    src = Api(ferry_factory.start(config=FAST))
+    dst = Api(ferry_factory.start(config=FAST))
+    addr = json.dumps({"type": "object", "properties": {"street": {"type": "string"}}},
+                      separators=(",", ":"))
+    src.register_ok("jl-addr", addr, schemaType="JSON")
+    refs = [{"name": "addr.json", "subject": "jl-addr", "version": 1}]
+    person = json.dumps({"type": "object", "properties": {"home": {"$ref": "addr.json"}},
+                         "additionalProperties": False}, separators=(",", ":"))
+    pid = src.register_ok("jl-person", person, schemaType="JSON", references=refs)
+    src.register_ok("jl-avro", record(conftest.aname(), ("a", "int")))
+    cfg = link_props(tmp_path, src, dst)
+    assert once(cfg) >= 3
+    want, got = expected_dest(dump(src, ".")), dump(dst, ".lnk")
+    assert want == got
+    assert {v[2] for v in got["versions"].values()} == {"JSON", "AVRO"}, got
+    b = expect_ok(dst.get(f"/schemas/ids/{pid}", params={"subject": ":.lnk:jl-person"}))
+    assert b["schemaType"] == "JSON" and b["schema"] == person, b
+    # the copy's model works: a change that drops the property is refused the same way
+    closed = json.dumps({"type": "object", "properties": {}, "additionalProperties": False},
+                        separators=(",", ":"))
+    for api, subject in ((src, "jl-person"), (dst, ":.lnk:jl-person")):
+        r = api.post(f"/compatibility/subjects/{conftest.q(subject)}/versions/latest",
+                     {"schema": closed, "schemaType": "JSON"})
+        assert expect_ok(r) == {"is_compatible": False}, (subject, r.text)

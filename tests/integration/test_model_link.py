@@ -16,6 +16,7 @@ FERRY_MODEL_LINK_SEEDS=<n> runs n fresh seeds (a soak), FERRY_MODEL_LINK_STEPS (
 600) and FERRY_MODEL_LINK_SECONDS (default 30) bound each run's workload."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -57,6 +58,7 @@ class Run:
         self.faults: dict[str, int] = {}
         self.src.set_config(None, "NONE")  # any schema registers; the level travels too
         self.subjects = [f"m{i}" for i in range(8)]
+        self.json_versions: set[tuple[str, int]] = set()
         self.gen = 0
         self.log: list[str] = []
 
@@ -71,6 +73,8 @@ class Run:
 
     # -- operations on the source (any 4xx is a legal outcome: the source is the model)
     def op_register(self) -> None:
+        if self.rng.random() < 0.25:
+            return self.op_register_json()
         s = self.rng.choice(self.subjects)
         self.gen += 1
         fields = [(f"f{self.gen}", "int", 0)]
@@ -97,6 +101,30 @@ class Run:
         else:
             self.src.register(s, record(name, *fields))
         self.log.append(f"register {s} refs={refs}")
+
+    def op_register_json(self) -> None:
+        """A JSON Schema version (issue 13), half of them with a $ref to a JSON version of
+        another subject through references: the link must carry schemaType, text, id and
+        references unchanged."""
+        s = self.rng.choice(self.subjects)
+        self.gen += 1
+        props = {f"f{self.gen}": {"type": "integer"}}
+        refs = []
+        others = [(o, v) for (o, v) in sorted(self.json_versions) if o != s
+                  and v in self.live_versions(o)]
+        if others and self.rng.random() < 0.5:
+            o, v = self.rng.choice(others)
+            name = f"{o}_{v}.json"
+            props["ref"] = {"$ref": name}
+            refs = [{"name": name, "subject": o, "version": v}]
+        text = json.dumps({"title": f"J_{s}_{self.gen}", "type": "object",
+                           "properties": props}, separators=(",", ":"))
+        r = self.src.register(s, text, schemaType="JSON", references=refs)
+        if r.status_code == 200:
+            lv = self.live_versions(s)
+            if lv:
+                self.json_versions.add((s, max(lv)))
+        self.log.append(f"register-json {s} refs={refs} -> {r.status_code}")
 
     def op_soft_delete_version(self) -> None:
         s = self.rng.choice(self.subjects)
@@ -252,6 +280,9 @@ def test_link_converges_under_random_workload_and_faults(ferry_factory, monkeypa
             time.sleep(0.2)
         assert converged(run.src, ".", run.dst, ".copy")
         assert len(want["versions"]) > 0
+        # JSON Schema versions were part of what converged (issue 13)
+        if done >= 100:
+            assert any(v[2] == "JSON" for v in want["versions"].values()), run.log[-20:]
         assert run.compactions() > 0, "the source journal never compacted"
         print(f"steps={done} versions={len(want['versions'])} faults={run.faults} "
               f"compactions={run.compactions()} elapsed={time.monotonic() - t0:.1f}s")

@@ -86,9 +86,19 @@ def proto(name: str) -> str:
     return f'syntax = "proto3";\npackage m;\n\nmessage {name} {{\n  int32 a = 1;\n}}\n'
 
 
+def json_schema(title: str, i: int) -> str:
+    """A JSON Schema text as ferry stores it (canonical: compact, key order kept)."""
+    return ('{"title":"%s","type":"object","properties":{"a":{"const":%d}},'
+            '"required":["a"]}' % (title, i))
+
+
 def stype(schema: str) -> dict:
-    """The schemaType field a schema of the pool is sent with."""
-    return {"schemaType": "PROTOBUF"} if schema.startswith("syntax") else {}
+    """The schemaType field a schema of the pool is sent with (none for Avro)."""
+    if schema.startswith("syntax"):
+        return {"schemaType": "PROTOBUF"}
+    if schema.startswith('{"title":"J_'):
+        return {"schemaType": "JSON"}
+    return {}
 
 
 def qs(ctx: str, s: str) -> str:
@@ -114,6 +124,10 @@ class Run:
             self.pool[ctx] = [proto(f"P_{tag}_{seed % 100000}_{i}") if i % 4 == 3 else
                               record(f"M_{tag}_{seed % 100000}_{i}", ("a", "int"))
                               for i in range(400)]
+            # JSON Schema (issue 13): a fifth of the pool; each its own const, so any two
+            # are incompatible (ENUM_ARRAY_CHANGED) as two records of different names are,
+            # and a JSON schema against an Avro version is (different schema type)
+            self.pool[ctx] += [json_schema(f"J_{tag}_{seed % 100000}_{i}", i) for i in range(100)]
         # NONE everywhere a subject has no level of its own: the top level is the
         # default context's, :.__GLOBAL: the named contexts' (Confluent 8.2+ chain)
         for path in ("/config", f"/config/{q(':.__GLOBAL:')}"):
