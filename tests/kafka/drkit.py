@@ -75,6 +75,10 @@ class Registry:
         if self.proc:
             self.log.close()
             self.proc = None
+            with open(os.path.join(self.dir, "serve.log"), errors="replace") as f:
+                log = f.read()
+            # an ASan build (FERRY_BIN=build/asan/ferry) must stay silent
+            assert "Sanitizer" not in log and "runtime error:" not in log, log[-4000:]
 
 
 def avro_record(name, *fields):
