@@ -467,12 +467,9 @@ static void summarize(struct run *r, int64_t t_run)
     json_t *rep = r->rep;
     json_t *mf = json_object_get(json_object_get(r->journal, "steps"), "mirror_failover");
     json_t *rg = json_object_get(json_object_get(r->journal, "steps"), "registry");
-    json_object_set(rep, "topics", mf ? json_object_get(mf, "topics") : json_array());
-    if (!json_object_get(rep, "topics"))
-        json_object_set_new(rep, "topics", json_array());
-    json_object_set(rep, "scopes", rg ? json_object_get(rg, "scopes") : json_array());
-    if (!json_object_get(rep, "scopes"))
-        json_object_set_new(rep, "scopes", json_array());
+    json_t *topics = json_object_get(mf, "topics"), *scopes = json_object_get(rg, "scopes");
+    json_object_set_new(rep, "topics", topics ? json_incref(topics) : json_array());
+    json_object_set_new(rep, "scopes", scopes ? json_incref(scopes) : json_array());
     json_t *sl = json_object_get(rg, "schema_changes_lost");
     json_t *sm = json_object_get(rg, "schema_lost_ms");
     json_object_set(rep, "schema_changes_lost", sl ? sl : json_null());

@@ -75,6 +75,10 @@ class Registry:
         if self.proc:
             self.log.close()
             self.proc = None
+            with open(os.path.join(self.dir, "serve.log"), errors="replace") as f:
+                log = f.read()
+            # an ASan build (FERRY_BIN=build/asan/ferry) must stay silent
+            assert "Sanitizer" not in log and "runtime error:" not in log, log[-4000:]
 
 
 def avro_record(name, *fields):
@@ -136,6 +140,8 @@ def ferry_dr(*args, timeout=180):
     """`ferry dr ARGS...`: (exit status, parsed --json report or None, stdout, stderr)."""
     p = subprocess.run([FERRY_BIN, "dr", *args], capture_output=True, text=True,
                        timeout=timeout)
+    # an ASan build (FERRY_BIN=build/asan/ferry) must stay silent, whatever the exit status
+    assert "Sanitizer" not in p.stderr and "runtime error:" not in p.stderr, p.stderr[-4000:]
     rep = None
     if "--json" in args and p.stdout.strip():
         rep = json.loads(p.stdout)
