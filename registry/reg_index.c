@@ -106,6 +106,11 @@ static void schema_free(struct reg_schema *sc)
     free(sc->metadata);
     free(sc->rule_set);
     free(sc->identity);
+    for (struct reg_format_memo *m = atomic_load(&sc->format_memo), *next; m; m = next) {
+        next = m->next;
+        free(m->text);
+        free(m);
+    }
     free(sc);
 }
 

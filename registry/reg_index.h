@@ -27,6 +27,13 @@ struct reg_parsed_cache;
 
 enum reg_mode { REG_MODE_READWRITE, REG_MODE_READONLY, REG_MODE_READONLY_OVERRIDE, REG_MODE_IMPORT };
 
+/* A `?format=` text of a schema kept with it (reg_registry_formatted). */
+struct reg_format_memo {
+    const void *format;           /* the type's format entry it is for */
+    char *text;
+    struct reg_format_memo *next;
+};
+
 /* One schema of one context's id space. Shared by every version that uses it. */
 struct reg_schema {
     int32_t id;
@@ -47,6 +54,10 @@ struct reg_schema {
     /* the next schema of this context with the same identity (a chain headed
      * by ctx->identities; IMPORT can give one identity several ids) */
     struct reg_schema *same_next;
+    /* formatted texts already made (only for schemas without references, whose
+     * formatted text cannot change): pushed with compare-and-swap by readers
+     * holding idx.lock shared, freed with the schema */
+    _Atomic(struct reg_format_memo *) format_memo;
 };
 
 struct reg_version {

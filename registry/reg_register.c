@@ -15,6 +15,7 @@
 #include "registry/reg_schema_type.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1521,11 +1522,30 @@ char *reg_registry_formatted(struct reg_registry *r, const struct reg_schema *sc
         reg_schema_type_format(reg_schema_type_find(sc->schema_type), format);
     if (!f || (f->needs_references && !sc->references))
         return NULL;
+    /* without references the formatted text of a stored schema never changes:
+     * kept with the schema after the first read */
+    struct reg_schema *msc = (struct reg_schema *)sc;
+    for (struct reg_format_memo *fm =
+             atomic_load_explicit(&msc->format_memo, memory_order_acquire);
+         fm; fm = fm->next)
+        if (fm->format == f)
+            return fy_strdup(fm->text);
     struct reg_parsed *m = stored_model(r, sc, err);
     if (!m)
         return NULL;
     const struct reg_sm *sm = reg_parsed_model(m);
     char *text = sm->type->format(sm, f->name, err);
     reg_parsed_release(m);
+    if (text && !sc->references) {
+        struct reg_format_memo *fm = fy_calloc(1, sizeof *fm);
+        fm->format = f;
+        fm->text = fy_strdup(text);
+        fm->next = atomic_load_explicit(&msc->format_memo, memory_order_acquire);
+        /* readers racing on a first read may each push one: harmless, bounded */
+        while (!atomic_compare_exchange_weak_explicit(&msc->format_memo, &fm->next, fm,
+                                                      memory_order_acq_rel,
+                                                      memory_order_acquire))
+            ;
+    }
     return text;
 }

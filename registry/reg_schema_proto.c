@@ -14,6 +14,7 @@
 #include "registry/reg_proto_desc.h"
 #include "registry/reg_proto_diff.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,10 @@ struct proto_sm {
     char **dep_subjects;               /* owned */
     size_t n_deps, cap_deps;
     size_t bytes;                      /* the texts' length, for the footprint */
+    /* formattedString("serialized"), made by the first read that asks and kept:
+     * a memo of an immutable model (set once with compare-and-swap, so any
+     * thread may read the model while another fills it) */
+    _Atomic(char *) serialized;
 };
 
 static struct proto_sm *pm(struct reg_sm *m)
@@ -72,6 +77,7 @@ static void proto_free(struct reg_sm *m)
     free(p->dep_files);
     free(p->dep_names);
     free(p->canonical);
+    free(atomic_load(&p->serialized));
     free(p);
 }
 
@@ -153,9 +159,21 @@ static char *proto_format(const struct reg_sm *m, const char *format, struct fy_
     const struct proto_sm *p = cpm(m);
     char *out = NULL;
     int rc;
-    if (strcmp(format, "serialized") == 0)
+    if (strcmp(format, "serialized") == 0) {
+        char *have = atomic_load_explicit(&((struct proto_sm *)p)->serialized,
+                                          memory_order_acquire);
+        if (have)
+            return fy_strdup(have);
         rc = reg_proto_serialized(p->file, p->deps, p->n_deps, &out, err);
-    else if (strcmp(format, "ignore_extensions") == 0)
+        if (rc == 0) {
+            char *expected = NULL;
+            char *mine = fy_strdup(out);
+            if (!atomic_compare_exchange_strong_explicit(&((struct proto_sm *)p)->serialized,
+                                                         &expected, mine, memory_order_acq_rel,
+                                                         memory_order_acquire))
+                free(mine); /* another reader filled it first: the same text */
+        }
+    } else if (strcmp(format, "ignore_extensions") == 0)
         rc = reg_proto_canonical_no_extensions(p->file, &out, err);
     else
         return proto_canonical(m);
