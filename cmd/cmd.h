@@ -3,10 +3,7 @@
 #ifndef CMD_H
 #define CMD_H
 
-#define FERRY_VERSION "0.1.0"
-#ifndef FERRY_COMMIT
-#define FERRY_COMMIT "unknown"
-#endif
+#include "common/fy_version.h"
 
 #include <jansson.h>
 #include <signal.h>

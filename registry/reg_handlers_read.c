@@ -4,9 +4,9 @@
  * response text, and lets go — no jansson tree on the hot paths. */
 #include "registry/reg_handlers_int.h"
 
-#include "cmd/cmd.h"
 #include "common/fy_alloc.h"
 #include "common/fy_jsonout.h"
+#include "common/fy_version.h"
 #include "contexts/ctx_name.h"
 #include "registry/reg_schema_type.h"
 
