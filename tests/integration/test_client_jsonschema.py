@@ -4,12 +4,17 @@ ferry, unchanged: JSONSerializer registers (auto.register.schemas) and frames re
 JSONDeserializer fetches the writer schema by id (with its references) and validates.
 confluent_kafka.schema_registry.json_schema.JSONSerializer.__call__ / JSONDeserializer."""
 import json
+import os
+import pathlib
 import struct
+import subprocess
 
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
+
+from conftest import expect_ok
 
 
 @pytest.fixture
@@ -104,3 +109,29 @@ def test_incompatible_json_schema_is_refused_to_the_client(mod_registry, client,
         client.register_schema(s, Schema(json.dumps(v2), "JSON"))
     assert e.value.http_status_code == 409
     assert client.test_compatibility(s, Schema(json.dumps(v2), "JSON")) is False
+
+
+NODE_MODULES = pathlib.Path(__file__).resolve().parents[2] / ".cache" / "clients" / "node" / \
+    "node_modules"
+
+
+def test_node_json_serde_with_a_reference(mod_registry, uniq):
+    """@confluentinc/schemaregistry (Node) JsonSerializer / JsonDeserializer
+    (tests/clients/node/srjson.js): an Order schema whose $ref names address.json through the
+    references array; the serializer (use latest version, validation on) resolves the
+    reference through ferry and frames the registered id, a deserializer with a fresh client
+    reads the writer's schema and its reference back by id, and an order that breaks the
+    referenced schema is refused. Confluent reference: the client's serde/json.ts
+    (JsonSerializer.serialize, toValidateFunction resolving references)."""
+    assert (NODE_MODULES / "@confluentinc" / "schemaregistry").is_dir(), \
+        "run scripts/deps.sh test"
+    topic = uniq("njorders")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = dict(os.environ, NODE_PATH=str(NODE_MODULES))
+    p = subprocess.run(["node", str(root / "tests" / "clients" / "node" / "srjson.js"),
+                        mod_registry.base, topic], capture_output=True, text=True, timeout=120,
+                       env=env)
+    assert p.returncode == 0 and p.stdout.strip().endswith("ok"), (p.stdout, p.stderr)
+    v = expect_ok(mod_registry.version(f"{topic}-value", "latest"))
+    assert v["schemaType"] == "JSON" and v["references"] == [
+        {"name": "address.json", "subject": f"{topic}-address", "version": 1}], v
