@@ -3,18 +3,18 @@
 #include "registry/reg_guid.h"
 
 #include "common/fy_alloc.h"
-#include "common/fy_md5.h"
 
+#include <gnutls/crypto.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void feed(struct fy_md5 *md, const char *s)
+static void feed(gnutls_hash_hd_t md, const char *s)
 {
     if (s)
-        fy_md5_update(md, s, strlen(s));
+        gnutls_hash(md, s, strlen(s));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -39,7 +39,7 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 }
 
 /* The strings of an array, sorted and without duplicates (TreeSet). */
-static void feed_string_set(struct fy_md5 *md, const json_t *arr)
+static void feed_string_set(gnutls_hash_hd_t md, const json_t *arr)
 {
     size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
     const char **items = fy_malloc((n + 1) * sizeof *items);
@@ -57,7 +57,7 @@ static void feed_string_set(struct fy_md5 *md, const json_t *arr)
 }
 
 /* A String -> String map in key order: key, value, key, value... */
-static void feed_string_map(struct fy_md5 *md, const json_t *obj)
+static void feed_string_map(gnutls_hash_hd_t md, const json_t *obj)
 {
     size_t n;
     const char **keys = sorted_keys(obj, &n);
@@ -70,7 +70,7 @@ static void feed_string_map(struct fy_md5 *md, const json_t *obj)
 }
 
 /* SchemaReference.updateHash: name, subject, version as 4 bytes big-endian. */
-static void feed_references(struct fy_md5 *md, const json_t *refs)
+static void feed_references(gnutls_hash_hd_t md, const json_t *refs)
 {
     for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
         const json_t *r = json_array_get(refs, i);
@@ -81,13 +81,13 @@ static void feed_references(struct fy_md5 *md, const json_t *refs)
             uint32_t x = (uint32_t)(int32_t)json_integer_value(v);
             unsigned char b[4] = {(unsigned char)(x >> 24), (unsigned char)(x >> 16),
                                   (unsigned char)(x >> 8), (unsigned char)x};
-            fy_md5_update(md, b, sizeof b);
+            gnutls_hash(md, b, sizeof b);
         }
     }
 }
 
 /* Metadata.updateHash: tags (key, then its sorted values), properties, sensitive. */
-static void feed_metadata(struct fy_md5 *md, const json_t *m)
+static void feed_metadata(gnutls_hash_hd_t md, const json_t *m)
 {
     const json_t *tags = json_object_get(m, "tags");
     size_t n;
@@ -103,7 +103,7 @@ static void feed_metadata(struct fy_md5 *md, const json_t *m)
 
 /* Rule.updateHash; kind and mode default to TRANSFORM and WRITEREAD as the
  * Rule constructor sets them. */
-static void feed_rule(struct fy_md5 *md, const json_t *r)
+static void feed_rule(gnutls_hash_hd_t md, const json_t *r)
 {
     const char *kind = json_string_value(json_object_get(r, "kind"));
     const char *mode = json_string_value(json_object_get(r, "mode"));
@@ -119,12 +119,12 @@ static void feed_rule(struct fy_md5 *md, const json_t *r)
     feed(md, json_string_value(json_object_get(r, "onFailure")));
     if (json_is_true(json_object_get(r, "disabled"))) {
         unsigned char one = 1;
-        fy_md5_update(md, &one, 1);
+        gnutls_hash(md, &one, 1);
     }
 }
 
 /* RuleSet.updateHash: migration, domain, encoding rules, then enableAt. */
-static void feed_rule_set(struct fy_md5 *md, const json_t *rs)
+static void feed_rule_set(gnutls_hash_hd_t md, const json_t *rs)
 {
     static const char *const lists[] = {"migrationRules", "domainRules", "encodingRules"};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
@@ -138,9 +138,13 @@ static void feed_rule_set(struct fy_md5 *md, const json_t *rs)
 void reg_guid(const char *schema, const char *references, const char *metadata,
              const char *rule_set, char out[REG_GUID_LEN])
 {
-    struct fy_md5 st;
-    struct fy_md5 *md = &st;
-    fy_md5_init(md);
+    /* GnuTLS's MD5, as fy_auth's MD5: credentials; it fails only without
+     * memory or with MD5 disabled (FIPS mode), and a guid cannot be made then */
+    gnutls_hash_hd_t md;
+    if (gnutls_hash_init(&md, GNUTLS_DIG_MD5) < 0) {
+        fprintf(stderr, "ferry: MD5 is not available from GnuTLS: cannot compute schema guids\n");
+        abort();
+    }
     unsigned char one = 1;
     feed(md, schema);
     if (references) {
@@ -150,18 +154,18 @@ void reg_guid(const char *schema, const char *references, const char *metadata,
     }
     if (metadata) {
         json_t *m = json_loads(metadata, 0, NULL);
-        fy_md5_update(md, &one, 1); /* "to distinguish from null" */
+        gnutls_hash(md, &one, 1); /* "to distinguish from null" */
         feed_metadata(md, m);
         json_decref(m);
     }
     if (rule_set) {
         json_t *rs = json_loads(rule_set, 0, NULL);
-        fy_md5_update(md, &one, 1);
+        gnutls_hash(md, &one, 1);
         feed_rule_set(md, rs);
         json_decref(rs);
     }
     unsigned char d[16];
-    fy_md5_final(md, d);
+    gnutls_hash_deinit(md, d);
     /* java.util.UUID(high, low).toString(): 8-4-4-4-12 lowercase hex */
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
