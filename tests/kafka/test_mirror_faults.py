@@ -38,6 +38,7 @@ def writer(cluster, topic, rnd, stop, counter):
             p.produce(topic, b"%s-%d" % (b"A" if abort else b"C", counter[0]),
                       partition=rnd.randrange(2))
         if abort:
+            p.flush(30)  # no produce request in flight at abort (see test_mirror_offsetmap)
             p.abort_transaction(30)
         else:
             p.commit_transaction(30)
@@ -134,6 +135,7 @@ class TxnWriter(threading.Thread):
                               on_delivery=lambda e, m: sent.append(
                                   (m.partition(), m.offset(), m.value())) if not e else None)
                 if abort:
+                    p.flush(30)  # no produce request in flight at abort
                     p.abort_transaction(30)
                     continue
                 p.commit_transaction(30)
