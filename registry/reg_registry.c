@@ -4,6 +4,7 @@
 #include "registry/reg_registry.h"
 
 #include "common/fy_alloc.h"
+#include "common/fy_file.h"
 #include "common/fy_log.h"
 #include "contexts/ctx_name.h"
 #include "registry/reg_metrics.h"
@@ -68,22 +69,13 @@ static char *load_cluster_id(const char *dir, struct fy_err *err)
         if (i + 2 < 16)
             buf[o++] = b64[v & 63];
     }
-    buf[o] = '\0';
-    char *tmp = fy_asprintf("%s.tmp", path);
-    f = fopen(tmp, "w");
-    int ok = f && fprintf(f, "%s\n", buf) > 0;
-    if (f)
-        ok = (fflush(f) == 0 && fsync(fileno(f)) == 0) && ok;
-    if (f)
-        fclose(f);
-    if (!ok || rename(tmp, path) != 0) {
-        fy_err_set(err, FY_E_IO, "cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        free(path);
-        return NULL;
-    }
-    free(tmp);
+    buf[o++] = '\n';
+    /* crash-safe as every small state file: temp, fsync, rename, fsync of the dir */
+    int rc = fy_file_write_atomic(path, buf, o, err);
     free(path);
+    if (rc != 0)
+        return NULL;
+    buf[o - 1] = '\0';
     return fy_strdup(buf);
 }
 
