@@ -13,7 +13,6 @@
 
 #include <ctype.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
